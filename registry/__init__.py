@@ -1,0 +1,1 @@
+"""The truyxuat domain: identifiers, enterprises, products, lots, events, scans."""

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Boolean, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.db import Base, UTCDateTime, utcnow
+from registry.enterprises.models import Enterprise
+
+
+class Role(enum.StrEnum):
+    enterprise = "enterprise"
+    agency = "agency"
+    admin = "admin"
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16))
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    enterprise: Mapped[Enterprise | None] = relationship(lazy="joined")
+
+
+class ApiKey(Base):
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    lookup: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(128))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16))
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    enterprise: Mapped[Enterprise | None] = relationship(lazy="joined")

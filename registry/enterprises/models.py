@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Enum, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from registry.db import Base, UTCDateTime
+from registry.types import Timestamped
+
+
+class EnterpriseKind(enum.StrEnum):
+    company = "company"
+    cooperative = "cooperative"
+    household = "household"
+
+
+class EnterpriseStatus(enum.StrEnum):
+    pending = "pending"
+    verified = "verified"
+    rejected = "rejected"
+    suspended = "suspended"
+
+
+class Enterprise(Timestamped, Base):
+    __tablename__ = "enterprise"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tax_code: Mapped[str] = mapped_column(String(13), unique=True)
+    tax_code_kind: Mapped[str] = mapped_column(String(16))
+    legal_name: Mapped[str] = mapped_column(String(300))
+    trading_name: Mapped[str | None] = mapped_column(String(300))
+    kind: Mapped[EnterpriseKind] = mapped_column(
+        Enum(EnterpriseKind, native_enum=False, length=16)
+    )
+    address: Mapped[str] = mapped_column(String(500), default="")
+    ward_code: Mapped[str | None] = mapped_column(ForeignKey("admin_unit.code"), index=True)
+    sector: Mapped[str | None] = mapped_column(String(120))
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
+    website: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[EnterpriseStatus] = mapped_column(
+        Enum(EnterpriseStatus, native_enum=False, length=16),
+        default=EnterpriseStatus.pending,
+        index=True,
+    )
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def display_name(self) -> str:
+        return self.trading_name or self.legal_name

@@ -1,0 +1,142 @@
+"""Print runs: issuing serial ranges, voiding them, and checking a scanned serial."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.accounts.actor import Actor
+from registry.audit.service import record_change
+from registry.db import utcnow
+from registry.errors import InvalidInput
+from registry.labels import serials
+from registry.labels.models import LabelRun
+from registry.lots.models import Lot
+
+MAX_RUN_SIZE = 1_000_000
+
+
+class SerialStatus(enum.StrEnum):
+    issued = "issued"
+    void = "void"
+    never_issued = "never_issued"
+
+
+@dataclass(frozen=True)
+class SerialCheck:
+    status: SerialStatus
+    run: LabelRun | None
+
+
+def create_run(
+    session: Session,
+    *,
+    actor: Actor,
+    lot: Lot,
+    count: int,
+    serialized: bool,
+    layout: str,
+    label_size: str = "50x30",
+) -> LabelRun:
+    actor.ensure_sees(lot.product.enterprise_id, what=("lô hàng", "lot"))
+    if not 1 <= count <= MAX_RUN_SIZE:
+        raise InvalidInput(
+            f"Số lượng tem phải từ 1 đến {MAX_RUN_SIZE:,}.",
+            f"The label count must be between 1 and {MAX_RUN_SIZE:,}.",
+            field="count",
+        )
+    # Lock the lot so two runs for it never receive overlapping serial ranges.
+    session.execute(select(Lot.id).where(Lot.id == lot.id).with_for_update())
+    used = session.scalar(
+        select(func.coalesce(func.max(LabelRun.first_index + LabelRun.count), 0)).where(
+            LabelRun.lot_id == lot.id, LabelRun.serialized.is_(True)
+        )
+    )
+    run = LabelRun(
+        enterprise_id=lot.product.enterprise_id,
+        lot_id=lot.id,
+        created_by=actor.label,
+        count=count,
+        serialized=serialized,
+        first_index=int(used or 0) if serialized else 0,
+        mac_key=secrets.token_bytes(32),
+        layout=layout,
+        label_size=label_size,
+    )
+    if serialized and run.first_index + count - 1 > serials.MAX_INDEX:
+        raise InvalidInput(
+            "Lô hàng đã dùng hết dải số sê-ri.",
+            "The lot has no serial numbers left.",
+            field="count",
+        )
+    session.add(run)
+    session.flush()
+    record_change(
+        session,
+        actor=actor,
+        action="create",
+        entity="label_run",
+        entity_id=run.id,
+        enterprise_id=run.enterprise_id,
+        after={"lot_id": lot.id, "count": count, "serialized": serialized, "layout": layout},
+    )
+    return run
+
+
+def run_serials(run: LabelRun) -> list[str] | None:
+    """Every serial of a run, in print order; None for a non-serialized run."""
+    if not run.serialized:
+        return None
+    return list(iter_run_serials(run))
+
+
+def iter_run_serials(run: LabelRun):  # type: ignore[no-untyped-def]
+    return serials.serials(
+        run.mac_key,
+        gtin=run.lot.product.gtin,
+        lot=run.lot.code,
+        first_index=run.first_index,
+        count=run.count,
+    )
+
+
+def void_run(session: Session, *, actor: Actor, run: LabelRun, reason: str) -> LabelRun:
+    actor.ensure_sees(run.enterprise_id, what=("đợt in", "print run"))
+    if run.voided_at is None:
+        run.voided_at = utcnow()
+        run.void_reason = reason
+        record_change(
+            session,
+            actor=actor,
+            action="void",
+            entity="label_run",
+            entity_id=run.id,
+            enterprise_id=run.enterprise_id,
+            after={"reason": reason},
+        )
+    return run
+
+
+def check_serial(session: Session, *, lot: Lot, serial: str) -> SerialCheck:
+    index = serials.serial_index(serial)
+    if index is None:
+        return SerialCheck(SerialStatus.never_issued, None)
+    run = session.scalar(
+        select(LabelRun).where(
+            LabelRun.lot_id == lot.id,
+            LabelRun.serialized.is_(True),
+            LabelRun.first_index <= index,
+            LabelRun.first_index + LabelRun.count > index,
+        )
+    )
+    if run is None or not serials.is_authentic(
+        run.mac_key, gtin=lot.product.gtin, lot=lot.code, serial=serial
+    ):
+        return SerialCheck(SerialStatus.never_issued, None)
+    if run.voided_at is not None:
+        return SerialCheck(SerialStatus.void, run)
+    return SerialCheck(SerialStatus.issued, run)

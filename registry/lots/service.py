@@ -1,0 +1,152 @@
+"""Lots (batches): the unit that a label, an event and a recall speak of."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from registry.accounts.actor import Actor, not_found
+from registry.audit.service import record_change, snapshot
+from registry.errors import Conflict, InvalidInput
+from registry.gs1 import GS1Error, validate_ai_value
+from registry.locations.models import Location
+from registry.lots.models import Lot, LotStatus
+from registry.pagination import Page, paginate
+from registry.products.models import Product
+from registry.vn import suggest_ascii
+
+WHAT = ("lô hàng", "lot")
+FIELDS = ["code", "production_on", "expiry_on", "best_before_on", "quantity", "unit",
+          "origin_location_id", "status"]
+# UN/ECE Recommendation 20 codes the forms offer; the API accepts any 2–3 character code.
+COMMON_UNITS = {"KGM": "kg", "TNE": "tấn", "GRM": "g", "LTR": "lít", "H87": "cái",
+                "XBX": "hộp", "XBG": "bao", "XBO": "chai"}
+
+
+def checked_lot_code(code: str, *, field: str = "code") -> str:
+    """A lot code in GS1 CSET 82 (AI 10); Vietnamese input gets an ASCII suggestion."""
+    value = code.strip()
+    try:
+        validate_ai_value("10", value)
+    except GS1Error as exc:
+        suggestion = suggest_ascii(value).replace(" ", "-")[:20]
+        vi, en = exc.message_vi, exc.message_en
+        if suggestion and suggestion != value:
+            vi += f" Gợi ý: {suggestion}"
+            en += f" Suggestion: {suggestion}"
+        raise InvalidInput(vi, en, field=field) from exc
+    return value
+
+
+def _check_dates(production_on: dt.date | None, expiry_on: dt.date | None) -> None:
+    if production_on and expiry_on and expiry_on < production_on:
+        raise InvalidInput("Hạn sử dụng phải sau ngày sản xuất.",
+                           "The expiry date must come after the production date.",
+                           field="expiry_on")
+
+
+def _check_unit(quantity: Decimal | None, unit: str | None) -> None:
+    if quantity is not None and quantity < 0:
+        raise InvalidInput("Số lượng không được âm.", "The quantity cannot be negative.",
+                           field="quantity")
+    if unit is not None and not (2 <= len(unit) <= 3 and unit.isalnum() and unit.isupper()):
+        raise InvalidInput("Đơn vị phải là mã UN/ECE (ví dụ KGM).",
+                           "The unit must be a UN/ECE code (e.g. KGM).", field="unit")
+
+
+def create_lot(
+    session: Session,
+    *,
+    actor: Actor,
+    product: Product,
+    code: str,
+    production_on: dt.date | None = None,
+    expiry_on: dt.date | None = None,
+    best_before_on: dt.date | None = None,
+    quantity: Decimal | None = None,
+    unit: str | None = None,
+    origin_location: Location | None = None,
+) -> Lot:
+    actor.ensure_sees(product.enterprise_id, what=("sản phẩm", "product"))
+    value = checked_lot_code(code)
+    _check_dates(production_on, expiry_on)
+    _check_unit(quantity, unit)
+    if origin_location is not None and origin_location.enterprise_id != product.enterprise_id:
+        raise not_found(("địa điểm", "location"))
+    if session.scalar(select(Lot.id).where(Lot.product_id == product.id, Lot.code == value)):
+        raise Conflict(f"Lô {value} của sản phẩm này đã tồn tại.",
+                       f"Lot {value} of this product already exists.", field="code")
+    lot = Lot(product_id=product.id, code=value, production_on=production_on,
+              expiry_on=expiry_on, best_before_on=best_before_on, quantity=quantity,
+              unit=unit, origin_location_id=origin_location.id if origin_location else None,
+              status=LotStatus.active)
+    session.add(lot)
+    session.flush()
+    record_change(session, actor=actor, action="create", entity="lot", entity_id=lot.id,
+                  enterprise_id=product.enterprise_id, after=snapshot(lot, FIELDS))
+    return lot
+
+
+def update_lot(session: Session, *, actor: Actor, lot: Lot, changes: dict[str, Any]) -> Lot:
+    actor.ensure_sees(lot.product.enterprise_id, what=WHAT)
+    allowed = {"production_on", "expiry_on", "best_before_on", "quantity", "unit",
+               "origin_location_id"}
+    unknown = set(changes) - allowed
+    if unknown:
+        field = sorted(unknown)[0]
+        raise InvalidInput(f"Không thể sửa trường '{field}'.",
+                           f"The field '{field}' cannot be changed.", field=field)
+    _check_dates(changes.get("production_on", lot.production_on),
+                 changes.get("expiry_on", lot.expiry_on))
+    _check_unit(changes.get("quantity", lot.quantity), changes.get("unit", lot.unit))
+    if changes.get("origin_location_id") is not None:
+        origin = session.get(Location, changes["origin_location_id"])
+        if origin is None or origin.enterprise_id != lot.product.enterprise_id:
+            raise not_found(("địa điểm", "location"))
+    before = snapshot(lot, sorted(changes))
+    for name, value in changes.items():
+        setattr(lot, name, value)
+    record_change(session, actor=actor, action="update", entity="lot", entity_id=lot.id,
+                  enterprise_id=lot.product.enterprise_id, before=before,
+                  after=snapshot(lot, sorted(changes)))
+    return lot
+
+
+def get_lot(session: Session, *, actor: Actor, lot_id: int) -> Lot:
+    lot = session.get(Lot, lot_id)
+    if lot is None:
+        raise not_found(WHAT)
+    actor.ensure_sees(lot.product.enterprise_id, what=WHAT)
+    return lot
+
+
+def find_lot(session: Session, *, gtin: str, code: str) -> Lot | None:
+    return session.scalar(
+        select(Lot).join(Product, Lot.product_id == Product.id)
+        .where(Product.gtin == gtin, Lot.code == code)
+    )
+
+
+def list_lots(
+    session: Session,
+    *,
+    actor: Actor,
+    product_id: int | None = None,
+    status: LotStatus | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page[Lot]:
+    statement: Select[Any] = (
+        select(Lot).join(Product, Lot.product_id == Product.id).order_by(Lot.id)
+    )
+    if not actor.is_agency:
+        statement = statement.where(Product.enterprise_id == actor.enterprise_id)
+    if product_id is not None:
+        statement = statement.where(Lot.product_id == product_id)
+    if status:
+        statement = statement.where(Lot.status == status)
+    return paginate(session, statement, page=page, per_page=per_page)

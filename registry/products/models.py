@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import Enum, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.db import Base
+from registry.enterprises.models import Enterprise
+from registry.types import Timestamped
+
+
+class ProductStatus(enum.StrEnum):
+    active = "active"
+    withdrawn = "withdrawn"
+
+
+class Product(Timestamped, Base):
+    __tablename__ = "product"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    prefix_id: Mapped[int | None] = mapped_column(ForeignKey("company_prefix.id"))
+    gtin: Mapped[str] = mapped_column(String(14), unique=True)
+    name_vi: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str | None] = mapped_column(String(300))
+    brand: Mapped[str | None] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(120), index=True)
+    description_vi: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    net_content: Mapped[str | None] = mapped_column(String(64))
+    image_path: Mapped[str | None] = mapped_column(String(300))
+    standards_applied: Mapped[str | None] = mapped_column(Text)
+    warnings_vi: Mapped[str | None] = mapped_column(Text)
+    warnings_en: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[ProductStatus] = mapped_column(
+        Enum(ProductStatus, native_enum=False, length=16), default=ProductStatus.active
+    )
+
+    enterprise: Mapped[Enterprise] = relationship(lazy="joined")
+
+    @property
+    def gtin13(self) -> str | None:
+        return self.gtin[1:] if self.gtin.startswith("0") else None

@@ -1,0 +1,160 @@
+"""Products and their GTINs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from registry.accounts.actor import Actor, not_found
+from registry.audit.service import record_change, snapshot
+from registry.enterprises.models import Enterprise
+from registry.errors import Conflict, InvalidInput
+from registry.gs1 import GS1Error, parse_gtin
+from registry.pagination import Page, paginate
+from registry.prefixes import service as prefixes
+from registry.prefixes.models import CompanyPrefix
+from registry.products.models import Product, ProductStatus
+
+WHAT = ("sản phẩm", "product")
+
+
+@dataclass
+class ProductDetails:
+    name_vi: str
+    name_en: str | None = None
+    brand: str | None = None
+    category: str | None = None
+    description_vi: str | None = None
+    description_en: str | None = None
+    net_content: str | None = None
+    standards_applied: str | None = None
+    warnings_vi: str | None = None
+    warnings_en: str | None = None
+
+
+EDITABLE = [f.name for f in fields(ProductDetails)]
+
+
+def _check_name(name: str | None) -> None:
+    if not name or not name.strip():
+        raise InvalidInput("Cần nhập tên sản phẩm.", "The product name is required.",
+                           field="name_vi")
+
+
+def checked_gtin(value: str, *, field: str = "gtin") -> str:
+    try:
+        return parse_gtin(value.strip()).gtin14
+    except GS1Error as exc:
+        raise InvalidInput(exc.message_vi, exc.message_en, field=field) from exc
+
+
+def create_product(
+    session: Session,
+    *,
+    actor: Actor,
+    enterprise: Enterprise,
+    details: ProductDetails,
+    gtin: str | None = None,
+    item_reference: int | None = None,
+    prefix: CompanyPrefix | None = None,
+) -> Product:
+    """A product with a GTIN that is entered, asked for by item reference, or the next free."""
+    actor.ensure_sees(enterprise.id, what=("doanh nghiệp", "enterprise"))
+    _check_name(details.name_vi)
+    if prefix is not None:
+        actor.ensure_sees(prefix.enterprise_id, what=prefixes.WHAT)
+        if prefix.enterprise_id != enterprise.id:
+            raise not_found(prefixes.WHAT)
+    if gtin is not None:
+        value = checked_gtin(gtin)
+        prefix = prefixes.owning_prefix(session, enterprise_id=enterprise.id, key=value[1:])
+        if prefix is None and not actor.is_agency:
+            raise InvalidInput(
+                "GTIN không thuộc tiền tố mã nào của doanh nghiệp.",
+                "The GTIN does not belong to any of the enterprise's company prefixes.",
+                field="gtin",
+            )
+        if session.scalar(select(Product.id).where(Product.gtin == value)):
+            raise Conflict(f"GTIN {value} đã được dùng.", f"GTIN {value} is already in use.",
+                           field="gtin")
+    else:
+        prefix = prefix or prefixes.default_prefix(session, enterprise=enterprise)
+        value = prefixes.allocate_gtin(session, prefix=prefix, item_reference=item_reference)
+    product = Product(
+        enterprise_id=enterprise.id,
+        prefix_id=prefix.id if prefix else None,
+        gtin=value,
+        status=ProductStatus.active,
+        **vars(details),
+    )
+    session.add(product)
+    session.flush()
+    record_change(session, actor=actor, action="create", entity="product", entity_id=product.id,
+                  enterprise_id=enterprise.id, after=snapshot(product, ["gtin", *EDITABLE]))
+    return product
+
+
+def update_product(
+    session: Session, *, actor: Actor, product: Product, changes: dict[str, Any]
+) -> Product:
+    actor.ensure_sees(product.enterprise_id, what=WHAT)
+    allowed = {*EDITABLE, "status", "image_path"}
+    unknown = set(changes) - allowed
+    if unknown:
+        field = sorted(unknown)[0]
+        raise InvalidInput(f"Không thể sửa trường '{field}'.",
+                           f"The field '{field}' cannot be changed.", field=field)
+    if "name_vi" in changes:
+        _check_name(changes["name_vi"])
+    if "status" in changes:
+        changes["status"] = ProductStatus(changes["status"])
+    before = snapshot(product, sorted(changes))
+    for name, value in changes.items():
+        setattr(product, name, value)
+    record_change(session, actor=actor, action="update", entity="product", entity_id=product.id,
+                  enterprise_id=product.enterprise_id, before=before,
+                  after=snapshot(product, sorted(changes)))
+    return product
+
+
+def get_product(session: Session, *, actor: Actor, product_id: int) -> Product:
+    product = session.get(Product, product_id)
+    if product is None:
+        raise not_found(WHAT)
+    actor.ensure_sees(product.enterprise_id, what=WHAT)
+    return product
+
+
+def find_by_gtin(session: Session, gtin: str) -> Product | None:
+    return session.scalar(select(Product).where(Product.gtin == gtin))
+
+
+def list_products(
+    session: Session,
+    *,
+    actor: Actor,
+    enterprise_id: int | None = None,
+    status: ProductStatus | None = None,
+    category: str | None = None,
+    query: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page[Product]:
+    statement: Select[Any] = select(Product).order_by(Product.id)
+    if not actor.is_agency:
+        statement = statement.where(Product.enterprise_id == actor.enterprise_id)
+    if enterprise_id is not None:
+        statement = statement.where(Product.enterprise_id == enterprise_id)
+    if status:
+        statement = statement.where(Product.status == status)
+    if category:
+        statement = statement.where(Product.category == category)
+    if query:
+        like = f"%{query.strip()}%"
+        statement = statement.where(
+            or_(Product.name_vi.ilike(like), Product.name_en.ilike(like), Product.gtin.like(like))
+        )
+    return paginate(session, statement, page=page, per_page=per_page)

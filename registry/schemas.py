@@ -1,0 +1,308 @@
+"""What goes in and out of the registry's core records (API bodies and answers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from registry.accounts.models import Role
+from registry.certificates.models import CertificateKind
+from registry.enterprises.models import EnterpriseKind, EnterpriseStatus
+from registry.locations.models import LocationKind
+from registry.lots.models import LotStatus
+from registry.prefixes.models import PrefixSource
+from registry.products.models import ProductStatus
+
+T = TypeVar("T")
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class PageOut(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+
+class EnterpriseIn(BaseModel):
+    tax_code: str = Field(description="Mã số thuế (10 or 13 digits) or 12-digit personal ID")
+    legal_name: str = Field(min_length=1, max_length=300)
+    kind: EnterpriseKind
+    trading_name: str | None = Field(default=None, max_length=300)
+    address: str = Field(default="", max_length=500)
+    ward_code: str | None = None
+    sector: str | None = Field(default=None, max_length=120)
+    contact_name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=32)
+    email: str | None = Field(default=None, max_length=254)
+    website: str | None = Field(default=None, max_length=500)
+
+
+class EnterpriseSignUp(EnterpriseIn):
+    account_email: str = Field(max_length=254)
+    account_password: str = Field(min_length=1, max_length=200)
+    account_name: str = Field(default="", max_length=200)
+
+
+class EnterprisePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    legal_name: str | None = Field(default=None, max_length=300)
+    trading_name: str | None = Field(default=None, max_length=300)
+    kind: EnterpriseKind | None = None
+    address: str | None = Field(default=None, max_length=500)
+    ward_code: str | None = None
+    sector: str | None = Field(default=None, max_length=120)
+    contact_name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=32)
+    email: str | None = Field(default=None, max_length=254)
+    website: str | None = Field(default=None, max_length=500)
+
+
+class EnterpriseOut(Out):
+    id: int
+    tax_code: str
+    tax_code_kind: str
+    legal_name: str
+    trading_name: str | None
+    kind: EnterpriseKind
+    address: str
+    ward_code: str | None
+    sector: str | None
+    contact_name: str | None
+    phone: str | None
+    email: str | None
+    website: str | None
+    status: EnterpriseStatus
+    status_reason: str | None
+    verified_at: dt.datetime | None
+    created_at: dt.datetime
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(default="", max_length=2000)
+
+
+class PrefixIn(BaseModel):
+    prefix: str = Field(max_length=12)
+    enterprise_id: int | None = None
+
+
+class PrefixAssignIn(BaseModel):
+    enterprise_id: int
+    prefix_length: int | None = Field(default=None, ge=7, le=10)
+
+
+class PrefixOut(Out):
+    id: int
+    prefix: str
+    source: PrefixSource
+    enterprise_id: int | None
+    capacity: int
+    next_item_reference: int
+    assigned_at: dt.datetime | None
+
+
+class ProductIn(BaseModel):
+    enterprise_id: int | None = None
+    gtin: str | None = Field(default=None, description="Leave out to allocate the next GTIN")
+    item_reference: int | None = Field(default=None, ge=0)
+    prefix_id: int | None = None
+    name_vi: str = Field(min_length=1, max_length=300)
+    name_en: str | None = Field(default=None, max_length=300)
+    brand: str | None = Field(default=None, max_length=200)
+    category: str | None = Field(default=None, max_length=120)
+    description_vi: str | None = Field(default=None, max_length=5000)
+    description_en: str | None = Field(default=None, max_length=5000)
+    net_content: str | None = Field(default=None, max_length=64)
+    standards_applied: str | None = Field(default=None, max_length=2000)
+    warnings_vi: str | None = Field(default=None, max_length=2000)
+    warnings_en: str | None = Field(default=None, max_length=2000)
+
+
+class ProductPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name_vi: str | None = Field(default=None, max_length=300)
+    name_en: str | None = Field(default=None, max_length=300)
+    brand: str | None = Field(default=None, max_length=200)
+    category: str | None = Field(default=None, max_length=120)
+    description_vi: str | None = Field(default=None, max_length=5000)
+    description_en: str | None = Field(default=None, max_length=5000)
+    net_content: str | None = Field(default=None, max_length=64)
+    standards_applied: str | None = Field(default=None, max_length=2000)
+    warnings_vi: str | None = Field(default=None, max_length=2000)
+    warnings_en: str | None = Field(default=None, max_length=2000)
+    status: ProductStatus | None = None
+
+
+class ProductOut(Out):
+    id: int
+    enterprise_id: int
+    gtin: str
+    gtin13: str | None
+    name_vi: str
+    name_en: str | None
+    brand: str | None
+    category: str | None
+    description_vi: str | None
+    description_en: str | None
+    net_content: str | None
+    image_path: str | None
+    standards_applied: str | None
+    warnings_vi: str | None
+    warnings_en: str | None
+    status: ProductStatus
+    created_at: dt.datetime
+
+
+class LocationIn(BaseModel):
+    enterprise_id: int | None = None
+    gln: str | None = Field(default=None, description="Leave out to allocate the next GLN")
+    name: str = Field(min_length=1, max_length=300)
+    kind: LocationKind
+    address: str = Field(default="", max_length=500)
+    ward_code: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class LocationPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, max_length=300)
+    kind: LocationKind | None = None
+    address: str | None = Field(default=None, max_length=500)
+    ward_code: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class LocationOut(Out):
+    id: int
+    enterprise_id: int
+    gln: str
+    name: str
+    kind: LocationKind
+    address: str
+    ward_code: str | None
+    latitude: float | None
+    longitude: float | None
+
+
+class CertificateIn(BaseModel):
+    enterprise_id: int | None = None
+    kind: CertificateKind
+    number: str = Field(min_length=1, max_length=120)
+    issuer: str = Field(min_length=1, max_length=300)
+    title: str | None = Field(default=None, max_length=300)
+    stars: int | None = None
+    valid_from: dt.date
+    valid_until: dt.date | None = None
+    product_id: int | None = None
+    location_id: int | None = None
+
+
+class CertificateOut(Out):
+    id: int
+    enterprise_id: int
+    kind: CertificateKind
+    number: str
+    issuer: str
+    title: str | None
+    stars: int | None
+    valid_from: dt.date
+    valid_until: dt.date | None
+    product_id: int | None
+    location_id: int | None
+
+
+class LotIn(BaseModel):
+    product_id: int
+    code: str = Field(max_length=80)
+    production_on: dt.date | None = None
+    expiry_on: dt.date | None = None
+    best_before_on: dt.date | None = None
+    quantity: Decimal | None = None
+    unit: str | None = None
+    origin_location_id: int | None = None
+
+
+class LotPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    production_on: dt.date | None = None
+    expiry_on: dt.date | None = None
+    best_before_on: dt.date | None = None
+    quantity: Decimal | None = None
+    unit: str | None = None
+    origin_location_id: int | None = None
+
+
+class LotOut(Out):
+    id: int
+    product_id: int
+    code: str
+    production_on: dt.date | None
+    expiry_on: dt.date | None
+    best_before_on: dt.date | None
+    quantity: Decimal | None
+    unit: str | None
+    origin_location_id: int | None
+    status: LotStatus
+
+
+class AdminUnitOut(Out):
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+    successor_codes: list[str]
+
+
+class LoginIn(BaseModel):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=200)
+
+
+class UserIn(BaseModel):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=200)
+    role: Role
+    enterprise_id: int | None = None
+    full_name: str = Field(default="", max_length=200)
+
+
+class UserOut(Out):
+    id: int
+    email: str
+    full_name: str
+    role: Role
+    enterprise_id: int | None
+    is_active: bool
+
+
+class ApiKeyIn(BaseModel):
+    name: str = Field(default="", max_length=120)
+    role: Role = Role.enterprise
+    enterprise_id: int | None = None
+
+
+class ApiKeyOut(Out):
+    id: int
+    name: str
+    lookup: str
+    role: Role
+    enterprise_id: int | None
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class IssuedApiKeyOut(ApiKeyOut):
+    secret: str = Field(description="Shown once; store it now")

@@ -1,0 +1,35 @@
+"""Configuration from the environment (TRUYXUAT_*)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_PATH = Path("var") / "truyxuat.sqlite3"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRUYXUAT_", extra="ignore")
+
+    database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = "dev-only-change-me"
+    session_max_age_seconds: int = 8 * 3600
+    # A serial scanned more often than this, or from more distinct devices,
+    # within the window, is shown as a suspicious copy.
+    suspicious_scan_count: int = 20
+    suspicious_device_count: int = 5
+    suspicious_window_days: int = 30
+    scan_flush_interval_seconds: float = 0.5
+    log_json: bool = False
+
+    @property
+    def public_base_url(self) -> str:
+        return self.base_url.rstrip("/")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""The truyxuat web application (FastAPI): API, resolver, EPCIS, pages, CLI."""

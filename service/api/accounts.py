@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import select
+
+from registry.accounts import service as accounts
+from registry.accounts.actor import not_found
+from registry.accounts.models import ApiKey, Role, User
+from registry.enterprises.service import get_enterprise
+from registry.pagination import paginate
+from registry.schemas import ApiKeyIn, ApiKeyOut, IssuedApiKeyOut, LoginIn, PageOut, UserIn, UserOut
+from service.api.common import PageNumber, PerPage, page_out
+from service.auth import end_session, start_session
+from service.deps import CurrentActor, SessionDep
+from service.ratelimit import limit
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.post("/auth/login", response_model=UserOut)
+def login(body: LoginIn, request: Request, session: SessionDep) -> Any:
+    limit(request, "login", per_minute=10)
+    limit(request, "login-account", per_minute=10, key=body.email.strip().lower())
+    user = accounts.authenticate_password(session, email=body.email, password=body.password)
+    start_session(request, user)
+    return user
+
+
+@router.post("/auth/logout", status_code=204)
+def logout(request: Request) -> Response:
+    end_session(request)
+    return Response(status_code=204)
+
+
+@router.get("/auth/me")
+def me(actor: CurrentActor) -> dict[str, Any]:
+    return {"role": actor.role, "label": actor.label, "enterprise_id": actor.enterprise_id,
+            "user_id": actor.user_id, "api_key_id": actor.api_key_id}
+
+
+@router.get("/users", response_model=PageOut[UserOut])
+def list_users(
+    session: SessionDep, actor: CurrentActor, page: PageNumber = 1, per_page: PerPage = 50
+) -> dict[str, Any]:
+    statement = select(User).order_by(User.id)
+    if not actor.is_admin:
+        actor.ensure_sees(actor.enterprise_id)
+        statement = statement.where(User.enterprise_id == actor.enterprise_id)
+    return page_out(paginate(session, statement, page=page, per_page=per_page), UserOut)
+
+
+@router.post("/users", response_model=UserOut, status_code=201)
+def create_user(body: UserIn, session: SessionDep, actor: CurrentActor) -> Any:
+    """Admins create any account; an enterprise user invites colleagues to its enterprise."""
+    if not actor.is_admin:
+        if body.role is not Role.enterprise or actor.enterprise_id is None:
+            actor.ensure_admin()
+        body.enterprise_id = actor.enterprise_id
+    enterprise = (
+        get_enterprise(session, actor=actor, enterprise_id=body.enterprise_id)
+        if body.enterprise_id is not None else None
+    )
+    return accounts.create_user(session, actor=actor, email=body.email, password=body.password,
+                                role=body.role, enterprise=enterprise, full_name=body.full_name)
+
+
+@router.get("/api-keys", response_model=PageOut[ApiKeyOut])
+def list_api_keys(
+    session: SessionDep, actor: CurrentActor, page: PageNumber = 1, per_page: PerPage = 50
+) -> dict[str, Any]:
+    statement = select(ApiKey).order_by(ApiKey.id)
+    if not actor.is_admin:
+        statement = statement.where(ApiKey.enterprise_id == actor.enterprise_id)
+        if actor.enterprise_id is None:
+            statement = statement.where(ApiKey.created_by_id == actor.user_id)
+    return page_out(paginate(session, statement, page=page, per_page=per_page), ApiKeyOut)
+
+
+@router.post("/api-keys", response_model=IssuedApiKeyOut, status_code=201)
+def create_api_key(body: ApiKeyIn, session: SessionDep, actor: CurrentActor) -> Any:
+    """A new API key; its secret is in this answer only."""
+    if actor.is_admin:
+        role, enterprise_id = body.role, body.enterprise_id
+    elif actor.enterprise_id is not None:
+        role, enterprise_id = Role.enterprise, actor.enterprise_id
+    else:
+        role, enterprise_id = Role.agency, None
+    enterprise = (
+        get_enterprise(session, actor=actor, enterprise_id=enterprise_id)
+        if enterprise_id is not None else None
+    )
+    issued = accounts.create_api_key(session, actor=actor, role=role, enterprise=enterprise,
+                                     name=body.name)
+    return {**ApiKeyOut.model_validate(issued.api_key).model_dump(), "secret": issued.secret}
+
+
+@router.delete("/api-keys/{key_id}", status_code=204)
+def revoke_api_key(key_id: int, session: SessionDep, actor: CurrentActor) -> Response:
+    key = session.get(ApiKey, key_id)
+    if key is None or not (actor.is_admin or (key.enterprise_id is not None
+                                              and key.enterprise_id == actor.enterprise_id)):
+        raise not_found(("khóa API", "API key"))
+    accounts.revoke_api_key(session, actor=actor, api_key=key)
+    return Response(status_code=204)

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from registry.accounts.actor import SYSTEM
+from registry.accounts.models import Role
+from registry.accounts.service import create_user
+from registry.enterprises import service as enterprises
+from registry.enterprises.models import EnterpriseKind, EnterpriseStatus
+from registry.schemas import (
+    EnterpriseIn,
+    EnterpriseOut,
+    EnterprisePatch,
+    EnterpriseSignUp,
+    PageOut,
+    ReasonIn,
+)
+from service.api.common import PageNumber, PerPage, page_out
+from service.deps import AgencyActor, CurrentActor, OptionalActor, SessionDep
+from service.ratelimit import limit
+
+router = APIRouter(prefix="/enterprises", tags=["enterprises"])
+
+
+def _details(body: EnterpriseIn) -> enterprises.EnterpriseDetails:
+    values = body.model_dump(exclude={"tax_code", "account_email", "account_password",
+                                      "account_name"})
+    return enterprises.EnterpriseDetails(**values)
+
+
+@router.get("", response_model=PageOut[EnterpriseOut])
+def list_enterprises(
+    session: SessionDep,
+    actor: CurrentActor,
+    status: EnterpriseStatus | None = None,
+    kind: EnterpriseKind | None = None,
+    ward_code: str | None = None,
+    q: str | None = None,
+    page: PageNumber = 1,
+    per_page: PerPage = 50,
+) -> dict[str, Any]:
+    result = enterprises.list_enterprises(
+        session, actor=actor, status=status, kind=kind, ward_code=ward_code, query=q,
+        page=page, per_page=per_page,
+    )
+    return page_out(result, EnterpriseOut)
+
+
+@router.post("", response_model=EnterpriseOut, status_code=201)
+def create_enterprise(body: EnterpriseIn, session: SessionDep, actor: AgencyActor) -> Any:
+    """Agency staff register an enterprise on its behalf (it still needs verifying)."""
+    return enterprises.register_enterprise(
+        session, actor=actor, tax_code=body.tax_code, details=_details(body)
+    )
+
+
+@router.post("/sign-up", response_model=EnterpriseOut, status_code=201)
+def sign_up(
+    body: EnterpriseSignUp, request: Request, session: SessionDep, actor: OptionalActor
+) -> Any:
+    """An enterprise registers itself with its first user account; it waits for verification."""
+    limit(request, "sign-up", per_minute=10)
+    acting = actor or SYSTEM
+    enterprise = enterprises.register_enterprise(
+        session, actor=acting, tax_code=body.tax_code, details=_details(body)
+    )
+    create_user(session, actor=acting, email=body.account_email,
+                password=body.account_password, role=Role.enterprise, enterprise=enterprise,
+                full_name=body.account_name)
+    return enterprise
+
+
+@router.get("/{enterprise_id}", response_model=EnterpriseOut)
+def get_enterprise(enterprise_id: int, session: SessionDep, actor: CurrentActor) -> Any:
+    return enterprises.get_enterprise(session, actor=actor, enterprise_id=enterprise_id)
+
+
+@router.patch("/{enterprise_id}", response_model=EnterpriseOut)
+def update_enterprise(
+    enterprise_id: int, body: EnterprisePatch, session: SessionDep, actor: CurrentActor
+) -> Any:
+    enterprise = enterprises.get_enterprise(session, actor=actor, enterprise_id=enterprise_id)
+    return enterprises.update_enterprise(
+        session, actor=actor, enterprise=enterprise, changes=body.model_dump(exclude_unset=True)
+    )
+
+
+@router.post("/{enterprise_id}/verify", response_model=EnterpriseOut)
+def verify(enterprise_id: int, session: SessionDep, actor: AgencyActor) -> Any:
+    enterprise = enterprises.get_enterprise(session, actor=actor, enterprise_id=enterprise_id)
+    return enterprises.verify_enterprise(session, actor=actor, enterprise=enterprise)
+
+
+@router.post("/{enterprise_id}/reject", response_model=EnterpriseOut)
+def reject(enterprise_id: int, body: ReasonIn, session: SessionDep, actor: AgencyActor) -> Any:
+    enterprise = enterprises.get_enterprise(session, actor=actor, enterprise_id=enterprise_id)
+    return enterprises.reject_enterprise(session, actor=actor, enterprise=enterprise,
+                                         reason=body.reason)
+
+
+@router.post("/{enterprise_id}/suspend", response_model=EnterpriseOut)
+def suspend(enterprise_id: int, body: ReasonIn, session: SessionDep, actor: AgencyActor) -> Any:
+    enterprise = enterprises.get_enterprise(session, actor=actor, enterprise_id=enterprise_id)
+    return enterprises.suspend_enterprise(session, actor=actor, enterprise=enterprise,
+                                          reason=body.reason)

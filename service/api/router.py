@@ -1,0 +1,20 @@
+"""The JSON API, version 1."""
+
+from fastapi import APIRouter
+
+from service.api import (
+    accounts,
+    certificates,
+    enterprises,
+    locations,
+    lots,
+    places,
+    prefixes,
+    products,
+    steps,
+)
+
+api_router = APIRouter(prefix="/api/v1")
+for module in (accounts, enterprises, prefixes, products, locations, lots, certificates, places,
+               steps):
+    api_router.include_router(module.router)

@@ -1,0 +1,59 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from registry.settings import Settings, get_settings
+from service.api.router import api_router
+from service.epcis.router import router as epcis_router
+from service.middleware import SecurityHeadersMiddleware
+from service.problems import install_error_handlers
+from service.resolver.router import router as resolver_router
+from service.state import AppState
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app_state = state or AppState.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if state is None:
+            app_state.engine.dispose()
+
+    app = FastAPI(
+        title="truyxuat",
+        summary="Mã số, mã vạch, truy xuất nguồn gốc — traceability and barcode registry",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.state.truyxuat = app_state
+    install_error_handlers(app)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="truyxuat_session",
+        max_age=settings.session_max_age_seconds,
+        same_site="lax",
+        https_only=settings.public_base_url.startswith("https://"),
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.include_router(api_router)
+    app.include_router(epcis_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Last: the resolver's /{primary key}/... routes must not shadow anything.
+    app.include_router(resolver_router)
+    return app

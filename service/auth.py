@@ -1,0 +1,36 @@
+"""Browser sessions: signing in rotates the session; a password change ends old ones."""
+
+from __future__ import annotations
+
+import secrets
+
+from starlette.requests import Request
+
+from registry.accounts.models import User
+from service.deps import SESSION_STAMP_KEY, SESSION_USER_KEY
+
+
+def start_session(request: Request, user: User) -> None:
+    session = request.session
+    session.clear()
+    session["sid"] = secrets.token_urlsafe(16)
+    session[SESSION_USER_KEY] = user.id
+    session[SESSION_STAMP_KEY] = user.password_changed_at.isoformat()
+    session["csrf"] = secrets.token_urlsafe(24)
+
+
+def end_session(request: Request) -> None:
+    request.session.clear()
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(24)
+        request.session["csrf"] = token
+    return str(token)
+
+
+def csrf_valid(request: Request, submitted: str | None) -> bool:
+    expected = request.session.get("csrf")
+    return bool(expected and submitted and secrets.compare_digest(str(expected), submitted))

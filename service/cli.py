@@ -1,0 +1,154 @@
+"""The `truyxuat` command: operate the registry from a shell."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from registry.accounts.actor import SYSTEM
+from registry.accounts.models import Role
+from registry.db import make_engine, make_sessionmaker, unit_of_work
+from registry.settings import get_settings
+
+
+def _sessions():  # type: ignore[no-untyped-def]
+    engine = make_engine(get_settings().database_url)
+    return engine, make_sessionmaker(engine)
+
+
+class _Group(click.Group):
+    """Domain errors end a command with their Vietnamese and English message, not a trace."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from registry.errors import TruyxuatError
+
+        try:
+            return super().invoke(ctx)
+        except TruyxuatError as exc:
+            click.echo(f"Lỗi: {exc.message_vi}\nError: {exc.message_en}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=_Group, help="truyxuat — mã số, mã vạch, truy xuất nguồn gốc / codes, barcodes, traceability")
+def main() -> None:
+    pass
+
+
+@main.group(help="Database schema.")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="Apply migrations and refresh reference data (administrative units).")
+def db_upgrade() -> None:
+    from registry.migrate import prepare_database
+
+    changed = prepare_database(get_settings().database_url)
+    click.echo(f"Database at head; {changed} administrative units added or updated.")
+
+
+@main.group(help="Demo data.")
+def demo() -> None:
+    pass
+
+
+@demo.command("load", help="Load the demo enterprises, products, lots (safe to run again).")
+def demo_load() -> None:
+    from service.demo import load_demo
+
+    engine, sessions = _sessions()
+    with unit_of_work(sessions) as session:
+        summary = load_demo(session)
+    engine.dispose()
+    click.echo(summary)
+
+
+@main.command(help="Serve the app.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "service.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        log_level="info",
+        timeout_graceful_shutdown=20,
+    )
+
+
+@main.group(help="User accounts.")
+def user() -> None:
+    pass
+
+
+@user.command("create", help="Create a user; the password comes from a prompt or stdin.")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--enterprise", "tax_code", help="Tax code of the user's enterprise")
+@click.option("--name", default="")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input")
+def user_create(email: str, role: str, tax_code: str | None, name: str,
+                password_stdin: bool) -> None:
+    from registry.accounts.service import create_user
+    from registry.enterprises.service import find_by_tax_code
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password / Mật khẩu", hide_input=True,
+                                confirmation_prompt=True)
+    engine, sessions = _sessions()
+    try:
+        with unit_of_work(sessions) as session:
+            enterprise = find_by_tax_code(session, tax_code) if tax_code else None
+            account = create_user(session, actor=SYSTEM, email=email, password=password,
+                                  role=Role(role), enterprise=enterprise, full_name=name)
+            click.echo(f"Created user {account.email} ({account.role.value}).")
+    finally:
+        engine.dispose()
+
+
+@main.group(help="API keys.")
+def apikey() -> None:
+    pass
+
+
+@apikey.command("create", help="Create an API key and print it once.")
+@click.option("--enterprise", "tax_code", help="Tax code: a key bound to this enterprise")
+@click.option("--agency", is_flag=True, help="An agency key (reads everything)")
+@click.option("--admin", is_flag=True, help="An administrator key")
+@click.option("--name", default="")
+def apikey_create(tax_code: str | None, agency: bool, admin: bool, name: str) -> None:
+    from registry.accounts.service import create_api_key
+    from registry.enterprises.service import find_by_tax_code
+
+    if sum([bool(tax_code), agency, admin]) != 1:
+        raise click.UsageError("Give exactly one of --enterprise, --agency, --admin.")
+    engine, sessions = _sessions()
+    try:
+        with unit_of_work(sessions) as session:
+            enterprise = find_by_tax_code(session, tax_code) if tax_code else None
+            role = Role.enterprise if tax_code else Role.agency if agency else Role.admin
+            issued = create_api_key(session, actor=SYSTEM, role=role, enterprise=enterprise,
+                                    name=name)
+            click.echo(issued.secret)
+    finally:
+        engine.dispose()
+
+
+def _register_optional_groups() -> None:
+    from service.commands.gs1 import gs1
+    from service.commands.taxcode import taxcode
+
+    for group in (gs1, taxcode):
+        main.add_command(group)
+
+
+_register_optional_groups()

@@ -1,0 +1,98 @@
+"""Request dependencies: the unit of work and who is asking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from registry.accounts.actor import Actor
+from registry.accounts.models import User
+from registry.accounts.service import actor_for_user, authenticate_api_key
+from registry.errors import Unauthorized
+from registry.settings import Settings
+from service.state import AppState
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SESSION_USER_KEY = "uid"
+SESSION_STAMP_KEY = "stamp"
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.truyxuat
+    return state
+
+
+def get_settings(request: Request) -> Settings:
+    return get_state(request).settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One unit of work per request: commit when the handler returns, roll back on error.
+
+    Reads use a deferred transaction so SQLite's WAL lets them run side by side.
+    """
+    state = get_state(request)
+    factory = state.read_sessions if request.method in SAFE_METHODS else state.write_sessions
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def session_user(request: Request, session: Session) -> User | None:
+    """The signed-in user of the browser session, if the session is still valid."""
+    data = request.scope.get("session")
+    if not data or SESSION_USER_KEY not in data:
+        return None
+    user = session.get(User, data[SESSION_USER_KEY])
+    if user is None or not user.is_active:
+        return None
+    # A password change ends every session started before it.
+    if data.get(SESSION_STAMP_KEY) != user.password_changed_at.isoformat():
+        return None
+    return user
+
+
+def optional_actor(request: Request, session: SessionDep) -> Actor | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return authenticate_api_key(session, header[7:].strip())
+    api_key = request.headers.get("x-api-key")
+    if api_key:
+        return authenticate_api_key(session, api_key.strip())
+    user = session_user(request, session)
+    return actor_for_user(user) if user else None
+
+
+OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
+
+
+def current_actor(actor: OptionalActor) -> Actor:
+    if actor is None:
+        raise Unauthorized(
+            "Cần đăng nhập hoặc khóa API.", "Sign-in or an API key is required."
+        )
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def agency_actor(actor: CurrentActor) -> Actor:
+    actor.ensure_agency()
+    return actor
+
+
+AgencyActor = Annotated[Actor, Depends(agency_actor)]

@@ -1,0 +1,69 @@
+"""Vietnamese is the source language; English comes from a small catalogue.
+
+The language is chosen by `?lang=`, then the `lang` cookie, then Accept-Language.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from starlette.requests import Request
+
+LANGUAGES = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
+_CATALOGUE_DIR = Path(__file__).parent / "locale"
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def catalogue(lang: str) -> dict[str, str]:
+    path = _CATALOGUE_DIR / f"{lang}.json"
+    if lang == DEFAULT_LANGUAGE or not path.exists():
+        return {}
+    data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def translate(text: str, lang: str) -> str:
+    return catalogue(lang).get(text, text)
+
+
+def parse_accept_language(header: str) -> list[tuple[str, float]]:
+    """Languages with their q-values, best first (RFC 9110 §12.5.4)."""
+    ranked = []
+    for position, part in enumerate(header.split(",")):
+        piece = part.strip()
+        if not piece:
+            continue
+        tag, _, params = piece.partition(";")
+        quality = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                quality = float(params[2:])
+            except ValueError:
+                quality = 0.0
+        ranked.append((tag.strip().lower(), quality, position))
+    ranked.sort(key=lambda item: (-item[1], item[2]))
+    return [(tag, quality) for tag, quality, _ in ranked if quality > 0]
+
+
+def choose_language(header: str | None, available: tuple[str, ...] = LANGUAGES) -> str | None:
+    for tag, _quality in parse_accept_language(header or ""):
+        primary = tag.split("-")[0]
+        if primary in available:
+            return primary
+        if tag == "*":
+            return available[0]
+    return None
+
+
+def request_language(request: Request) -> str:
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    cookie = request.cookies.get("lang")
+    if cookie in LANGUAGES:
+        return cookie
+    return choose_language(request.headers.get("accept-language")) or DEFAULT_LANGUAGE

@@ -1,0 +1,122 @@
+"""One error handler: domain errors become RFC 9457 problem JSON, or a page for browsers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+
+from registry.errors import FieldProblem, InvalidInput, NotFound, TruyxuatError
+from registry.gs1 import GS1Error
+from service.i18n import request_language
+
+log = logging.getLogger("truyxuat.errors")
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://truyxuat.dev/problems/"
+
+_HTTP_MESSAGES: dict[int, tuple[str, str]] = {
+    404: ("Không tìm thấy trang hoặc tài nguyên.", "Page or resource not found."),
+    405: ("Phương thức không được hỗ trợ.", "Method not allowed."),
+    413: ("Dữ liệu gửi lên quá lớn.", "The request is too large."),
+    414: ("Địa chỉ quá dài.", "The address is too long."),
+}
+
+
+def wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    if request.url.path.startswith(("/api/", "/epcis")):
+        return False
+    return "text/html" in accept and "json" not in accept.split(",")[0]
+
+
+def problem_response(
+    request: Request, error: TruyxuatError, *, headers: dict[str, str] | None = None
+) -> Response:
+    if wants_html(request):
+        from service.templating import render
+
+        return render(
+            request,
+            "errors/problem.html",
+            {"error": error, "status": error.status},
+            status_code=error.status,
+            headers=headers,
+        )
+    lang = request_language(request)
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + error.slug,
+        "title": error.title,
+        "status": error.status,
+        "detail": error.message_vi if lang == "vi" else error.message_en,
+        "message_vi": error.message_vi,
+        "message_en": error.message_en,
+        "instance": request.url.path,
+    }
+    if error.problems:
+        body["errors"] = [p.as_dict() for p in error.problems]
+    return JSONResponse(body, status_code=error.status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def gs1_error_as_problem(error: GS1Error, *, field: str) -> InvalidInput:
+    problems = [
+        FieldProblem(field if p.ai is None else f"{field}", p.message_vi, p.message_en)
+        for p in error.problems
+    ]
+    first = error.problems[0] if error.problems else None
+    return InvalidInput(
+        first.message_vi if first else "Mã GS1 không hợp lệ.",
+        first.message_en if first else "Invalid GS1 data.",
+        field=field,
+        problems=problems,
+    )
+
+
+def _validation_problem(exc: RequestValidationError) -> InvalidInput:
+    problems = []
+    for err in exc.errors():
+        location = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
+        field = ".".join(location) or "body"
+        message = str(err.get("msg", "invalid"))
+        problems.append(
+            FieldProblem(field, f"Trường '{field}' không hợp lệ: {message}", f"'{field}': {message}")
+        )
+    first = problems[0] if problems else FieldProblem("body", "Dữ liệu không hợp lệ.", "Invalid data.")
+    return InvalidInput(first.message_vi, first.message_en, field=first.field, problems=problems)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(TruyxuatError)
+    async def _domain(request: Request, exc: TruyxuatError) -> Response:
+        return problem_response(request, exc)
+
+    @app.exception_handler(GS1Error)
+    async def _gs1(request: Request, exc: GS1Error) -> Response:
+        return problem_response(request, gs1_error_as_problem(exc, field="gs1"))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        return problem_response(request, _validation_problem(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        vi, en = _HTTP_MESSAGES.get(exc.status_code, (str(exc.detail), str(exc.detail)))
+        error = TruyxuatError(vi, en)
+        error.status = exc.status_code
+        error.slug = "not-found" if exc.status_code == 404 else f"http-{exc.status_code}"
+        error.title = NotFound.title if exc.status_code == 404 else str(exc.detail)
+        return problem_response(request, error, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        error = TruyxuatError(
+            "Đã có lỗi ở máy chủ. Xin thử lại sau.", "Server error. Please try again later."
+        )
+        error.status = 500
+        error.slug = "server-error"
+        error.title = "Internal server error"
+        return problem_response(request, error)

@@ -1,0 +1,41 @@
+"""The Jinja2 environment: autoescaped, with the translation function `_`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from service.i18n import request_language, translate
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.autoescape = True
+templates.env.trim_blocks = True
+templates.env.lstrip_blocks = True
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    lang = request_language(request)
+    values: dict[str, Any] = {
+        "lang": lang,
+        "_": lambda text: translate(text, lang),
+        "csrf_token": request.scope.get("session", {}).get("csrf", ""),
+    }
+    values.update(context or {})
+    response = templates.TemplateResponse(
+        request, name, values, status_code=status_code, headers=headers
+    )
+    response.headers.setdefault("Content-Language", lang)
+    return response

@@ -1,0 +1,142 @@
+"""Real databases for the test run: an SQLite file and, when it answers, PostgreSQL.
+
+Every test that asks for `db_session`, `client` or `engine` runs once per database.
+Each test runs inside a transaction that is rolled back at its end; the app under
+test is the real app with its session dependency bound to that transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from registry.db import make_engine
+from registry.migrate import prepare_database
+from registry.settings import Settings
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+DEFAULT_PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def shared_path(*parts: str) -> Path:
+    """A file of ../shared (test vectors and standards), beside the checkout."""
+    override = os.environ.get("TRUYXUAT_SHARED_DIR")
+    base = Path(override) if override else SHARED
+    return base.joinpath(*parts)
+
+
+def _postgres_server_url() -> str:
+    return os.environ.get("TRUYXUAT_TEST_DATABASE_URL", DEFAULT_PG_SERVER)
+
+
+def _postgres_unavailable_reason() -> str | None:
+    url = _postgres_server_url()
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        engine.dispose()
+    except Exception as exc:  # any failure to connect means: skip, and say why
+        return f"PostgreSQL at {make_url(url).render_as_string()} does not answer: {exc!s:.200}"
+    return None
+
+
+_PG_REASON = _postgres_unavailable_reason()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if _PG_REASON:
+        return f"truyxuat: PostgreSQL tests SKIPPED — {_PG_REASON}"
+    return f"truyxuat: PostgreSQL tests enabled ({make_url(_postgres_server_url()).host})"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "truyxuat-test.sqlite3"
+        url = f"sqlite:///{path}"
+        prepare_database(url)
+        yield url
+        return
+    if _PG_REASON:
+        pytest.skip(_PG_REASON)
+    server = make_url(_postgres_server_url())
+    name = f"truyxuat_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    try:
+        prepare_database(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        base_url="https://truyxuat.dongthap.gov.vn",
+        secret_key="test-secret-key",
+    )
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        if transaction.is_active:
+            transaction.rollback()
+
+
+@pytest.fixture
+def db_session(connection: Connection) -> Iterator[Session]:
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def app_state(settings: Settings, connection: Connection, engine: Engine):  # type: ignore[no-untyped-def]
+    from sqlalchemy.orm import sessionmaker
+
+    from service.state import AppState
+
+    factory = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    return AppState(settings=settings, engine=engine, write_sessions=factory, read_sessions=factory)
+
+
+@pytest.fixture
+def app(settings: Settings, app_state):  # type: ignore[no-untyped-def]
+    from service.app import create_app
+
+    return create_app(settings, state=app_state)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app, base_url="https://truyxuat.dongthap.gov.vn") as client:
+        yield client

@@ -1,0 +1,121 @@
+"""Factories that build valid registry data through the real services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import random
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.accounts.actor import SYSTEM, Actor
+from registry.accounts.models import Role, User
+from registry.accounts.service import create_api_key, create_user
+from registry.certificates.models import Certificate, CertificateKind
+from registry.certificates.service import create_certificate
+from registry.enterprises.models import Enterprise, EnterpriseKind
+from registry.enterprises.service import EnterpriseDetails, register_enterprise, verify_enterprise
+from registry.locations.models import Location, LocationKind
+from registry.locations.service import create_location
+from registry.lots.models import Lot
+from registry.lots.service import create_lot
+from registry.prefixes.models import CompanyPrefix
+from registry.prefixes.service import record_own_prefix
+from registry.products.models import Product
+from registry.products.service import ProductDetails, create_product
+from registry.vn import mst_check_digit
+
+PASSWORD = "correct-horse-battery"
+WARD_CAI_BE = "28360"
+_counter = itertools.count(1)
+_random = random.Random(20261127)
+
+
+def unique_tax_code() -> str:
+    while True:
+        first_nine = "3" + str(_random.randrange(10**8)).zfill(8)
+        check = mst_check_digit(first_nine)
+        if check is not None:
+            return first_nine + check
+
+
+def make_enterprise(
+    session: Session, *, verified: bool = True, prefix: bool = True, **details: object
+) -> Enterprise:
+    values: dict[str, object] = {
+        "legal_name": f"Hợp tác xã Thử nghiệm {next(_counter)}",
+        "kind": EnterpriseKind.cooperative,
+        "address": "Ấp 1, xã Cái Bè",
+        "ward_code": WARD_CAI_BE,
+    }
+    values.update(details)
+    enterprise = register_enterprise(
+        session, actor=SYSTEM, tax_code=unique_tax_code(),
+        details=EnterpriseDetails(**values),  # type: ignore[arg-type]
+    )
+    if verified:
+        verify_enterprise(session, actor=SYSTEM, enterprise=enterprise)
+    if prefix:
+        make_prefix(session, enterprise=enterprise)
+    return enterprise
+
+
+def make_prefix(session: Session, *, enterprise: Enterprise) -> CompanyPrefix:
+    while True:
+        candidate = f"89361{_random.randrange(10**4):04d}"
+        if session.scalar(select(CompanyPrefix.id).where(CompanyPrefix.prefix == candidate)):
+            continue
+        return record_own_prefix(session, actor=SYSTEM, enterprise=enterprise, prefix=candidate)
+
+
+def make_product(session: Session, *, enterprise: Enterprise, **details: object) -> Product:
+    values: dict[str, object] = {"name_vi": f"Xoài cát Hòa Lộc {next(_counter)}",
+                                 "name_en": "Hoa Loc mango"}
+    values.update(details)
+    return create_product(session, actor=SYSTEM, enterprise=enterprise,
+                          details=ProductDetails(**values))  # type: ignore[arg-type]
+
+
+def make_location(session: Session, *, enterprise: Enterprise,
+                  kind: LocationKind = LocationKind.farm) -> Location:
+    return create_location(session, actor=SYSTEM, enterprise=enterprise,
+                           name=f"Vườn {next(_counter)}", kind=kind, ward_code=WARD_CAI_BE,
+                           latitude=10.34, longitude=106.03)
+
+
+def make_lot(session: Session, *, product: Product, code: str | None = None,
+             expiry_on: dt.date | None = None) -> Lot:
+    today = dt.date.today()
+    return create_lot(session, actor=SYSTEM, product=product,
+                      code=code or f"L{next(_counter):05d}", production_on=today,
+                      expiry_on=expiry_on or today + dt.timedelta(days=30),
+                      quantity=Decimal(100), unit="KGM")
+
+
+def make_certificate(session: Session, *, enterprise: Enterprise, product: Product | None = None,
+                     kind: CertificateKind = CertificateKind.ocop) -> Certificate:
+    today = dt.date.today()
+    return create_certificate(session, actor=SYSTEM, enterprise=enterprise, kind=kind,
+                              number=f"C-{next(_counter)}", issuer="UBND tỉnh Đồng Tháp",
+                              valid_from=today - dt.timedelta(days=10),
+                              valid_until=today + dt.timedelta(days=365),
+                              stars=4 if kind is CertificateKind.ocop else None, product=product)
+
+
+def make_user(session: Session, *, role: Role = Role.enterprise,
+              enterprise: Enterprise | None = None) -> User:
+    return create_user(session, actor=SYSTEM, email=f"user{next(_counter)}@example.vn",
+                       password=PASSWORD, role=role, enterprise=enterprise)
+
+
+def api_headers(session: Session, *, role: Role = Role.enterprise,
+                enterprise: Enterprise | None = None) -> dict[str, str]:
+    issued = create_api_key(session, actor=SYSTEM, role=role, enterprise=enterprise)
+    session.flush()
+    return {"Authorization": f"Bearer {issued.secret}"}
+
+
+def actor_of(enterprise: Enterprise) -> Actor:
+    return Actor(role=Role.enterprise, label="test", enterprise_id=enterprise.id)
