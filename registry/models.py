@@ -5,8 +5,8 @@ from registry.audit.models import AuditEntry
 from registry.certificates.models import Certificate
 from registry.db import Base
 from registry.enterprises.models import Enterprise
-from registry.locations.models import Location
 from registry.labels.models import LabelRun
+from registry.locations.models import Location
 from registry.lots.models import Lot
 from registry.places.models import AdminUnit
 from registry.prefixes.models import CompanyPrefix

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 
 import click
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from registry.accounts.actor import SYSTEM
 from registry.accounts.models import Role
@@ -12,7 +14,7 @@ from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.settings import get_settings
 
 
-def _sessions():  # type: ignore[no-untyped-def]
+def _sessions() -> tuple[Engine, sessionmaker[Session]]:
     engine = make_engine(get_settings().database_url)
     return engine, make_sessionmaker(engine)
 
@@ -30,7 +32,10 @@ class _Group(click.Group):
             ctx.exit(1)
 
 
-@click.group(cls=_Group, help="truyxuat — mã số, mã vạch, truy xuất nguồn gốc / codes, barcodes, traceability")
+@click.group(
+    cls=_Group,
+    help="truyxuat — mã số, mã vạch, truy xuất nguồn gốc / codes, barcodes, traceability",
+)
 def main() -> None:
     pass
 
@@ -71,6 +76,7 @@ def demo_load() -> None:
 def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    click.echo(_banner(f"http://{host}:{port}"))
     uvicorn.run(
         "service.main:app",
         host=host,
@@ -81,6 +87,39 @@ def serve(host: str, port: int, workers: int) -> None:
         log_level="info",
         timeout_graceful_shutdown=20,
     )
+
+
+def _banner(local_url: str) -> str:
+    """Where to go, and the demo logins when the demo data is loaded."""
+    from sqlalchemy import select
+
+    from registry.accounts.models import User
+    from service import demo
+
+    engine, sessions = _sessions()
+    try:
+        with unit_of_work(sessions) as session:
+            has_demo = session.scalar(select(User.id).where(User.email == demo.AGENCY_EMAIL))
+            consumer = demo.first_demo_lot_uri(session, local_url) if has_demo else None
+    finally:
+        engine.dispose()
+    lines = [
+        "",
+        "truyxuat — mã số, mã vạch, truy xuất nguồn gốc",
+        f"  Trang chủ / Home:                {local_url}/",
+        f"  API (OpenAPI):                   {local_url}/api/docs",
+    ]
+    if consumer:
+        enterprise_email = demo.ENTERPRISES[0].email
+        lines += [
+            f"  Trang người tiêu dùng / Consumer: {consumer}",
+            f"  Doanh nghiệp / Enterprise:        {local_url}/portal  "
+            f"({enterprise_email} / {demo.DEMO_PASSWORD})",
+            f"  Chi cục / Agency:                 {local_url}/agency  "
+            f"({demo.AGENCY_EMAIL} / {demo.DEMO_PASSWORD})",
+            f"  Quản trị / Admin:                 {demo.ADMIN_EMAIL} / {demo.DEMO_PASSWORD}",
+        ]
+    return "\n".join([*lines, ""])
 
 
 @main.group(help="User accounts.")
@@ -94,22 +133,29 @@ def user() -> None:
 @click.option("--enterprise", "tax_code", help="Tax code of the user's enterprise")
 @click.option("--name", default="")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input")
-def user_create(email: str, role: str, tax_code: str | None, name: str,
-                password_stdin: bool) -> None:
+def user_create(
+    email: str, role: str, tax_code: str | None, name: str, password_stdin: bool
+) -> None:
     from registry.accounts.service import create_user
     from registry.enterprises.service import find_by_tax_code
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
-        password = click.prompt("Password / Mật khẩu", hide_input=True,
-                                confirmation_prompt=True)
+        password = click.prompt("Password / Mật khẩu", hide_input=True, confirmation_prompt=True)
     engine, sessions = _sessions()
     try:
         with unit_of_work(sessions) as session:
             enterprise = find_by_tax_code(session, tax_code) if tax_code else None
-            account = create_user(session, actor=SYSTEM, email=email, password=password,
-                                  role=Role(role), enterprise=enterprise, full_name=name)
+            account = create_user(
+                session,
+                actor=SYSTEM,
+                email=email,
+                password=password,
+                role=Role(role),
+                enterprise=enterprise,
+                full_name=name,
+            )
             click.echo(f"Created user {account.email} ({account.role.value}).")
     finally:
         engine.dispose()
@@ -136,8 +182,9 @@ def apikey_create(tax_code: str | None, agency: bool, admin: bool, name: str) ->
         with unit_of_work(sessions) as session:
             enterprise = find_by_tax_code(session, tax_code) if tax_code else None
             role = Role.enterprise if tax_code else Role.agency if agency else Role.admin
-            issued = create_api_key(session, actor=SYSTEM, role=role, enterprise=enterprise,
-                                    name=name)
+            issued = create_api_key(
+                session, actor=SYSTEM, role=role, enterprise=enterprise, name=name
+            )
             click.echo(issued.secret)
     finally:
         engine.dispose()

@@ -81,9 +81,7 @@ OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
 
 def current_actor(actor: OptionalActor) -> Actor:
     if actor is None:
-        raise Unauthorized(
-            "Cần đăng nhập hoặc khóa API.", "Sign-in or an API key is required."
-        )
+        raise Unauthorized("Cần đăng nhập hoặc khóa API.", "Sign-in or an API key is required.")
     return actor
 
 

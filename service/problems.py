@@ -78,13 +78,19 @@ def gs1_error_as_problem(error: GS1Error, *, field: str) -> InvalidInput:
 def _validation_problem(exc: RequestValidationError) -> InvalidInput:
     problems = []
     for err in exc.errors():
-        location = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
+        location = [
+            str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")
+        ]
         field = ".".join(location) or "body"
         message = str(err.get("msg", "invalid"))
         problems.append(
-            FieldProblem(field, f"Trường '{field}' không hợp lệ: {message}", f"'{field}': {message}")
+            FieldProblem(
+                field, f"Trường '{field}' không hợp lệ: {message}", f"'{field}': {message}"
+            )
         )
-    first = problems[0] if problems else FieldProblem("body", "Dữ liệu không hợp lệ.", "Invalid data.")
+    first = (
+        problems[0] if problems else FieldProblem("body", "Dữ liệu không hợp lệ.", "Invalid data.")
+    )
     return InvalidInput(first.message_vi, first.message_en, field=first.field, problems=problems)
 
 

@@ -50,6 +50,8 @@ def _postgres_unavailable_reason() -> str | None:
 
 
 _PG_REASON = _postgres_unavailable_reason()
+if _PG_REASON and os.environ.get("TRUYXUAT_REQUIRE_POSTGRES"):
+    raise RuntimeError(f"TRUYXUAT_REQUIRE_POSTGRES is set but {_PG_REASON}")
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -59,7 +61,9 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "truyxuat-test.sqlite3"
         url = f"sqlite:///{path}"
@@ -140,3 +144,33 @@ def app(settings: Settings, app_state):  # type: ignore[no-untyped-def]
 def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     with TestClient(app, base_url="https://truyxuat.dongthap.gov.vn") as client:
         yield client
+
+
+@pytest.fixture
+def empty_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """A brand-new empty database on the same backend, for migration and CLI tests."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    server = make_url(_postgres_server_url())
+    name = f"truyxuat_empty_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def cli_env(empty_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Point the `truyxuat` command at an empty database for the test."""
+    from registry.settings import get_settings
+
+    monkeypatch.setenv("TRUYXUAT_DATABASE_URL", empty_database_url)
+    get_settings.cache_clear()
+    yield empty_database_url
+    get_settings.cache_clear()

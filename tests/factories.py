@@ -52,7 +52,9 @@ def make_enterprise(
     }
     values.update(details)
     enterprise = register_enterprise(
-        session, actor=SYSTEM, tax_code=unique_tax_code(),
+        session,
+        actor=SYSTEM,
+        tax_code=unique_tax_code(),
         details=EnterpriseDetails(**values),  # type: ignore[arg-type]
     )
     if verified:
@@ -71,47 +73,85 @@ def make_prefix(session: Session, *, enterprise: Enterprise) -> CompanyPrefix:
 
 
 def make_product(session: Session, *, enterprise: Enterprise, **details: object) -> Product:
-    values: dict[str, object] = {"name_vi": f"Xoài cát Hòa Lộc {next(_counter)}",
-                                 "name_en": "Hoa Loc mango"}
+    values: dict[str, object] = {
+        "name_vi": f"Xoài cát Hòa Lộc {next(_counter)}",
+        "name_en": "Hoa Loc mango",
+    }
     values.update(details)
-    return create_product(session, actor=SYSTEM, enterprise=enterprise,
-                          details=ProductDetails(**values))  # type: ignore[arg-type]
+    return create_product(
+        session, actor=SYSTEM, enterprise=enterprise, details=ProductDetails(**values)
+    )  # type: ignore[arg-type]
 
 
-def make_location(session: Session, *, enterprise: Enterprise,
-                  kind: LocationKind = LocationKind.farm) -> Location:
-    return create_location(session, actor=SYSTEM, enterprise=enterprise,
-                           name=f"Vườn {next(_counter)}", kind=kind, ward_code=WARD_CAI_BE,
-                           latitude=10.34, longitude=106.03)
+def make_location(
+    session: Session, *, enterprise: Enterprise, kind: LocationKind = LocationKind.farm
+) -> Location:
+    return create_location(
+        session,
+        actor=SYSTEM,
+        enterprise=enterprise,
+        name=f"Vườn {next(_counter)}",
+        kind=kind,
+        ward_code=WARD_CAI_BE,
+        latitude=10.34,
+        longitude=106.03,
+    )
 
 
-def make_lot(session: Session, *, product: Product, code: str | None = None,
-             expiry_on: dt.date | None = None) -> Lot:
+def make_lot(
+    session: Session, *, product: Product, code: str | None = None, expiry_on: dt.date | None = None
+) -> Lot:
     today = dt.date.today()
-    return create_lot(session, actor=SYSTEM, product=product,
-                      code=code or f"L{next(_counter):05d}", production_on=today,
-                      expiry_on=expiry_on or today + dt.timedelta(days=30),
-                      quantity=Decimal(100), unit="KGM")
+    return create_lot(
+        session,
+        actor=SYSTEM,
+        product=product,
+        code=code or f"L{next(_counter):05d}",
+        production_on=today,
+        expiry_on=expiry_on or today + dt.timedelta(days=30),
+        quantity=Decimal(100),
+        unit="KGM",
+    )
 
 
-def make_certificate(session: Session, *, enterprise: Enterprise, product: Product | None = None,
-                     kind: CertificateKind = CertificateKind.ocop) -> Certificate:
+def make_certificate(
+    session: Session,
+    *,
+    enterprise: Enterprise,
+    product: Product | None = None,
+    kind: CertificateKind = CertificateKind.ocop,
+) -> Certificate:
     today = dt.date.today()
-    return create_certificate(session, actor=SYSTEM, enterprise=enterprise, kind=kind,
-                              number=f"C-{next(_counter)}", issuer="UBND tỉnh Đồng Tháp",
-                              valid_from=today - dt.timedelta(days=10),
-                              valid_until=today + dt.timedelta(days=365),
-                              stars=4 if kind is CertificateKind.ocop else None, product=product)
+    return create_certificate(
+        session,
+        actor=SYSTEM,
+        enterprise=enterprise,
+        kind=kind,
+        number=f"C-{next(_counter)}",
+        issuer="UBND tỉnh Đồng Tháp",
+        valid_from=today - dt.timedelta(days=10),
+        valid_until=today + dt.timedelta(days=365),
+        stars=4 if kind is CertificateKind.ocop else None,
+        product=product,
+    )
 
 
-def make_user(session: Session, *, role: Role = Role.enterprise,
-              enterprise: Enterprise | None = None) -> User:
-    return create_user(session, actor=SYSTEM, email=f"user{next(_counter)}@example.vn",
-                       password=PASSWORD, role=role, enterprise=enterprise)
+def make_user(
+    session: Session, *, role: Role = Role.enterprise, enterprise: Enterprise | None = None
+) -> User:
+    return create_user(
+        session,
+        actor=SYSTEM,
+        email=f"user{next(_counter)}@example.vn",
+        password=PASSWORD,
+        role=role,
+        enterprise=enterprise,
+    )
 
 
-def api_headers(session: Session, *, role: Role = Role.enterprise,
-                enterprise: Enterprise | None = None) -> dict[str, str]:
+def api_headers(
+    session: Session, *, role: Role = Role.enterprise, enterprise: Enterprise | None = None
+) -> dict[str, str]:
     issued = create_api_key(session, actor=SYSTEM, role=role, enterprise=enterprise)
     session.flush()
     return {"Authorization": f"Bearer {issued.secret}"}

@@ -40,7 +40,9 @@ def check_password_strength(password: str) -> None:
 
 
 def actor_for_user(user: User) -> Actor:
-    return Actor(role=user.role, label=user.email, enterprise_id=user.enterprise_id, user_id=user.id)
+    return Actor(
+        role=user.role, label=user.email, enterprise_id=user.enterprise_id, user_id=user.id
+    )
 
 
 def create_user(
@@ -128,7 +130,11 @@ def change_password(
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
     record_change(
-        session, actor=actor, action="change_password", entity="user", entity_id=user.id,
+        session,
+        actor=actor,
+        action="change_password",
+        entity="user",
+        entity_id=user.id,
         enterprise_id=user.enterprise_id,
     )
 
@@ -170,8 +176,13 @@ def create_api_key(
     session.add(key)
     session.flush()
     record_change(
-        session, actor=actor, action="create", entity="api_key", entity_id=key.id,
-        enterprise_id=key.enterprise_id, after={"name": name, "role": role.value},
+        session,
+        actor=actor,
+        action="create",
+        entity="api_key",
+        entity_id=key.id,
+        enterprise_id=key.enterprise_id,
+        after={"name": name, "role": role.value},
     )
     return IssuedKey(key, secret)
 
@@ -181,8 +192,10 @@ def authenticate_api_key(session: Session, secret: str) -> Actor:
     key = None
     if len(parts) == 3 and parts[0] == API_KEY_PREFIX:
         key = session.scalar(select(ApiKey).where(ApiKey.lookup == parts[1]))
-    if key is None or key.revoked_at is not None or not hmac.compare_digest(
-        key.key_hash, _digest(secret)
+    if (
+        key is None
+        or key.revoked_at is not None
+        or not hmac.compare_digest(key.key_hash, _digest(secret))
     ):
         raise Unauthorized("Khóa API không hợp lệ.", "Invalid API key.")
     return Actor(
@@ -197,6 +210,10 @@ def revoke_api_key(session: Session, *, actor: Actor, api_key: ApiKey) -> None:
     actor.ensure_sees(api_key.enterprise_id, what=("khóa API", "API key"))
     api_key.revoked_at = utcnow()
     record_change(
-        session, actor=actor, action="revoke", entity="api_key", entity_id=api_key.id,
+        session,
+        actor=actor,
+        action="revoke",
+        entity="api_key",
+        entity_id=api_key.id,
         enterprise_id=api_key.enterprise_id,
     )

@@ -19,8 +19,17 @@ from registry.products.models import Product
 
 WHAT = ("chứng nhận", "certificate")
 OCOP_STARS = range(3, 6)  # OCOP ranks products 3 to 5 stars (Decision 148/QĐ-TTg).
-FIELDS = ["kind", "title", "number", "issuer", "stars", "valid_from", "valid_until",
-          "product_id", "location_id"]
+FIELDS = [
+    "kind",
+    "title",
+    "number",
+    "issuer",
+    "stars",
+    "valid_from",
+    "valid_until",
+    "product_id",
+    "location_id",
+]
 
 
 def create_certificate(
@@ -43,32 +52,53 @@ def create_certificate(
         if subject is not None and subject.enterprise_id != enterprise.id:
             raise not_found(what)
     if not number.strip():
-        raise InvalidInput("Cần nhập số chứng nhận.", "The certificate number is required.",
-                           field="number")
+        raise InvalidInput(
+            "Cần nhập số chứng nhận.", "The certificate number is required.", field="number"
+        )
     if not issuer.strip():
         raise InvalidInput("Cần nhập cơ quan cấp.", "The issuer is required.", field="issuer")
     if valid_until is not None and valid_until < valid_from:
-        raise InvalidInput("Ngày hết hạn phải sau ngày cấp.",
-                           "The expiry date must come after the issue date.",
-                           field="valid_until")
+        raise InvalidInput(
+            "Ngày hết hạn phải sau ngày cấp.",
+            "The expiry date must come after the issue date.",
+            field="valid_until",
+        )
     if kind is CertificateKind.ocop:
         if stars not in OCOP_STARS:
-            raise InvalidInput("Chứng nhận OCOP phải có từ 3 đến 5 sao.",
-                               "An OCOP certificate has 3 to 5 stars.", field="stars")
+            raise InvalidInput(
+                "Chứng nhận OCOP phải có từ 3 đến 5 sao.",
+                "An OCOP certificate has 3 to 5 stars.",
+                field="stars",
+            )
     elif stars is not None:
-        raise InvalidInput("Chỉ chứng nhận OCOP mới có số sao.",
-                           "Only OCOP certificates have stars.", field="stars")
+        raise InvalidInput(
+            "Chỉ chứng nhận OCOP mới có số sao.",
+            "Only OCOP certificates have stars.",
+            field="stars",
+        )
     certificate = Certificate(
-        enterprise_id=enterprise.id, kind=kind, number=number.strip(), issuer=issuer.strip(),
-        valid_from=valid_from, valid_until=valid_until, stars=stars, title=title,
+        enterprise_id=enterprise.id,
+        kind=kind,
+        number=number.strip(),
+        issuer=issuer.strip(),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        stars=stars,
+        title=title,
         product_id=product.id if product else None,
         location_id=location.id if location else None,
     )
     session.add(certificate)
     session.flush()
-    record_change(session, actor=actor, action="create", entity="certificate",
-                  entity_id=certificate.id, enterprise_id=enterprise.id,
-                  after=snapshot(certificate, FIELDS))
+    record_change(
+        session,
+        actor=actor,
+        action="create",
+        entity="certificate",
+        entity_id=certificate.id,
+        enterprise_id=enterprise.id,
+        after=snapshot(certificate, FIELDS),
+    )
     return certificate
 
 
@@ -82,9 +112,15 @@ def get_certificate(session: Session, *, actor: Actor, certificate_id: int) -> C
 
 def delete_certificate(session: Session, *, actor: Actor, certificate: Certificate) -> None:
     actor.ensure_sees(certificate.enterprise_id, what=WHAT)
-    record_change(session, actor=actor, action="delete", entity="certificate",
-                  entity_id=certificate.id, enterprise_id=certificate.enterprise_id,
-                  before=snapshot(certificate, FIELDS))
+    record_change(
+        session,
+        actor=actor,
+        action="delete",
+        entity="certificate",
+        entity_id=certificate.id,
+        enterprise_id=certificate.enterprise_id,
+        before=snapshot(certificate, FIELDS),
+    )
     session.delete(certificate)
 
 
@@ -92,10 +128,14 @@ def certificates_for_product(
     session: Session, *, product: Product, on: dt.date | None = None
 ) -> list[Certificate]:
     """Certificates that cover a product: its own, and its enterprise's general ones."""
-    statement = select(Certificate).where(
-        Certificate.enterprise_id == product.enterprise_id,
-        (Certificate.product_id == product.id) | Certificate.product_id.is_(None),
-    ).order_by(Certificate.kind, Certificate.valid_from)
+    statement = (
+        select(Certificate)
+        .where(
+            Certificate.enterprise_id == product.enterprise_id,
+            (Certificate.product_id == product.id) | Certificate.product_id.is_(None),
+        )
+        .order_by(Certificate.kind, Certificate.valid_from)
+    )
     certificates = list(session.scalars(statement))
     if on is not None:
         certificates = [c for c in certificates if c.is_valid_on(on)]

@@ -31,9 +31,7 @@ class Enterprise(Timestamped, Base):
     tax_code_kind: Mapped[str] = mapped_column(String(16))
     legal_name: Mapped[str] = mapped_column(String(300))
     trading_name: Mapped[str | None] = mapped_column(String(300))
-    kind: Mapped[EnterpriseKind] = mapped_column(
-        Enum(EnterpriseKind, native_enum=False, length=16)
-    )
+    kind: Mapped[EnterpriseKind] = mapped_column(Enum(EnterpriseKind, native_enum=False, length=16))
     address: Mapped[str] = mapped_column(String(500), default="")
     ward_code: Mapped[str | None] = mapped_column(ForeignKey("admin_unit.code"), index=True)
     sector: Mapped[str | None] = mapped_column(String(120))

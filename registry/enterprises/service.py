@@ -18,8 +18,20 @@ from registry.places.service import require_current_ward
 from registry.vn import VNRuleError, parse_tax_code
 
 WHAT = ("doanh nghiệp", "enterprise")
-AUDITED = ["legal_name", "trading_name", "kind", "address", "ward_code", "sector",
-           "contact_name", "phone", "email", "website", "status", "status_reason"]
+AUDITED = [
+    "legal_name",
+    "trading_name",
+    "kind",
+    "address",
+    "ward_code",
+    "sector",
+    "contact_name",
+    "phone",
+    "email",
+    "website",
+    "status",
+    "status_reason",
+]
 
 
 @dataclass
@@ -60,14 +72,21 @@ def register_enterprise(
             field="tax_code",
         )
     enterprise = Enterprise(
-        tax_code=parsed.value, tax_code_kind=parsed.kind, status=EnterpriseStatus.pending,
+        tax_code=parsed.value,
+        tax_code_kind=parsed.kind,
+        status=EnterpriseStatus.pending,
         **vars(details),
     )
     session.add(enterprise)
     session.flush()
     record_change(
-        session, actor=actor, action="register", entity="enterprise", entity_id=enterprise.id,
-        enterprise_id=enterprise.id, after=snapshot(enterprise, ["tax_code", *AUDITED]),
+        session,
+        actor=actor,
+        action="register",
+        entity="enterprise",
+        entity_id=enterprise.id,
+        enterprise_id=enterprise.id,
+        after=snapshot(enterprise, ["tax_code", *AUDITED]),
     )
     return enterprise
 
@@ -81,7 +100,8 @@ def update_enterprise(
     if unknown:
         field = sorted(unknown)[0]
         raise InvalidInput(
-            f"Không thể sửa trường '{field}'.", f"The field '{field}' cannot be changed.",
+            f"Không thể sửa trường '{field}'.",
+            f"The field '{field}' cannot be changed.",
             field=field,
         )
     if "ward_code" in changes and changes["ward_code"] is not None:
@@ -94,8 +114,14 @@ def update_enterprise(
     for name, value in changes.items():
         setattr(enterprise, name, value)
     record_change(
-        session, actor=actor, action="update", entity="enterprise", entity_id=enterprise.id,
-        enterprise_id=enterprise.id, before=before, after=snapshot(enterprise, sorted(changes)),
+        session,
+        actor=actor,
+        action="update",
+        entity="enterprise",
+        entity_id=enterprise.id,
+        enterprise_id=enterprise.id,
+        before=before,
+        after=snapshot(enterprise, sorted(changes)),
     )
     return enterprise
 
@@ -116,8 +142,13 @@ def _set_status(
     if status is EnterpriseStatus.verified:
         enterprise.verified_at = utcnow()
     record_change(
-        session, actor=actor, action=action, entity="enterprise", entity_id=enterprise.id,
-        enterprise_id=enterprise.id, before=before,
+        session,
+        actor=actor,
+        action=action,
+        entity="enterprise",
+        entity_id=enterprise.id,
+        enterprise_id=enterprise.id,
+        before=before,
         after=snapshot(enterprise, ["status", "status_reason"]),
     )
     return enterprise
@@ -130,24 +161,40 @@ def _require_reason(reason: str | None) -> str:
 
 
 def verify_enterprise(session: Session, *, actor: Actor, enterprise: Enterprise) -> Enterprise:
-    return _set_status(session, actor=actor, enterprise=enterprise,
-                       status=EnterpriseStatus.verified, reason=None, action="verify")
+    return _set_status(
+        session,
+        actor=actor,
+        enterprise=enterprise,
+        status=EnterpriseStatus.verified,
+        reason=None,
+        action="verify",
+    )
 
 
 def reject_enterprise(
     session: Session, *, actor: Actor, enterprise: Enterprise, reason: str | None
 ) -> Enterprise:
-    return _set_status(session, actor=actor, enterprise=enterprise,
-                       status=EnterpriseStatus.rejected, reason=_require_reason(reason),
-                       action="reject")
+    return _set_status(
+        session,
+        actor=actor,
+        enterprise=enterprise,
+        status=EnterpriseStatus.rejected,
+        reason=_require_reason(reason),
+        action="reject",
+    )
 
 
 def suspend_enterprise(
     session: Session, *, actor: Actor, enterprise: Enterprise, reason: str | None
 ) -> Enterprise:
-    return _set_status(session, actor=actor, enterprise=enterprise,
-                       status=EnterpriseStatus.suspended, reason=_require_reason(reason),
-                       action="suspend")
+    return _set_status(
+        session,
+        actor=actor,
+        enterprise=enterprise,
+        status=EnterpriseStatus.suspended,
+        reason=_require_reason(reason),
+        action="suspend",
+    )
 
 
 def get_enterprise(session: Session, *, actor: Actor, enterprise_id: int) -> Enterprise:
@@ -192,7 +239,10 @@ def list_enterprises(
     if query:
         like = f"%{query.strip()}%"
         statement = statement.where(
-            or_(Enterprise.legal_name.ilike(like), Enterprise.trading_name.ilike(like),
-                Enterprise.tax_code.like(like))
+            or_(
+                Enterprise.legal_name.ilike(like),
+                Enterprise.trading_name.ilike(like),
+                Enterprise.tax_code.like(like),
+            )
         )
     return paginate(session, statement, page=page, per_page=per_page)

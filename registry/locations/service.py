@@ -23,14 +23,19 @@ EDITABLE = ["name", "kind", "address", "ward_code", "latitude", "longitude"]
 
 def _check_coordinates(latitude: float | None, longitude: float | None) -> None:
     if (latitude is None) != (longitude is None):
-        raise InvalidInput("Cần nhập cả vĩ độ và kinh độ.",
-                           "Give both latitude and longitude.", field="latitude")
+        raise InvalidInput(
+            "Cần nhập cả vĩ độ và kinh độ.", "Give both latitude and longitude.", field="latitude"
+        )
     if latitude is not None and not -90 <= latitude <= 90:
-        raise InvalidInput("Vĩ độ phải từ -90 đến 90.", "Latitude must be within -90..90.",
-                           field="latitude")
+        raise InvalidInput(
+            "Vĩ độ phải từ -90 đến 90.", "Latitude must be within -90..90.", field="latitude"
+        )
     if longitude is not None and not -180 <= longitude <= 180:
-        raise InvalidInput("Kinh độ phải từ -180 đến 180.", "Longitude must be within -180..180.",
-                           field="longitude")
+        raise InvalidInput(
+            "Kinh độ phải từ -180 đến 180.",
+            "Longitude must be within -180..180.",
+            field="longitude",
+        )
 
 
 def create_location(
@@ -48,8 +53,7 @@ def create_location(
 ) -> Location:
     actor.ensure_sees(enterprise.id, what=("doanh nghiệp", "enterprise"))
     if not name.strip():
-        raise InvalidInput("Cần nhập tên địa điểm.", "The location name is required.",
-                           field="name")
+        raise InvalidInput("Cần nhập tên địa điểm.", "The location name is required.", field="name")
     if ward_code is not None:
         require_current_ward(session, ward_code, field="ward_code")
     _check_coordinates(latitude, longitude)
@@ -66,20 +70,34 @@ def create_location(
                 field="gln",
             )
         if session.scalar(select(Location.id).where(Location.gln == value)):
-            raise Conflict(f"GLN {value} đã được dùng.", f"GLN {value} is already in use.",
-                           field="gln")
+            raise Conflict(
+                f"GLN {value} đã được dùng.", f"GLN {value} is already in use.", field="gln"
+            )
     else:
         value = prefixes.allocate_gln(
             session, prefix=prefixes.default_prefix(session, enterprise=enterprise)
         )
-    location = Location(enterprise_id=enterprise.id, gln=value, name=name.strip(), kind=kind,
-                        address=address, ward_code=ward_code, latitude=latitude,
-                        longitude=longitude)
+    location = Location(
+        enterprise_id=enterprise.id,
+        gln=value,
+        name=name.strip(),
+        kind=kind,
+        address=address,
+        ward_code=ward_code,
+        latitude=latitude,
+        longitude=longitude,
+    )
     session.add(location)
     session.flush()
-    record_change(session, actor=actor, action="create", entity="location",
-                  entity_id=location.id, enterprise_id=enterprise.id,
-                  after=snapshot(location, ["gln", *EDITABLE]))
+    record_change(
+        session,
+        actor=actor,
+        action="create",
+        entity="location",
+        entity_id=location.id,
+        enterprise_id=enterprise.id,
+        after=snapshot(location, ["gln", *EDITABLE]),
+    )
     return location
 
 
@@ -90,18 +108,29 @@ def update_location(
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         field = sorted(unknown)[0]
-        raise InvalidInput(f"Không thể sửa trường '{field}'.",
-                           f"The field '{field}' cannot be changed.", field=field)
+        raise InvalidInput(
+            f"Không thể sửa trường '{field}'.",
+            f"The field '{field}' cannot be changed.",
+            field=field,
+        )
     if changes.get("ward_code"):
         require_current_ward(session, changes["ward_code"], field="ward_code")
-    _check_coordinates(changes.get("latitude", location.latitude),
-                       changes.get("longitude", location.longitude))
+    _check_coordinates(
+        changes.get("latitude", location.latitude), changes.get("longitude", location.longitude)
+    )
     before = snapshot(location, sorted(changes))
     for name, value in changes.items():
         setattr(location, name, value)
-    record_change(session, actor=actor, action="update", entity="location",
-                  entity_id=location.id, enterprise_id=location.enterprise_id, before=before,
-                  after=snapshot(location, sorted(changes)))
+    record_change(
+        session,
+        actor=actor,
+        action="update",
+        entity="location",
+        entity_id=location.id,
+        enterprise_id=location.enterprise_id,
+        before=before,
+        after=snapshot(location, sorted(changes)),
+    )
     return location
 
 

@@ -20,11 +20,27 @@ from registry.products.models import Product
 from registry.vn import suggest_ascii
 
 WHAT = ("lô hàng", "lot")
-FIELDS = ["code", "production_on", "expiry_on", "best_before_on", "quantity", "unit",
-          "origin_location_id", "status"]
+FIELDS = [
+    "code",
+    "production_on",
+    "expiry_on",
+    "best_before_on",
+    "quantity",
+    "unit",
+    "origin_location_id",
+    "status",
+]
 # UN/ECE Recommendation 20 codes the forms offer; the API accepts any 2–3 character code.
-COMMON_UNITS = {"KGM": "kg", "TNE": "tấn", "GRM": "g", "LTR": "lít", "H87": "cái",
-                "XBX": "hộp", "XBG": "bao", "XBO": "chai"}
+COMMON_UNITS = {
+    "KGM": "kg",
+    "TNE": "tấn",
+    "GRM": "g",
+    "LTR": "lít",
+    "H87": "cái",
+    "XBX": "hộp",
+    "XBG": "bao",
+    "XBO": "chai",
+}
 
 
 def checked_lot_code(code: str, *, field: str = "code") -> str:
@@ -44,18 +60,24 @@ def checked_lot_code(code: str, *, field: str = "code") -> str:
 
 def _check_dates(production_on: dt.date | None, expiry_on: dt.date | None) -> None:
     if production_on and expiry_on and expiry_on < production_on:
-        raise InvalidInput("Hạn sử dụng phải sau ngày sản xuất.",
-                           "The expiry date must come after the production date.",
-                           field="expiry_on")
+        raise InvalidInput(
+            "Hạn sử dụng phải sau ngày sản xuất.",
+            "The expiry date must come after the production date.",
+            field="expiry_on",
+        )
 
 
 def _check_unit(quantity: Decimal | None, unit: str | None) -> None:
     if quantity is not None and quantity < 0:
-        raise InvalidInput("Số lượng không được âm.", "The quantity cannot be negative.",
-                           field="quantity")
+        raise InvalidInput(
+            "Số lượng không được âm.", "The quantity cannot be negative.", field="quantity"
+        )
     if unit is not None and not (2 <= len(unit) <= 3 and unit.isalnum() and unit.isupper()):
-        raise InvalidInput("Đơn vị phải là mã UN/ECE (ví dụ KGM).",
-                           "The unit must be a UN/ECE code (e.g. KGM).", field="unit")
+        raise InvalidInput(
+            "Đơn vị phải là mã UN/ECE (ví dụ KGM).",
+            "The unit must be a UN/ECE code (e.g. KGM).",
+            field="unit",
+        )
 
 
 def create_lot(
@@ -78,30 +100,57 @@ def create_lot(
     if origin_location is not None and origin_location.enterprise_id != product.enterprise_id:
         raise not_found(("địa điểm", "location"))
     if session.scalar(select(Lot.id).where(Lot.product_id == product.id, Lot.code == value)):
-        raise Conflict(f"Lô {value} của sản phẩm này đã tồn tại.",
-                       f"Lot {value} of this product already exists.", field="code")
-    lot = Lot(product_id=product.id, code=value, production_on=production_on,
-              expiry_on=expiry_on, best_before_on=best_before_on, quantity=quantity,
-              unit=unit, origin_location_id=origin_location.id if origin_location else None,
-              status=LotStatus.active)
+        raise Conflict(
+            f"Lô {value} của sản phẩm này đã tồn tại.",
+            f"Lot {value} of this product already exists.",
+            field="code",
+        )
+    lot = Lot(
+        product_id=product.id,
+        code=value,
+        production_on=production_on,
+        expiry_on=expiry_on,
+        best_before_on=best_before_on,
+        quantity=quantity,
+        unit=unit,
+        origin_location_id=origin_location.id if origin_location else None,
+        status=LotStatus.active,
+    )
     session.add(lot)
     session.flush()
-    record_change(session, actor=actor, action="create", entity="lot", entity_id=lot.id,
-                  enterprise_id=product.enterprise_id, after=snapshot(lot, FIELDS))
+    record_change(
+        session,
+        actor=actor,
+        action="create",
+        entity="lot",
+        entity_id=lot.id,
+        enterprise_id=product.enterprise_id,
+        after=snapshot(lot, FIELDS),
+    )
     return lot
 
 
 def update_lot(session: Session, *, actor: Actor, lot: Lot, changes: dict[str, Any]) -> Lot:
     actor.ensure_sees(lot.product.enterprise_id, what=WHAT)
-    allowed = {"production_on", "expiry_on", "best_before_on", "quantity", "unit",
-               "origin_location_id"}
+    allowed = {
+        "production_on",
+        "expiry_on",
+        "best_before_on",
+        "quantity",
+        "unit",
+        "origin_location_id",
+    }
     unknown = set(changes) - allowed
     if unknown:
         field = sorted(unknown)[0]
-        raise InvalidInput(f"Không thể sửa trường '{field}'.",
-                           f"The field '{field}' cannot be changed.", field=field)
-    _check_dates(changes.get("production_on", lot.production_on),
-                 changes.get("expiry_on", lot.expiry_on))
+        raise InvalidInput(
+            f"Không thể sửa trường '{field}'.",
+            f"The field '{field}' cannot be changed.",
+            field=field,
+        )
+    _check_dates(
+        changes.get("production_on", lot.production_on), changes.get("expiry_on", lot.expiry_on)
+    )
     _check_unit(changes.get("quantity", lot.quantity), changes.get("unit", lot.unit))
     if changes.get("origin_location_id") is not None:
         origin = session.get(Location, changes["origin_location_id"])
@@ -110,9 +159,16 @@ def update_lot(session: Session, *, actor: Actor, lot: Lot, changes: dict[str, A
     before = snapshot(lot, sorted(changes))
     for name, value in changes.items():
         setattr(lot, name, value)
-    record_change(session, actor=actor, action="update", entity="lot", entity_id=lot.id,
-                  enterprise_id=lot.product.enterprise_id, before=before,
-                  after=snapshot(lot, sorted(changes)))
+    record_change(
+        session,
+        actor=actor,
+        action="update",
+        entity="lot",
+        entity_id=lot.id,
+        enterprise_id=lot.product.enterprise_id,
+        before=before,
+        after=snapshot(lot, sorted(changes)),
+    )
     return lot
 
 
@@ -126,7 +182,8 @@ def get_lot(session: Session, *, actor: Actor, lot_id: int) -> Lot:
 
 def find_lot(session: Session, *, gtin: str, code: str) -> Lot | None:
     return session.scalar(
-        select(Lot).join(Product, Lot.product_id == Product.id)
+        select(Lot)
+        .join(Product, Lot.product_id == Product.id)
         .where(Product.gtin == gtin, Lot.code == code)
     )
 

@@ -55,7 +55,8 @@ def require_current_ward(session: Session, code: str, *, field: str) -> AdminUni
     if not unit.is_current:
         successors = ", ".join(unit.successor_codes) or "?"
         raise InvalidInput(
-            f"{unit.name} không còn là đơn vị hành chính hiện hành; hãy chọn đơn vị mới ({successors}).",
+            f"{unit.name} không còn là đơn vị hành chính hiện hành; "
+            f"hãy chọn đơn vị mới ({successors}).",
             f"{unit.name} is no longer a current unit; choose its successor ({successors}).",
             field=field,
         )

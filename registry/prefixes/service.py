@@ -74,8 +74,15 @@ def record_own_prefix(
     row = _new_prefix(value, PrefixSource.own, enterprise)
     session.add(row)
     session.flush()
-    record_change(session, actor=actor, action="record", entity="company_prefix",
-                  entity_id=row.id, enterprise_id=enterprise.id, after={"prefix": value})
+    record_change(
+        session,
+        actor=actor,
+        action="record",
+        entity="company_prefix",
+        entity_id=row.id,
+        enterprise_id=enterprise.id,
+        after={"prefix": value},
+    )
     return row
 
 
@@ -87,8 +94,14 @@ def add_pool_prefix(session: Session, *, actor: Actor, prefix: str) -> CompanyPr
     row = _new_prefix(value, PrefixSource.pool, None)
     session.add(row)
     session.flush()
-    record_change(session, actor=actor, action="add_to_pool", entity="company_prefix",
-                  entity_id=row.id, after={"prefix": value})
+    record_change(
+        session,
+        actor=actor,
+        action="add_to_pool",
+        entity="company_prefix",
+        entity_id=row.id,
+        after={"prefix": value},
+    )
     return row
 
 
@@ -114,8 +127,15 @@ def assign_pool_prefix(
         )
     row.enterprise_id = enterprise.id
     row.assigned_at = utcnow()
-    record_change(session, actor=actor, action="assign", entity="company_prefix",
-                  entity_id=row.id, enterprise_id=enterprise.id, after={"prefix": row.prefix})
+    record_change(
+        session,
+        actor=actor,
+        action="assign",
+        entity="company_prefix",
+        entity_id=row.id,
+        enterprise_id=enterprise.id,
+        after={"prefix": row.prefix},
+    )
     return row
 
 
@@ -137,7 +157,8 @@ def default_prefix(session: Session, *, enterprise: Enterprise) -> CompanyPrefix
     if row is None:
         raise InvalidInput(
             "Doanh nghiệp chưa có tiền tố mã GS1; hãy nhập tiền tố hoặc xin cấp từ Chi cục.",
-            "The enterprise has no GS1 company prefix yet; record one or request one from the agency.",
+            "The enterprise has no GS1 company prefix yet; "
+            "record one or request one from the agency.",
             field="prefix",
         )
     return row
@@ -150,14 +171,15 @@ def _key(prefix: str, reference: int) -> str:
 
 def _take_next(session: Session, prefix: CompanyPrefix, *, for_location: bool) -> int:
     column = (
-        CompanyPrefix.next_location_reference if for_location
-        else CompanyPrefix.next_item_reference
+        CompanyPrefix.next_location_reference if for_location else CompanyPrefix.next_item_reference
     )
     step = -1 if for_location else 1
     statement = (
         update(CompanyPrefix)
-        .where(CompanyPrefix.id == prefix.id,
-               CompanyPrefix.next_item_reference <= CompanyPrefix.next_location_reference)
+        .where(
+            CompanyPrefix.id == prefix.id,
+            CompanyPrefix.next_item_reference <= CompanyPrefix.next_location_reference,
+        )
         .values({column: column + step})
         .returning(column)
         .execution_options(synchronize_session=False)
@@ -185,8 +207,9 @@ def allocate_gtin(
             )
         gtin = "0" + _key(prefix.prefix, item_reference)
         if session.scalar(select(Product.id).where(Product.gtin == gtin)):
-            raise Conflict(f"GTIN {gtin} đã được dùng.", f"GTIN {gtin} is already in use.",
-                           field="gtin")
+            raise Conflict(
+                f"GTIN {gtin} đã được dùng.", f"GTIN {gtin} is already in use.", field="gtin"
+            )
         return gtin
     while True:
         gtin = "0" + _key(prefix.prefix, _take_next(session, prefix, for_location=False))

@@ -40,8 +40,9 @@ EDITABLE = [f.name for f in fields(ProductDetails)]
 
 def _check_name(name: str | None) -> None:
     if not name or not name.strip():
-        raise InvalidInput("Cần nhập tên sản phẩm.", "The product name is required.",
-                           field="name_vi")
+        raise InvalidInput(
+            "Cần nhập tên sản phẩm.", "The product name is required.", field="name_vi"
+        )
 
 
 def checked_gtin(value: str, *, field: str = "gtin") -> str:
@@ -78,8 +79,9 @@ def create_product(
                 field="gtin",
             )
         if session.scalar(select(Product.id).where(Product.gtin == value)):
-            raise Conflict(f"GTIN {value} đã được dùng.", f"GTIN {value} is already in use.",
-                           field="gtin")
+            raise Conflict(
+                f"GTIN {value} đã được dùng.", f"GTIN {value} is already in use.", field="gtin"
+            )
     else:
         prefix = prefix or prefixes.default_prefix(session, enterprise=enterprise)
         value = prefixes.allocate_gtin(session, prefix=prefix, item_reference=item_reference)
@@ -92,8 +94,15 @@ def create_product(
     )
     session.add(product)
     session.flush()
-    record_change(session, actor=actor, action="create", entity="product", entity_id=product.id,
-                  enterprise_id=enterprise.id, after=snapshot(product, ["gtin", *EDITABLE]))
+    record_change(
+        session,
+        actor=actor,
+        action="create",
+        entity="product",
+        entity_id=product.id,
+        enterprise_id=enterprise.id,
+        after=snapshot(product, ["gtin", *EDITABLE]),
+    )
     return product
 
 
@@ -105,8 +114,11 @@ def update_product(
     unknown = set(changes) - allowed
     if unknown:
         field = sorted(unknown)[0]
-        raise InvalidInput(f"Không thể sửa trường '{field}'.",
-                           f"The field '{field}' cannot be changed.", field=field)
+        raise InvalidInput(
+            f"Không thể sửa trường '{field}'.",
+            f"The field '{field}' cannot be changed.",
+            field=field,
+        )
     if "name_vi" in changes:
         _check_name(changes["name_vi"])
     if "status" in changes:
@@ -114,9 +126,16 @@ def update_product(
     before = snapshot(product, sorted(changes))
     for name, value in changes.items():
         setattr(product, name, value)
-    record_change(session, actor=actor, action="update", entity="product", entity_id=product.id,
-                  enterprise_id=product.enterprise_id, before=before,
-                  after=snapshot(product, sorted(changes)))
+    record_change(
+        session,
+        actor=actor,
+        action="update",
+        entity="product",
+        entity_id=product.id,
+        enterprise_id=product.enterprise_id,
+        before=before,
+        after=snapshot(product, sorted(changes)),
+    )
     return product
 
 

@@ -36,8 +36,13 @@ def logout(request: Request) -> Response:
 
 @router.get("/auth/me")
 def me(actor: CurrentActor) -> dict[str, Any]:
-    return {"role": actor.role, "label": actor.label, "enterprise_id": actor.enterprise_id,
-            "user_id": actor.user_id, "api_key_id": actor.api_key_id}
+    return {
+        "role": actor.role,
+        "label": actor.label,
+        "enterprise_id": actor.enterprise_id,
+        "user_id": actor.user_id,
+        "api_key_id": actor.api_key_id,
+    }
 
 
 @router.get("/users", response_model=PageOut[UserOut])
@@ -60,10 +65,18 @@ def create_user(body: UserIn, session: SessionDep, actor: CurrentActor) -> Any:
         body.enterprise_id = actor.enterprise_id
     enterprise = (
         get_enterprise(session, actor=actor, enterprise_id=body.enterprise_id)
-        if body.enterprise_id is not None else None
+        if body.enterprise_id is not None
+        else None
     )
-    return accounts.create_user(session, actor=actor, email=body.email, password=body.password,
-                                role=body.role, enterprise=enterprise, full_name=body.full_name)
+    return accounts.create_user(
+        session,
+        actor=actor,
+        email=body.email,
+        password=body.password,
+        role=body.role,
+        enterprise=enterprise,
+        full_name=body.full_name,
+    )
 
 
 @router.get("/api-keys", response_model=PageOut[ApiKeyOut])
@@ -89,18 +102,22 @@ def create_api_key(body: ApiKeyIn, session: SessionDep, actor: CurrentActor) -> 
         role, enterprise_id = Role.agency, None
     enterprise = (
         get_enterprise(session, actor=actor, enterprise_id=enterprise_id)
-        if enterprise_id is not None else None
+        if enterprise_id is not None
+        else None
     )
-    issued = accounts.create_api_key(session, actor=actor, role=role, enterprise=enterprise,
-                                     name=body.name)
+    issued = accounts.create_api_key(
+        session, actor=actor, role=role, enterprise=enterprise, name=body.name
+    )
     return {**ApiKeyOut.model_validate(issued.api_key).model_dump(), "secret": issued.secret}
 
 
 @router.delete("/api-keys/{key_id}", status_code=204)
 def revoke_api_key(key_id: int, session: SessionDep, actor: CurrentActor) -> Response:
     key = session.get(ApiKey, key_id)
-    if key is None or not (actor.is_admin or (key.enterprise_id is not None
-                                              and key.enterprise_id == actor.enterprise_id)):
+    if key is None or not (
+        actor.is_admin
+        or (key.enterprise_id is not None and key.enterprise_id == actor.enterprise_id)
+    ):
         raise not_found(("khóa API", "API key"))
     accounts.revoke_api_key(session, actor=actor, api_key=key)
     return Response(status_code=204)

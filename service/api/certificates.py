@@ -28,8 +28,14 @@ def list_certificates(
     per_page: PerPage = 50,
 ) -> dict[str, Any]:
     result = certificates.list_certificates(
-        session, actor=actor, enterprise_id=enterprise_id, product_id=product_id, kind=kind,
-        expiring_before=expiring_before, page=page, per_page=per_page,
+        session,
+        actor=actor,
+        enterprise_id=enterprise_id,
+        product_id=product_id,
+        kind=kind,
+        expiring_before=expiring_before,
+        page=page,
+        per_page=per_page,
     )
     return page_out(result, CertificateOut)
 
@@ -37,15 +43,27 @@ def list_certificates(
 @router.post("", response_model=CertificateOut, status_code=201)
 def create_certificate(body: CertificateIn, session: SessionDep, actor: CurrentActor) -> Any:
     enterprise = target_enterprise(session, actor, body.enterprise_id)
-    product = get_product(session, actor=actor, product_id=body.product_id) if body.product_id else None
+    product = (
+        get_product(session, actor=actor, product_id=body.product_id) if body.product_id else None
+    )
     location = (
         get_location(session, actor=actor, location_id=body.location_id)
-        if body.location_id else None
+        if body.location_id
+        else None
     )
     return certificates.create_certificate(
-        session, actor=actor, enterprise=enterprise, kind=body.kind, number=body.number,
-        issuer=body.issuer, valid_from=body.valid_from, valid_until=body.valid_until,
-        stars=body.stars, title=body.title, product=product, location=location,
+        session,
+        actor=actor,
+        enterprise=enterprise,
+        kind=body.kind,
+        number=body.number,
+        issuer=body.issuer,
+        valid_from=body.valid_from,
+        valid_until=body.valid_until,
+        stars=body.stars,
+        title=body.title,
+        product=product,
+        location=location,
     )
 
 

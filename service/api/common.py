@@ -31,7 +31,8 @@ def target_enterprise(session: Any, actor: Actor, enterprise_id: int | None) -> 
     """The enterprise a write is for: the user's own, or the one agency staff name."""
     if enterprise_id is None:
         if actor.enterprise_id is None:
-            raise InvalidInput("Cần chọn doanh nghiệp.", "An enterprise_id is required.",
-                               field="enterprise_id")
+            raise InvalidInput(
+                "Cần chọn doanh nghiệp.", "An enterprise_id is required.", field="enterprise_id"
+            )
         enterprise_id = actor.enterprise_id
     return get_enterprise(session, actor=actor, enterprise_id=enterprise_id)

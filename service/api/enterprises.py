@@ -25,8 +25,9 @@ router = APIRouter(prefix="/enterprises", tags=["enterprises"])
 
 
 def _details(body: EnterpriseIn) -> enterprises.EnterpriseDetails:
-    values = body.model_dump(exclude={"tax_code", "account_email", "account_password",
-                                      "account_name"})
+    values = body.model_dump(
+        exclude={"tax_code", "account_email", "account_password", "account_name"}
+    )
     return enterprises.EnterpriseDetails(**values)
 
 
@@ -42,8 +43,14 @@ def list_enterprises(
     per_page: PerPage = 50,
 ) -> dict[str, Any]:
     result = enterprises.list_enterprises(
-        session, actor=actor, status=status, kind=kind, ward_code=ward_code, query=q,
-        page=page, per_page=per_page,
+        session,
+        actor=actor,
+        status=status,
+        kind=kind,
+        ward_code=ward_code,
+        query=q,
+        page=page,
+        per_page=per_page,
     )
     return page_out(result, EnterpriseOut)
 
@@ -66,9 +73,15 @@ def sign_up(
     enterprise = enterprises.register_enterprise(
         session, actor=acting, tax_code=body.tax_code, details=_details(body)
     )
-    create_user(session, actor=acting, email=body.account_email,
-                password=body.account_password, role=Role.enterprise, enterprise=enterprise,
-                full_name=body.account_name)
+    create_user(
+        session,
+        actor=acting,
+        email=body.account_email,
+        password=body.account_password,
+        role=Role.enterprise,
+        enterprise=enterprise,
+        full_name=body.account_name,
+    )
     return enterprise
 
 
@@ -96,12 +109,14 @@ def verify(enterprise_id: int, session: SessionDep, actor: AgencyActor) -> Any:
 @router.post("/{enterprise_id}/reject", response_model=EnterpriseOut)
 def reject(enterprise_id: int, body: ReasonIn, session: SessionDep, actor: AgencyActor) -> Any:
     enterprise = enterprises.get_enterprise(session, actor=actor, enterprise_id=enterprise_id)
-    return enterprises.reject_enterprise(session, actor=actor, enterprise=enterprise,
-                                         reason=body.reason)
+    return enterprises.reject_enterprise(
+        session, actor=actor, enterprise=enterprise, reason=body.reason
+    )
 
 
 @router.post("/{enterprise_id}/suspend", response_model=EnterpriseOut)
 def suspend(enterprise_id: int, body: ReasonIn, session: SessionDep, actor: AgencyActor) -> Any:
     enterprise = enterprises.get_enterprise(session, actor=actor, enterprise_id=enterprise_id)
-    return enterprises.suspend_enterprise(session, actor=actor, enterprise=enterprise,
-                                          reason=body.reason)
+    return enterprises.suspend_enterprise(
+        session, actor=actor, enterprise=enterprise, reason=body.reason
+    )

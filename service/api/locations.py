@@ -22,8 +22,9 @@ def list_locations(
     page: PageNumber = 1,
     per_page: PerPage = 50,
 ) -> dict[str, Any]:
-    result = locations.list_locations(session, actor=actor, enterprise_id=enterprise_id,
-                                      kind=kind, page=page, per_page=per_page)
+    result = locations.list_locations(
+        session, actor=actor, enterprise_id=enterprise_id, kind=kind, page=page, per_page=per_page
+    )
     return page_out(result, LocationOut)
 
 
@@ -32,7 +33,9 @@ def create_location(body: LocationIn, session: SessionDep, actor: CurrentActor) 
     """Add a location; its GLN is allocated from the enterprise's prefix unless given."""
     enterprise = target_enterprise(session, actor, body.enterprise_id)
     return locations.create_location(
-        session, actor=actor, enterprise=enterprise,
+        session,
+        actor=actor,
+        enterprise=enterprise,
         **body.model_dump(exclude={"enterprise_id"}),
     )
 
@@ -47,5 +50,6 @@ def update_location(
     location_id: int, body: LocationPatch, session: SessionDep, actor: CurrentActor
 ) -> Any:
     location = locations.get_location(session, actor=actor, location_id=location_id)
-    return locations.update_location(session, actor=actor, location=location,
-                                     changes=body.model_dump(exclude_unset=True))
+    return locations.update_location(
+        session, actor=actor, location=location, changes=body.model_dump(exclude_unset=True)
+    )

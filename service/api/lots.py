@@ -24,8 +24,9 @@ def list_lots(
     page: PageNumber = 1,
     per_page: PerPage = 50,
 ) -> dict[str, Any]:
-    result = lots.list_lots(session, actor=actor, product_id=product_id, status=status,
-                            page=page, per_page=per_page)
+    result = lots.list_lots(
+        session, actor=actor, product_id=product_id, status=status, page=page, per_page=per_page
+    )
     return page_out(result, LotOut)
 
 
@@ -34,12 +35,19 @@ def create_lot(body: LotIn, session: SessionDep, actor: CurrentActor) -> Any:
     product = get_product(session, actor=actor, product_id=body.product_id)
     origin = (
         get_location(session, actor=actor, location_id=body.origin_location_id)
-        if body.origin_location_id else None
+        if body.origin_location_id
+        else None
     )
     return lots.create_lot(
-        session, actor=actor, product=product, code=body.code,
-        production_on=body.production_on, expiry_on=body.expiry_on,
-        best_before_on=body.best_before_on, quantity=body.quantity, unit=body.unit,
+        session,
+        actor=actor,
+        product=product,
+        code=body.code,
+        production_on=body.production_on,
+        expiry_on=body.expiry_on,
+        best_before_on=body.best_before_on,
+        quantity=body.quantity,
+        unit=body.unit,
         origin_location=origin,
     )
 
@@ -52,5 +60,6 @@ def get_lot(lot_id: int, session: SessionDep, actor: CurrentActor) -> Any:
 @router.patch("/{lot_id}", response_model=LotOut)
 def update_lot(lot_id: int, body: LotPatch, session: SessionDep, actor: CurrentActor) -> Any:
     lot = lots.get_lot(session, actor=actor, lot_id=lot_id)
-    return lots.update_lot(session, actor=actor, lot=lot,
-                           changes=body.model_dump(exclude_unset=True))
+    return lots.update_lot(
+        session, actor=actor, lot=lot, changes=body.model_dump(exclude_unset=True)
+    )

@@ -24,8 +24,14 @@ def admin_units(
     per_page: PerPage = 100,
 ) -> dict[str, Any]:
     """Provinces, wards and communes; `q` matches without diacritics ("cai be")."""
-    result = list_admin_units(session, query=q, parent_code=parent_code,
-                              current_only=current_only, page=page, per_page=per_page)
+    result = list_admin_units(
+        session,
+        query=q,
+        parent_code=parent_code,
+        current_only=current_only,
+        page=page,
+        per_page=per_page,
+    )
     return page_out(result, AdminUnitOut)
 
 

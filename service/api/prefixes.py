@@ -41,8 +41,9 @@ def list_prefixes(
 def record_own_prefix(body: PrefixIn, session: SessionDep, actor: CurrentActor) -> Any:
     """Record the company prefix GS1 Vietnam licensed to the enterprise."""
     enterprise = target_enterprise(session, actor, body.enterprise_id)
-    return prefixes.record_own_prefix(session, actor=actor, enterprise=enterprise,
-                                      prefix=body.prefix)
+    return prefixes.record_own_prefix(
+        session, actor=actor, enterprise=enterprise, prefix=body.prefix
+    )
 
 
 @router.post("/pool", response_model=PrefixOut, status_code=201)
@@ -55,8 +56,9 @@ def add_pool_prefix(body: PrefixIn, session: SessionDep, actor: CurrentActor) ->
 def assign_pool_prefix(body: PrefixAssignIn, session: SessionDep, actor: AgencyActor) -> Any:
     """Agency: assign the next free pool prefix to an enterprise."""
     enterprise = target_enterprise(session, actor, body.enterprise_id)
-    return prefixes.assign_pool_prefix(session, actor=actor, enterprise=enterprise,
-                                       prefix_length=body.prefix_length)
+    return prefixes.assign_pool_prefix(
+        session, actor=actor, enterprise=enterprise, prefix_length=body.prefix_length
+    )
 
 
 @router.get("/{prefix_id}", response_model=PrefixOut)

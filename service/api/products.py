@@ -26,8 +26,14 @@ def list_products(
     per_page: PerPage = 50,
 ) -> dict[str, Any]:
     result = products.list_products(
-        session, actor=actor, enterprise_id=enterprise_id, status=status, category=category,
-        query=q, page=page, per_page=per_page,
+        session,
+        actor=actor,
+        enterprise_id=enterprise_id,
+        status=status,
+        category=category,
+        query=q,
+        page=page,
+        per_page=per_page,
     )
     return page_out(result, ProductOut)
 
@@ -37,12 +43,15 @@ def create_product(body: ProductIn, session: SessionDep, actor: CurrentActor) ->
     """Add a product; its GTIN is allocated from the enterprise's prefix unless given."""
     enterprise = target_enterprise(session, actor, body.enterprise_id)
     prefix = get_prefix(session, actor=actor, prefix_id=body.prefix_id) if body.prefix_id else None
-    details = products.ProductDetails(
-        **body.model_dump(include=set(products.EDITABLE))
-    )
+    details = products.ProductDetails(**body.model_dump(include=set(products.EDITABLE)))
     return products.create_product(
-        session, actor=actor, enterprise=enterprise, details=details, gtin=body.gtin,
-        item_reference=body.item_reference, prefix=prefix,
+        session,
+        actor=actor,
+        enterprise=enterprise,
+        details=details,
+        gtin=body.gtin,
+        item_reference=body.item_reference,
+        prefix=prefix,
     )
 
 

@@ -15,6 +15,15 @@ from service.api import (
 )
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (accounts, enterprises, prefixes, products, locations, lots, certificates, places,
-               steps):
+for module in (
+    accounts,
+    enterprises,
+    prefixes,
+    products,
+    locations,
+    lots,
+    certificates,
+    places,
+    steps,
+):
     api_router.include_router(module.router)

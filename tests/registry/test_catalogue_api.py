@@ -45,27 +45,30 @@ def test_products_get_sequential_valid_gtins_from_the_prefix(
 def test_requested_item_reference_and_entered_gtin(client: TestClient, db_session: Session) -> None:
     enterprise = make_enterprise(db_session)
     headers = api_headers(db_session, enterprise=enterprise)
-    asked = client.post("/api/v1/products", json={"name_vi": "Trà sen", "item_reference": 42},
-                        headers=headers).json()
+    asked = client.post(
+        "/api/v1/products", json={"name_vi": "Trà sen", "item_reference": 42}, headers=headers
+    ).json()
     assert asked["gtin"][-4:-1] == "042"
     wrong_check = asked["gtin"][:-1] + str((int(asked["gtin"][-1]) + 1) % 10)
-    refused = client.post("/api/v1/products", json={"name_vi": "X", "gtin": wrong_check},
-                          headers=headers)
+    refused = client.post(
+        "/api/v1/products", json={"name_vi": "X", "gtin": wrong_check}, headers=headers
+    )
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "gtin"
-    duplicate = client.post("/api/v1/products", json={"name_vi": "X", "gtin": asked["gtin"]},
-                            headers=headers)
+    duplicate = client.post(
+        "/api/v1/products", json={"name_vi": "X", "gtin": asked["gtin"]}, headers=headers
+    )
     assert duplicate.status_code == 409
-    foreign = client.post("/api/v1/products", json={"name_vi": "X", "gtin": "8934563138165"},
-                          headers=headers)
+    foreign = client.post(
+        "/api/v1/products", json={"name_vi": "X", "gtin": "8934563138165"}, headers=headers
+    )
     assert foreign.status_code == 422
     assert "prefix" in foreign.json()["message_en"]
 
 
 def test_next_allocation_skips_a_number_taken_explicitly(db_session: Session) -> None:
     enterprise = make_enterprise(db_session, prefix=False)
-    prefix = record_own_prefix(db_session, actor=SYSTEM, enterprise=enterprise,
-                               prefix="8931999999")
+    prefix = record_own_prefix(db_session, actor=SYSTEM, enterprise=enterprise, prefix="8931999999")
     make_product(db_session, enterprise=enterprise)
     taken = allocate_gtin(db_session, prefix=prefix, item_reference=1)
     db_session.add(Product(enterprise_id=enterprise.id, gtin=taken, name_vi="tay"))
@@ -75,8 +78,7 @@ def test_next_allocation_skips_a_number_taken_explicitly(db_session: Session) ->
 
 def test_exhausted_prefix_is_a_clear_conflict(db_session: Session, client: TestClient) -> None:
     enterprise = make_enterprise(db_session, prefix=False)
-    prefix = record_own_prefix(db_session, actor=SYSTEM, enterprise=enterprise,
-                               prefix="8931888888")
+    prefix = record_own_prefix(db_session, actor=SYSTEM, enterprise=enterprise, prefix="8931888888")
     assert prefix.capacity == 100
     gtins = {allocate_gtin(db_session, prefix=prefix) for _ in range(60)}
     glns = {allocate_gln(db_session, prefix=prefix) for _ in range(40)}
@@ -103,8 +105,10 @@ def test_prefix_rules(client: TestClient, db_session: Session) -> None:
         answer = client.post("/api/v1/prefixes", json={"prefix": bad}, headers=headers)
         assert answer.status_code == 422, bad
         assert answer.json()["errors"][0]["field"] == "prefix"
-    assert client.post("/api/v1/prefixes", json={"prefix": "89351230"},
-                       headers=headers).status_code == 201
+    assert (
+        client.post("/api/v1/prefixes", json={"prefix": "89351230"}, headers=headers).status_code
+        == 201
+    )
     overlap = client.post("/api/v1/prefixes", json={"prefix": "893512301"}, headers=headers)
     assert overlap.status_code in (409, 422)
 
@@ -113,17 +117,28 @@ def test_pool_assignment(client: TestClient, db_session: Session) -> None:
     admin = api_headers(db_session, role=Role.admin)
     agency = api_headers(db_session, role=Role.agency)
     enterprise = make_enterprise(db_session, prefix=False)
-    assert client.post("/api/v1/prefixes/pool", json={"prefix": "893620001"},
-                       headers=agency).status_code == 403
-    assert client.post("/api/v1/prefixes/pool", json={"prefix": "893620001"},
-                       headers=admin).status_code == 201
-    assigned = client.post("/api/v1/prefixes/assign", json={"enterprise_id": enterprise.id},
-                           headers=agency)
+    assert (
+        client.post(
+            "/api/v1/prefixes/pool", json={"prefix": "893620001"}, headers=agency
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            "/api/v1/prefixes/pool", json={"prefix": "893620001"}, headers=admin
+        ).status_code
+        == 201
+    )
+    assigned = client.post(
+        "/api/v1/prefixes/assign", json={"enterprise_id": enterprise.id}, headers=agency
+    )
     assert assigned.status_code == 201
     assert assigned.json()["enterprise_id"] == enterprise.id
-    empty = client.post("/api/v1/prefixes/assign",
-                        json={"enterprise_id": enterprise.id, "prefix_length": 9},
-                        headers=agency)
+    empty = client.post(
+        "/api/v1/prefixes/assign",
+        json={"enterprise_id": enterprise.id, "prefix_length": 9},
+        headers=agency,
+    )
     assert empty.status_code == 409
 
 
@@ -132,11 +147,13 @@ def test_another_enterprises_product_answers_404(client: TestClient, db_session:
     product = make_product(db_session, enterprise=theirs)
     headers = api_headers(db_session, enterprise=mine)
     assert client.get(f"/api/v1/products/{product.id}", headers=headers).status_code == 404
-    patch = client.patch(f"/api/v1/products/{product.id}", json={"name_vi": "Hack"},
-                         headers=headers)
+    patch = client.patch(
+        f"/api/v1/products/{product.id}", json={"name_vi": "Hack"}, headers=headers
+    )
     assert patch.status_code == 404
-    lot = client.post("/api/v1/lots", json={"product_id": product.id, "code": "A1"},
-                      headers=headers)
+    lot = client.post(
+        "/api/v1/lots", json={"product_id": product.id, "code": "A1"}, headers=headers
+    )
     assert lot.status_code == 404
     agency = api_headers(db_session, role=Role.agency)
     assert client.get(f"/api/v1/products/{product.id}", headers=agency).status_code == 200
@@ -149,8 +166,9 @@ def test_lot_code_with_diacritics_gets_an_ascii_suggestion(
     product = make_product(db_session, enterprise=enterprise)
     headers = api_headers(db_session, enterprise=enterprise)
     before = db_session.scalar(select(func.count()).select_from(Lot))
-    answer = client.post("/api/v1/lots", json={"product_id": product.id, "code": "Lô Xoài-01"},
-                         headers=headers)
+    answer = client.post(
+        "/api/v1/lots", json={"product_id": product.id, "code": "Lô Xoài-01"}, headers=headers
+    )
     assert answer.status_code == 422
     problem = answer.json()
     assert problem["errors"][0]["field"] == "code"
@@ -163,12 +181,20 @@ def test_duplicate_lot_and_date_order(client: TestClient, db_session: Session) -
     product = make_product(db_session, enterprise=enterprise)
     make_lot(db_session, product=product, code="XHL-01")
     headers = api_headers(db_session, enterprise=enterprise)
-    duplicate = client.post("/api/v1/lots", json={"product_id": product.id, "code": "XHL-01"},
-                            headers=headers)
+    duplicate = client.post(
+        "/api/v1/lots", json={"product_id": product.id, "code": "XHL-01"}, headers=headers
+    )
     assert duplicate.status_code == 409
-    backwards = client.post("/api/v1/lots", json={
-        "product_id": product.id, "code": "XHL-02", "production_on": "2026-11-20",
-        "expiry_on": "2026-11-01"}, headers=headers)
+    backwards = client.post(
+        "/api/v1/lots",
+        json={
+            "product_id": product.id,
+            "code": "XHL-02",
+            "production_on": "2026-11-20",
+            "expiry_on": "2026-11-01",
+        },
+        headers=headers,
+    )
     assert backwards.status_code == 422
     assert backwards.json()["errors"][0]["field"] == "expiry_on"
 
@@ -178,13 +204,24 @@ def test_locations_get_glns_and_validate_coordinates(
 ) -> None:
     enterprise = make_enterprise(db_session)
     headers = api_headers(db_session, enterprise=enterprise)
-    farm = client.post("/api/v1/locations", json={
-        "name": "Vườn xoài", "kind": "farm", "ward_code": "28360",
-        "latitude": 10.34, "longitude": 106.03}, headers=headers)
+    farm = client.post(
+        "/api/v1/locations",
+        json={
+            "name": "Vườn xoài",
+            "kind": "farm",
+            "ward_code": "28360",
+            "latitude": 10.34,
+            "longitude": 106.03,
+        },
+        headers=headers,
+    )
     assert farm.status_code == 201, farm.text
     assert has_valid_check_digit(farm.json()["gln"]) and len(farm.json()["gln"]) == 13
-    bad = client.post("/api/v1/locations", json={"name": "X", "kind": "farm", "latitude": 95,
-                                                 "longitude": 106}, headers=headers)
+    bad = client.post(
+        "/api/v1/locations",
+        json={"name": "X", "kind": "farm", "latitude": 95, "longitude": 106},
+        headers=headers,
+    )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "latitude"
 
 
@@ -192,14 +229,22 @@ def test_certificates_ocop_stars(client: TestClient, db_session: Session) -> Non
     enterprise = make_enterprise(db_session)
     product = make_product(db_session, enterprise=enterprise)
     headers = api_headers(db_session, enterprise=enterprise)
-    body = {"kind": "ocop", "number": "OCOP-1", "issuer": "UBND tỉnh",
-            "valid_from": str(dt.date.today()), "product_id": product.id}
-    assert client.post("/api/v1/certificates", json={**body, "stars": 6},
-                       headers=headers).status_code == 422
+    body = {
+        "kind": "ocop",
+        "number": "OCOP-1",
+        "issuer": "UBND tỉnh",
+        "valid_from": str(dt.date.today()),
+        "product_id": product.id,
+    }
+    assert (
+        client.post("/api/v1/certificates", json={**body, "stars": 6}, headers=headers).status_code
+        == 422
+    )
     created = client.post("/api/v1/certificates", json={**body, "stars": 4}, headers=headers)
     assert created.status_code == 201
-    listed = client.get("/api/v1/certificates", params={"product_id": product.id},
-                        headers=headers).json()
+    listed = client.get(
+        "/api/v1/certificates", params={"product_id": product.id}, headers=headers
+    ).json()
     assert listed["total"] == 1 and listed["items"][0]["stars"] == 4
 
 
@@ -211,8 +256,9 @@ def test_pagination(client: TestClient, db_session: Session) -> None:
     assert location.gln
     headers = api_headers(db_session, enterprise=enterprise)
     first = client.get("/api/v1/products", params={"per_page": 2}, headers=headers).json()
-    third = client.get("/api/v1/products", params={"per_page": 2, "page": 3},
-                       headers=headers).json()
+    third = client.get(
+        "/api/v1/products", params={"per_page": 2, "page": 3}, headers=headers
+    ).json()
     assert first["total"] == 5 and first["pages"] == 3
     assert len(first["items"]) == 2 and len(third["items"]) == 1
     too_many = client.get("/api/v1/products", params={"per_page": 5000}, headers=headers)

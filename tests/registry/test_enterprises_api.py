@@ -38,8 +38,9 @@ def test_sign_up_waits_for_verification_then_agency_verifies(
     enterprise = answer.json()
     assert enterprise["status"] == "pending"
 
-    login = client.post("/api/v1/auth/login",
-                        json={"email": "chu.nhiem@myluong.vn", "password": "xoai-cat-hoa-loc"})
+    login = client.post(
+        "/api/v1/auth/login", json={"email": "chu.nhiem@myluong.vn", "password": "xoai-cat-hoa-loc"}
+    )
     assert login.status_code == 200
     me = client.get("/api/v1/auth/me").json()
     assert me["enterprise_id"] == enterprise["id"]
@@ -74,8 +75,10 @@ def test_invalid_tax_code_names_the_field_in_both_languages_and_writes_nothing(
 def test_duplicate_tax_code_is_a_conflict(client: TestClient, db_session: Session) -> None:
     existing = make_enterprise(db_session)
     db_session.flush()
-    answer = client.post("/api/v1/enterprises/sign-up",
-                         json=_sign_up_body(tax_code=existing.tax_code, account_email="x@y.vn"))
+    answer = client.post(
+        "/api/v1/enterprises/sign-up",
+        json=_sign_up_body(tax_code=existing.tax_code, account_email="x@y.vn"),
+    )
     assert answer.status_code == 409
     assert answer.json()["errors"][0]["field"] == "tax_code"
 
@@ -114,8 +117,9 @@ def test_enterprise_sees_only_itself(client: TestClient, db_session: Session) ->
 def test_agency_lists_and_filters(client: TestClient, db_session: Session) -> None:
     make_enterprise(db_session, verified=False, legal_name="Hộ kinh doanh Chờ Duyệt")
     headers = api_headers(db_session, role=Role.agency)
-    pending = client.get("/api/v1/enterprises", params={"status": "pending", "q": "Chờ Duyệt"},
-                         headers=headers).json()
+    pending = client.get(
+        "/api/v1/enterprises", params={"status": "pending", "q": "Chờ Duyệt"}, headers=headers
+    ).json()
     assert pending["total"] == 1
     assert pending["items"][0]["legal_name"] == "Hộ kinh doanh Chờ Duyệt"
 

@@ -1,0 +1,95 @@
+"""The operator commands, against a fresh database of each kind."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.db import make_engine
+from registry.enterprises.models import Enterprise
+from registry.migrate import current_heads, downgrade, upgrade
+from registry.products.models import Product
+from service.cli import main
+from service.demo import ENTERPRISES, tax_code
+
+
+def _count(url: str, model: type) -> int:
+    engine = make_engine(url)
+    with Session(engine) as session:
+        value = int(session.scalar(select(func.count()).select_from(model)) or 0)
+    engine.dispose()
+    return value
+
+
+def test_upgrade_demo_load_is_idempotent(cli_env: str) -> None:
+    runner = CliRunner()
+    first = runner.invoke(main, ["db", "upgrade"])
+    assert first.exit_code == 0, first.output
+    assert "administrative units" in first.output
+    for _ in range(2):
+        loaded = runner.invoke(main, ["demo", "load"])
+        assert loaded.exit_code == 0, loaded.output
+    assert _count(cli_env, Enterprise) == len(ENTERPRISES) >= 8
+    assert _count(cli_env, Product) >= 25
+
+
+def test_user_and_api_key_creation(cli_env: str) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(main, ["demo", "load"]).exit_code == 0
+    enterprise_tax_code = tax_code(ENTERPRISES[0].tax_base)
+    created = runner.invoke(
+        main,
+        [
+            "user",
+            "create",
+            "--email",
+            "ke.toan@hoaloc.vn",
+            "--role",
+            "enterprise",
+            "--enterprise",
+            enterprise_tax_code,
+            "--password-stdin",
+        ],
+        input="mat-khau-that-dai\n",
+    )
+    assert created.exit_code == 0, created.output
+    short = runner.invoke(
+        main,
+        ["user", "create", "--email", "x@y.vn", "--role", "agency", "--password-stdin"],
+        input="ngan\n",
+    )
+    assert short.exit_code == 1
+    assert "Error:" in short.output and "Lỗi:" in short.output
+    key = runner.invoke(
+        main, ["apikey", "create", "--enterprise", enterprise_tax_code, "--name", "ERP"]
+    )
+    assert key.exit_code == 0
+    assert key.output.strip().startswith("tx_")
+    both = runner.invoke(main, ["apikey", "create", "--agency", "--admin"])
+    assert both.exit_code != 0
+
+
+def test_gs1_and_taxcode_commands_are_registered() -> None:
+    runner = CliRunner()
+    gs1 = runner.invoke(main, ["gs1", "check", "--json", "https://id.gs1.org/01/08934521000008"])
+    assert gs1.exit_code in (0, 1)
+    assert "valid" in json.loads(gs1.output.splitlines()[0])
+    tax = runner.invoke(main, ["taxcode", "check", tax_code(ENTERPRISES[0].tax_base)])
+    assert tax.exit_code == 0
+
+
+def test_migrations_keep_demo_rows_and_downgrade_cleanly(cli_env: str) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(main, ["demo", "load"]).exit_code == 0
+    before = _count(cli_env, Product)
+    upgrade(cli_env)
+    assert _count(cli_env, Product) == before
+    downgrade(cli_env, "base")
+    assert current_heads(cli_env) == set()
+    upgrade(cli_env)
+    assert len(current_heads(cli_env)) == 1
