@@ -14,7 +14,7 @@ from registry.settings import Settings, get_settings
 from service.api.router import api_router
 from service.epcis.router import router as epcis_router
 from service.middleware import SecurityHeadersMiddleware
-from service.pages import docs
+from service.pages import docs, home
 from service.problems import install_error_handlers
 from service.resolver.router import router as resolver_router
 from service.state import AppState
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     app.include_router(api_router)
     app.include_router(epcis_router)
     app.include_router(docs.router)
+    app.include_router(home.router)
     app.mount("/api/docs/assets", docs.swagger_assets, name="api-docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Last: the resolver's /{primary key}/... routes must not shadow anything.

@@ -18,11 +18,15 @@ _CATALOGUE_DIR = Path(__file__).parent / "locale"
 
 @lru_cache(maxsize=len(LANGUAGES))
 def catalogue(lang: str) -> dict[str, str]:
-    path = _CATALOGUE_DIR / f"{lang}.json"
-    if lang == DEFAULT_LANGUAGE or not path.exists():
+    """Merged from locale/{lang}.json and every locale/{lang}/*.json (one file per area)."""
+    if lang == DEFAULT_LANGUAGE:
         return {}
-    data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+    paths = [_CATALOGUE_DIR / f"{lang}.json", *sorted((_CATALOGUE_DIR / lang).glob("*.json"))]
+    merged: dict[str, str] = {}
+    for path in paths:
+        if path.exists():
+            merged.update(json.loads(path.read_text(encoding="utf-8")))
+    return merged
 
 
 def translate(text: str, lang: str) -> str:

@@ -1,0 +1,1 @@
+"""Consumer and inspector side: decode barcode photos, interpret GS1 content, ask the resolver."""
