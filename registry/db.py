@@ -7,7 +7,7 @@ Services receive a Session and call `flush()` when they need ids; the caller
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -107,15 +107,38 @@ def make_sessionmaker(engine: Engine, *, read_only: bool = False) -> sessionmake
     return sessionmaker(bind=bind, expire_on_commit=False)
 
 
-@contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """Commit when the block ends normally, roll back on any exception."""
-    session = factory()
+AFTER_COMMIT = "truyxuat_after_commit"
+
+
+def after_commit(session: Session, callback: Callable[[], object]) -> None:
+    """Run `callback` once the unit of work owning `session` has committed and closed
+    (for work another connection will do with what this one wrote)."""
+    session.info.setdefault(AFTER_COMMIT, []).append(callback)
+
+
+def finish(session: Session) -> None:
+    """Commit, close, then run the after-commit callbacks; roll back on failure."""
+    callbacks: list[Callable[[], object]] = session.info.pop(AFTER_COMMIT, [])
     try:
-        yield session
         session.commit()
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+    for callback in callbacks:
+        callback()
+
+
+@contextmanager
+def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """Commit when the block ends normally, roll back on any exception."""
+    session = factory()
+    try:
+        yield session
+    except BaseException:
+        session.info.pop(AFTER_COMMIT, None)
+        session.rollback()
+        session.close()
+        raise
+    finish(session)

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     suspicious_window_days: int = 30
     scan_flush_interval_seconds: float = 0.5
     log_json: bool = False
+    # Print-run outputs, uploaded images and other files the app writes.
+    data_dir: Path = Path("var")
 
     @property
     def public_base_url(self) -> str:

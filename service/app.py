@@ -28,8 +28,11 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if state is None:
+            app_state.print_jobs.resume_unfinished()
         yield
         if state is None:
+            app_state.print_jobs.shutdown()
             app_state.engine.dispose()
 
     app = FastAPI(

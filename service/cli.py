@@ -190,12 +190,82 @@ def apikey_create(tax_code: str | None, agency: bool, admin: bool, name: str) ->
         engine.dispose()
 
 
-def _register_optional_groups() -> None:
+def _print_command() -> click.Command:
+    @click.command("print", help="In một đợt tem cho một lô / Print a run of labels for a lot.")
+    @click.option("--gtin", required=True, help="GTIN-13 or GTIN-14 of the product")
+    @click.option("--lot", "lot_code", required=True, help="Lot code (AI 10)")
+    @click.option("--count", required=True, type=click.IntRange(1, 1_000_000))
+    @click.option("--serialize", is_flag=True, help="One unguessable serial per label")
+    @click.option(
+        "--layout",
+        default="a4-3x7",
+        show_default=True,
+        help="a4-CxR for A4 sheets, roll-WxH for one label per page",
+    )
+    @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False))
+    def print_run(
+        gtin: str, lot_code: str, count: int, serialize: bool, layout: str, output: str
+    ) -> None:
+        from labels.output import write_print_run
+        from labels.sheets import SheetLayout
+        from registry.labels.service import create_run
+        from registry.lots.service import find_lot
+        from registry.products.service import checked_gtin
+        from service.labels_jobs import run_labels
+
+        settings = get_settings()
+        SheetLayout.parse(layout)
+        engine, sessions = _sessions()
+        try:
+            with unit_of_work(sessions) as session:
+                lot = find_lot(session, gtin=checked_gtin(gtin), code=lot_code)
+                if lot is None:
+                    raise click.ClickException(
+                        f"Không có lô {lot_code} của GTIN {gtin} / no such lot for this GTIN"
+                    )
+                run = create_run(
+                    session, actor=SYSTEM, lot=lot, count=count, serialized=serialize, layout=layout
+                )
+                with (
+                    open(output, "wb") as out,
+                    click.progressbar(
+                        length=count, label="Đang in / Printing", file=sys.stderr
+                    ) as bar,
+                ):
+                    done = [0]
+
+                    def progress(labels_done: int) -> None:
+                        bar.update(labels_done - done[0])
+                        done[0] = labels_done
+
+                    summary = write_print_run(
+                        run_labels(session, run, base_url=settings.public_base_url),
+                        fmt="pdf",
+                        layout=layout,
+                        out=out,
+                        expected_count=count,
+                        progress=progress,
+                    )
+                from registry.labels.models import RunStatus
+
+                run.status = RunStatus.done
+                run.progress = count
+                run.output_path = output
+        finally:
+            engine.dispose()
+        click.echo(f"Đợt in {run.id}: {summary.labels} tem, {summary.pages} trang → {output}")
+
+    return print_run
+
+
+def _register_groups() -> None:
     from service.commands.gs1 import gs1
+    from service.commands.labels import labels
     from service.commands.taxcode import taxcode
 
-    for group in (gs1, taxcode):
+    labels.add_command(_print_command())
+    for group in (gs1, taxcode, labels):
         main.add_command(group)
 
 
-_register_optional_groups()
+_register_groups()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from registry.accounts.actor import Actor
 from registry.accounts.models import User
 from registry.accounts.service import actor_for_user, authenticate_api_key
+from registry.db import AFTER_COMMIT, finish
 from registry.errors import Unauthorized
 from registry.settings import Settings
 from service.state import AppState
@@ -39,12 +40,12 @@ def get_session(request: Request) -> Iterator[Session]:
     session = factory()
     try:
         yield session
-        session.commit()
     except BaseException:
+        session.info.pop(AFTER_COMMIT, None)
         session.rollback()
-        raise
-    finally:
         session.close()
+        raise
+    finish(session)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

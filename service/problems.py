@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
+from labels.errors import LabelError
 from registry.errors import FieldProblem, InvalidInput, NotFound, TruyxuatError
 from registry.gs1 import GS1Error
 from service.i18n import request_language
@@ -102,6 +103,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(GS1Error)
     async def _gs1(request: Request, exc: GS1Error) -> Response:
         return problem_response(request, gs1_error_as_problem(exc, field="gs1"))
+
+    @app.exception_handler(LabelError)
+    async def _label(request: Request, exc: LabelError) -> Response:
+        error = InvalidInput(exc.message_vi, exc.message_en, field=exc.field or "label")
+        return problem_response(request, error)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

@@ -1,14 +1,18 @@
-"""Process-wide resources the app holds: engine and session factories."""
+"""Process-wide resources the app holds: engine, session factories, background jobs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import make_engine, make_sessionmaker
 from registry.settings import Settings
+
+if TYPE_CHECKING:
+    from service.labels_jobs import PrintJobs
 
 
 @dataclass
@@ -17,6 +21,7 @@ class AppState:
     engine: Engine
     write_sessions: sessionmaker[Session]
     read_sessions: sessionmaker[Session]
+    _print_jobs: PrintJobs | None = field(default=None, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:
@@ -27,3 +32,20 @@ class AppState:
             write_sessions=make_sessionmaker(engine),
             read_sessions=make_sessionmaker(engine, read_only=True),
         )
+
+    @property
+    def print_jobs(self) -> PrintJobs:
+        if self._print_jobs is None:
+            from service.labels_jobs import PrintJobs
+
+            self._print_jobs = PrintJobs(
+                self.write_sessions,
+                base_url=self.settings.public_base_url,
+                data_dir=self.settings.data_dir,
+            )
+        return self._print_jobs
+
+
+def start_print_job(state: AppState, run_id: int) -> None:
+    """Render a recorded print run in the background (see service.labels_jobs)."""
+    state.print_jobs.start(run_id)

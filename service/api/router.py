@@ -6,6 +6,7 @@ from service.api import (
     accounts,
     certificates,
     enterprises,
+    label_runs,
     locations,
     lots,
     places,
@@ -18,6 +19,7 @@ api_router = APIRouter(prefix="/api/v1")
 for module in (
     accounts,
     enterprises,
+    label_runs,
     prefixes,
     products,
     locations,

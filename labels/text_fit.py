@@ -1,0 +1,111 @@
+"""Fitting text into a box: wrap at words, shrink until it fits, never overflow."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from labels.fonts import text_width
+from labels.shapes import Text
+
+LINE_SPACING = 1.18
+SHRINK_STEP = 0.92
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    text: str
+    size: float
+    """Preferred font size in millimetres, before shrinking."""
+    bold: bool = False
+    max_lines: int = 3
+
+
+def wrap(text: str, width: float, size: float, *, bold: bool = False) -> list[str]:
+    """Greedy word wrap; a word wider than the box is broken between characters."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}" if current else word
+        if text_width(candidate, size, bold=bold) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = ""
+        for char in word:
+            if current and text_width(current + char, size, bold=bold) > width:
+                lines.append(current)
+                current = ""
+            current += char
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _clip_line(line: str, width: float, size: float, *, bold: bool) -> str:
+    while line and text_width(line + ELLIPSIS, size, bold=bold) > width:
+        line = line[:-1]
+    return line.rstrip() + ELLIPSIS
+
+
+def fit_paragraphs(
+    paragraphs: Sequence[Paragraph],
+    *,
+    x: float,
+    top: float,
+    width: float,
+    height: float,
+    min_size: float,
+) -> list[Text]:
+    """Lay paragraphs top-down inside the box, shrinking all sizes together until they fit.
+
+    At the smallest size lines past a paragraph's `max_lines` or the box bottom are cut
+    and the last shown line ends with an ellipsis.
+    """
+    scale = 1.0
+    while True:
+        texts, fits = _lay_out(paragraphs, x, top, width, height, scale, min_size)
+        if fits or min(p.size for p in paragraphs) * scale <= min_size:
+            return texts
+        scale *= SHRINK_STEP
+
+
+def _lay_out(
+    paragraphs: Sequence[Paragraph],
+    x: float,
+    top: float,
+    width: float,
+    height: float,
+    scale: float,
+    min_size: float,
+) -> tuple[list[Text], bool]:
+    texts: list[Text] = []
+    fits = True
+    cursor = top
+    for paragraph in paragraphs:
+        size = max(min_size, paragraph.size * scale)
+        lines = wrap(paragraph.text, width, size, bold=paragraph.bold)
+        if len(lines) > paragraph.max_lines:
+            fits = False
+            lines = lines[: paragraph.max_lines]
+            lines[-1] = _clip_line(lines[-1], width, size, bold=paragraph.bold)
+        for line in lines:
+            baseline = cursor + size * 0.95
+            if baseline + size * 0.25 > top + height:
+                fits = False
+                if texts:
+                    last = texts[-1]
+                    texts[-1] = Text(
+                        last.x,
+                        last.baseline,
+                        _clip_line(last.text, width, last.size, bold=last.bold),
+                        last.size,
+                        last.anchor,
+                        last.bold,
+                    )
+                return texts, fits
+            texts.append(Text(x, baseline, line, size, bold=paragraph.bold))
+            cursor += size * LINE_SPACING
+    return texts, fits

@@ -1,0 +1,188 @@
+"""Label previews and serialized print runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import FileResponse, StreamingResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from labels.layout import LabelSize, label_drawing
+from labels.output import write_uri_csv
+from labels.render import to_png, to_svg
+from labels.sheets import SheetLayout
+from registry.accounts.actor import Actor, not_found
+from registry.db import after_commit
+from registry.errors import Conflict, InvalidInput
+from registry.labels import service as runs
+from registry.labels.models import LabelRun, RunStatus
+from registry.lots.service import get_lot
+from registry.pagination import paginate
+from registry.schemas import Out, PageOut
+from service.api.common import PageNumber, PerPage, page_out
+from service.deps import CurrentActor, SessionDep, get_state
+from service.labels_jobs import label_template, run_labels
+from service.state import start_print_job
+
+router = APIRouter(tags=["labels"])
+WHAT = ("đợt in", "print run")
+
+
+class RunIn(BaseModel):
+    lot_id: int
+    count: int = Field(ge=1, le=runs.MAX_RUN_SIZE)
+    serialized: bool = True
+    layout: str = Field(default="a4-3x7", max_length=32)
+
+
+class RunOut(Out):
+    id: int
+    lot_id: int
+    count: int
+    serialized: bool
+    layout: str
+    status: RunStatus
+    progress: int
+    error: str | None
+    created_by: str
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    voided_at: dt.datetime | None
+    void_reason: str | None
+
+
+class VoidIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+def _layout(name: str) -> SheetLayout:
+    try:
+        return SheetLayout.parse(name)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"Khổ in '{name}' không hợp lệ (ví dụ a4-3x7 hoặc roll-50x30).",
+            f"Unknown layout '{name}' (e.g. a4-3x7 or roll-50x30).",
+            field="layout",
+        ) from exc
+
+
+def _run(session: Session, actor: Actor, run_id: int) -> LabelRun:
+    run = session.get(LabelRun, run_id)
+    if run is None:
+        raise not_found(WHAT)
+    actor.ensure_sees(run.enterprise_id, what=WHAT)
+    return run
+
+
+@router.get("/labels/preview")
+def preview(
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+    lot_id: int,
+    size: str = "50x30",
+    format: Literal["svg", "png"] = "svg",
+    dpi: Annotated[int, Query(ge=72, le=600)] = 200,
+) -> Response:
+    """A sample label of a lot (its first serial position shows as a placeholder)."""
+    lot = get_lot(session, actor=actor, lot_id=lot_id)
+    try:
+        label_size = LabelSize.parse(size)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"Cỡ tem '{size}' không hợp lệ.", f"Unknown label size '{size}'.", field="size"
+        ) from exc
+    base_url = get_state(request).settings.public_base_url
+    drawing = label_drawing(label_template(session, lot, base_url=base_url), label_size)
+    if format == "png":
+        return Response(to_png(drawing, dpi=dpi), media_type="image/png")
+    return Response(to_svg(drawing), media_type="image/svg+xml")
+
+
+@router.get("/label-runs", response_model=PageOut[RunOut])
+def list_runs(
+    session: SessionDep,
+    actor: CurrentActor,
+    lot_id: int | None = None,
+    page: PageNumber = 1,
+    per_page: PerPage = 50,
+) -> dict[str, Any]:
+    statement = select(LabelRun).order_by(LabelRun.id.desc())
+    if not actor.is_agency:
+        statement = statement.where(LabelRun.enterprise_id == actor.enterprise_id)
+    if lot_id is not None:
+        statement = statement.where(LabelRun.lot_id == lot_id)
+    return page_out(paginate(session, statement, page=page, per_page=per_page), RunOut)
+
+
+@router.post("/label-runs", response_model=RunOut, status_code=202)
+def create_run(
+    body: RunIn, request: Request, response: Response, session: SessionDep, actor: CurrentActor
+) -> Any:
+    """Record a print run; its PDF renders in the background (poll the run for progress)."""
+    lot = get_lot(session, actor=actor, lot_id=body.lot_id)
+    _layout(body.layout)
+    run = runs.create_run(
+        session,
+        actor=actor,
+        lot=lot,
+        count=body.count,
+        serialized=body.serialized,
+        layout=body.layout,
+    )
+    state = get_state(request)
+    after_commit(session, lambda: start_print_job(state, run.id))
+    response.headers["Location"] = f"/api/v1/label-runs/{run.id}"
+    return run
+
+
+@router.get("/label-runs/{run_id}", response_model=RunOut)
+def get_run(run_id: int, session: SessionDep, actor: CurrentActor) -> Any:
+    return _run(session, actor, run_id)
+
+
+@router.get("/label-runs/{run_id}/output.pdf")
+def download_pdf(run_id: int, session: SessionDep, actor: CurrentActor) -> FileResponse:
+    run = _run(session, actor, run_id)
+    if run.status is not RunStatus.done or not run.output_path:
+        raise Conflict(
+            f"Tệp in chưa sẵn sàng ({run.progress}/{run.count}).",
+            f"The print file is not ready yet ({run.progress}/{run.count}).",
+        )
+    if run.voided_at is not None:
+        raise Conflict("Đợt in này đã bị hủy.", "This print run has been voided.")
+    return FileResponse(
+        Path(run.output_path),
+        media_type="application/pdf",
+        filename=f"tem-{run.lot.code}-run{run.id}.pdf",
+    )
+
+
+@router.get("/label-runs/{run_id}/uris.csv")
+def download_uris(
+    request: Request, run_id: int, session: SessionDep, actor: CurrentActor
+) -> StreamingResponse:
+    """Every label's Digital Link (and serial), for print shops that print variable data."""
+    import io
+
+    run = _run(session, actor, run_id)
+    base_url = get_state(request).settings.public_base_url
+    buffer = io.StringIO()
+    write_uri_csv(run_labels(session, run, base_url=base_url), buffer)
+    return StreamingResponse(
+        iter([buffer.getvalue().encode()]),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="uris-run{run.id}.csv"'},
+    )
+
+
+@router.post("/label-runs/{run_id}/void", response_model=RunOut)
+def void_run(run_id: int, body: VoidIn, session: SessionDep, actor: CurrentActor) -> Any:
+    """Void a run: its serials answer as void on the consumer page from now on."""
+    run = _run(session, actor, run_id)
+    return runs.void_run(session, actor=actor, run=run, reason=body.reason)

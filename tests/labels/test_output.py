@@ -1,0 +1,94 @@
+"""Print-run outputs: one valid streamed PDF, parallel or not; ZIP of SVG/PNG; URI CSV."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import zipfile
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+from labels.errors import LabelError
+from labels.layout import LabelData
+from labels.output import render_pdf, render_pdf_parallel, render_zip, write_uri_csv
+from labels.sheets import SheetLayout
+
+SERIALS = [f"S{n:05d}Q" for n in range(30)]
+
+
+def _run(count: int) -> Iterator[LabelData]:
+    base = LabelData(
+        digital_link="",
+        product_name="Bưởi da xanh Bến Tre",
+        producer_name="HTX Thạnh Phú",
+        lot="B2025",
+        produced_on=date(2025, 6, 1),
+        ocop_stars=3,
+    )
+    for serial in SERIALS[:count]:
+        uri = f"https://truyxuat.dongthap.gov.vn/01/08934560865699/10/B2025/21/{serial}"
+        yield dataclasses.replace(base, digital_link=uri, serial=serial)
+
+
+@pytest.mark.parametrize("render", [render_pdf, render_pdf_parallel])
+def test_streamed_pdf_is_one_valid_document_with_every_label(render: Any, tools: Any) -> None:
+    out = io.BytesIO()
+    progress: list[int] = []
+    sheet = SheetLayout.parse("a4-3x7")
+    # chunk_pages=1 forces several chunks to be joined into one file.
+    summary = render(_run(25), layout=sheet, out=out, progress=progress.append, chunk_pages=1)
+    pdf = out.getvalue()
+    assert (summary.labels, summary.pages, tools.pdf_page_count(pdf)) == (25, 2, 2)
+    assert progress == [21, 25]
+    first = {r.text for r in tools.decode(tools.rasterise_pdf(pdf, page=0))}
+    second = {r.text for r in tools.decode(tools.rasterise_pdf(pdf, page=1))}
+    expected = {label.digital_link for label in _run(25)}
+    assert len(first) == 21 and first | second == expected
+
+
+def test_roll_output_has_one_label_per_page_at_label_size(tools: Any) -> None:
+    out = io.BytesIO()
+    render_pdf(_run(3), layout="roll-50x30", out=out)
+    image = tools.rasterise_pdf(out.getvalue(), page=2, dpi=300)
+    width, height = image.size
+    assert width == pytest.approx(50 / 25.4 * 300, abs=1) and height == pytest.approx(
+        30 / 25.4 * 300, abs=1
+    )
+    (result,) = tools.decode(image)
+    assert result.text.endswith(SERIALS[2])
+
+
+def test_sheet_layout_names() -> None:
+    sheet = SheetLayout.parse("a4-3x7", margin_mm=0, gap_mm=0)
+    assert (sheet.columns, sheet.rows, sheet.label.width) == (3, 7, 70)
+    assert sheet.slot_top_left(4) == (70, pytest.approx(297 / 7))
+    assert SheetLayout.parse("roll-40x25").per_page == 1
+    with pytest.raises(LabelError):
+        SheetLayout.parse("letter-2x5")
+
+
+@pytest.mark.parametrize("fmt", ["svg", "png"])
+def test_zip_holds_one_decodable_file_per_label(fmt: str, tools: Any) -> None:
+    out = io.BytesIO()
+    render_zip(_run(3), size="50x30", fmt=fmt, out=out)  # type: ignore[arg-type]
+    with zipfile.ZipFile(out) as archive:
+        names = archive.namelist()
+        assert names == [f"label-{n:06d}.{fmt}" for n in (1, 2, 3)]
+        data = archive.read(names[1])
+    if fmt == "png":
+        (result,) = tools.decode_png(data)
+        assert result.text.endswith(SERIALS[1])
+    else:
+        assert data.startswith(b"<?xml") and "Bưởi da xanh".encode() in data
+
+
+def test_uri_csv_lists_every_label() -> None:
+    out = io.StringIO()
+    assert write_uri_csv(_run(4), out) == 4
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [row["serial"] for row in rows] == SERIALS[:4]
+    assert rows[0]["digital_link"].endswith("/21/" + SERIALS[0])

@@ -1,0 +1,144 @@
+"""Serialized print runs through the API: render, decode, verify, void, bad input."""
+
+from __future__ import annotations
+
+import io
+
+import pypdfium2
+import zxingcpp
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.gs1 import parse_digital_link
+from registry.labels import serials
+from registry.labels.models import LabelRun
+from registry.labels.service import SerialStatus, check_serial, iter_run_serials
+from tests.factories import api_headers, make_enterprise, make_lot, make_product
+
+
+def _decode_pdf(pdf: bytes) -> list[str]:
+    document = pypdfium2.PdfDocument(pdf)
+    texts = []
+    for page in document:
+        image = page.render(scale=300 / 72).to_pil()
+        texts += [r.text for r in zxingcpp.read_barcodes(image) if r.format.name == "QRCode"]
+    return texts
+
+
+def test_a_serialized_run_prints_labels_that_verify(
+    app: FastAPI, client: TestClient, db_session: Session
+) -> None:
+    enterprise = make_enterprise(db_session)
+    lot = make_lot(db_session, product=make_product(db_session, enterprise=enterprise))
+    headers = api_headers(db_session, enterprise=enterprise)
+    created = client.post(
+        "/api/v1/label-runs",
+        headers=headers,
+        json={"lot_id": lot.id, "count": 24, "layout": "a4-3x7"},
+    )
+    assert created.status_code == 202, created.text
+    run_id = created.json()["id"]
+    app.state.truyxuat.print_jobs.wait(run_id, timeout=120)
+    status = client.get(f"/api/v1/label-runs/{run_id}", headers=headers).json()
+    assert status["status"] == "done" and status["progress"] == 24
+
+    pdf = client.get(f"/api/v1/label-runs/{run_id}/output.pdf", headers=headers)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    links = _decode_pdf(pdf.content)
+    assert len(links) == 24
+    decoded_serials = []
+    for uri in links:
+        link = parse_digital_link(uri)
+        assert link.primary == ("01", lot.product.gtin)
+        qualifiers = dict(link.qualifiers)
+        assert qualifiers["10"] == lot.code
+        decoded_serials.append(qualifiers["21"])
+    assert len(set(decoded_serials)) == 24
+    for serial in decoded_serials:
+        assert check_serial(db_session, lot=lot, serial=serial).status is SerialStatus.issued
+
+    run = db_session.get_one(LabelRun, run_id)
+    assert sorted(iter_run_serials(run)) == sorted(decoded_serials), "reprints repeat serials"
+    csv = client.get(f"/api/v1/label-runs/{run_id}/uris.csv", headers=headers).text
+    assert all(uri in csv for uri in links)
+
+    made_up = decoded_serials[0][:-1] + ("A" if decoded_serials[0][-1] != "A" else "B")
+    assert check_serial(db_session, lot=lot, serial=made_up).status is SerialStatus.never_issued
+    voided = client.post(
+        f"/api/v1/label-runs/{run_id}/void", headers=headers, json={"reason": "Tem in lỗi"}
+    )
+    assert voided.status_code == 200
+    db_session.expire_all()
+    assert check_serial(db_session, lot=lot, serial=decoded_serials[0]).status is SerialStatus.void
+
+
+def test_runs_of_one_lot_never_share_serials(
+    client: TestClient, db_session: Session, app: FastAPI
+) -> None:
+    enterprise = make_enterprise(db_session)
+    lot = make_lot(db_session, product=make_product(db_session, enterprise=enterprise))
+    headers = api_headers(db_session, enterprise=enterprise)
+    ids = []
+    for _ in range(2):
+        answer = client.post(
+            "/api/v1/label-runs",
+            headers=headers,
+            json={"lot_id": lot.id, "count": 5, "layout": "roll-50x30"},
+        )
+        ids.append(answer.json()["id"])
+        app.state.truyxuat.print_jobs.wait(ids[-1], timeout=60)
+    first, second = (set(iter_run_serials(db_session.get_one(LabelRun, i))) for i in ids)
+    assert len(first) == len(second) == 5 and not first & second
+
+
+def test_a_hundred_thousand_serials_are_distinct_and_well_formed() -> None:
+    key = b"k" * 32
+    made = list(
+        serials.serials(key, gtin="08934521000008", lot="XHL-1", first_index=0, count=100_000)
+    )
+    assert len(set(made)) == 100_000
+    assert all(len(s) == serials.SERIAL_LENGTH <= 20 for s in made)
+    assert all(set(s) <= set(serials.ALPHABET) for s in made)
+    assert serials.is_authentic(key, gtin="08934521000008", lot="XHL-1", serial=made[777])
+    assert not serials.is_authentic(b"x" * 32, gtin="08934521000008", lot="XHL-1", serial=made[777])
+
+
+def test_bad_requests_record_no_run(client: TestClient, db_session: Session) -> None:
+    mine, theirs = make_enterprise(db_session), make_enterprise(db_session)
+    my_lot = make_lot(db_session, product=make_product(db_session, enterprise=mine))
+    their_lot = make_lot(db_session, product=make_product(db_session, enterprise=theirs))
+    headers = api_headers(db_session, enterprise=mine)
+    before = db_session.scalar(select(func.count()).select_from(LabelRun))
+    cases = [
+        ({"lot_id": their_lot.id, "count": 3}, 404),
+        ({"lot_id": 99_999_999, "count": 3}, 404),
+        ({"lot_id": my_lot.id, "count": 0}, 422),
+        ({"lot_id": my_lot.id, "count": 3, "layout": "a4-99"}, 422),
+    ]
+    for body, status in cases:
+        answer = client.post("/api/v1/label-runs", headers=headers, json=body)
+        assert answer.status_code == status, (body, answer.text)
+        assert answer.json()["message_vi"] and answer.json()["message_en"]
+    assert db_session.scalar(select(func.count()).select_from(LabelRun)) == before
+
+
+def test_preview_svg_and_png(client: TestClient, db_session: Session) -> None:
+    enterprise = make_enterprise(db_session)
+    lot = make_lot(
+        db_session, product=make_product(db_session, enterprise=enterprise, name_vi="Vú sữa Lò Rèn")
+    )
+    headers = api_headers(db_session, enterprise=enterprise)
+    svg = client.get("/api/v1/labels/preview", params={"lot_id": lot.id}, headers=headers)
+    assert svg.status_code == 200 and "Vú sữa Lò Rèn" in svg.text
+    png = client.get(
+        "/api/v1/labels/preview",
+        params={"lot_id": lot.id, "format": "png", "size": "70x50"},
+        headers=headers,
+    )
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png.content))
+    results = zxingcpp.read_barcodes(image)
+    assert any(r.text.endswith(f"/10/{lot.code}?17={lot.expiry_on:%y%m%d}") for r in results)
