@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.middleware.sessions import SessionMiddleware
 
 from registry.settings import Settings, get_settings
 from service.api.router import api_router
 from service.epcis.router import router as epcis_router
-from service.middleware import SecurityHeadersMiddleware
-from service.pages import docs, home
+from service.middleware import RequestMiddleware
+from service.pages import docs, health, home
 from service.problems import install_error_handlers
 from service.resolver.router import router as resolver_router
 from service.state import AppState
 
 STATIC_DIR = Path(__file__).parent / "static"
+log = logging.getLogger("truyxuat")
 
 
 def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> FastAPI:
@@ -29,7 +32,11 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if state is None:
-            app_state.print_jobs.resume_unfinished()
+            try:
+                app_state.print_jobs.resume_unfinished()
+            except SQLAlchemyError:
+                # Start anyway: /readyz reports the database, jobs resume on the next start.
+                log.warning("database unavailable at start-up; print runs not resumed")
         yield
         if state is None:
             app_state.print_jobs.shutdown()
@@ -54,11 +61,12 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         same_site="lax",
         https_only=settings.public_base_url.startswith("https://"),
     )
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestMiddleware)
     app.include_router(api_router)
     app.include_router(epcis_router)
     app.include_router(docs.router)
     app.include_router(home.router)
+    app.include_router(health.router)
     app.mount("/api/docs/assets", docs.swagger_assets, name="api-docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Last: the resolver's /{primary key}/... routes must not shadow anything.

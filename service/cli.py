@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -74,9 +75,17 @@ def demo_load() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
 def serve(host: str, port: int, workers: int) -> None:
+    import shutil
+
     import uvicorn
 
     click.echo(_banner(f"http://{host}:{port}"))
+    if workers > 1:
+        # Each worker process counts its own metrics; /metrics adds them up from here.
+        metrics_dir = get_settings().data_dir / "prometheus"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     uvicorn.run(
         "service.main:app",
         host=host,
@@ -85,6 +94,7 @@ def serve(host: str, port: int, workers: int) -> None:
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",
         log_level="info",
+        access_log=False,
         timeout_graceful_shutdown=20,
     )
 

@@ -27,6 +27,7 @@ from registry.gs1 import build_digital_link
 from registry.labels.models import LabelRun, RunStatus
 from registry.labels.service import iter_run_serials
 from registry.lots.models import Lot
+from service.observability import LABEL_JOBS
 
 log = logging.getLogger("truyxuat.labels")
 PROGRESS_EVERY = 500
@@ -150,12 +151,15 @@ class PrintJobs:
 
     def _render(self, run_id: int) -> Path:
         try:
-            return render_run(
+            path = render_run(
                 self._sessions, run_id, base_url=self._base_url, data_dir=self._data_dir
             )
         except Exception:
+            LABEL_JOBS.labels("failed").inc()
             log.exception("print run %s failed", run_id)
             raise
+        LABEL_JOBS.labels("done").inc()
+        return path
 
     def wait(self, run_id: int, timeout: float | None = None) -> None:
         future = self._futures.get(run_id)

@@ -1,14 +1,21 @@
-"""Pure ASGI middleware: security headers and request ids on every response."""
+"""Pure ASGI middleware on every response: request id, security headers, access log,
+metrics."""
 
 from __future__ import annotations
 
+import logging
 import secrets
+import time
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.observability import LATENCY, REQUESTS, route_template
+
+access_log = logging.getLogger("truyxuat.access")
+
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 SECURITY_HEADERS = {
@@ -17,10 +24,11 @@ SECURITY_HEADERS = {
     "referrer-policy": "strict-origin-when-cross-origin",
     "x-frame-options": "DENY",
     "permissions-policy": "camera=(self), geolocation=(self), microphone=()",
+    "cross-origin-opener-policy": "same-origin",
 }
 
 
-class SecurityHeadersMiddleware:
+class RequestMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -28,11 +36,15 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
         request_id = secrets.token_hex(8)
         scope.setdefault("state", {})["request_id"] = request_id
+        status = 500
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     if name not in headers:
@@ -40,4 +52,26 @@ class SecurityHeadersMiddleware:
                 headers["x-request-id"] = request_id
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = route_template(scope)
+            REQUESTS.labels(scope["method"], route, str(status)).inc()
+            LATENCY.labels(route).observe(elapsed)
+            access_log.info(
+                "%s %s %s",
+                scope["method"],
+                scope["path"],
+                status,
+                extra={
+                    "fields": {
+                        "request_id": request_id,
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 2),
+                    }
+                },
+            )
