@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 from sqlalchemy import Engine
@@ -130,6 +131,47 @@ def _banner(local_url: str) -> str:
             f"  Quản trị / Admin:                 {demo.ADMIN_EMAIL} / {demo.DEMO_PASSWORD}",
         ]
     return "\n".join([*lines, ""])
+
+
+@main.command(help="Sao lưu cơ sở dữ liệu / Back up the database.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Backup file (default: var/backups/truyxuat-<time>.<ext>)",
+)
+def backup(output: Path | None) -> None:
+    import datetime as dt
+
+    from service.backup import BackupError
+    from service.backup import backup as make_backup
+
+    settings = get_settings()
+    if output is None:
+        suffix = "sqlite3" if settings.database_url.startswith("sqlite") else "dump"
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        output = settings.data_dir / "backups" / f"truyxuat-{stamp}.{suffix}"
+    try:
+        written = make_backup(settings.database_url, output)
+    except BackupError as exc:
+        raise click.ClickException(f"{exc.message_vi} / {exc.message_en}") from exc
+    click.echo(f"Đã sao lưu / Backed up: {written} ({written.stat().st_size:,} bytes)")
+
+
+@main.command(help="Khôi phục từ bản sao lưu / Restore the database from a backup.")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation")
+def restore(source: Path, yes: bool) -> None:
+    from service.backup import BackupError
+    from service.backup import restore as restore_backup
+
+    if not yes:
+        click.confirm("Thay toàn bộ dữ liệu hiện có? / Replace all current data?", abort=True)
+    try:
+        restore_backup(get_settings().database_url, source)
+    except BackupError as exc:
+        raise click.ClickException(f"{exc.message_vi} / {exc.message_en}") from exc
+    click.echo(f"Đã khôi phục / Restored from {source}")
 
 
 @main.group(help="User accounts.")
