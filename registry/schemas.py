@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +17,9 @@ from registry.prefixes.models import PrefixSource
 from registry.products.models import ProductStatus
 
 T = TypeVar("T")
+# Record ids are 32-bit on PostgreSQL; anything larger cannot exist and must not reach SQL.
+MAX_ID = 2_147_483_647
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class Out(BaseModel):
@@ -91,11 +94,11 @@ class ReasonIn(BaseModel):
 
 class PrefixIn(BaseModel):
     prefix: str = Field(max_length=12)
-    enterprise_id: int | None = None
+    enterprise_id: Id | None = None
 
 
 class PrefixAssignIn(BaseModel):
-    enterprise_id: int
+    enterprise_id: Id
     prefix_length: int | None = Field(default=None, ge=7, le=10)
 
 
@@ -110,10 +113,10 @@ class PrefixOut(Out):
 
 
 class ProductIn(BaseModel):
-    enterprise_id: int | None = None
+    enterprise_id: Id | None = None
     gtin: str | None = Field(default=None, description="Leave out to allocate the next GTIN")
-    item_reference: int | None = Field(default=None, ge=0)
-    prefix_id: int | None = None
+    item_reference: int | None = Field(default=None, ge=0, le=999_999)
+    prefix_id: Id | None = None
     name_vi: str = Field(min_length=1, max_length=300)
     name_en: str | None = Field(default=None, max_length=300)
     brand: str | None = Field(default=None, max_length=200)
@@ -162,7 +165,7 @@ class ProductOut(Out):
 
 
 class LocationIn(BaseModel):
-    enterprise_id: int | None = None
+    enterprise_id: Id | None = None
     gln: str | None = Field(default=None, description="Leave out to allocate the next GLN")
     name: str = Field(min_length=1, max_length=300)
     kind: LocationKind
@@ -195,7 +198,7 @@ class LocationOut(Out):
 
 
 class CertificateIn(BaseModel):
-    enterprise_id: int | None = None
+    enterprise_id: Id | None = None
     kind: CertificateKind
     number: str = Field(min_length=1, max_length=120)
     issuer: str = Field(min_length=1, max_length=300)
@@ -203,8 +206,8 @@ class CertificateIn(BaseModel):
     stars: int | None = None
     valid_from: dt.date
     valid_until: dt.date | None = None
-    product_id: int | None = None
-    location_id: int | None = None
+    product_id: Id | None = None
+    location_id: Id | None = None
 
 
 class CertificateOut(Out):
@@ -222,14 +225,14 @@ class CertificateOut(Out):
 
 
 class LotIn(BaseModel):
-    product_id: int
+    product_id: Id
     code: str = Field(max_length=80)
     production_on: dt.date | None = None
     expiry_on: dt.date | None = None
     best_before_on: dt.date | None = None
     quantity: Decimal | None = None
     unit: str | None = None
-    origin_location_id: int | None = None
+    origin_location_id: Id | None = None
 
 
 class LotPatch(BaseModel):
@@ -239,7 +242,7 @@ class LotPatch(BaseModel):
     best_before_on: dt.date | None = None
     quantity: Decimal | None = None
     unit: str | None = None
-    origin_location_id: int | None = None
+    origin_location_id: Id | None = None
 
 
 class LotOut(Out):
@@ -274,7 +277,7 @@ class UserIn(BaseModel):
     email: str = Field(max_length=254)
     password: str = Field(max_length=200)
     role: Role
-    enterprise_id: int | None = None
+    enterprise_id: Id | None = None
     full_name: str = Field(default="", max_length=200)
 
 
@@ -290,7 +293,7 @@ class UserOut(Out):
 class ApiKeyIn(BaseModel):
     name: str = Field(default="", max_length=120)
     role: Role = Role.enterprise
-    enterprise_id: int | None = None
+    enterprise_id: Id | None = None
 
 
 class ApiKeyOut(Out):
@@ -306,3 +309,22 @@ class ApiKeyOut(Out):
 
 class IssuedApiKeyOut(ApiKeyOut):
     secret: str = Field(description="Shown once; store it now")
+
+
+class FieldProblemOut(BaseModel):
+    field: str
+    message_vi: str
+    message_en: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with the message in Vietnamese and English."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    message_vi: str
+    message_en: str
+    instance: str
+    errors: list[FieldProblemOut] | None = None

@@ -11,7 +11,7 @@ from registry.accounts.models import ApiKey, Role, User
 from registry.enterprises.service import get_enterprise
 from registry.pagination import paginate
 from registry.schemas import ApiKeyIn, ApiKeyOut, IssuedApiKeyOut, LoginIn, PageOut, UserIn, UserOut
-from service.api.common import PageNumber, PerPage, page_out
+from service.api.common import PageNumber, PerPage, RecordId, page_out
 from service.auth import end_session, start_session
 from service.deps import CurrentActor, SessionDep
 from service.ratelimit import limit
@@ -112,7 +112,7 @@ def create_api_key(body: ApiKeyIn, session: SessionDep, actor: CurrentActor) -> 
 
 
 @router.delete("/api-keys/{key_id}", status_code=204)
-def revoke_api_key(key_id: int, session: SessionDep, actor: CurrentActor) -> Response:
+def revoke_api_key(key_id: RecordId, session: SessionDep, actor: CurrentActor) -> Response:
     key = session.get(ApiKey, key_id)
     if key is None or not (
         actor.is_admin

@@ -10,7 +10,14 @@ from registry.certificates.models import CertificateKind
 from registry.locations.service import get_location
 from registry.products.service import get_product
 from registry.schemas import CertificateIn, CertificateOut, PageOut
-from service.api.common import PageNumber, PerPage, page_out, target_enterprise
+from service.api.common import (
+    OptionalId,
+    PageNumber,
+    PerPage,
+    RecordId,
+    page_out,
+    target_enterprise,
+)
 from service.deps import CurrentActor, SessionDep
 
 router = APIRouter(prefix="/certificates", tags=["certificates"])
@@ -20,8 +27,8 @@ router = APIRouter(prefix="/certificates", tags=["certificates"])
 def list_certificates(
     session: SessionDep,
     actor: CurrentActor,
-    enterprise_id: int | None = None,
-    product_id: int | None = None,
+    enterprise_id: OptionalId = None,
+    product_id: OptionalId = None,
     kind: CertificateKind | None = None,
     expiring_before: dt.date | None = None,
     page: PageNumber = 1,
@@ -68,12 +75,14 @@ def create_certificate(body: CertificateIn, session: SessionDep, actor: CurrentA
 
 
 @router.get("/{certificate_id}", response_model=CertificateOut)
-def get_certificate(certificate_id: int, session: SessionDep, actor: CurrentActor) -> Any:
+def get_certificate(certificate_id: RecordId, session: SessionDep, actor: CurrentActor) -> Any:
     return certificates.get_certificate(session, actor=actor, certificate_id=certificate_id)
 
 
 @router.delete("/{certificate_id}", status_code=204)
-def delete_certificate(certificate_id: int, session: SessionDep, actor: CurrentActor) -> Response:
+def delete_certificate(
+    certificate_id: RecordId, session: SessionDep, actor: CurrentActor
+) -> Response:
     certificate = certificates.get_certificate(session, actor=actor, certificate_id=certificate_id)
     certificates.delete_certificate(session, actor=actor, certificate=certificate)
     return Response(status_code=204)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Path, Query
 from pydantic import BaseModel
 
 from registry.accounts.actor import Actor
@@ -12,7 +12,11 @@ from registry.enterprises.models import Enterprise
 from registry.enterprises.service import get_enterprise
 from registry.errors import InvalidInput
 from registry.pagination import Page
+from registry.schemas import MAX_ID
 
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="Record id")]
+OptionalId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+QueryId = Annotated[int, Query(ge=1, le=MAX_ID)]
 PageNumber = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1")]
 PerPage = Annotated[int, Query(ge=1, le=200, description="Items per page")]
 

@@ -17,7 +17,7 @@ from registry.schemas import (
     PageOut,
     ReasonIn,
 )
-from service.api.common import PageNumber, PerPage, page_out
+from service.api.common import PageNumber, PerPage, RecordId, page_out
 from service.deps import AgencyActor, CurrentActor, OptionalActor, SessionDep
 from service.ratelimit import limit
 
@@ -86,13 +86,13 @@ def sign_up(
 
 
 @router.get("/{enterprise_id}", response_model=EnterpriseOut)
-def get_enterprise(enterprise_id: int, session: SessionDep, actor: CurrentActor) -> Any:
+def get_enterprise(enterprise_id: RecordId, session: SessionDep, actor: CurrentActor) -> Any:
     return enterprises.get_enterprise(session, actor=actor, enterprise_id=enterprise_id)
 
 
 @router.patch("/{enterprise_id}", response_model=EnterpriseOut)
 def update_enterprise(
-    enterprise_id: int, body: EnterprisePatch, session: SessionDep, actor: CurrentActor
+    enterprise_id: RecordId, body: EnterprisePatch, session: SessionDep, actor: CurrentActor
 ) -> Any:
     enterprise = enterprises.get_enterprise(session, actor=actor, enterprise_id=enterprise_id)
     return enterprises.update_enterprise(
@@ -101,13 +101,13 @@ def update_enterprise(
 
 
 @router.post("/{enterprise_id}/verify", response_model=EnterpriseOut)
-def verify(enterprise_id: int, session: SessionDep, actor: AgencyActor) -> Any:
+def verify(enterprise_id: RecordId, session: SessionDep, actor: AgencyActor) -> Any:
     enterprise = enterprises.get_enterprise(session, actor=actor, enterprise_id=enterprise_id)
     return enterprises.verify_enterprise(session, actor=actor, enterprise=enterprise)
 
 
 @router.post("/{enterprise_id}/reject", response_model=EnterpriseOut)
-def reject(enterprise_id: int, body: ReasonIn, session: SessionDep, actor: AgencyActor) -> Any:
+def reject(enterprise_id: RecordId, body: ReasonIn, session: SessionDep, actor: AgencyActor) -> Any:
     enterprise = enterprises.get_enterprise(session, actor=actor, enterprise_id=enterprise_id)
     return enterprises.reject_enterprise(
         session, actor=actor, enterprise=enterprise, reason=body.reason
@@ -115,7 +115,9 @@ def reject(enterprise_id: int, body: ReasonIn, session: SessionDep, actor: Agenc
 
 
 @router.post("/{enterprise_id}/suspend", response_model=EnterpriseOut)
-def suspend(enterprise_id: int, body: ReasonIn, session: SessionDep, actor: AgencyActor) -> Any:
+def suspend(
+    enterprise_id: RecordId, body: ReasonIn, session: SessionDep, actor: AgencyActor
+) -> Any:
     enterprise = enterprises.get_enterprise(session, actor=actor, enterprise_id=enterprise_id)
     return enterprises.suspend_enterprise(
         session, actor=actor, enterprise=enterprise, reason=body.reason

@@ -23,8 +23,8 @@ from registry.labels import service as runs
 from registry.labels.models import LabelRun, RunStatus
 from registry.lots.service import get_lot
 from registry.pagination import paginate
-from registry.schemas import Out, PageOut
-from service.api.common import PageNumber, PerPage, page_out
+from registry.schemas import Id, Out, PageOut
+from service.api.common import OptionalId, PageNumber, PerPage, QueryId, RecordId, page_out
 from service.deps import CurrentActor, SessionDep, get_state
 from service.labels_jobs import label_template, run_labels
 from service.state import start_print_job
@@ -34,7 +34,7 @@ WHAT = ("đợt in", "print run")
 
 
 class RunIn(BaseModel):
-    lot_id: int
+    lot_id: Id
     count: int = Field(ge=1, le=runs.MAX_RUN_SIZE)
     serialized: bool = True
     layout: str = Field(default="a4-3x7", max_length=32)
@@ -79,12 +79,18 @@ def _run(session: Session, actor: Actor, run_id: int) -> LabelRun:
     return run
 
 
-@router.get("/labels/preview")
+@router.get(
+    "/labels/preview",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/svg+xml": {}, "image/png": {}}, "description": "The label drawing"}
+    },
+)
 def preview(
     request: Request,
     session: SessionDep,
     actor: CurrentActor,
-    lot_id: int,
+    lot_id: QueryId,
     size: str = "50x30",
     format: Literal["svg", "png"] = "svg",
     dpi: Annotated[int, Query(ge=72, le=600)] = 200,
@@ -108,7 +114,7 @@ def preview(
 def list_runs(
     session: SessionDep,
     actor: CurrentActor,
-    lot_id: int | None = None,
+    lot_id: OptionalId = None,
     page: PageNumber = 1,
     per_page: PerPage = 50,
 ) -> dict[str, Any]:
@@ -142,12 +148,16 @@ def create_run(
 
 
 @router.get("/label-runs/{run_id}", response_model=RunOut)
-def get_run(run_id: int, session: SessionDep, actor: CurrentActor) -> Any:
+def get_run(run_id: RecordId, session: SessionDep, actor: CurrentActor) -> Any:
     return _run(session, actor, run_id)
 
 
-@router.get("/label-runs/{run_id}/output.pdf")
-def download_pdf(run_id: int, session: SessionDep, actor: CurrentActor) -> FileResponse:
+@router.get(
+    "/label-runs/{run_id}/output.pdf",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The run's PDF"}},
+)
+def download_pdf(run_id: RecordId, session: SessionDep, actor: CurrentActor) -> FileResponse:
     run = _run(session, actor, run_id)
     if run.status is not RunStatus.done or not run.output_path:
         raise Conflict(
@@ -163,9 +173,13 @@ def download_pdf(run_id: int, session: SessionDep, actor: CurrentActor) -> FileR
     )
 
 
-@router.get("/label-runs/{run_id}/uris.csv")
+@router.get(
+    "/label-runs/{run_id}/uris.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "One Digital Link per label"}},
+)
 def download_uris(
-    request: Request, run_id: int, session: SessionDep, actor: CurrentActor
+    request: Request, run_id: RecordId, session: SessionDep, actor: CurrentActor
 ) -> StreamingResponse:
     """Every label's Digital Link (and serial), for print shops that print variable data."""
     import io
@@ -182,7 +196,7 @@ def download_uris(
 
 
 @router.post("/label-runs/{run_id}/void", response_model=RunOut)
-def void_run(run_id: int, body: VoidIn, session: SessionDep, actor: CurrentActor) -> Any:
+def void_run(run_id: RecordId, body: VoidIn, session: SessionDep, actor: CurrentActor) -> Any:
     """Void a run: its serials answer as void on the consumer page from now on."""
     run = _run(session, actor, run_id)
     return runs.void_run(session, actor=actor, run=run, reason=body.reason)

@@ -7,7 +7,14 @@ from fastapi import APIRouter
 from registry.locations import service as locations
 from registry.locations.models import LocationKind
 from registry.schemas import LocationIn, LocationOut, LocationPatch, PageOut
-from service.api.common import PageNumber, PerPage, page_out, target_enterprise
+from service.api.common import (
+    OptionalId,
+    PageNumber,
+    PerPage,
+    RecordId,
+    page_out,
+    target_enterprise,
+)
 from service.deps import CurrentActor, SessionDep
 
 router = APIRouter(prefix="/locations", tags=["locations"])
@@ -17,7 +24,7 @@ router = APIRouter(prefix="/locations", tags=["locations"])
 def list_locations(
     session: SessionDep,
     actor: CurrentActor,
-    enterprise_id: int | None = None,
+    enterprise_id: OptionalId = None,
     kind: LocationKind | None = None,
     page: PageNumber = 1,
     per_page: PerPage = 50,
@@ -41,13 +48,13 @@ def create_location(body: LocationIn, session: SessionDep, actor: CurrentActor) 
 
 
 @router.get("/{location_id}", response_model=LocationOut)
-def get_location(location_id: int, session: SessionDep, actor: CurrentActor) -> Any:
+def get_location(location_id: RecordId, session: SessionDep, actor: CurrentActor) -> Any:
     return locations.get_location(session, actor=actor, location_id=location_id)
 
 
 @router.patch("/{location_id}", response_model=LocationOut)
 def update_location(
-    location_id: int, body: LocationPatch, session: SessionDep, actor: CurrentActor
+    location_id: RecordId, body: LocationPatch, session: SessionDep, actor: CurrentActor
 ) -> Any:
     location = locations.get_location(session, actor=actor, location_id=location_id)
     return locations.update_location(

@@ -9,7 +9,7 @@ from registry.lots import service as lots
 from registry.lots.models import LotStatus
 from registry.products.service import get_product
 from registry.schemas import LotIn, LotOut, LotPatch, PageOut
-from service.api.common import PageNumber, PerPage, page_out
+from service.api.common import OptionalId, PageNumber, PerPage, RecordId, page_out
 from service.deps import CurrentActor, SessionDep
 
 router = APIRouter(prefix="/lots", tags=["lots"])
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/lots", tags=["lots"])
 def list_lots(
     session: SessionDep,
     actor: CurrentActor,
-    product_id: int | None = None,
+    product_id: OptionalId = None,
     status: LotStatus | None = None,
     page: PageNumber = 1,
     per_page: PerPage = 50,
@@ -53,12 +53,12 @@ def create_lot(body: LotIn, session: SessionDep, actor: CurrentActor) -> Any:
 
 
 @router.get("/{lot_id}", response_model=LotOut)
-def get_lot(lot_id: int, session: SessionDep, actor: CurrentActor) -> Any:
+def get_lot(lot_id: RecordId, session: SessionDep, actor: CurrentActor) -> Any:
     return lots.get_lot(session, actor=actor, lot_id=lot_id)
 
 
 @router.patch("/{lot_id}", response_model=LotOut)
-def update_lot(lot_id: int, body: LotPatch, session: SessionDep, actor: CurrentActor) -> Any:
+def update_lot(lot_id: RecordId, body: LotPatch, session: SessionDep, actor: CurrentActor) -> Any:
     lot = lots.get_lot(session, actor=actor, lot_id=lot_id)
     return lots.update_lot(
         session, actor=actor, lot=lot, changes=body.model_dump(exclude_unset=True)

@@ -9,7 +9,14 @@ from registry.pagination import paginate
 from registry.prefixes import service as prefixes
 from registry.prefixes.models import CompanyPrefix, PrefixSource
 from registry.schemas import PageOut, PrefixAssignIn, PrefixIn, PrefixOut
-from service.api.common import PageNumber, PerPage, page_out, target_enterprise
+from service.api.common import (
+    OptionalId,
+    PageNumber,
+    PerPage,
+    RecordId,
+    page_out,
+    target_enterprise,
+)
 from service.deps import AgencyActor, CurrentActor, SessionDep
 
 router = APIRouter(prefix="/prefixes", tags=["prefixes"])
@@ -19,7 +26,7 @@ router = APIRouter(prefix="/prefixes", tags=["prefixes"])
 def list_prefixes(
     session: SessionDep,
     actor: CurrentActor,
-    enterprise_id: int | None = None,
+    enterprise_id: OptionalId = None,
     source: PrefixSource | None = None,
     unassigned: bool = False,
     page: PageNumber = 1,
@@ -62,5 +69,5 @@ def assign_pool_prefix(body: PrefixAssignIn, session: SessionDep, actor: AgencyA
 
 
 @router.get("/{prefix_id}", response_model=PrefixOut)
-def get_prefix(prefix_id: int, session: SessionDep, actor: CurrentActor) -> Any:
+def get_prefix(prefix_id: RecordId, session: SessionDep, actor: CurrentActor) -> Any:
     return prefixes.get_prefix(session, actor=actor, prefix_id=prefix_id)

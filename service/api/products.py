@@ -8,7 +8,14 @@ from registry.prefixes.service import get_prefix
 from registry.products import service as products
 from registry.products.models import ProductStatus
 from registry.schemas import PageOut, ProductIn, ProductOut, ProductPatch
-from service.api.common import PageNumber, PerPage, page_out, target_enterprise
+from service.api.common import (
+    OptionalId,
+    PageNumber,
+    PerPage,
+    RecordId,
+    page_out,
+    target_enterprise,
+)
 from service.deps import CurrentActor, SessionDep
 
 router = APIRouter(prefix="/products", tags=["products"])
@@ -18,7 +25,7 @@ router = APIRouter(prefix="/products", tags=["products"])
 def list_products(
     session: SessionDep,
     actor: CurrentActor,
-    enterprise_id: int | None = None,
+    enterprise_id: OptionalId = None,
     status: ProductStatus | None = None,
     category: str | None = None,
     q: str | None = None,
@@ -56,13 +63,13 @@ def create_product(body: ProductIn, session: SessionDep, actor: CurrentActor) ->
 
 
 @router.get("/{product_id}", response_model=ProductOut)
-def get_product(product_id: int, session: SessionDep, actor: CurrentActor) -> Any:
+def get_product(product_id: RecordId, session: SessionDep, actor: CurrentActor) -> Any:
     return products.get_product(session, actor=actor, product_id=product_id)
 
 
 @router.patch("/{product_id}", response_model=ProductOut)
 def update_product(
-    product_id: int, body: ProductPatch, session: SessionDep, actor: CurrentActor
+    product_id: RecordId, body: ProductPatch, session: SessionDep, actor: CurrentActor
 ) -> Any:
     product = products.get_product(session, actor=actor, product_id=product_id)
     return products.update_product(
