@@ -19,6 +19,8 @@ from registry.events.trace import DEFAULT_MAX_DEPTH, lot_node, recall_impact, tr
 from registry.locations.models import Location
 from registry.locations.service import get_location
 from registry.lots.models import Lot
+from registry.schemas import MAX_ID, Id
+from service.api.common import OptionalId, RecordId
 from service.deps import CurrentActor, SessionDep
 
 router = APIRouter(tags=["steps"])
@@ -36,38 +38,38 @@ class Amount(BaseModel):
 
 
 class HarvestIn(BaseModel):
-    location_id: int
+    location_id: Id
     harvested_on: dt.date
     quantity: Decimal = Field(ge=0)
     unit: str = Field(min_length=2, max_length=3)
-    growing_area_id: int | None = None
+    growing_area_id: Id | None = None
 
 
 class LotAmount(BaseModel):
-    lot_id: int
+    lot_id: Id
     quantity: Decimal | None = Field(default=None, ge=0)
     unit: str | None = Field(default=None, min_length=2, max_length=3)
 
 
 class TransformIn(Amount):
-    location_id: int
+    location_id: Id
     inputs: list[LotAmount] = Field(min_length=1)
 
 
 class ShipIn(Amount):
-    from_location_id: int
+    from_location_id: Id
     to_gln: str
     despatch_advice: str | None = None
 
 
 class ReceiveIn(Amount):
-    location_id: int
+    location_id: Id
     from_gln: str
     despatch_advice: str | None = None
 
 
 class InspectIn(BaseModel):
-    location_id: int
+    location_id: Id
     passed: bool
     sampling: bool = False
     report_number: str | None = None
@@ -75,18 +77,18 @@ class InspectIn(BaseModel):
 
 
 class StoreIn(BaseModel):
-    location_id: int
+    location_id: Id
     occurred_at: dt.datetime | None = None
 
 
 class RecallIn(BaseModel):
-    location_id: int | None = None
+    location_id: Id | None = None
     reason: str | None = None
     occurred_at: dt.datetime | None = None
 
 
 class PalletIn(BaseModel):
-    location_id: int
+    location_id: Id
     contents: list[LotAmount] = Field(min_length=1)
     sscc: str | None = None
     occurred_at: dt.datetime | None = None
@@ -106,7 +108,7 @@ def _place(session: SessionDep, actor: CurrentActor, location_id: int) -> Locati
 
 
 @router.post("/lots/{lot_id}/harvest", status_code=201, response_model=StepOut)
-def harvest(lot_id: int, body: HarvestIn, session: SessionDep, actor: CurrentActor) -> Any:
+def harvest(lot_id: RecordId, body: HarvestIn, session: SessionDep, actor: CurrentActor) -> Any:
     area = _place(session, actor, body.growing_area_id) if body.growing_area_id else None
     event_id = steps.record_harvest(
         session,
@@ -122,7 +124,7 @@ def harvest(lot_id: int, body: HarvestIn, session: SessionDep, actor: CurrentAct
 
 
 def _transform(
-    lot_id: int, body: TransformIn, session: SessionDep, actor: CurrentActor, *, packing: bool
+    lot_id: RecordId, body: TransformIn, session: SessionDep, actor: CurrentActor, *, packing: bool
 ) -> StepOut:
     inputs = [LotQuantity(_lot(session, i.lot_id), i.quantity, i.unit) for i in body.inputs]
     output = LotQuantity(_lot(session, lot_id), body.quantity, body.unit)
@@ -139,19 +141,19 @@ def _transform(
 
 
 @router.post("/lots/{lot_id}/pack", status_code=201, response_model=StepOut)
-def pack(lot_id: int, body: TransformIn, session: SessionDep, actor: CurrentActor) -> Any:
+def pack(lot_id: RecordId, body: TransformIn, session: SessionDep, actor: CurrentActor) -> Any:
     """The lot in the path is made by packing the input lots."""
     return _transform(lot_id, body, session, actor, packing=True)
 
 
 @router.post("/lots/{lot_id}/process", status_code=201, response_model=StepOut)
-def process(lot_id: int, body: TransformIn, session: SessionDep, actor: CurrentActor) -> Any:
+def process(lot_id: RecordId, body: TransformIn, session: SessionDep, actor: CurrentActor) -> Any:
     """The lot in the path is made by processing the input lots."""
     return _transform(lot_id, body, session, actor, packing=False)
 
 
 @router.post("/lots/{lot_id}/ship", status_code=201, response_model=StepOut)
-def ship(lot_id: int, body: ShipIn, session: SessionDep, actor: CurrentActor) -> Any:
+def ship(lot_id: RecordId, body: ShipIn, session: SessionDep, actor: CurrentActor) -> Any:
     event_id = steps.record_shipping(
         session,
         actor=actor,
@@ -165,7 +167,7 @@ def ship(lot_id: int, body: ShipIn, session: SessionDep, actor: CurrentActor) ->
 
 
 @router.post("/lots/{lot_id}/receive", status_code=201, response_model=StepOut)
-def receive(lot_id: int, body: ReceiveIn, session: SessionDep, actor: CurrentActor) -> Any:
+def receive(lot_id: RecordId, body: ReceiveIn, session: SessionDep, actor: CurrentActor) -> Any:
     event_id = steps.record_receiving(
         session,
         actor=actor,
@@ -179,7 +181,7 @@ def receive(lot_id: int, body: ReceiveIn, session: SessionDep, actor: CurrentAct
 
 
 @router.post("/lots/{lot_id}/inspect", status_code=201, response_model=StepOut)
-def inspect(lot_id: int, body: InspectIn, session: SessionDep, actor: CurrentActor) -> Any:
+def inspect(lot_id: RecordId, body: InspectIn, session: SessionDep, actor: CurrentActor) -> Any:
     event_id = steps.record_inspection(
         session,
         actor=actor,
@@ -194,7 +196,7 @@ def inspect(lot_id: int, body: InspectIn, session: SessionDep, actor: CurrentAct
 
 
 @router.post("/lots/{lot_id}/store", status_code=201, response_model=StepOut)
-def store(lot_id: int, body: StoreIn, session: SessionDep, actor: CurrentActor) -> Any:
+def store(lot_id: RecordId, body: StoreIn, session: SessionDep, actor: CurrentActor) -> Any:
     event_id = steps.record_storage(
         session,
         actor=actor,
@@ -206,7 +208,7 @@ def store(lot_id: int, body: StoreIn, session: SessionDep, actor: CurrentActor) 
 
 
 @router.post("/lots/{lot_id}/recall", status_code=201, response_model=StepOut)
-def recall(lot_id: int, body: RecallIn, session: SessionDep, actor: CurrentActor) -> Any:
+def recall(lot_id: RecordId, body: RecallIn, session: SessionDep, actor: CurrentActor) -> Any:
     location = _place(session, actor, body.location_id) if body.location_id else None
     event_id = steps.record_recall(
         session,
@@ -278,7 +280,7 @@ def get_trace(
     session: SessionDep,
     actor: CurrentActor,
     epc: str | None = None,
-    lot_id: int | None = None,
+    lot_id: OptionalId = None,
     max_depth: Depth = DEFAULT_MAX_DEPTH,
 ) -> Any:
     """Upstream and downstream genealogy with depth, places and parties."""
@@ -296,7 +298,7 @@ def get_recall_impact(
     session: SessionDep,
     actor: CurrentActor,
     epc: str | None = None,
-    lot_id: int | None = None,
+    lot_id: OptionalId = None,
     max_depth: Depth = DEFAULT_MAX_DEPTH,
 ) -> Any:
     """Every downstream lot and every enterprise that handled or received any of it."""
@@ -306,12 +308,25 @@ def get_recall_impact(
     return dataclasses.asdict(impact)
 
 
-@router.get("/events/export")
+@router.get(
+    "/events/export",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The events as a spreadsheet or an EPCIS document",
+            "content": {
+                "text/csv": {},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+                "application/ld+json": {},
+            },
+        }
+    },
+)
 def export_events(
     session: SessionDep,
     actor: CurrentActor,
     format: Literal["csv", "xlsx", "epcis"] = "csv",
-    lot_id: Annotated[list[int] | None, Query()] = None,
+    lot_id: Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None, Query()] = None,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
 ) -> Response:

@@ -1,0 +1,192 @@
+"""EPCIS 2.0 REST bindings (standards/epcis/openapi.yaml): capture, events, discovery."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse, Response
+
+from registry.errors import FieldProblem, NotFound
+from registry.events import query as queries
+from registry.events.capture import InvalidEpcisDocument, capture_document, capture_event
+from registry.events.documents import collection, iso, query_document, served_event
+from registry.events.models import CaptureJob
+from registry.events.query import EventQuery
+from service.deps import CurrentActor, SessionDep
+
+router = APIRouter(prefix="/epcis", tags=["epcis"])
+
+EPCIS_HEADERS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"}
+LD_JSON = "application/ld+json"
+
+
+def _json(
+    body: Any,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    media_type: str = "application/json",
+) -> JSONResponse:
+    return JSONResponse(
+        body,
+        status_code=status_code,
+        media_type=media_type,
+        headers={**EPCIS_HEADERS, **(headers or {})},
+    )
+
+
+async def _body(request: Request) -> Any:
+    raw = await request.body()
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        message = getattr(exc, "msg", str(exc))
+        raise InvalidEpcisDocument(
+            f"Nội dung gửi lên không phải JSON hợp lệ: {message}.",
+            f"The request body is not valid JSON: {message}.",
+            problems=[FieldProblem("body", "JSON không hợp lệ.", "Malformed JSON.")],
+        ) from exc
+
+
+def _job_out(job: CaptureJob) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "captureID": job.id,
+        "createdAt": iso(job.created_at),
+        "running": job.running,
+        "success": job.success,
+        "captureErrorBehaviour": job.error_behaviour,
+        "errors": job.errors,
+        "eventCount": job.event_count,
+        "newEventCount": job.new_event_count,
+    }
+    if job.finished_at is not None:
+        body["finishedAt"] = iso(job.finished_at)
+    return body
+
+
+@router.post("/capture", status_code=202)
+async def capture(
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+    error_behaviour: Annotated[str, Header(alias="GS1-Capture-Error-Behaviour")] = "rollback",
+) -> Response:
+    document = await _body(request)
+    result = capture_document(
+        session, actor=actor, document=document, error_behaviour=error_behaviour
+    )
+    location = f"/epcis/capture/{result.job.id}"
+    return _json(_job_out(result.job), status_code=202, headers={"Location": location})
+
+
+@router.get("/capture/{capture_id}")
+def capture_job(capture_id: str, session: SessionDep, actor: CurrentActor) -> Response:
+    job = session.get(CaptureJob, capture_id)
+    if job is None or not (actor.is_agency or job.enterprise_id == actor.enterprise_id):
+        raise NotFound("Không tìm thấy lượt ghi nhận.", "Capture job not found.")
+    return _json(_job_out(job))
+
+
+@router.post("/events", status_code=201)
+async def post_event(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
+    event = await _body(request)
+    event_id, _ = capture_event(session, actor=actor, event=event)
+    stored = queries.find_event(session, actor=actor, event_id=event_id)
+    location = f"/epcis/events/{quote(event_id, safe='')}"
+    body = served_event(stored) if stored is not None else {"eventID": event_id}
+    return _json(body, status_code=201, headers={"Location": location}, media_type=LD_JSON)
+
+
+def _events_response(
+    request: Request, session: SessionDep, actor: CurrentActor, fixed: dict[str, str] | None = None
+) -> Response:
+    parameters = dict(request.query_params)
+    query = EventQuery.from_parameters({**parameters, **(fixed or {})})
+    page = queries.query_events(session, actor=actor, query=query)
+    headers: dict[str, str] = {}
+    if page.next_page_token:
+        following = {**parameters, "nextPageToken": page.next_page_token}
+        url = f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
+        headers["Link"] = f'<{url}?{urlencode(following)}>; rel="next"'
+    return _json(query_document(page.events), headers=headers, media_type=LD_JSON)
+
+
+@router.get("/events")
+def get_events(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
+    return _events_response(request, session, actor)
+
+
+@router.get("/events/{event_id:path}")
+def get_event(event_id: str, session: SessionDep, actor: CurrentActor) -> Response:
+    event = queries.find_event(session, actor=actor, event_id=event_id)
+    if event is None:
+        raise NotFound("Không tìm thấy sự kiện.", "Event not found.")
+    return _json(served_event(event), media_type=LD_JSON)
+
+
+@router.get("/epcs/{epc:path}/events")
+def epc_events(epc: str, request: Request, session: SessionDep, actor: CurrentActor) -> Response:
+    return _events_response(request, session, actor, {queries.MATCH_ANYTHING: epc})
+
+
+@router.get("/eventTypes")
+def list_event_types(session: SessionDep, actor: CurrentActor) -> Response:
+    return _json(collection(queries.event_types(session, actor=actor)))
+
+
+@router.get("/eventTypes/{event_type}/events")
+def event_type_events(
+    event_type: str, request: Request, session: SessionDep, actor: CurrentActor
+) -> Response:
+    return _events_response(request, session, actor, {"eventType": event_type})
+
+
+@router.get("/bizSteps")
+def list_biz_steps(session: SessionDep, actor: CurrentActor) -> Response:
+    return _json(collection(queries.biz_steps(session, actor=actor)))
+
+
+@router.get("/bizSteps/{biz_step:path}/events")
+def biz_step_events(
+    biz_step: str, request: Request, session: SessionDep, actor: CurrentActor
+) -> Response:
+    return _events_response(request, session, actor, {"EQ_bizStep": biz_step})
+
+
+@router.get("/dispositions")
+def list_dispositions(session: SessionDep, actor: CurrentActor) -> Response:
+    return _json(collection(queries.dispositions(session, actor=actor)))
+
+
+@router.get("/dispositions/{disposition:path}/events")
+def disposition_events(
+    disposition: str, request: Request, session: SessionDep, actor: CurrentActor
+) -> Response:
+    return _events_response(request, session, actor, {"EQ_disposition": disposition})
+
+
+@router.get("/bizLocations")
+def list_biz_locations(session: SessionDep, actor: CurrentActor) -> Response:
+    return _json(collection(queries.biz_locations(session, actor=actor)))
+
+
+@router.get("/bizLocations/{biz_location:path}/events")
+def biz_location_events(
+    biz_location: str, request: Request, session: SessionDep, actor: CurrentActor
+) -> Response:
+    return _events_response(request, session, actor, {"EQ_bizLocation": biz_location})
+
+
+@router.get("/readPoints")
+def list_read_points(session: SessionDep, actor: CurrentActor) -> Response:
+    return _json(collection(queries.read_points(session, actor=actor)))
+
+
+@router.get("/readPoints/{read_point:path}/events")
+def read_point_events(
+    read_point: str, request: Request, session: SessionDep, actor: CurrentActor
+) -> Response:
+    return _events_response(request, session, actor, {"EQ_readPoint": read_point})
