@@ -1,0 +1,150 @@
+"""Accepting a consumer report: validated text, a re-encoded photo, a rate limit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy.orm import Session
+
+from registry.errors import InvalidInput, RateLimited
+from registry.reports.models import ConsumerReport, ReportKind
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PHOTO_PIXELS = 40_000_000
+MAX_MESSAGE_CHARS = 2000
+PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+@dataclass(frozen=True)
+class CleanPhoto:
+    data: bytes
+    media_type: str
+    width: int
+    height: int
+
+
+def _bad_photo(vi: str, en: str) -> InvalidInput:
+    return InvalidInput(vi, en, field="photo")
+
+
+def clean_photo(data: bytes) -> CleanPhoto:
+    """Decode the photo fully and re-encode it, which drops EXIF (GPS, device) data.
+
+    Only JPEG, PNG and WebP are accepted, judged by decoding, not by the file name.
+    """
+    if len(data) > MAX_PHOTO_BYTES:
+        raise _bad_photo("Ảnh quá lớn (tối đa 5 MB).", "The photo is too large (5 MB at most).")
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            kind = probe.format or ""
+            width, height = probe.size
+            if kind not in PHOTO_FORMATS:
+                raise _bad_photo(
+                    "Chỉ nhận ảnh JPEG, PNG hoặc WebP.",
+                    "Only JPEG, PNG or WebP photos are accepted.",
+                )
+            if width * height > MAX_PHOTO_PIXELS:
+                raise _bad_photo(
+                    "Ảnh có quá nhiều điểm ảnh (tối đa 40 megapixel).",
+                    "The photo has too many pixels (40 megapixels at most).",
+                )
+            probe.load()
+            image = probe.copy()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError) as error:
+        raise _bad_photo(
+            "Không đọc được ảnh; hãy gửi ảnh JPEG, PNG hoặc WebP.",
+            "The photo could not be read; send a JPEG, PNG or WebP image.",
+        ) from error
+    out = io.BytesIO()
+    if kind == "JPEG":
+        image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
+    elif kind == "PNG":
+        image.save(out, "PNG", optimize=True)
+    else:
+        image.save(out, "WEBP", quality=85)
+    return CleanPhoto(out.getvalue(), PHOTO_FORMATS[kind], width, height)
+
+
+class RateLimiter:
+    """At most `limit` events per key in a sliding `window` of seconds (in memory)."""
+
+    def __init__(self, *, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self._events: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str, *, now: float | None = None) -> None:
+        moment = time.monotonic() if now is None else now
+        with self._lock:
+            events = self._events.setdefault(key, deque())
+            while events and events[0] <= moment - self.window:
+                events.popleft()
+            if len(events) >= self.limit:
+                raise RateLimited(
+                    "Bạn đã gửi nhiều phản ánh; xin thử lại sau ít phút.",
+                    "You have sent several reports; please try again in a few minutes.",
+                )
+            events.append(moment)
+            if len(self._events) > 100_000:
+                self._forget_idle(moment)
+
+    def _forget_idle(self, moment: float) -> None:
+        idle = [k for k, v in self._events.items() if not v or v[-1] <= moment - self.window]
+        for key in idle:
+            del self._events[key]
+
+
+def submit_report(
+    session: Session,
+    *,
+    kind: str,
+    message: str,
+    device_hash: str,
+    gtin: str | None = None,
+    lot: str | None = None,
+    serial: str | None = None,
+    scanned_path: str | None = None,
+    verdict: str | None = None,
+    contact: str | None = None,
+    photo: bytes | None = None,
+) -> ConsumerReport:
+    try:
+        report_kind = ReportKind(kind)
+    except ValueError as error:
+        raise InvalidInput(
+            "Hãy chọn loại vấn đề.", "Choose what kind of problem it is.", field="kind"
+        ) from error
+    text = message.strip()
+    if not 1 <= len(text) <= MAX_MESSAGE_CHARS:
+        raise InvalidInput(
+            f"Hãy mô tả vấn đề (tối đa {MAX_MESSAGE_CHARS} ký tự).",
+            f"Describe the problem ({MAX_MESSAGE_CHARS} characters at most).",
+            field="message",
+        )
+    clean = clean_photo(photo) if photo else None
+    report = ConsumerReport(
+        created_at=dt.datetime.now(dt.UTC),
+        kind=report_kind,
+        message=text,
+        contact=(contact or "").strip()[:200] or None,
+        device_hash=device_hash,
+        gtin=gtin,
+        lot=lot,
+        serial=serial,
+        scanned_path=(scanned_path or "")[:500] or None,
+        verdict=verdict,
+        photo=clean.data if clean else None,
+        photo_type=clean.media_type if clean else None,
+        photo_width=clean.width if clean else None,
+        photo_height=clean.height if clean else None,
+    )
+    session.add(report)
+    session.flush()
+    return report

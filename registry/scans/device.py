@@ -1,0 +1,46 @@
+"""Who scanned, without knowing who: a daily device hash and a user-agent class."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import hmac
+import re
+
+from registry.scans.models import AgentClass
+
+_BOT = re.compile(
+    r"bot|crawl|spider|slurp|preview|fetch|curl|wget|python|httpx|okhttp|java/|go-http|"
+    r"headless|lighthouse|monitor|scanner|facebookexternalhit|zalo.*link",
+    re.IGNORECASE,
+)
+_MOBILE = re.compile(r"mobi|android|iphone|ipad|ipod|zalo|fban|fbav", re.IGNORECASE)
+
+
+# Every scan of the day needs the same salt: compute it once per day and key.
+@functools.lru_cache(maxsize=8)
+def daily_salt(secret_key: str, day: dt.date) -> bytes:
+    """A salt that changes at midnight UTC and cannot be recomputed without the secret."""
+    return hmac.new(
+        secret_key.encode(), f"scan-device:{day.isoformat()}".encode(), hashlib.sha256
+    ).digest()
+
+
+def device_hash(*, secret_key: str, user_agent: str, client_ip: str, day: dt.date) -> str:
+    """Same phone, same day → same hash; across days, or without the secret, unlinkable."""
+    material = f"{user_agent}\x1f{client_ip}".encode()
+    return hmac.new(daily_salt(secret_key, day), material, hashlib.sha256).hexdigest()[:32]
+
+
+def agent_class(user_agent: str) -> AgentClass:
+    if not user_agent or _BOT.search(user_agent):
+        return AgentClass.bot
+    if _MOBILE.search(user_agent):
+        return AgentClass.mobile
+    return AgentClass.desktop
+
+
+def coarse_coordinate(value: float) -> float:
+    """A latitude or longitude rounded to 0.1°."""
+    return round(round(value * 10) / 10, 1)

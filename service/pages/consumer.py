@@ -1,0 +1,421 @@
+"""The consumer's page for a scanned code: one verdict, then what the law asks to show.
+
+Plain HTML and one small stylesheet, no JavaScript: it must open fast on any phone.
+Also the two small forms a consumer may use: share a coarse place, report a problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.responses import RedirectResponse, Response
+
+from registry.db import utcnow
+from registry.errors import InvalidInput, TruyxuatError
+from registry.gs1 import DigitalLink, GS1Error, parse_digital_link
+from registry.gs1.digital_link import FIX_GTIN_ZERO_PADDED
+from registry.links.service import anchor_path, resolve_links, walk_up_anchors
+from registry.locations.models import Location
+from registry.places.models import AdminUnit
+from registry.reports.models import ReportKind
+from registry.reports.service import MAX_PHOTO_BYTES, RateLimiter, submit_report
+from registry.resolution.details import page_details
+from registry.resolution.errors import InvalidDigitalLink, unknown_key
+from registry.resolution.verdict import (
+    Resolution,
+    ResolverCaches,
+    Verdict,
+    resolve,
+    stored_links_for,
+)
+from registry.scans.device import coarse_coordinate
+from registry.scans.recorder import Place, ScanRecorder
+from registry.scans.service import Thresholds, attach_place
+from registry.settings import Settings
+from service.deps import SessionDep, SettingsDep
+from service.i18n import request_language
+from service.resolver.fast_path import cached_or_database
+from service.resolver.lifecycle import resolver_caches, scan_recorder
+from service.resolver.request_link import read_request_link
+from service.resolver.scanning import request_device_hash
+from service.templating import render
+
+RecorderDep = Annotated[ScanRecorder, Depends(scan_recorder)]
+CachesDep = Annotated[ResolverCaches, Depends(resolver_caches)]
+PAGE_PREFIX = "/p"
+# A verdict may change (a recall, a copied label): browsers and proxies keep the
+# page one minute at most, then revalidate with the ETag.
+PAGE_CACHE_CONTROL = "public, max-age=60, must-revalidate"
+REPORTS_PER_DEVICE = 5
+REPORT_WINDOW_SECONDS = 600
+PLACE_WINDOW = dt.timedelta(hours=2)
+
+router = APIRouter(tags=["consumer"])
+
+VERDICT_TONE = {
+    Verdict.genuine: "ok",
+    Verdict.expired: "warn",
+    Verdict.withdrawn: "warn",
+    Verdict.suspicious_copy: "warn",
+    Verdict.recalled: "bad",
+    Verdict.suspended: "bad",
+    Verdict.not_registered: "bad",
+    Verdict.invalid: "bad",
+    Verdict.serial_never_issued: "bad",
+    Verdict.serial_void: "bad",
+}
+REPORT_KINDS = [
+    (ReportKind.counterfeit, "Nghi hàng giả, hàng nhái"),
+    (ReportKind.not_registered, "Mã không có trong hệ thống"),
+    (ReportKind.wrong_information, "Thông tin sai"),
+    (ReportKind.quality, "Chất lượng sản phẩm"),
+    (ReportKind.expired, "Hàng hết hạn"),
+    (ReportKind.other, "Khác"),
+]
+
+
+def _rate_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter | None = getattr(request.app.state, "report_rate_limiter", None)
+    if limiter is None:
+        limiter = RateLimiter(limit=REPORTS_PER_DEVICE, window=REPORT_WINDOW_SECONDS)
+        request.app.state.report_rate_limiter = limiter
+    return limiter
+
+
+def _language_toggle(request: Request, lang: str) -> str:
+    other = "en" if lang == "vi" else "vi"
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return f"{request.url.path}?{urlencode([*params, ('lang', other)])}"
+
+
+def _with_etag(request: Request, response: Response) -> Response:
+    """A weak ETag over the body; a matching If-None-Match gets 304 without a body."""
+    body = bytes(response.body)
+    etag = f'W/"{hashlib.sha256(body).hexdigest()[:20]}"'
+    response.headers["etag"] = etag
+    response.headers["cache-control"] = PAGE_CACHE_CONTROL
+    response.headers["vary"] = "Accept-Language, Cookie"
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(
+            status_code=304,
+            headers={
+                k: v for k, v in response.headers.items() if k in ("etag", "cache-control", "vary")
+            },
+        )
+    return response
+
+
+def _thresholds(settings: Settings) -> Thresholds:
+    return Thresholds(
+        scan_count=settings.suspicious_scan_count,
+        device_count=settings.suspicious_device_count,
+        window_days=settings.suspicious_window_days,
+    )
+
+
+def _page_links(request: Request, link: DigitalLink) -> dict[str, str]:
+    path = anchor_path(link)
+    lang = request_language(request)
+    query = urlencode({"path": path, "lang": lang})
+    return {
+        "report_url": f"{PAGE_PREFIX}/report?{query}",
+        "place_url": f"{PAGE_PREFIX}/share-place?{query}",
+        "dl_path": path,
+    }
+
+
+def render_product_page(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    recorder: ScanRecorder,
+    caches: ResolverCaches | None,
+    *,
+    link: DigitalLink,
+    resolution: Resolution | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    if resolution is None:
+        resolution = resolve(
+            session,
+            link=link,
+            recorder=recorder,
+            thresholds=_thresholds(settings),
+            now=utcnow(),
+            caches=caches,
+        )
+    lang = request_language(request)
+    registered = resolution.verdict is not Verdict.not_registered
+    enterprise_links = []
+    if registered:
+        links = resolve_links(
+            base=settings.public_base_url,
+            link=link,
+            rows=stored_links_for(
+                session, caches, gtin_anchor=anchor_path(link, 0), anchors=walk_up_anchors(link)
+            ),
+            language=lang,
+        )
+        enterprise_links = [v for views in links.by_type.values() for v in views if v.stored]
+    context: dict[str, Any] = {
+        "verdict": resolution.verdict.value,
+        "tone": VERDICT_TONE[resolution.verdict],
+        "r": resolution,
+        "product": resolution.product,
+        "enterprise": resolution.enterprise,
+        "lot": resolution.lot,
+        "details": (
+            caches.details.get_or_load(
+                (resolution.gtin, resolution.lot_code),
+                lambda: page_details(session, resolution),
+            )
+            if caches
+            else page_details(session, resolution)
+        ),
+        "enterprise_links": enterprise_links,
+        "today": utcnow().date(),
+        "window_days": settings.suspicious_window_days,
+        "view": request.query_params.get("view", ""),
+        "shared": request.query_params.get("shared") == "1",
+        "toggle_url": _language_toggle(request, lang),
+        **_page_links(request, link),
+    }
+    status = 200 if registered else 404
+    response = render(
+        request, "consumer/product.html", context, status_code=status, headers=headers
+    )
+    return _with_etag(request, response)
+
+
+def render_problem_page(
+    request: Request, error: TruyxuatError, *, headers: dict[str, str] | None = None
+) -> Response:
+    lang = request_language(request)
+    raw = request.scope.get("raw_path") or b""
+    context = {
+        "error": error,
+        "status": error.status,
+        "verdict": Verdict.invalid.value if error.status == 400 else "",
+        "tone": "bad",
+        "toggle_url": _language_toggle(request, lang),
+        "report_url": f"{PAGE_PREFIX}/report?"
+        + urlencode({"path": raw.decode("ascii", "replace")[:500], "lang": lang}),
+    }
+    return render(
+        request, "consumer/problem.html", context, status_code=error.status, headers=headers
+    )
+
+
+def render_location_page(request: Request, session: Session, *, link: DigitalLink) -> Response:
+    location = session.scalar(select(Location).where(Location.gln == link.primary[1]))
+    if location is None:
+        raise unknown_key(*link.primary)
+    lang = request_language(request)
+    ward = session.get(AdminUnit, location.ward_code) if location.ward_code else None
+    province = session.get(AdminUnit, ward.parent_code) if ward and ward.parent_code else None
+    context = {
+        "location": location,
+        "ward": ward,
+        "province": province,
+        "toggle_url": _language_toggle(request, lang),
+    }
+    return _with_etag(request, render(request, "consumer/location.html", context))
+
+
+def _parse_path(path: str, settings: Settings) -> DigitalLink:
+    try:
+        return parse_digital_link(settings.public_base_url + "/" + path.lstrip("/"))
+    except GS1Error as error:
+        raise InvalidInput(
+            "Mã sản phẩm không hợp lệ.", "Invalid product code.", field="path"
+        ) from error
+
+
+# --- share a coarse place -------------------------------------------------------------
+
+
+def _provinces(session: Session) -> list[AdminUnit]:
+    return list(
+        session.scalars(
+            select(AdminUnit)
+            .where(
+                AdminUnit.level.in_(("province", "municipality")), AdminUnit.valid_until.is_(None)
+            )
+            .order_by(AdminUnit.search_name)
+        )
+    )
+
+
+@router.get(f"{PAGE_PREFIX}/share-place")
+def share_place_form(request: Request, session: SessionDep, path: str = "") -> Response:
+    lang = request_language(request)
+    context = {
+        "path": path,
+        "provinces": _provinces(session),
+        "toggle_url": _language_toggle(request, lang),
+    }
+    return render(request, "consumer/share_place.html", context)
+
+
+@router.post(f"{PAGE_PREFIX}/share-place")
+def share_place(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    recorder: RecorderDep,
+    path: Annotated[str, Form()],
+    province_code: Annotated[str, Form()] = "",
+    latitude: Annotated[str, Form()] = "",
+    longitude: Annotated[str, Form()] = "",
+) -> Response:
+    link = _parse_path(path, settings)
+    place = _place_from_form(session, province_code, latitude, longitude)
+    qualifiers = dict(link.qualifiers)
+    now = utcnow()
+    attach_place(
+        session,
+        recorder,
+        gtin=link.primary[1],
+        lot=qualifiers.get("10"),
+        serial=qualifiers.get("21"),
+        device_hash=request_device_hash(request, settings, now=now),
+        place=place,
+        since=now - PLACE_WINDOW,
+    )
+    lang = request_language(request)
+    target = f"{PAGE_PREFIX}{anchor_path(link)}?{urlencode({'lang': lang, 'shared': '1'})}"
+    return RedirectResponse(target, status_code=303)
+
+
+def _place_from_form(session: Session, province_code: str, latitude: str, longitude: str) -> Place:
+    if province_code:
+        unit = session.get(AdminUnit, province_code)
+        if unit is None or unit.level not in ("province", "municipality"):
+            raise InvalidInput(
+                "Hãy chọn tỉnh, thành phố.", "Choose a province.", field="province_code"
+            )
+        return Place(province_code=unit.code)
+    try:
+        lat, lon = float(latitude), float(longitude)
+    except ValueError as error:
+        raise InvalidInput(
+            "Hãy chọn tỉnh, thành phố hoặc nhập vĩ độ, kinh độ.",
+            "Choose a province or enter a latitude and longitude.",
+            field="province_code",
+        ) from error
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InvalidInput(
+            "Vĩ độ, kinh độ không hợp lệ.", "Invalid latitude or longitude.", field="latitude"
+        )
+    return Place(latitude=coarse_coordinate(lat), longitude=coarse_coordinate(lon))
+
+
+# --- report a problem -----------------------------------------------------------------
+
+
+@router.get(f"{PAGE_PREFIX}/report")
+def report_form(request: Request, path: str = "", verdict: str = "") -> Response:
+    lang = request_language(request)
+    context = {
+        "path": path[:500],
+        "verdict": verdict[:24],
+        "kinds": REPORT_KINDS,
+        "max_mb": MAX_PHOTO_BYTES // (1024 * 1024),
+        "toggle_url": _language_toggle(request, lang),
+        "back_url": f"{PAGE_PREFIX}{path}" if path.startswith("/") else "",
+    }
+    return render(request, "consumer/report.html", context)
+
+
+@router.post(f"{PAGE_PREFIX}/report")
+async def send_report(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    kind: Annotated[str, Form()],
+    message: Annotated[str, Form()],
+    path: Annotated[str, Form()] = "",
+    verdict: Annotated[str, Form()] = "",
+    contact: Annotated[str, Form()] = "",
+    photo: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    now = utcnow()
+    device = request_device_hash(request, settings, now=now)
+    _rate_limiter(request).hit(device)
+    photo_bytes = None
+    if photo is not None and photo.filename:
+        photo_bytes = await photo.read(MAX_PHOTO_BYTES + 1)
+    gtin = lot = serial = None
+    try:
+        link = parse_digital_link(settings.public_base_url + "/" + path.lstrip("/"))
+        qualifiers = dict(link.qualifiers)
+        gtin, lot, serial = link.primary[1], qualifiers.get("10"), qualifiers.get("21")
+        if link.primary[0] != "01":
+            gtin = None
+    except GS1Error:
+        pass
+    submit_report(
+        session,
+        kind=kind,
+        message=message,
+        device_hash=device,
+        gtin=gtin,
+        lot=lot,
+        serial=serial,
+        scanned_path=path,
+        verdict=verdict or None,
+        contact=contact,
+        photo=photo_bytes or None,
+    )
+    lang = request_language(request)
+    return RedirectResponse(
+        f"{PAGE_PREFIX}/report/sent?lang={lang}&path={quote(path, safe='/')}", status_code=303
+    )
+
+
+@router.get(f"{PAGE_PREFIX}/report/sent")
+def report_sent(request: Request, path: str = "") -> Response:
+    lang = request_language(request)
+    context = {
+        "toggle_url": _language_toggle(request, lang),
+        "back_url": f"{PAGE_PREFIX}{path}" if path.startswith("/") else "",
+    }
+    return render(request, "consumer/report_sent.html", context)
+
+
+# --- the page itself ------------------------------------------------------------------
+
+
+@router.api_route(f"{PAGE_PREFIX}/{{rest:path}}", methods=["GET", "HEAD"])
+async def consumer_page(request: Request, rest: str) -> Response:
+    settings: Settings = request.app.state.truyxuat.settings
+    recorder = scan_recorder(request)
+    caches = resolver_caches(request)
+    try:
+        result = read_request_link(request, base=settings.public_base_url, strip_prefix=PAGE_PREFIX)
+        if FIX_GTIN_ZERO_PADDED in result.fixes:
+            strict = result.strict_uri.removeprefix(settings.public_base_url)
+            return RedirectResponse(PAGE_PREFIX + strict, status_code=308)
+        link = result.link
+        if link.primary[0] == "01":
+            return await cached_or_database(
+                request,
+                lambda session: render_product_page(
+                    request, session, settings, recorder, caches, link=link
+                ),
+            )
+        if link.primary[0] == "414":
+            return await cached_or_database(
+                request, lambda session: render_location_page(request, session, link=link)
+            )
+        raise unknown_key(*link.primary)
+    except TruyxuatError as error:
+        if isinstance(error, InvalidDigitalLink) or error.status == 404:
+            return render_problem_page(request, error)
+        raise

@@ -1,0 +1,80 @@
+"""Scans skip the app's route table: Digital Link paths go straight to the resolver.
+
+The resolver's catch-all `/{key}/{rest:path}` must come last in the app, so every scan
+would first be tried against every other route, then pass the session middleware,
+though a consumer has no session. `ResolverDispatch` sits between the request
+middleware (request id, security headers, metrics, access log: still applied) and the
+session middleware, and sends GET, HEAD and OPTIONS on `/{digits}/…` and
+`/p/{digits}/…` to the same endpoints through a three-route router with the app's
+own error handlers. Anything else, and any other method, goes on to the app as before.
+"""
+
+from __future__ import annotations
+
+import re
+
+from starlette.applications import Starlette
+from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from service.pages.consumer import PAGE_PREFIX, consumer_page
+from service.resolver.router import preflight, resolve_digital_link
+
+# GS1 Digital Link URI Syntax 1.4 §4: every primary key is a numeric AI.
+RESOLVER_PATH = re.compile(rf"^(?:{PAGE_PREFIX})?/\d+/")
+RESOLVER_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def _consumer_page(request: Request) -> Response:
+    return await consumer_page(request, request.path_params["rest"])
+
+
+async def _preflight(request: Request) -> Response:
+    return preflight(request.path_params["key"], request.path_params["rest"])
+
+
+async def _resolve(request: Request) -> Response:
+    return await resolve_digital_link(
+        request, request.path_params["key"], request.path_params["rest"]
+    )
+
+
+def is_resolver_request(scope: Scope) -> bool:
+    return (
+        scope["type"] == "http"
+        and scope["method"] in RESOLVER_METHODS
+        and RESOLVER_PATH.match(scope["path"]) is not None
+    )
+
+
+class ResolverDispatch:
+    """Pure ASGI middleware; `owner` is the app, whose error handlers and routes
+    (for `url_for`) the resolver shares."""
+
+    def __init__(self, app: ASGIApp, *, owner: Starlette) -> None:
+        self.app = app
+        self.owner = owner
+        # Same order as the app's own routes: /p/… pages before the catch-all.
+        routes = [
+            Route(f"{PAGE_PREFIX}/{{rest:path}}", _consumer_page, methods=["GET", "HEAD"]),
+            Route("/{key}/{rest:path}", _preflight, methods=["OPTIONS"]),
+            Route("/{key}/{rest:path}", _resolve, methods=["GET", "HEAD"]),
+        ]
+        # Unexpected errors (Exception, 500) are left to the app's outermost
+        # ServerErrorMiddleware, exactly as for every other route.
+        handlers = {
+            kind: handler
+            for kind, handler in owner.exception_handlers.items()
+            if kind not in (500, Exception)
+        }
+        self.resolver = ExceptionMiddleware(Router(routes=routes), handlers=handlers)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if is_resolver_request(scope):
+            scope["router"] = self.owner.router
+            await self.resolver(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

@@ -1,0 +1,63 @@
+"""Start and stop the scan recorder with the app (called from the app's lifespan)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+
+from fastapi import FastAPI
+from starlette.requests import Request
+
+from registry.resolution.verdict import ResolverCaches
+from registry.scans.recorder import ScanRecorder
+from service.state import AppState
+
+
+async def start(app: FastAPI, *, flush_interval: float | None = None) -> ScanRecorder:
+    state: AppState = app.state.truyxuat
+    recorder = ScanRecorder(state.write_sessions)
+    interval = (
+        state.settings.scan_flush_interval_seconds if flush_interval is None else flush_interval
+    )
+    app.state.scan_recorder = recorder
+    app.state.resolver_caches = ResolverCaches()
+    app.state.scan_flush_task = asyncio.create_task(recorder.run(interval))
+    # Let the task take note of its loop before the first request comes in.
+    await asyncio.sleep(0)
+    # The modules, routes and models loaded so far live as long as the process: keep
+    # them out of the collector's full passes, which otherwise stall every request
+    # for 100 ms and more under load (the resolver's p99).
+    gc.freeze()
+    return recorder
+
+
+async def stop(app: FastAPI) -> None:
+    """Stop the periodic flush, then write everything still buffered."""
+    task: asyncio.Task[None] | None = getattr(app.state, "scan_flush_task", None)
+    recorder: ScanRecorder | None = getattr(app.state, "scan_recorder", None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        app.state.scan_flush_task = None
+    if recorder is not None:
+        await recorder.close()
+
+
+def scan_recorder(request: Request) -> ScanRecorder:
+    """The app's recorder; without a started one, scans are written as they come."""
+    recorder: ScanRecorder | None = getattr(request.app.state, "scan_recorder", None)
+    if recorder is None:
+        state: AppState = request.app.state.truyxuat
+        recorder = ScanRecorder(state.write_sessions)
+        request.app.state.scan_recorder = recorder
+    return recorder
+
+
+def resolver_caches(request: Request) -> ResolverCaches:
+    caches: ResolverCaches | None = getattr(request.app.state, "resolver_caches", None)
+    if caches is None:
+        caches = ResolverCaches()
+        request.app.state.resolver_caches = caches
+    return caches

@@ -1,0 +1,163 @@
+"""Headless Chromium at a phone's size renders the consumer page for every verdict.
+
+A real uvicorn serves the real app on a file-backed SQLite database; screenshots go
+to tests/artifacts/consumer/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from PIL import Image
+
+from registry.db import make_engine, make_sessionmaker, unit_of_work
+from registry.migrate import prepare_database
+from tests.resolver.conftest import World, build_world, seed_suspicious
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "consumer"
+ROOT = Path(__file__).resolve().parents[2]
+# Banner colours of consumer.css (.verdict.ok / .warn / .bad).
+TONES = {"ok": (30, 125, 58), "warn": (179, 92, 0), "bad": (179, 38, 30)}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    folder = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{folder / 'browser.sqlite3'}"
+    prepare_database(url)
+    engine = make_engine(url)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        world: World = build_world(session)
+        seed_suspicious(
+            session,
+            gtin=world.product.gtin,
+            lot=world.lot.code,
+            serial=world.serials[4],
+            scans=40,
+            devices=12,
+        )
+        paths = {
+            "genuine": world.path(lot=world.lot, serial=world.serials[0]),
+            "recalled": world.path(world.recalled_product, world.recalled_lot),
+            "expired": world.path(lot=world.expired_lot),
+            "withdrawn": world.path(world.withdrawn_product),
+            "suspended": world.path(world.suspended_product),
+            "not_registered": f"/01/{world.unregistered_gtin}",
+            "invalid": f"/01/{world.product.gtin[:-1]}{(int(world.product.gtin[-1]) + 1) % 10}",
+            "serial_never_issued": world.path(lot=world.lot, serial=world.never_issued_serial),
+            "serial_void": world.path(lot=world.void_lot, serial=world.void_serial),
+            "suspicious_copy": world.path(lot=world.lot, serial=world.serials[4]),
+        }
+    engine.dispose()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "TRUYXUAT_DATABASE_URL": url,
+        "TRUYXUAT_BASE_URL": base,
+        "TRUYXUAT_SECRET_KEY": "browser-test",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "tests.resolver.server_app:build",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"{base}/.well-known/gs1resolver", timeout=0.5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield base, paths
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def screenshot(url: str, target: Path, profile: Path) -> Image.Image:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            CHROMIUM or "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--hide-scrollbars",
+            "--lang=vi",
+            f"--screenshot={target}",
+            "--window-size=390,844",
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return Image.open(target).convert("RGB")
+
+
+def tone_of(verdict: str) -> str:
+    if verdict == "genuine":
+        return "ok"
+    if verdict in ("expired", "withdrawn", "suspicious_copy"):
+        return "warn"
+    return "bad"
+
+
+def test_every_verdict_renders_at_phone_size(
+    server: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    base, paths = server
+    for verdict, path in paths.items():
+        image = screenshot(base + path, ARTIFACTS / f"{verdict}.png", tmp_path / "profile")
+        assert image.size == (390, 844)
+        colours = image.crop((0, 0, 390, 300)).getcolors(390 * 300) or []
+        banner = sum(count for count, colour in colours if colour == TONES[tone_of(verdict)])
+        # The banner is the first thing on the screen, in its verdict's colour.
+        assert banner > 390 * 40, (verdict, banner)
+
+
+def test_page_and_stylesheet_weigh_under_30_kb(server: tuple[str, dict[str, str]]) -> None:
+    base, paths = server
+    css = httpx.get(f"{base}/static/consumer.css")
+    for path in paths.values():
+        page = httpx.get(base + path, follow_redirects=True, headers={"accept": "text/html"})
+        assert page.status_code in (200, 400, 404)
+        assert len(page.content) + len(css.content) < 30 * 1024

@@ -1,0 +1,114 @@
+"""Consumer reports: stored for the agency, photos checked and stripped, rate limited."""
+
+from __future__ import annotations
+
+import io
+
+from fastapi.testclient import TestClient
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.reports.models import ConsumerReport
+from registry.reports.service import RateLimiter
+from tests.resolver.conftest import World
+
+GPS_IFD = 0x8825
+
+
+def jpeg_with_gps() -> bytes:
+    image = Image.new("RGB", (64, 48), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[GPS_IFD] = {1: "N", 2: (10.0, 20.0, 30.0), 3: "E", 4: (106.0, 1.0, 2.0)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    data = out.getvalue()
+    assert Image.open(io.BytesIO(data)).getexif().get(0x010F) == "PhoneMaker"
+    return data
+
+
+def test_report_with_photo_is_stored_without_exif(
+    client: TestClient, world: World, db_session: Session
+) -> None:
+    path = world.path(lot=world.lot, serial=world.never_issued_serial)
+    form = client.get("/p/report", params={"path": path, "verdict": "serial_never_issued"})
+    assert form.status_code == 200 and 'enctype="multipart/form-data"' in form.text
+    response = client.post(
+        "/p/report",
+        data={
+            "kind": "counterfeit",
+            "message": "Tem lạ, giá rẻ bất thường",
+            "path": path,
+            "verdict": "serial_never_issued",
+            "contact": "0900000000",
+        },
+        files={"photo": ("anh.jpg", jpeg_with_gps(), "image/jpeg")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert client.get(response.headers["location"]).status_code == 200
+    (report,) = db_session.scalars(select(ConsumerReport))
+    assert (report.gtin, report.lot, report.serial) == (
+        world.product.gtin,
+        world.lot.code,
+        world.never_issued_serial,
+    )
+    assert report.photo_type == "image/jpeg" and (report.photo_width, report.photo_height) == (
+        64,
+        48,
+    )
+    stored = Image.open(io.BytesIO(report.photo or b""))
+    assert stored.format == "JPEG"
+    assert len(stored.getexif()) == 0
+
+
+def test_bad_photos_and_text_are_refused(client: TestClient, world: World) -> None:
+    gif = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(gif, "GIF")
+    huge = io.BytesIO()
+    Image.new("1", (8000, 6000)).save(huge, "PNG")  # 48 MP, but a tiny file
+    cases = [
+        ({"photo": ("x.jpg", b"not an image at all", "image/jpeg")}, {}, "photo"),
+        ({"photo": ("x.gif", gif.getvalue(), "image/gif")}, {}, "photo"),
+        ({"photo": ("x.png", huge.getvalue(), "image/png")}, {}, "photo"),
+        ({"photo": ("x.jpg", b"\xff" * (5 * 1024 * 1024 + 10), "image/jpeg")}, {}, "photo"),
+        ({}, {"message": "   "}, "message"),
+        ({}, {"kind": "nonsense"}, "kind"),
+    ]
+    for index, (files, change, field) in enumerate(cases):
+        data = {"kind": "other", "message": "Có vấn đề", "path": world.path(), **change}
+        response = client.post(
+            "/p/report",
+            data=data,
+            files=files or None,
+            headers={"accept": "application/json", "user-agent": f"agent {index}"},
+        )
+        assert response.status_code == 422, (field, response.status_code)
+        assert response.json()["errors"][0]["field"] == field
+
+
+def test_reports_are_rate_limited_per_device(client: TestClient, world: World) -> None:
+    data = {"kind": "other", "message": "Thử", "path": world.path()}
+    headers = {"user-agent": "Rate limited phone", "accept": "application/json"}
+    statuses = [
+        client.post("/p/report", data=data, headers=headers, follow_redirects=False).status_code
+        for _ in range(6)
+    ]
+    assert statuses == [303] * 5 + [429]
+    other = client.post(
+        "/p/report", data=data, headers={"user-agent": "Another phone"}, follow_redirects=False
+    )
+    assert other.status_code == 303
+
+
+def test_rate_limiter_window_slides() -> None:
+    limiter = RateLimiter(limit=2, window=10)
+    limiter.hit("a", now=0)
+    limiter.hit("a", now=1)
+    try:
+        limiter.hit("a", now=5)
+        raise AssertionError("third hit inside the window must be refused")
+    except Exception as error:  # RateLimited
+        assert getattr(error, "status", None) == 429
+    limiter.hit("a", now=10.5)
