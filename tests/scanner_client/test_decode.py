@@ -179,7 +179,8 @@ def test_degraded_qr_small_in_perspective_noisy_jpeg() -> None:
     symbol = in_perspective(qr_image(DIGITAL_LINK, box_size=2))
     frame = on_cluttered_frame([(symbol, (700, 500))], size=(1600, 1200))
     photo = with_noise(frame, 40)
-    codes = decode_image(as_jpeg(photo, quality=40))
+    # A generous budget: this checks what the search can find, not how fast on a busy machine.
+    codes = decode_image(as_jpeg(photo, quality=40), time_budget=8.0)
     assert found_codes(codes) == {("QRCode", DIGITAL_LINK, False)}
 
 
