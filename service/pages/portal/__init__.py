@@ -1,0 +1,31 @@
+"""The enterprise portal: server-rendered pages for cooperatives and companies.
+
+Include `router` before the resolver's catch-all routes.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from service.pages.portal import (
+    auth,
+    dashboard,
+    imports,
+    labels,
+    locations,
+    lots,
+    media,
+    products,
+    signup,
+    stats,
+    team,
+)
+from service.pages.portal.common import require_csrf
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])
+# imports before products: /portal/products/import is not a product id.
+for area in (auth, signup, dashboard, imports, products, locations, lots, labels, stats, team):
+    router.include_router(area.router)
+router.include_router(media.router)
+
+__all__ = ["router"]

@@ -1,0 +1,207 @@
+"""Labels: choose a lot, a layout and a count, preview, then a print run whose PDF downloads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from labels.errors import LabelError
+from labels.layout import label_drawing
+from labels.render import to_svg
+from labels.sheets import SheetLayout
+from registry.accounts.actor import not_found
+from registry.db import after_commit
+from registry.errors import Conflict, InvalidInput, TruyxuatError
+from registry.labels.models import LabelRun, RunStatus
+from registry.labels.service import create_run
+from registry.lots.service import get_lot, list_lots
+from service.deps import SessionDep, get_state
+from service.i18n import request_language
+from service.labels_jobs import label_template
+from service.pages.portal.common import (
+    FormDep,
+    Portal,
+    PortalDep,
+    field_errors,
+    form_values,
+    page,
+    require_verified,
+    see_other,
+)
+from service.state import start_print_job
+
+router = APIRouter(prefix="/portal/labels")
+WHAT = ("đợt in", "print run")
+LAYOUTS = [
+    ("a4-3x7", "A4, 21 tem (3 × 7)"),
+    ("a4-4x10", "A4, 40 tem (4 × 10)"),
+    ("roll-50x30", "Cuộn tem 50 × 30 mm"),
+    ("roll-40x25", "Cuộn tem 40 × 25 mm"),
+    ("roll-70x50", "Cuộn tem 70 × 50 mm"),
+]
+MAX_PORTAL_RUN = 100_000
+REFRESH_SECONDS = 2
+FIELDS = ["lot_id", "layout", "count", "serialized"]
+
+
+def _layout(name: str) -> SheetLayout:
+    if name not in dict(LAYOUTS):
+        raise InvalidInput("Chọn khổ tem.", "Choose a label layout.", field="layout")
+    return SheetLayout.parse(name)
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_PORTAL_RUN:
+        raise InvalidInput(
+            f"Số tem phải từ 1 đến {MAX_PORTAL_RUN:,}.".replace(",", "."),
+            f"The count must be between 1 and {MAX_PORTAL_RUN:,}.",
+            field="count",
+        )
+    return int(text)
+
+
+def _runs(session: Session, portal: Portal) -> list[LabelRun]:
+    return list(
+        session.scalars(
+            select(LabelRun)
+            .where(LabelRun.enterprise_id == portal.enterprise.id)
+            .order_by(LabelRun.id.desc())
+            .limit(20)
+        )
+    )
+
+
+def _labels_page(
+    request: Request,
+    session: Session,
+    portal: Portal,
+    *,
+    values: dict[str, str],
+    errors: dict[str, str],
+    preview: bool = False,
+    status_code: int = 200,
+) -> Response:
+    return page(
+        request,
+        "portal/labels.html",
+        {
+            "values": values,
+            "errors": errors,
+            "lots": list_lots(session, actor=portal.actor, per_page=200).items,
+            "layouts": LAYOUTS,
+            "runs": _runs(session, portal),
+            "preview": preview and not errors,
+        },
+        portal=portal,
+        status_code=status_code,
+    )
+
+
+@router.get("")
+def labels(request: Request, session: SessionDep, portal: PortalDep) -> Response:
+    query = request.query_params
+    values = {
+        "lot_id": query.get("lot_id", ""),
+        "layout": query.get("layout", LAYOUTS[0][0]),
+        "count": query.get("count", "21"),
+        # An unticked box is simply absent, so only a submitted form can turn it off.
+        "serialized": query.get("serialized", "") if "preview" in query else "on",
+    }
+    errors: dict[str, str] = {}
+    preview = "preview" in query
+    if preview:
+        try:
+            if values["lot_id"].isdigit():
+                get_lot(session, actor=portal.actor, lot_id=int(values["lot_id"]))
+            else:
+                raise InvalidInput("Chọn lô hàng.", "Choose the lot.", field="lot_id")
+            _layout(values["layout"])
+            _count(values["count"])
+        except TruyxuatError as exc:
+            errors = field_errors(exc, request_language(request))
+    return _labels_page(request, session, portal, values=values, errors=errors, preview=preview)
+
+
+@router.get("/preview.svg")
+def preview_svg(
+    request: Request, session: SessionDep, portal: PortalDep, lot_id: int, layout: str
+) -> Response:
+    """One label of the lot as it will print (the serial of a run is not shown)."""
+    lot = get_lot(session, actor=portal.actor, lot_id=lot_id)
+    sheet = _layout(layout)
+    base_url = get_state(request).settings.public_base_url
+    try:
+        drawing = label_drawing(label_template(session, lot, base_url=base_url), sheet.label)
+    except LabelError as exc:
+        raise InvalidInput(exc.message_vi, exc.message_en, field="layout") from exc
+    return Response(to_svg(drawing), media_type="image/svg+xml")
+
+
+@router.post("")
+def start_run(request: Request, session: SessionDep, portal: PortalDep, form: FormDep) -> Response:
+    require_verified(portal)
+    values = form_values(form, FIELDS)
+    try:
+        if not values["lot_id"].isdigit():
+            raise InvalidInput("Chọn lô hàng.", "Choose the lot.", field="lot_id")
+        lot = get_lot(session, actor=portal.actor, lot_id=int(values["lot_id"]))
+        sheet = _layout(values["layout"])
+        run = create_run(
+            session,
+            actor=portal.actor,
+            lot=lot,
+            count=_count(values["count"]),
+            serialized=bool(values["serialized"]),
+            layout=sheet.name,
+            label_size=sheet.label.name,
+        )
+    except TruyxuatError as exc:
+        session.rollback()
+        errors = field_errors(exc, request_language(request))
+        return _labels_page(request, session, portal, values=values, errors=errors, status_code=400)
+    state = get_state(request)
+    run_id = run.id
+    after_commit(session, lambda: start_print_job(state, run_id))
+    return see_other(f"/portal/labels/runs/{run_id}")
+
+
+def _run(session: Session, portal: Portal, run_id: int) -> LabelRun:
+    run = session.get(LabelRun, run_id)
+    if run is None or run.enterprise_id != portal.enterprise.id:
+        raise not_found(WHAT)
+    return run
+
+
+@router.get("/runs/{run_id}")
+def run_status(request: Request, session: SessionDep, portal: PortalDep, run_id: int) -> Response:
+    run = _run(session, portal, run_id)
+    working = run.status in (RunStatus.pending, RunStatus.rendering)
+    percent = int(100 * run.progress / run.count) if run.count else 0
+    return page(
+        request,
+        "portal/run.html",
+        {"run": run, "working": working, "percent": percent, "refresh": REFRESH_SECONDS},
+        portal=portal,
+    )
+
+
+@router.get("/runs/{run_id}/download")
+def download(session: SessionDep, portal: PortalDep, run_id: int) -> FileResponse:
+    run = _run(session, portal, run_id)
+    if run.status is not RunStatus.done or not run.output_path:
+        raise Conflict(
+            f"Tệp in chưa sẵn sàng ({run.progress}/{run.count}).",
+            f"The print file is not ready yet ({run.progress}/{run.count}).",
+        )
+    if run.voided_at is not None:
+        raise Conflict("Đợt in này đã bị huỷ.", "This print run has been voided.")
+    return FileResponse(
+        Path(run.output_path),
+        media_type="application/pdf",
+        filename=f"tem-{run.lot.code}-dot{run.id}.pdf",
+    )

@@ -1,0 +1,304 @@
+"""Lots: create one, record its steps (harvest, pack, ship, receive, inspect), see its journey."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from registry.errors import InvalidInput, TruyxuatError
+from registry.gs1 import GS1Error, parse_gln
+from registry.locations.models import Location
+from registry.locations.service import get_location, list_locations
+from registry.lots.models import Lot
+from registry.lots.service import COMMON_UNITS, create_lot, get_lot, list_lots
+from registry.products.service import get_product, list_products
+from service.deps import SessionDep
+from service.i18n import request_language
+from service.pages.portal.common import (
+    FormDep,
+    Portal,
+    PortalDep,
+    field_errors,
+    flash,
+    form_values,
+    optional,
+    page,
+    require_verified,
+    see_other,
+)
+from service.pages.portal.steps import (
+    STEP_NAMES,
+    STEPS,
+    VIETNAM_ZONE,
+    StepInput,
+    journey,
+    record_step,
+)
+
+router = APIRouter(prefix="/portal/lots")
+LOT_FIELDS = [
+    "product_id",
+    "code",
+    "production_on",
+    "expiry_on",
+    "best_before_on",
+    "quantity",
+    "unit",
+    "origin_location_id",
+]
+STEP_FIELDS = [
+    "event_time",
+    "location_id",
+    "quantity",
+    "unit",
+    "other_gln",
+    "output_lot_id",
+    "output_quantity",
+    "result",
+]
+
+
+def parse_date(text: str, field: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(
+            "Ngày không hợp lệ (dạng năm-tháng-ngày).", "Invalid date (year-month-day).",
+            field=field,
+        ) from exc  # fmt: skip
+
+
+def parse_quantity(text: str, field: str) -> Decimal | None:
+    if not text:
+        return None
+    try:
+        return Decimal(text.replace(",", "."))
+    except InvalidOperation as exc:
+        raise InvalidInput(
+            "Số lượng phải là số.", "The quantity must be a number.", field=field
+        ) from exc
+
+
+def _choice_id(text: str) -> int | None:
+    return int(text) if text.isdigit() else None
+
+
+def _lot_form(
+    request: Request,
+    session: Session,
+    portal: Portal,
+    *,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    return page(
+        request,
+        "portal/lot_form.html",
+        {
+            "values": values,
+            "errors": errors,
+            "products": list_products(session, actor=portal.actor, per_page=200).items,
+            "locations": list_locations(session, actor=portal.actor, per_page=200).items,
+            "units": COMMON_UNITS,
+        },
+        portal=portal,
+        status_code=status_code,
+    )
+
+
+@router.get("")
+def lots(
+    request: Request, session: SessionDep, portal: PortalDep, product_id: int | None = None
+) -> Response:
+    listing = list_lots(session, actor=portal.actor, product_id=product_id, per_page=100)
+    return page(request, "portal/lots.html", {"listing": listing}, portal=portal)
+
+
+@router.get("/new")
+def new_lot(request: Request, session: SessionDep, portal: PortalDep) -> Response:
+    require_verified(portal)
+    values = {
+        "product_id": request.query_params.get("product_id", ""),
+        "production_on": dt.date.today().isoformat(),
+        "unit": "KGM",
+    }
+    return _lot_form(request, session, portal, values=values, errors={})
+
+
+@router.post("/new")
+def create(request: Request, session: SessionDep, portal: PortalDep, form: FormDep) -> Response:
+    require_verified(portal)
+    values = form_values(form, LOT_FIELDS)
+    try:
+        product_id = _choice_id(values["product_id"])
+        if product_id is None:
+            raise InvalidInput("Chọn sản phẩm.", "Choose the product.", field="product_id")
+        product = get_product(session, actor=portal.actor, product_id=product_id)
+        origin_id = _choice_id(values["origin_location_id"])
+        origin = (
+            get_location(session, actor=portal.actor, location_id=origin_id)
+            if origin_id is not None
+            else None
+        )
+        lot = create_lot(
+            session,
+            actor=portal.actor,
+            product=product,
+            code=values["code"],
+            production_on=parse_date(values["production_on"], "production_on"),
+            expiry_on=parse_date(values["expiry_on"], "expiry_on"),
+            best_before_on=parse_date(values["best_before_on"], "best_before_on"),
+            quantity=parse_quantity(values["quantity"], "quantity"),
+            unit=optional(values["unit"]),
+            origin_location=origin,
+        )
+    except TruyxuatError as exc:
+        session.rollback()
+        errors = field_errors(exc, request_language(request))
+        return _lot_form(request, session, portal, values=values, errors=errors, status_code=400)
+    flash(request, f"Đã tạo lô {lot.code}.", f"Lot {lot.code} created.")
+    return see_other(f"/portal/lots/{lot.id}")
+
+
+def _lot_page(
+    request: Request,
+    session: Session,
+    portal: Portal,
+    lot: Lot,
+    *,
+    open_step: str | None = None,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    now = dt.datetime.now(VIETNAM_ZONE).strftime("%Y-%m-%dT%H:%M")
+    other_lots = [
+        other
+        for other in list_lots(session, actor=portal.actor, per_page=200).items
+        if other.id != lot.id
+    ]
+    return page(
+        request,
+        "portal/lot.html",
+        {
+            "lot": lot,
+            "journey": journey(session, lot),
+            "steps": [(step, STEP_NAMES[step]) for step in STEPS],
+            "open_step": open_step,
+            "values": values or {"event_time": now, "unit": lot.unit or ""},
+            "errors": errors or {},
+            "locations": list_locations(session, actor=portal.actor, per_page=200).items,
+            "other_lots": other_lots,
+            "consumer_path": f"/01/{lot.product.gtin}/10/{lot.code}",
+            "vn_zone": VIETNAM_ZONE,
+        },
+        portal=portal,
+        status_code=status_code,
+    )
+
+
+@router.get("/{lot_id}")
+def lot_detail(request: Request, session: SessionDep, portal: PortalDep, lot_id: int) -> Response:
+    lot = get_lot(session, actor=portal.actor, lot_id=lot_id)
+    step = request.query_params.get("step")
+    return _lot_page(request, session, portal, lot, open_step=step if step in STEPS else None)
+
+
+def _event_time(text: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(
+            "Thời điểm không hợp lệ.", "Invalid date and time.", field="event_time"
+        ) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=VIETNAM_ZONE)
+    return moment
+
+
+def _own_location(session: Session, portal: Portal, text: str) -> Location:
+    location_id = _choice_id(text)
+    if location_id is None:
+        raise InvalidInput("Chọn địa điểm.", "Choose the location.", field="location_id")
+    return get_location(session, actor=portal.actor, location_id=location_id)
+
+
+def _other_gln(text: str) -> str | None:
+    if not text:
+        return None
+    try:
+        return parse_gln(text.strip())
+    except GS1Error as exc:
+        raise InvalidInput(exc.message_vi, exc.message_en, field="other_gln") from exc
+
+
+def _step_input(session: Session, portal: Portal, step: str, values: dict[str, str]) -> StepInput:
+    location = _own_location(session, portal, values["location_id"])
+    output_lot = None
+    if step == "pack":
+        output_id = _choice_id(values["output_lot_id"])
+        if output_id is None:
+            raise InvalidInput(
+                "Chọn lô thành phẩm.", "Choose the output lot.", field="output_lot_id"
+            )
+        output_lot = get_lot(session, actor=portal.actor, lot_id=output_id)
+    return StepInput(
+        step=step,
+        occurred_at=_event_time(values["event_time"]),
+        location=location,
+        quantity=parse_quantity(values["quantity"], "quantity"),
+        unit=optional(values["unit"]),
+        other_gln=_other_gln(values["other_gln"]),
+        output_lot=output_lot,
+        output_quantity=parse_quantity(values["output_quantity"], "output_quantity"),
+        passed=values["result"] != "non_conformant",
+    )
+
+
+@router.post("/{lot_id}/steps/{step}")
+def add_step(
+    request: Request,
+    session: SessionDep,
+    portal: PortalDep,
+    form: FormDep,
+    lot_id: int,
+    step: str,
+) -> Response:
+    require_verified(portal)
+    lot = get_lot(session, actor=portal.actor, lot_id=lot_id)
+    if step not in STEPS:
+        raise InvalidInput("Bước không hợp lệ.", "Unknown step.", field="step")
+    values = form_values(form, STEP_FIELDS)
+    try:
+        record_step(
+            session, actor=portal.actor, lot=lot, step=_step_input(session, portal, step, values)
+        )
+    except TruyxuatError as exc:
+        session.rollback()
+        errors = _step_errors(exc, request_language(request))
+        return _lot_page(
+            request, session, portal, lot, open_step=step, values=values, errors=errors,
+            status_code=400,
+        )  # fmt: skip
+    vi, en = STEP_NAMES[step]
+    flash(request, f"Đã ghi nhận bước: {vi}.", f"Step recorded: {en}.")
+    return see_other(f"/portal/lots/{lot.id}#journey")
+
+
+def _step_errors(exc: TruyxuatError, lang: str) -> dict[str, Any]:
+    """Capture reports problems by event path; show those on the form as a whole."""
+    errors = field_errors(exc, lang)
+    known = set(STEP_FIELDS)
+    general = [message for field, message in errors.items() if field not in known]
+    kept = {field: message for field, message in errors.items() if field in known}
+    if general:
+        kept["form"] = " ".join(general)
+    return kept

@@ -1,0 +1,304 @@
+"""Products: list, add and edit (GTIN allocated or entered), photo, certificates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+from starlette.responses import Response
+
+from registry.certificates.models import CertificateKind
+from registry.certificates.service import (
+    certificates_for_product,
+    create_certificate,
+    delete_certificate,
+    get_certificate,
+)
+from registry.errors import InvalidInput, TruyxuatError
+from registry.lots.service import list_lots
+from registry.products.models import Product
+from registry.products.service import (
+    ProductDetails,
+    create_product,
+    get_product,
+    list_products,
+    update_product,
+)
+from service.deps import SessionDep
+from service.i18n import request_language
+from service.pages.portal.common import (
+    FormDep,
+    Portal,
+    PortalDep,
+    field_errors,
+    flash,
+    form_values,
+    optional,
+    page,
+    require_verified,
+    see_other,
+)
+from service.pages.portal.images import clean_product_image, media_root, store_product_image
+
+router = APIRouter(prefix="/portal/products")
+DETAIL_FIELDS = [
+    "name_vi",
+    "name_en",
+    "brand",
+    "category",
+    "net_content",
+    "description_vi",
+    "description_en",
+    "standards_applied",
+    "warnings_vi",
+    "warnings_en",
+]
+CERTIFICATE_KINDS = [
+    (CertificateKind.vietgap, "VietGAP"),
+    (CertificateKind.ocop, "OCOP"),
+    (CertificateKind.geographical_indication, "Chỉ dẫn địa lý"),
+    (CertificateKind.organic, "Hữu cơ"),
+    (CertificateKind.haccp, "HACCP"),
+    (CertificateKind.iso22000, "ISO 22000"),
+    (CertificateKind.other, "Khác"),
+]
+CERTIFICATE_FIELDS = ["kind", "title", "number", "issuer", "stars", "valid_from", "valid_until"]
+
+
+def product_details(values: dict[str, str]) -> ProductDetails:
+    return ProductDetails(
+        name_vi=values["name_vi"],
+        **{name: optional(values.get(name)) for name in DETAIL_FIELDS if name != "name_vi"},
+    )
+
+
+def _image_from(form: Any) -> bytes | None:
+    """The uploaded photo, cleaned; None when no file was chosen."""
+    upload = form.get("image")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None
+    upload.file.seek(0)
+    data = upload.file.read(6 * 1024 * 1024)
+    return clean_product_image(data)
+
+
+@router.get("")
+def products(
+    request: Request, session: SessionDep, portal: PortalDep, q: str = "", page_no: int = 1
+) -> Response:
+    listing = list_products(session, actor=portal.actor, query=q or None, page=page_no, per_page=50)
+    return page(request, "portal/products.html", {"listing": listing, "q": q}, portal=portal)
+
+
+def _form_page(
+    request: Request,
+    portal: Portal,
+    *,
+    product: Product | None,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    return page(
+        request,
+        "portal/product_form.html",
+        {"product": product, "values": values, "errors": errors},
+        portal=portal,
+        status_code=status_code,
+    )
+
+
+@router.get("/new")
+def new_product(request: Request, portal: PortalDep) -> Response:
+    require_verified(portal)
+    return _form_page(request, portal, product=None, values={"gtin_mode": "auto"}, errors={})
+
+
+@router.post("/new")
+def create(request: Request, session: SessionDep, portal: PortalDep, form: FormDep) -> Response:
+    require_verified(portal)
+    values = form_values(form, [*DETAIL_FIELDS, "gtin_mode", "gtin"])
+    lang = request_language(request)
+    try:
+        image = _image_from(form)
+        gtin = values["gtin"] if values["gtin_mode"] == "manual" else None
+        if values["gtin_mode"] == "manual" and not gtin:
+            raise InvalidInput("Cần nhập GTIN.", "Enter the GTIN.", field="gtin")
+        product = create_product(
+            session,
+            actor=portal.actor,
+            enterprise=portal.enterprise,
+            details=product_details(values),
+            gtin=gtin,
+        )
+        if image is not None:
+            path = store_product_image(media_root(request), image)
+            update_product(
+                session, actor=portal.actor, product=product, changes={"image_path": path}
+            )
+    except TruyxuatError as exc:
+        session.rollback()
+        return _form_page(
+            request,
+            portal,
+            product=None,
+            values=values,
+            errors=field_errors(exc, lang),
+            status_code=400,
+        )
+    flash(
+        request, f"Đã thêm sản phẩm, GTIN {product.gtin}.", f"Product added, GTIN {product.gtin}."
+    )
+    return see_other(f"/portal/products/{product.id}")
+
+
+def _product_page(
+    request: Request,
+    session: Session,
+    portal: Portal,
+    product: Product,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    today = dt.date.today()
+    return page(
+        request,
+        "portal/product.html",
+        {
+            "product": product,
+            "certificates": certificates_for_product(session, product=product),
+            "lots": list_lots(session, actor=portal.actor, product_id=product.id, per_page=20),
+            "certificate_kinds": CERTIFICATE_KINDS,
+            "today": today,
+            "errors": errors or {},
+            "values": values or {"valid_from": today.isoformat()},
+            "base_url": request.app.state.truyxuat.settings.public_base_url,
+        },
+        portal=portal,
+        status_code=status_code,
+    )
+
+
+@router.get("/{product_id}")
+def product_detail(
+    request: Request, session: SessionDep, portal: PortalDep, product_id: int
+) -> Response:
+    product = get_product(session, actor=portal.actor, product_id=product_id)
+    return _product_page(request, session, portal, product)
+
+
+@router.get("/{product_id}/edit")
+def edit_form(
+    request: Request, session: SessionDep, portal: PortalDep, product_id: int
+) -> Response:
+    product = get_product(session, actor=portal.actor, product_id=product_id)
+    values = {name: getattr(product, name) or "" for name in DETAIL_FIELDS}
+    return _form_page(request, portal, product=product, values=values, errors={})
+
+
+@router.post("/{product_id}/edit")
+def edit(
+    request: Request, session: SessionDep, portal: PortalDep, form: FormDep, product_id: int
+) -> Response:
+    product = get_product(session, actor=portal.actor, product_id=product_id)
+    values = form_values(form, DETAIL_FIELDS)
+    try:
+        image = _image_from(form)
+        changes: dict[str, Any] = {
+            name: value for name, value in vars(product_details(values)).items()
+        }
+        if image is not None:
+            changes["image_path"] = store_product_image(media_root(request), image)
+        update_product(session, actor=portal.actor, product=product, changes=changes)
+    except TruyxuatError as exc:
+        session.rollback()
+        return _form_page(
+            request,
+            portal,
+            product=product,
+            values=values,
+            errors=field_errors(exc, request_language(request)),
+            status_code=400,
+        )
+    flash(request, "Đã lưu sản phẩm.", "Product saved.")
+    return see_other(f"/portal/products/{product.id}")
+
+
+def _date(text: str, field: str, *, required: bool) -> dt.date | None:
+    if not text:
+        if required:
+            raise InvalidInput("Cần nhập ngày.", "Enter a date.", field=field)
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(
+            "Ngày không hợp lệ (dạng năm-tháng-ngày).",
+            "Invalid date (year-month-day).",
+            field=field,
+        ) from exc
+
+
+def _stars(text: str) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit():
+        raise InvalidInput("Số sao phải là số.", "Stars must be a number.", field="stars")
+    return int(text)
+
+
+@router.post("/{product_id}/certificates")
+def add_certificate(
+    request: Request, session: SessionDep, portal: PortalDep, form: FormDep, product_id: int
+) -> Response:
+    require_verified(portal)
+    product = get_product(session, actor=portal.actor, product_id=product_id)
+    values = form_values(form, CERTIFICATE_FIELDS)
+    try:
+        kind = CertificateKind(values["kind"]) if values["kind"] in set(CertificateKind) else None
+        if kind is None:
+            raise InvalidInput("Chọn loại chứng nhận.", "Choose the kind.", field="kind")
+        valid_from = _date(values["valid_from"], "valid_from", required=True)
+        assert valid_from is not None
+        create_certificate(
+            session,
+            actor=portal.actor,
+            enterprise=portal.enterprise,
+            kind=kind,
+            number=values["number"],
+            issuer=values["issuer"],
+            valid_from=valid_from,
+            valid_until=_date(values["valid_until"], "valid_until", required=False),
+            stars=_stars(values["stars"]),
+            title=optional(values["title"]),
+            product=product,
+        )
+    except TruyxuatError as exc:
+        session.rollback()
+        return _product_page(
+            request,
+            session,
+            portal,
+            product,
+            values=values,
+            errors=field_errors(exc, request_language(request)),
+            status_code=400,
+        )
+    flash(request, "Đã thêm chứng nhận.", "Certificate added.")
+    return see_other(f"/portal/products/{product.id}#certificates")
+
+
+@router.post("/{product_id}/certificates/{certificate_id}/delete")
+def remove_certificate(
+    request: Request, session: SessionDep, portal: PortalDep, product_id: int, certificate_id: int
+) -> Response:
+    product = get_product(session, actor=portal.actor, product_id=product_id)
+    certificate = get_certificate(session, actor=portal.actor, certificate_id=certificate_id)
+    delete_certificate(session, actor=portal.actor, certificate=certificate)
+    flash(request, "Đã xoá chứng nhận.", "Certificate removed.")
+    return see_other(f"/portal/products/{product.id}#certificates")

@@ -1,0 +1,139 @@
+"""Team and integration: users, API keys (each secret shown once), the audit trail."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from registry.accounts.actor import not_found
+from registry.accounts.models import ApiKey, Role, User
+from registry.accounts.service import create_api_key, create_user, revoke_api_key
+from registry.audit.models import AuditEntry
+from registry.errors import TruyxuatError
+from registry.pagination import paginate
+from service.deps import SessionDep
+from service.i18n import request_language
+from service.pages.portal.common import (
+    FormDep,
+    Portal,
+    PortalDep,
+    field_errors,
+    flash,
+    form_values,
+    page,
+    require_verified,
+    see_other,
+)
+
+router = APIRouter(prefix="/portal/team")
+AUDIT_PER_PAGE = 50
+ONE_TIME_PASSWORD_BYTES = 9  # 12 URL-safe characters, above MIN_PASSWORD_LENGTH
+
+
+def _team_page(
+    request: Request,
+    session: Session,
+    portal: Portal,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    shown_once: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    enterprise_id = portal.enterprise.id
+    users = list(
+        session.scalars(select(User).where(User.enterprise_id == enterprise_id).order_by(User.id))
+    )
+    keys = list(
+        session.scalars(
+            select(ApiKey).where(ApiKey.enterprise_id == enterprise_id).order_by(ApiKey.id)
+        )
+    )
+    return page(
+        request,
+        "portal/team.html",
+        {
+            "users": users,
+            "keys": keys,
+            "values": values or {"password_mode": "generate"},
+            "errors": errors or {},
+            "shown_once": shown_once,
+        },
+        portal=portal,
+        status_code=status_code,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.get("")
+def team(request: Request, session: SessionDep, portal: PortalDep) -> Response:
+    return _team_page(request, session, portal)
+
+
+@router.post("/users")
+def invite(request: Request, session: SessionDep, portal: PortalDep, form: FormDep) -> Response:
+    require_verified(portal)
+    values = form_values(form, ["email", "full_name", "password_mode"])
+    generated = values["password_mode"] != "set"
+    password = (
+        secrets.token_urlsafe(ONE_TIME_PASSWORD_BYTES)
+        if generated
+        else str(form.get("password") or "")
+    )
+    try:
+        user = create_user(
+            session,
+            actor=portal.actor,
+            email=values["email"],
+            password=password,
+            role=Role.enterprise,
+            enterprise=portal.enterprise,
+            full_name=values["full_name"],
+        )
+    except TruyxuatError as exc:
+        session.rollback()
+        errors = field_errors(exc, request_language(request))
+        return _team_page(request, session, portal, values=values, errors=errors, status_code=400)
+    # The password is in this response only: never stored in clear, never in a cookie.
+    shown = {"kind": "user", "email": user.email}
+    if generated:
+        shown["secret"] = password
+    return _team_page(request, session, portal, shown_once=shown)
+
+
+@router.post("/keys")
+def new_key(request: Request, session: SessionDep, portal: PortalDep, form: FormDep) -> Response:
+    require_verified(portal)
+    name = str(form.get("name") or "").strip()[:120]
+    issued = create_api_key(
+        session, actor=portal.actor, role=Role.enterprise, enterprise=portal.enterprise, name=name
+    )
+    shown = {"kind": "key", "name": name, "secret": issued.secret}
+    return _team_page(request, session, portal, shown_once=shown)
+
+
+@router.post("/keys/{key_id}/revoke")
+def revoke(request: Request, session: SessionDep, portal: PortalDep, key_id: int) -> Response:
+    key = session.get(ApiKey, key_id)
+    if key is None or key.enterprise_id != portal.enterprise.id:
+        raise not_found(("khóa API", "API key"))
+    revoke_api_key(session, actor=portal.actor, api_key=key)
+    flash(request, "Đã thu hồi khóa API.", "API key revoked.")
+    return see_other("/portal/team")
+
+
+@router.get("/audit")
+def audit(request: Request, session: SessionDep, portal: PortalDep, p: int = 1) -> Response:
+    listing = paginate(
+        session,
+        select(AuditEntry)
+        .where(AuditEntry.enterprise_id == portal.enterprise.id)
+        .order_by(AuditEntry.id.desc()),
+        page=p,
+        per_page=AUDIT_PER_PAGE,
+    )
+    return page(request, "portal/audit.html", {"listing": listing}, portal=portal)

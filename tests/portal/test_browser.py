@@ -1,0 +1,256 @@
+"""End to end in headless Chromium against a real uvicorn server and a file-backed SQLite:
+a new cooperative signs up, the agency verifies it (API, agency key), it records a prefix,
+a farm, a product, a lot, a harvest and a shipment, prints labels, and the QR on the
+downloaded PDF resolves to the consumer page of that lot."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pypdfium2
+import pytest
+import zxingcpp
+
+from registry.accounts.actor import SYSTEM
+from registry.accounts.models import Role
+from registry.accounts.service import create_api_key
+from registry.db import make_engine, make_sessionmaker, unit_of_work
+from registry.migrate import prepare_database
+from tests.factories import WARD_CAI_BE, unique_tax_code
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "portal"
+ROOT = Path(__file__).resolve().parents[2]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+try:
+    from playwright.sync_api import Page, sync_playwright
+except ImportError:  # pragma: no cover - depends on the machine
+    sync_playwright = None
+
+
+def _skip_reason() -> str | None:
+    if sync_playwright is None:
+        return "playwright is not installed (pip install playwright)"
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        return f"no Chromium at {CHROMIUM}"
+    return None
+
+
+@dataclass
+class Server:
+    url: str
+    agency_key: str
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    folder = tmp_path_factory.mktemp("portal-e2e")
+    url = f"sqlite:///{folder / 'truyxuat.sqlite3'}"
+    prepare_database(url)
+    engine = make_engine(url)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        agency_key = create_api_key(session, actor=SYSTEM, role=Role.agency, name="e2e").secret
+    engine.dispose()
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "TRUYXUAT_DATABASE_URL": url,
+        "TRUYXUAT_BASE_URL": base,
+        "TRUYXUAT_DATA_DIR": str(folder / "data"),
+        "TRUYXUAT_SECRET_KEY": "e2e-secret",
+    }
+    log = (folder / "server.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "service.main:app",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/login", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((folder / "server.log").read_text())
+            time.sleep(0.2)
+        yield Server(base, agency_key)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    assert sync_playwright is not None
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def both_widths(page: Page, name: str) -> None:
+    page.set_viewport_size(PHONE)
+    shot(page, f"{name}-390")
+    page.set_viewport_size(DESKTOP)
+    shot(page, f"{name}-1280")
+    page.set_viewport_size(PHONE)
+
+
+def submit(page: Page, form_selector: str) -> None:
+    with page.expect_navigation():
+        page.locator(f"{form_selector} button[type=submit]").last.click()
+
+
+def test_cooperative_from_sign_up_to_a_scanned_label(
+    server: Server, chromium: object, tmp_path: Path
+) -> None:
+    context = chromium.new_context(viewport=PHONE, accept_downloads=True, locale="vi-VN")  # type: ignore[attr-defined]
+    page = context.new_page()
+    tax_code = unique_tax_code()
+
+    # 1. Sign up: ward search without JS, tax code checked as typed, and on submit.
+    page.goto(f"{server.url}/portal/signup?ward_q=cai+be")
+    wrong = tax_code[:9] + str((int(tax_code[9]) + 1) % 10)
+    page.fill("#f-tax_code", wrong)
+    page.wait_for_selector("#f-tax_code-live.bad")
+    assert "chữ số kiểm tra" in page.inner_text("#f-tax_code-live").lower()
+    page.check("input[name=kind][value=cooperative]")
+    page.fill("#f-legal_name", "Hợp tác xã Xoài Cát Hòa Lộc Cái Bè")
+    page.select_option("#f-ward_code", WARD_CAI_BE)
+    page.fill("#f-contact_name", "Nguyễn Văn Ba")
+    page.fill("#f-account_email", f"htx{tax_code}@example.vn")
+    page.fill("#f-password", "mat-khau-du-dai")
+    page.fill("#f-confirm_password", "mat-khau-du-dai")
+    submit(page, "form[method=post]")
+    error = page.locator("#f-tax_code-error")
+    assert "chữ số thứ 10 phải là" in error.inner_text()
+    assert "f-tax_code-error" in (page.get_attribute("#f-tax_code", "aria-describedby") or "")
+    both_widths(page, "01-signup-error")
+    page.fill("#f-tax_code", tax_code)
+    page.wait_for_selector("#f-tax_code-live.ok")
+    page.fill("#f-password", "mat-khau-du-dai")
+    page.fill("#f-confirm_password", "mat-khau-du-dai")
+    submit(page, "form[method=post]")
+    assert "Đang chờ Chi cục xác minh" in page.inner_text(".status-banner")
+    both_widths(page, "02-pending")
+
+    # 2. The agency verifies the cooperative through the API with its key.
+    agency = {"Authorization": f"Bearer {server.agency_key}"}
+    found = httpx.get(f"{server.url}/api/v1/enterprises", params={"q": tax_code}, headers=agency)
+    enterprise_id = found.json()["items"][0]["id"]
+    verified = httpx.post(f"{server.url}/api/v1/enterprises/{enterprise_id}/verify", headers=agency)
+    assert verified.status_code == 200, verified.text
+    page.goto(f"{server.url}/portal")
+    assert page.locator(".status-banner").count() == 0
+
+    # 3. Its own GS1 prefix, a farm, a product.
+    page.fill("#f-prefix", "8934" + tax_code[-3:])
+    submit(page, "form[action='/portal/prefix']")
+    page.goto(f"{server.url}/portal/locations/new")
+    page.fill("#f-name", "Vườn xoài ông Ba")
+    page.select_option("#f-kind", "farm")
+    page.fill("#f-latitude", "10.3456")
+    page.fill("#f-longitude", "106.0321")
+    submit(page, "form[method=post]:not(.logout)")
+    page.goto(f"{server.url}/portal/products/new")
+    page.fill("#f-name_vi", "Xoài cát Hòa Lộc")
+    page.fill("#f-net_content", "1 kg")
+    submit(page, "form[enctype]")
+    gtin = page.inner_text(".product-head .code").strip()
+    both_widths(page, "03-product")
+
+    # 4. A lot, with its harvest and shipment.
+    page.click("text=Tạo lô hàng")
+    page.fill("#f-code", "XOAI-2026-05")
+    submit(page, "form[action='/portal/lots/new']")
+    lot_url = page.url.split("#")[0]
+    for step in ("harvest", "ship"):
+        page.goto(f"{lot_url}?step={step}")
+        page.select_option("#f-location_id", index=1)
+        page.fill("#f-quantity", "100")
+        if step == "harvest":
+            page.fill("#f-unit", "KGM")
+        else:
+            farm = page.inner_text("#f-location_id option:checked")
+            page.fill("#f-other_gln", farm.rsplit("(", 1)[1].rstrip(")"))
+        submit(page, "#step-form")
+    journey = page.inner_text("#journey")
+    assert "Thu hoạch" in journey and "Xuất hàng" in journey
+    both_widths(page, "04-lot")
+
+    # 5. Labels: preview, print run, the PDF when it is ready.
+    page.click("text=In tem cho lô này")
+    page.select_option("#f-layout", "roll-50x30")
+    page.fill("#f-count", "2")
+    submit(page, "#label-form")
+    assert page.locator(".label-preview img").evaluate("img => img.naturalWidth") > 0
+    both_widths(page, "05-label-preview")
+    submit(page, "form[action='/portal/labels'][method=post]")
+    page.wait_for_selector("a[href$='/download'], p.field-error", timeout=60_000)
+    assert page.locator("a[href$='/download']").count() == 1, page.inner_text("main")
+    both_widths(page, "06-run-ready")
+    with page.expect_download() as download:
+        page.click("text=Tải tệp PDF")
+    pdf_path = tmp_path / "labels.pdf"
+    download.value.save_as(pdf_path)
+    document = pypdfium2.PdfDocument(str(pdf_path))
+    assert len(document) == 2
+    image = document[0].render(scale=400 / 72).to_pil()
+    codes = [r.text for r in zxingcpp.read_barcodes(image)
+             if r.format == zxingcpp.BarcodeFormat.QRCode]  # fmt: skip
+    assert len(codes) == 1
+    link = codes[0]
+    assert link.startswith(f"{server.url}/01/{gtin}/10/XOAI-2026-05/21/")
+
+    # 6. The Digital Link opens the consumer page of that product and lot.
+    consumer = context.new_page()
+    consumer.goto(link)
+    text = consumer.inner_text("body")
+    assert "Xoài cát Hòa Lộc" in text
+    assert "XOAI-2026-05" in text
+    both_widths(consumer, "07-consumer")
+    context.close()

@@ -1,0 +1,101 @@
+"""Bulk import: every row is checked; one wrong row means nothing is imported."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.products.models import Product
+from tests.factories import make_product
+from tests.portal.conftest import Browser, Member
+
+
+def _count(db_session: Session, enterprise_id: int) -> int:
+    return int(
+        db_session.scalar(
+            select(func.count()).select_from(Product).where(Product.enterprise_id == enterprise_id)
+        )
+        or 0
+    )
+
+
+def _xlsx(rows: list[list[object]]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def test_a_clean_csv_imports_every_row(
+    db_session: Session, browser: Browser, member: Member
+) -> None:
+    csv_text = "name_vi,name_en,net_content\nBưởi da xanh,Green-skin pomelo,1 quả\nCam sành,,1 kg\n"
+    response = browser.post(
+        "/portal/products/import",
+        files={"file": ("sp.csv", csv_text.encode("utf-8-sig"), "text/csv")},
+    )
+    assert response.status_code == 303, response.text
+    names = set(
+        db_session.scalars(
+            select(Product.name_vi).where(Product.enterprise_id == member.enterprise.id)
+        )
+    )
+    assert names == {"Bưởi da xanh", "Cam sành"}
+
+
+def test_one_bad_row_in_an_xlsx_imports_nothing_and_reports_every_bad_row(
+    db_session: Session, browser: Browser, member: Member
+) -> None:
+    existing = make_product(db_session, enterprise=member.enterprise)
+    db_session.flush()
+    before = _count(db_session, member.enterprise.id)
+    workbook = _xlsx(
+        [
+            ["name_vi", "gtin", "brand"],
+            ["Khoai lang tím", None, "Cái Bè"],  # row 2: fine
+            ["", None, "Không tên"],  # row 3: no name
+            ["Nhãn xuồng", existing.gtin, None],  # row 4: GTIN already used
+            ["Chôm chôm", 8930000000011, None],  # row 5: wrong check digit (a number cell)
+        ]
+    )
+    response = browser.post(
+        "/portal/products/import",
+        files={"file": ("sp.xlsx", workbook, "application/octet-stream")},
+    )
+    assert response.status_code == 400
+    page = response.text
+    assert "Không nhập sản phẩm nào" in page
+    for row, field in ((3, "name_vi"), (4, "gtin"), (5, "gtin")):
+        assert f'<td>{row}</td><td class="code">{field}</td>' in page
+    assert "<td>2</td>" not in page
+    assert _count(db_session, member.enterprise.id) == before
+
+
+def test_errors_come_in_english_too(browser: Browser, member: Member) -> None:
+    response = browser.post(
+        "/portal/products/import?lang=en",
+        files={"file": ("sp.csv", b"name_vi\n\nX\n,\n", "text/csv")},
+    )
+    assert response.status_code == 303  # blank rows are skipped, X is imported
+    bad = browser.post(
+        "/portal/products/import?lang=en",
+        files={"file": ("sp.csv", b"name_vi,colour\nX,red\n", "text/csv")},
+    )
+    assert bad.status_code == 400
+    assert "Unsupported columns: colour." in bad.text
+
+
+def test_a_file_that_is_not_utf8_is_explained(browser: Browser, member: Member) -> None:
+    response = browser.post(
+        "/portal/products/import",
+        files={"file": ("sp.csv", "name_vi\nCà phê\n".encode("cp1252"), "text/csv")},
+    )
+    assert response.status_code == 400
+    assert "UTF-8" in response.text
