@@ -1,0 +1,1 @@
+"""Adoption statistics: rollups kept up to date as scans are written, and indicators."""

@@ -1,0 +1,581 @@
+"""Adoption indicators for a period, read from the rollups and from small tables.
+
+Scan counts come only from the monthly rollups (`registry/stats/rollups.py`), never
+from the scan table. Enterprises, products, label runs, lots and the imported
+register are thousands of rows, so they are read directly and folded in Python;
+that keeps every breakdown consistent with the totals by construction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import String, and_, func, or_, select, type_coerce
+from sqlalchemy.orm import Session
+
+from registry.enterprises.models import Enterprise, EnterpriseStatus
+from registry.labels.models import LabelRun
+from registry.population.models import PopulationEntry
+from registry.products.models import Product
+from registry.stats.models import ScanMonthEnterprise, ScanMonthPlace, ScanPeriodProduct
+from registry.stats.periods import Period, local_midnight
+from registry.stats.rollups import local_day, month_of
+from registry.stats.traceability import complete_lot_counts
+
+ACTIVE_WINDOW_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Narrow the statistics to enterprises (and register entries) of a ward, sector, type."""
+
+    ward_code: str | None = None
+    sector: str | None = None
+    kind: str | None = None
+
+    @property
+    def any(self) -> bool:
+        return bool(self.ward_code or self.sector or self.kind)
+
+    def matches(self, ward_code: str | None, sector: str | None, kind: str | None) -> bool:
+        return (
+            (not self.ward_code or ward_code == self.ward_code)
+            and (not self.sector or sector == self.sector)
+            and (not self.kind or kind == self.kind)
+        )
+
+    def enterprise_conditions(self) -> list[Any]:
+        conditions: list[Any] = []
+        if self.ward_code:
+            conditions.append(Enterprise.ward_code == self.ward_code)
+        if self.sector:
+            conditions.append(Enterprise.sector == self.sector)
+        if self.kind:
+            conditions.append(Enterprise.kind == self.kind)
+        return conditions
+
+
+@dataclass(frozen=True)
+class EnterpriseFacts:
+    id: int
+    tax_code: str
+    name: str
+    ward_code: str | None
+    sector: str | None
+    kind: str
+    status: str
+    created_at: dt.datetime
+    verified_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class RegisterFacts:
+    tax_code: str
+    ward_code: str | None
+    sector: str | None
+    kind: str | None
+
+
+@dataclass
+class EnterpriseActivity:
+    """Per-enterprise values at the end of (or during) one period."""
+
+    registered: set[int] = field(default_factory=set)
+    verified: set[int] = field(default_factory=set)
+    active: set[int] = field(default_factory=set)
+    new_registered: set[int] = field(default_factory=set)
+    products: Counter[int] = field(default_factory=Counter)
+    labels: Counter[int] = field(default_factory=Counter)
+    scans: Counter[int] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    value: float
+    previous: float | None
+    percent: bool = False
+
+    @property
+    def change(self) -> float | None:
+        """Relative change in %, or for a share the change in percentage points."""
+        if self.previous is None:
+            return None
+        if self.percent:
+            return self.value - self.previous
+        if self.previous == 0:
+            return None
+        return (self.value - self.previous) / self.previous * 100
+
+
+# key: (name vi, name en, definition vi, definition en)
+DEFINITIONS: dict[str, tuple[str, str, str, str]] = {
+    "registered": (
+        "Doanh nghiệp đăng ký",
+        "Registered enterprises",
+        "Doanh nghiệp, hợp tác xã, hộ kinh doanh có hồ sơ tạo trước cuối kỳ, "
+        "không tính hồ sơ bị từ chối.",
+        "Companies, cooperatives and households registered before the end of the period, "
+        "rejected applications excluded.",
+    ),
+    "new_registered": (
+        "Đăng ký mới trong kỳ",
+        "New registrations",
+        "Hồ sơ tạo trong kỳ, không tính hồ sơ bị từ chối.",
+        "Registrations made during the period, rejected ones excluded.",
+    ),
+    "verified": (
+        "Đã xác minh",
+        "Verified",
+        "Doanh nghiệp đang ở trạng thái đã xác minh, được xác minh trước cuối kỳ.",
+        "Enterprises whose status is verified, verified before the end of the period.",
+    ),
+    "active": (
+        "Đang dán nhãn",
+        "Actively labelling",
+        f"Doanh nghiệp đăng ký có đợt in nhãn (không hủy) hoặc có lượt quét của người tiêu "
+        f"dùng trong {ACTIVE_WINDOW_DAYS} ngày cuối kỳ.",
+        f"Registered enterprises with a (not voided) print run or a consumer scan in the "
+        f"last {ACTIVE_WINDOW_DAYS} days of the period.",
+    ),
+    "population": (
+        "Cơ sở trong danh bạ tỉnh",
+        "Businesses in the provincial register",
+        "Số cơ sở trong danh bạ doanh nghiệp do Chi cục nhập (lần nhập gần nhất).",
+        "Businesses in the register the agency imported (latest import).",
+    ),
+    "adoption_rate": (
+        "Tỷ lệ tham gia",
+        "Adoption rate",
+        "Số cơ sở trong danh bạ đã đăng ký (theo mã số thuế) chia cho số cơ sở trong danh bạ.",
+        "Register entries whose tax code is a registered enterprise, divided by the number "
+        "of register entries.",
+    ),
+    "active_rate": (
+        "Tỷ lệ đang dán nhãn",
+        "Actively labelling rate",
+        "Số cơ sở trong danh bạ đang dán nhãn chia cho số cơ sở trong danh bạ.",
+        "Register entries that are actively labelling, divided by register entries.",
+    ),
+    "products": (
+        "Sản phẩm được cấp mã",
+        "Products coded",
+        "Sản phẩm (GTIN) của các doanh nghiệp, tạo trước cuối kỳ.",
+        "Products (GTINs) of the enterprises, created before the end of the period.",
+    ),
+    "labels": (
+        "Nhãn đã phát hành",
+        "Labels issued",
+        "Tổng số nhãn của các đợt in tạo trong kỳ, không tính đợt đã hủy.",
+        "Labels in print runs created during the period, voided runs excluded.",
+    ),
+    "scans": (
+        "Lượt quét của người tiêu dùng",
+        "Consumer scans",
+        "Lượt quét mã trong kỳ, không tính máy tự động (bot). Khi có bộ lọc: chỉ mã của "
+        "các doanh nghiệp được lọc.",
+        "Code scans during the period, bots excluded. With filters: only the filtered "
+        "enterprises' codes.",
+    ),
+    "traceability": (
+        "Mức đầy đủ truy xuất",
+        "Traceability completeness",
+        "Tỷ lệ lô hàng (tạo trước cuối kỳ) có đủ chuỗi sự kiện thu hoạch – đóng gói – xuất "
+        "hàng đến cuối kỳ; thu hoạch có thể ghi cho lô nguyên liệu ngay trước đó.",
+        "Share of lots (created before the end) with a full harvest – pack – ship chain of "
+        "events by the end; the harvest may be recorded on the input lot one step back.",
+    ),
+}
+
+
+def load_enterprises(session: Session, filters: Filters) -> list[EnterpriseFacts]:
+    statement = select(
+        Enterprise.id,
+        Enterprise.tax_code,
+        Enterprise.legal_name,
+        Enterprise.ward_code,
+        Enterprise.sector,
+        # Plain strings: converting 3,000 rows to enum members costs more than the query.
+        type_coerce(Enterprise.kind, String).label("kind"),
+        type_coerce(Enterprise.status, String).label("status"),
+        Enterprise.created_at,
+        Enterprise.verified_at,
+    ).where(*filters.enterprise_conditions())
+    return [
+        EnterpriseFacts(
+            id=row.id,
+            tax_code=row.tax_code,
+            name=row.legal_name,
+            ward_code=row.ward_code,
+            sector=row.sector,
+            kind=row.kind,
+            status=row.status,
+            created_at=row.created_at,
+            verified_at=row.verified_at,
+        )
+        for row in session.execute(statement)
+    ]
+
+
+def load_register(session: Session, filters: Filters) -> list[RegisterFacts]:
+    rows = session.execute(
+        select(
+            PopulationEntry.tax_code,
+            PopulationEntry.ward_code,
+            PopulationEntry.sector,
+            PopulationEntry.kind,
+        )
+    )
+    facts = [RegisterFacts(*row) for row in rows]
+    return [f for f in facts if filters.matches(f.ward_code, f.sector, f.kind)]
+
+
+def activity(
+    session: Session, period: Period, enterprises: list[EnterpriseFacts]
+) -> EnterpriseActivity:
+    """Three grouped reads (products, label runs, the scan rollup), each in one pass."""
+    start_at, end_at = period.start_at, period.end_at
+    ids = {e.id for e in enterprises}
+    result = EnterpriseActivity()
+    for e in enterprises:
+        if e.status == EnterpriseStatus.rejected.value or e.created_at >= end_at:
+            continue
+        result.registered.add(e.id)
+        if e.created_at >= start_at:
+            result.new_registered.add(e.id)
+        if (
+            e.status == EnterpriseStatus.verified.value
+            and e.verified_at is not None
+            and e.verified_at < end_at
+        ):
+            result.verified.add(e.id)
+
+    for enterprise_id, total in session.execute(
+        select(Product.enterprise_id, func.count())
+        .where(Product.created_at < end_at)
+        .group_by(Product.enterprise_id)
+    ):
+        if enterprise_id in ids:
+            result.products[enterprise_id] = int(total)
+
+    window_start = period.last_day - dt.timedelta(days=ACTIVE_WINDOW_DAYS - 1)
+    window_at = local_midnight(window_start)
+    labelling: set[int] = set()
+    for enterprise_id, labels, runs_in_window in session.execute(
+        select(
+            LabelRun.enterprise_id,
+            func.sum(LabelRun.count).filter(LabelRun.created_at >= start_at),
+            func.count().filter(LabelRun.created_at >= window_at),
+        )
+        .where(
+            LabelRun.created_at >= min(start_at, window_at),
+            LabelRun.created_at < end_at,
+            LabelRun.voided_at.is_(None),
+        )
+        .group_by(LabelRun.enterprise_id)
+    ):
+        if enterprise_id in ids:
+            if labels:
+                result.labels[enterprise_id] = int(labels)
+            if runs_in_window:
+                labelling.add(enterprise_id)
+
+    first_month = month_of(window_start)
+    rollup = ScanMonthEnterprise
+    in_window = or_(
+        rollup.month > first_month,
+        and_(rollup.month == first_month, rollup.last_scanned_on >= window_start),
+    )
+    scanned: set[int] = set()
+    for enterprise_id, scans, months_in_window in session.execute(
+        select(
+            rollup.enterprise_id,
+            func.sum(rollup.scan_count).filter(rollup.month >= period.start),
+            func.count().filter(in_window),
+        )
+        .where(rollup.month >= min(period.start, first_month), rollup.month < period.end)
+        .group_by(rollup.enterprise_id)
+    ):
+        if enterprise_id in ids:
+            if scans:
+                result.scans[enterprise_id] = int(scans)
+            if months_in_window:
+                scanned.add(enterprise_id)
+    result.active = result.registered & (labelling | scanned)
+    return result
+
+
+def total_scans(session: Session, period: Period) -> int:
+    """Every consumer scan of the period, registered codes or not (the place rollup)."""
+    value = session.scalar(
+        select(func.coalesce(func.sum(ScanMonthPlace.scan_count), 0)).where(
+            ScanMonthPlace.month >= period.start, ScanMonthPlace.month < period.end
+        )
+    )
+    return int(value or 0)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one period's indicators are folded from, loaded once per page."""
+
+    period: Period
+    filters: Filters
+    enterprises: list[EnterpriseFacts]
+    register: list[RegisterFacts]
+    activity: EnterpriseActivity
+
+    @classmethod
+    def take(
+        cls,
+        session: Session,
+        period: Period,
+        filters: Filters,
+        *,
+        like: Snapshot | None = None,
+    ) -> Snapshot:
+        """`like`: reuse the enterprises and register already loaded for another period."""
+        enterprises = like.enterprises if like else load_enterprises(session, filters)
+        register = like.register if like else load_register(session, filters)
+        return cls(period, filters, enterprises, register, activity(session, period, enterprises))
+
+
+def _share(part: int, whole: int) -> float:
+    return round(part / whole * 100, 1) if whole else 0.0
+
+
+def overview(session: Session, snapshot: Snapshot) -> dict[str, float]:
+    """The headline values for one period (no growth)."""
+    act, register = snapshot.activity, snapshot.register
+    by_id = {e.id: e for e in snapshot.enterprises}
+    registered_codes = {by_id[i].tax_code for i in act.registered}
+    active_codes = {by_id[i].tax_code for i in act.active}
+    adopted = sum(1 for r in register if r.tax_code in registered_codes)
+    adopted_active = sum(1 for r in register if r.tax_code in active_codes)
+    lots, complete = complete_lot_counts(
+        session,
+        end_at=snapshot.period.end_at,
+        enterprise_ids=set(by_id) if snapshot.filters.any else None,
+    )
+    if snapshot.filters.any:
+        scans = sum(act.scans.values())
+    else:
+        scans = total_scans(session, snapshot.period)
+    return {
+        "registered": len(act.registered),
+        "new_registered": len(act.new_registered),
+        "verified": len(act.verified),
+        "active": len(act.active),
+        "population": len(register),
+        "adoption_rate": _share(adopted, len(register)),
+        "active_rate": _share(adopted_active, len(register)),
+        "products": sum(act.products.values()),
+        "labels": sum(act.labels.values()),
+        "scans": scans,
+        "traceability": _share(complete, lots),
+        "lots": lots,
+        "complete_lots": complete,
+    }
+
+
+PERCENT_KEYS = frozenset({"adoption_rate", "active_rate", "traceability"})
+
+
+def indicators(session: Session, snapshot: Snapshot) -> list[Indicator]:
+    """Every defined indicator with its value in the previous period."""
+    now = overview(session, snapshot)
+    earlier = Snapshot.take(session, snapshot.period.previous(), snapshot.filters, like=snapshot)
+    before = overview(session, earlier)
+    return [
+        Indicator(key, now[key], before[key], percent=key in PERCENT_KEYS) for key in DEFINITIONS
+    ]
+
+
+BREAKDOWN_COUNTS = (
+    "population",
+    "adopted",
+    "registered",
+    "verified",
+    "active",
+    "products",
+    "labels",
+    "scans",
+)
+
+
+def breakdown(snapshot: Snapshot, *, by: str) -> list[dict[str, Any]]:
+    """One row per ward, sector or enterprise type: enterprise-side counts grouped by the
+    enterprise's attribute, register-side counts by the register entry's attribute."""
+    act = snapshot.activity
+    attribute = {"ward": "ward_code", "sector": "sector", "kind": "kind"}[by]
+    rows: dict[str | None, dict[str, Any]] = defaultdict(lambda: dict.fromkeys(BREAKDOWN_COUNTS, 0))
+    registered_codes = set()
+    for e in snapshot.enterprises:
+        row = rows[getattr(e, attribute)]
+        if e.id in act.registered:
+            registered_codes.add(e.tax_code)
+            row["registered"] += 1
+        row["verified"] += e.id in act.verified
+        row["active"] += e.id in act.active
+        row["products"] += act.products[e.id]
+        row["labels"] += act.labels[e.id]
+        row["scans"] += act.scans[e.id]
+    for r in snapshot.register:
+        row = rows[getattr(r, attribute)]
+        row["population"] += 1
+        row["adopted"] += r.tax_code in registered_codes
+    result = []
+    for key, row in rows.items():
+        if not any(row[name] for name in BREAKDOWN_COUNTS):
+            continue
+        row["key"] = key
+        row["adoption_rate"] = _share(row["adopted"], row["population"])
+        result.append(row)
+    return result
+
+
+def monthly(session: Session, snapshot: Snapshot) -> list[dict[str, Any]]:
+    """Flows per month of the period: new registrations, verifications, new products,
+    labels issued, consumer scans."""
+    period, filters = snapshot.period, snapshot.filters
+    rows: dict[dt.date, dict[str, Any]] = {
+        m: {
+            "month": m,
+            "new_registered": 0,
+            "verified": 0,
+            "new_products": 0,
+            "labels": 0,
+            "scans": 0,
+        }
+        for m in period.months
+    }
+
+    def bucket(moment: dt.datetime | None) -> dict[str, Any] | None:
+        if moment is None:
+            return None
+        return rows.get(month_of(local_day(moment)))
+
+    ours = {e.id for e in snapshot.enterprises}
+    for e in snapshot.enterprises:
+        if e.status == EnterpriseStatus.rejected.value:
+            continue
+        if (row := bucket(e.created_at)) is not None:
+            row["new_registered"] += 1
+        if e.status == EnterpriseStatus.verified.value and (row := bucket(e.verified_at)):
+            row["verified"] += 1
+    in_period = (period.start_at, period.end_at)
+    for enterprise_id, created_at in session.execute(
+        select(Product.enterprise_id, Product.created_at).where(
+            Product.created_at >= in_period[0], Product.created_at < in_period[1]
+        )
+    ):
+        if enterprise_id in ours and (row := bucket(created_at)) is not None:
+            row["new_products"] += 1
+    for enterprise_id, created_at, count in session.execute(
+        select(LabelRun.enterprise_id, LabelRun.created_at, LabelRun.count).where(
+            LabelRun.created_at >= in_period[0],
+            LabelRun.created_at < in_period[1],
+            LabelRun.voided_at.is_(None),
+        )
+    ):
+        if enterprise_id in ours and (row := bucket(created_at)) is not None:
+            row["labels"] += count
+    if filters.any:
+        scan_rows = session.execute(
+            select(
+                ScanMonthEnterprise.month,
+                ScanMonthEnterprise.enterprise_id,
+                ScanMonthEnterprise.scan_count,
+            ).where(
+                ScanMonthEnterprise.month >= period.start, ScanMonthEnterprise.month < period.end
+            )
+        )
+        for month, enterprise_id, count in scan_rows:
+            if enterprise_id in ours:
+                rows[month]["scans"] += count
+    else:
+        for month, count in session.execute(
+            select(ScanMonthPlace.month, func.sum(ScanMonthPlace.scan_count))
+            .where(ScanMonthPlace.month >= period.start, ScanMonthPlace.month < period.end)
+            .group_by(ScanMonthPlace.month)
+        ):
+            rows[month]["scans"] = int(count or 0)
+    return list(rows.values())
+
+
+def top_products(
+    session: Session, period: Period, filters: Filters, *, limit: int = 20
+) -> list[dict[str, Any]]:
+    rollup = ScanPeriodProduct
+    statement = (
+        select(rollup.gtin, rollup.scan_count, rollup.warning_count)
+        .where(rollup.period == period.key)
+        .order_by(rollup.scan_count.desc(), rollup.gtin)
+        .limit(limit)
+    )
+    if filters.any:
+        statement = statement.join(Enterprise, Enterprise.id == rollup.enterprise_id).where(
+            *filters.enterprise_conditions()
+        )
+    ranked = session.execute(statement).all()
+    names = {
+        row.gtin: row
+        for row in session.execute(
+            select(Product.gtin, Product.name_vi, Product.name_en, Enterprise.legal_name)
+            .join(Enterprise, Enterprise.id == Product.enterprise_id)
+            .where(Product.gtin.in_([r.gtin for r in ranked]))
+        )
+    }
+    result = []
+    for rank, row in enumerate(ranked, start=1):
+        known = names.get(row.gtin)
+        result.append(
+            {
+                "rank": rank,
+                "gtin": row.gtin,
+                "name_vi": known.name_vi if known else None,
+                "name_en": (known.name_en or known.name_vi) if known else None,
+                "enterprise": known.legal_name if known else None,
+                "scans": int(row.scan_count),
+                "warnings": int(row.warning_count),
+            }
+        )
+    return result
+
+
+def scans_by_place(session: Session, period: Period) -> list[dict[str, Any]]:
+    """Where consumers were when they scanned (when they shared it); not filtered."""
+    total = func.sum(ScanMonthPlace.scan_count)
+    rows = session.execute(
+        select(ScanMonthPlace.province_code, ScanMonthPlace.ward_code, total)
+        .where(ScanMonthPlace.month >= period.start, ScanMonthPlace.month < period.end)
+        .group_by(ScanMonthPlace.province_code, ScanMonthPlace.ward_code)
+    )
+    return [
+        {"province_code": p or None, "ward_code": w or None, "scans": int(n or 0)}
+        for p, w, n in rows
+    ]
+
+
+def scans_by_verdict(session: Session, period: Period) -> dict[str, int]:
+    """What consumers were shown, from the place rollup; not filtered."""
+    statement = (
+        select(ScanMonthPlace.verdict, func.sum(ScanMonthPlace.scan_count))
+        .where(ScanMonthPlace.month >= period.start, ScanMonthPlace.month < period.end)
+        .group_by(ScanMonthPlace.verdict)
+    )
+    return {verdict: int(n or 0) for verdict, n in session.execute(statement)}
+
+
+def distinct_sectors(session: Session) -> list[str]:
+    values: Iterable[str | None] = session.scalars(
+        select(Enterprise.sector).where(Enterprise.sector.is_not(None)).distinct()
+    )
+    register: Iterable[str | None] = session.scalars(
+        select(PopulationEntry.sector).where(PopulationEntry.sector.is_not(None)).distinct()
+    )
+    return sorted({v for v in (*values, *register) if v})

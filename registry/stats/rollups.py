@@ -1,0 +1,257 @@
+"""Keeping the scan rollups up to date, batch by batch, in the scan writer's transaction.
+
+`apply_scans` is called with every batch the scan recorder writes (same session, same
+transaction), so the rollups are never behind the scan table. `rebuild_rollups`
+recomputes them from the raw scans, in batches, through the same function.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from registry.products.models import Product
+from registry.scans.models import AgentClass, Scan
+from registry.stats.models import (
+    NO_ENTERPRISE,
+    UNKNOWN,
+    ScanMonthEnterprise,
+    ScanMonthPlace,
+    ScanPeriodProduct,
+)
+
+GENUINE = "genuine"
+if TYPE_CHECKING:
+    # Only for annotations: the recorder calls apply_scans, so no import at run time.
+    from registry.scans.recorder import ScanRecord
+
+# Vietnam keeps UTC+7 all year (no daylight saving): months and days are counted in it.
+REPORTING_ZONE = dt.timezone(dt.timedelta(hours=7), "ICT")
+_GTIN_CHUNK = 2000
+
+
+def local_day(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(REPORTING_ZONE).date()
+
+
+def month_of(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def period_keys(day: dt.date) -> tuple[str, str, str]:
+    """The year, quarter and month `day` falls in, as `Period.key` writes them."""
+    quarter = (day.month - 1) // 3 + 1
+    return f"{day.year}", f"{day.year}-Q{quarter}", f"{day.year}-{day.month:02d}"
+
+
+@dataclass(frozen=True)
+class ScanFacts:
+    """What the rollups need of one scan, whichever form it arrives in."""
+
+    scanned_at: dt.datetime
+    gtin: str
+    verdict: str
+    agent_class: str
+    province_code: str | None
+    ward_code: str | None
+
+    @classmethod
+    def of(cls, scan: ScanFacts | ScanRecord | Scan) -> ScanFacts:
+        if isinstance(scan, ScanFacts):
+            return scan
+        if isinstance(scan, Scan):
+            province, ward = scan.province_code, scan.ward_code
+        else:
+            province, ward = scan.place.province_code, scan.place.ward_code
+        return cls(scan.scanned_at, scan.gtin, scan.verdict, scan.agent_class, province, ward)
+
+
+def _dialect(session: Session) -> str:
+    bind = session.get_bind()
+    return bind.dialect.name if isinstance(bind, Engine) else bind.engine.dialect.name
+
+
+def _insert(session: Session) -> Any:
+    return postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
+
+
+def _greatest(session: Session) -> Any:
+    return func.greatest if _dialect(session) == "postgresql" else func.max
+
+
+def _least(session: Session) -> Any:
+    return func.least if _dialect(session) == "postgresql" else func.min
+
+
+def _owners(session: Session, gtins: set[str]) -> dict[str, int]:
+    owners: dict[str, int] = {}
+    ordered = sorted(gtins)
+    for start in range(0, len(ordered), _GTIN_CHUNK):
+        chunk = ordered[start : start + _GTIN_CHUNK]
+        rows = session.execute(
+            select(Product.gtin, Product.enterprise_id).where(Product.gtin.in_(chunk))
+        )
+        owners.update({gtin: enterprise_id for gtin, enterprise_id in rows})
+    return owners
+
+
+def apply_scans(session: Session, scans: Iterable[ScanFacts | ScanRecord | Scan]) -> int:
+    """Add a batch of scans to the monthly rollups; returns how many were counted.
+
+    Bots are not consumers and are left out. Safe to call concurrently: every
+    change is an atomic upsert that adds to what is there.
+    """
+    facts = [ScanFacts.of(scan) for scan in scans]
+    facts = [f for f in facts if f.agent_class != AgentClass.bot.value]
+    if not facts:
+        return 0
+    owners = _owners(session, {f.gtin for f in facts})
+    by_product: Counter[tuple[str, str]] = Counter()
+    warnings: Counter[tuple[str, str]] = Counter()
+    by_place: Counter[tuple[dt.date, str, str, str]] = Counter()
+    by_enterprise: Counter[tuple[dt.date, int]] = Counter()
+    days: dict[tuple[dt.date, int], tuple[dt.date, dt.date]] = {}
+    for fact in facts:
+        day = local_day(fact.scanned_at)
+        month = month_of(day)
+        for period in period_keys(day):
+            by_product[(period, fact.gtin)] += 1
+            if fact.verdict != GENUINE:
+                warnings[(period, fact.gtin)] += 1
+        place = (fact.province_code or UNKNOWN, fact.ward_code or UNKNOWN)
+        by_place[(month, *place, fact.verdict)] += 1
+        owner = owners.get(fact.gtin)
+        if owner is not None:
+            by_enterprise[(month, owner)] += 1
+            first, last = days.get((month, owner), (day, day))
+            days[(month, owner)] = (min(first, day), max(last, day))
+    _upsert_products(session, by_product, warnings, owners)
+    _upsert_places(session, by_place)
+    _upsert_enterprises(session, by_enterprise, days)
+    return len(facts)
+
+
+def _upsert_products(
+    session: Session,
+    counts: Counter[tuple[str, str]],
+    warnings: Counter[tuple[str, str]],
+    owners: dict[str, int],
+) -> None:
+    rows = [
+        {
+            "period": period,
+            "gtin": gtin,
+            "enterprise_id": owners.get(gtin, NO_ENTERPRISE),
+            "scan_count": count,
+            "warning_count": warnings[(period, gtin)],
+        }
+        for (period, gtin), count in sorted(counts.items())
+    ]
+    table = ScanPeriodProduct.__table__.c
+    statement = _insert(session)(ScanPeriodProduct.__table__)
+    statement = statement.on_conflict_do_update(
+        index_elements=["period", "gtin"],
+        set_={
+            "scan_count": table.scan_count + statement.excluded.scan_count,
+            "warning_count": table.warning_count + statement.excluded.warning_count,
+        },
+    )
+    session.execute(statement, rows)
+
+
+def _upsert_places(session: Session, counts: Counter[tuple[dt.date, str, str, str]]) -> None:
+    rows = [
+        {"month": m, "province_code": p, "ward_code": w, "verdict": v, "scan_count": count}
+        for (m, p, w, v), count in sorted(counts.items())
+    ]
+    statement = _insert(session)(ScanMonthPlace.__table__)
+    statement = statement.on_conflict_do_update(
+        index_elements=["month", "province_code", "ward_code", "verdict"],
+        set_={"scan_count": ScanMonthPlace.__table__.c.scan_count + statement.excluded.scan_count},
+    )
+    session.execute(statement, rows)
+
+
+def _upsert_enterprises(
+    session: Session,
+    counts: Counter[tuple[dt.date, int]],
+    days: dict[tuple[dt.date, int], tuple[dt.date, dt.date]],
+) -> None:
+    if not counts:
+        return
+    rows = [
+        {
+            "month": month,
+            "enterprise_id": enterprise_id,
+            "scan_count": count,
+            "first_scanned_on": days[(month, enterprise_id)][0],
+            "last_scanned_on": days[(month, enterprise_id)][1],
+        }
+        for (month, enterprise_id), count in sorted(counts.items())
+    ]
+    table = ScanMonthEnterprise.__table__.c
+    statement = _insert(session)(ScanMonthEnterprise.__table__)
+    statement = statement.on_conflict_do_update(
+        index_elements=["month", "enterprise_id"],
+        set_={
+            "scan_count": table.scan_count + statement.excluded.scan_count,
+            "first_scanned_on": _least(session)(
+                table.first_scanned_on, statement.excluded.first_scanned_on
+            ),
+            "last_scanned_on": _greatest(session)(
+                table.last_scanned_on, statement.excluded.last_scanned_on
+            ),
+        },
+    )
+    session.execute(statement, rows)
+
+
+def move_scan_place(
+    session: Session,
+    *,
+    scanned_at: dt.datetime,
+    verdict: str,
+    agent_class: str,
+    before: tuple[str | None, str | None],
+    after: tuple[str | None, str | None],
+) -> None:
+    """A stored scan got its place later (the consumer shared it): move its count.
+
+    `before` and `after` are (province_code, ward_code).
+    """
+    if agent_class == AgentClass.bot.value or before == after:
+        return
+    month = month_of(local_day(scanned_at))
+    old = (before[0] or UNKNOWN, before[1] or UNKNOWN)
+    new = (after[0] or UNKNOWN, after[1] or UNKNOWN)
+    _upsert_places(session, Counter({(month, *new, verdict): 1}))
+    row = session.get(ScanMonthPlace, (month, *old, verdict))
+    if row is not None:
+        row.scan_count -= 1
+        if row.scan_count <= 0:
+            session.delete(row)
+    session.flush()
+
+
+def rebuild_rollups(session: Session, *, batch_size: int = 50_000) -> int:
+    """Empty the rollups and fold every stored scan back in, in id order and batches."""
+    for table in (ScanPeriodProduct, ScanMonthPlace, ScanMonthEnterprise):
+        session.execute(delete(table))
+    counted = 0
+    last_id = 0
+    while True:
+        batch: Sequence[Scan] = session.scalars(
+            select(Scan).where(Scan.id > last_id).order_by(Scan.id).limit(batch_size)
+        ).all()
+        if not batch:
+            return counted
+        counted += apply_scans(session, batch)
+        last_id = batch[-1].id
+        session.expunge_all()

@@ -1,0 +1,130 @@
+"""Traceability completeness: which lots have a full harvest → pack → ship chain of events.
+
+Per DESIGN §4: harvest is an ObjectEvent with bizStep `commissioning`; packing is a
+TransformationEvent (the lot an output) or any event with bizStep `packing` or
+`transforming`; shipping is bizStep `shipping`. A packed lot's harvest is usually
+recorded on its input lot, so a harvest one step back (ISO 22005) counts too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.events.identifiers import Key
+from registry.events.models import EpcisEvent, EventEpc, TraceLink
+from registry.lots.models import Lot
+from registry.products.models import Product
+
+# CBV 2.0 §7.2 bizStep values, in each form EPCIS 2.0 allows them to be written.
+_CBV_PREFIXES = ("", "urn:epcglobal:cbv:bizstep:", "https://ref.gs1.org/cbv/BizStep-")
+TRANSFORMATION_EVENT = "TransformationEvent"
+_CHUNK = 2000
+
+
+def biz_step_forms(*names: str) -> list[str]:
+    return [prefix + name for name in names for prefix in _CBV_PREFIXES]
+
+
+def lot_uri(gtin: str, lot_code: str) -> str:
+    """The node the events engineer stores for a lot (canonical Digital Link, AI 10)."""
+    uri = Key(("01", gtin), (("10", lot_code),)).lot_uri()
+    assert uri is not None
+    return uri
+
+
+def _lot_keys_with_step(
+    session: Session, steps: list[str], *, end_at: dt.datetime, nodes: list[str]
+) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(nodes), _CHUNK):
+        chunk = nodes[start : start + _CHUNK]
+        found.update(
+            session.scalars(
+                select(EventEpc.lot_key)
+                .join(EpcisEvent, EpcisEvent.id == EventEpc.event_pk)
+                .where(
+                    EventEpc.lot_key.in_(chunk),
+                    EpcisEvent.biz_step.in_(steps),
+                    EpcisEvent.event_time < end_at,
+                )
+                .distinct()
+            )
+        )
+    return found
+
+
+def _transformation_outputs(session: Session, *, end_at: dt.datetime, nodes: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(nodes), _CHUNK):
+        chunk = nodes[start : start + _CHUNK]
+        found.update(
+            session.scalars(
+                select(EventEpc.lot_key)
+                .join(EpcisEvent, EpcisEvent.id == EventEpc.event_pk)
+                .where(
+                    EventEpc.lot_key.in_(chunk),
+                    EventEpc.role == "output",
+                    EpcisEvent.event_type == TRANSFORMATION_EVENT,
+                    EpcisEvent.event_time < end_at,
+                )
+                .distinct()
+            )
+        )
+    return found
+
+
+def _inputs_of(session: Session, nodes: Iterable[str]) -> dict[str, set[str]]:
+    ordered = list(nodes)
+    inputs: dict[str, set[str]] = {}
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start : start + _CHUNK]
+        for source, target in session.execute(
+            select(TraceLink.from_node, TraceLink.to_node).where(TraceLink.to_node.in_(chunk))
+        ):
+            inputs.setdefault(target, set()).add(source)
+    return inputs
+
+
+def complete_lots(
+    session: Session, *, end_at: dt.datetime, enterprise_ids: set[int] | None = None
+) -> tuple[list[str], set[str]]:
+    """Lot nodes created before `end_at` (of the enterprises, when given), and the
+    complete ones among them."""
+    statement = (
+        select(Product.gtin, Lot.code)
+        .join(Product, Product.id == Lot.product_id)
+        .where(Lot.created_at < end_at)
+    )
+    if enterprise_ids is not None:
+        if not enterprise_ids:
+            return [], set()
+        statement = statement.where(Product.enterprise_id.in_(enterprise_ids))
+    nodes = [lot_uri(gtin, code) for gtin, code in session.execute(statement)]
+    if not nodes:
+        return [], set()
+    shipped = _lot_keys_with_step(session, biz_step_forms("shipping"), end_at=end_at, nodes=nodes)
+    candidates = sorted(shipped)
+    packed = _lot_keys_with_step(
+        session, biz_step_forms("packing", "transforming"), end_at=end_at, nodes=candidates
+    ) | _transformation_outputs(session, end_at=end_at, nodes=candidates)
+    candidates = sorted(packed & shipped)
+    inputs = _inputs_of(session, candidates)
+    harvest_nodes = sorted(set(candidates) | {n for ins in inputs.values() for n in ins})
+    harvested = _lot_keys_with_step(
+        session, biz_step_forms("commissioning"), end_at=end_at, nodes=harvest_nodes
+    )
+    complete = {
+        node for node in candidates if node in harvested or inputs.get(node, set()) & harvested
+    }
+    return nodes, complete
+
+
+def complete_lot_counts(
+    session: Session, *, end_at: dt.datetime, enterprise_ids: set[int] | None = None
+) -> tuple[int, int]:
+    nodes, complete = complete_lots(session, end_at=end_at, enterprise_ids=enterprise_ids)
+    return len(nodes), len(complete)

@@ -1,0 +1,126 @@
+"""What every agency page shares: filters in the URL, number formats, CSRF, sorting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+
+from registry.enterprises.models import EnterpriseKind
+from registry.errors import Forbidden
+from registry.stats.indicators import Filters
+from registry.stats.periods import Period
+from registry.stats.rollups import REPORTING_ZONE
+from registry.stats.tables import KIND_LABELS, VERDICT_LABELS, Table
+from service.auth import csrf_valid
+from service.i18n import request_language
+
+FILTER_PARAMS = ("period", "ward", "sector", "kind", "lang")
+VALUE_LABELS: dict[str, tuple[str, str]] = {
+    **KIND_LABELS,
+    **VERDICT_LABELS,
+    "new": ("Mới", "New"),
+    "in_progress": ("Đang xử lý", "In progress"),
+    "resolved": ("Đã giải quyết", "Resolved"),
+    "dismissed": ("Bỏ qua", "Dismissed"),
+    "counterfeit": ("Nghi hàng giả", "Suspected counterfeit"),
+    "wrong_information": ("Thông tin sai", "Wrong information"),
+    "quality": ("Chất lượng", "Quality"),
+    "other": ("Khác", "Other"),
+    "active": ("Đang lưu hành", "Active"),
+}
+
+
+def today() -> dt.date:
+    return dt.datetime.now(REPORTING_ZONE).date()
+
+
+@dataclass(frozen=True)
+class View:
+    """The period and filters a page shows, as read from (and written back to) the URL."""
+
+    period: Period
+    filters: Filters
+    params: dict[str, str]
+
+    @classmethod
+    def of(cls, request: Request) -> View:
+        query = request.query_params
+        text = (query.get("period") or "").strip()
+        period = Period.parse(text) if text else Period.current_quarter(today())
+        kind = query.get("kind") or None
+        if kind not in {k.value for k in EnterpriseKind}:
+            kind = None
+        filters = Filters(
+            ward_code=(query.get("ward") or "").strip() or None,
+            sector=(query.get("sector") or "").strip() or None,
+            kind=kind,
+        )
+        params = {k: v for k in FILTER_PARAMS if (v := (query.get(k) or "").strip())}
+        return cls(period, filters, params)
+
+    def query(self, **changes: str | None) -> str:
+        """This view's query string with some parameters changed (None removes one)."""
+        values: dict[str, str] = dict(self.params)
+        for key, value in changes.items():
+            if value is None:
+                values.pop(key, None)
+            else:
+                values[key] = value
+        return ("?" + urlencode(values)) if values else ""
+
+
+def format_number(value: Any, lang: str, *, percent: bool = False) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, dt.date):
+        return f"{value.month:02d}/{value.year}"
+    if not isinstance(value, int | float):
+        return str(value)
+    if percent or (isinstance(value, float) and not value.is_integer()):
+        text = f"{value:,.1f}"
+    else:
+        text = f"{int(value):,}"
+    if lang == "vi":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text + (" %" if percent and lang == "vi" else "%" if percent else "")
+
+
+def sort_spec(text: str | None) -> tuple[str | None, bool]:
+    """`-scans` → ("scans", descending)."""
+    if not text:
+        return None, False
+    return (text[1:], True) if text.startswith("-") else (text, False)
+
+
+def sorted_table(table: Table, request: Request, *, param: str) -> Table:
+    key, descending = sort_spec(request.query_params.get(param))
+    return table.sorted_by(key, descending=descending)
+
+
+def require_csrf(request: Request, submitted: str | None) -> None:
+    if not csrf_valid(request, submitted):
+        raise Forbidden(
+            "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ; hãy tải lại trang.",
+            "The session expired or the form is not valid; reload the page.",
+        )
+
+
+def page_context(request: Request, view: View | None = None) -> dict[str, Any]:
+    lang = request_language(request)
+
+    def fmt(value: Any, percent: bool = False) -> str:
+        return format_number(value, lang, percent=percent)
+
+    def pick(vi: str | None, en: str | None) -> str:
+        return (vi or "") if lang == "vi" or not en else en
+
+    def label(value: object) -> str:
+        key = str(getattr(value, "value", value))
+        pair = VALUE_LABELS.get(key)
+        return (pair[0] if lang == "vi" else pair[1]) if pair else key
+
+    return {"view": view, "fmt": fmt, "pick": pick, "label": label}

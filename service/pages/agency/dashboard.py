@@ -1,0 +1,221 @@
+"""The statistics dashboard, its full tables, their exports and the periodic report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.errors import NotFound
+from registry.places.models import AdminUnit
+from registry.population.service import PROVINCE_CODE
+from registry.stats.indicators import Snapshot, distinct_sectors
+from registry.stats.tables import KIND_LABELS, TABLE_NAMES, Table, build_table
+from service.deps import AgencyActor, SessionDep
+from service.i18n import request_language
+from service.pages.agency.charts import BarChart
+from service.pages.agency.common import View, format_number, page_context, sorted_table
+from service.pages.agency.exports import (
+    CSV_TYPE,
+    XLSX_TYPE,
+    attachment,
+    table_csv,
+    table_xlsx,
+)
+from service.pages.agency.report_pdf import report_pdf
+from service.templating import render
+
+router = APIRouter()
+CHART_WARDS = 15
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    view: View
+    tables: dict[str, Table]
+    charts: list[tuple[BarChart, Table]]
+
+
+def _tr(lang: str, vi: str, en: str) -> str:
+    return vi if lang == "vi" else en
+
+
+def build_dashboard(session: Session, view: View, *, lang: str) -> Dashboard:
+    snapshot = Snapshot.take(session, view.period, view.filters)
+    tables = {name: build_table(session, snapshot, name, lang=lang) for name in TABLE_NAMES}
+    return Dashboard(view, tables, charts_for(tables, view, lang=lang))
+
+
+def charts_for(tables: dict[str, Table], view: View, *, lang: str) -> list[tuple[BarChart, Table]]:
+    def count(value: float) -> str:
+        return format_number(value, lang)
+
+    def percent(value: float) -> str:
+        return format_number(value, lang, percent=True)
+
+    monthly = tables["monthly"]
+    months = [format_number(r["month"], lang) for r in monthly.rows]
+    period = view.period.label(lang)
+    scans = [float(r["scans"]) for r in monthly.rows]
+    registrations = [float(r["new_registered"]) for r in monthly.rows]
+    wards = sorted(tables["by_ward"].rows, key=lambda r: (-r["population"], r["label"]))
+    wards = [r for r in wards if r["population"]][:CHART_WARDS]
+    verdicts = tables["verdicts"]
+    return [
+        (
+            BarChart(
+                "chart-scans",
+                _tr(lang, "Lượt quét theo tháng", "Scans by month"),
+                _tr(
+                    lang,
+                    f"Lượt quét của người tiêu dùng mỗi tháng, {period}.",
+                    f"Consumer scans per month, {period}.",
+                )
+                + " "
+                + ", ".join(f"{m}: {count(v)}" for m, v in zip(months, scans, strict=True)),
+                months,
+                scans,
+                value_format=count,
+            ),
+            monthly,
+        ),
+        (
+            BarChart(
+                "chart-registrations",
+                _tr(lang, "Đăng ký mới theo tháng", "New registrations by month"),
+                _tr(
+                    lang,
+                    f"Số doanh nghiệp đăng ký mới mỗi tháng, {period}.",
+                    f"New enterprise registrations per month, {period}.",
+                )
+                + " "
+                + ", ".join(f"{m}: {count(v)}" for m, v in zip(months, registrations, strict=True)),
+                months,
+                registrations,
+                value_format=count,
+            ),
+            monthly,
+        ),
+        (
+            BarChart(
+                "chart-adoption",
+                _tr(lang, "Tỷ lệ tham gia theo phường/xã", "Adoption rate by ward"),
+                _tr(
+                    lang,
+                    f"Tỷ lệ tham gia của {len(wards)} phường/xã có nhiều cơ sở nhất trong danh bạ.",
+                    f"Adoption rate of the {len(wards)} wards with the most register entries.",
+                )
+                + " "
+                + ", ".join(f"{r['label']}: {percent(r['adoption_rate'])}" for r in wards),
+                [r["label"] for r in wards],
+                [float(r["adoption_rate"]) for r in wards],
+                horizontal=True,
+                value_format=percent,
+            ),
+            tables["by_ward"],
+        ),
+        (
+            BarChart(
+                "chart-verdicts",
+                _tr(lang, "Lượt quét theo kết quả", "Scans by verdict"),
+                _tr(
+                    lang,
+                    f"Kết quả của các lượt quét, {period}.",
+                    f"What the scans showed, {period}.",
+                )
+                + " "
+                + ", ".join(f"{r['label']}: {count(r['scans'])}" for r in verdicts.rows),
+                [r["label"] for r in verdicts.rows],
+                [float(r["scans"]) for r in verdicts.rows],
+                horizontal=True,
+                value_format=count,
+            ),
+            verdicts,
+        ),
+    ]
+
+
+def filter_choices(session: Session, *, lang: str) -> dict[str, Any]:
+    wards = session.execute(
+        select(AdminUnit.code, AdminUnit.name)
+        .where(AdminUnit.parent_code == PROVINCE_CODE, AdminUnit.valid_until.is_(None))
+        .order_by(AdminUnit.search_name)
+    ).all()
+    return {
+        "wards": wards,
+        "sectors": distinct_sectors(session),
+        "kinds": [(k, v[0] if lang == "vi" else v[1]) for k, v in KIND_LABELS.items()],
+    }
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, session: SessionDep, actor: AgencyActor) -> HTMLResponse:
+    lang = request_language(request)
+    view = View.of(request)
+    board = build_dashboard(session, view, lang=lang)
+    tables = {
+        name: sorted_table(table, request, param=f"sort_{name}")
+        for name, table in board.tables.items()
+    }
+    context = page_context(request, view)
+    context.update(
+        {
+            "tables": tables,
+            "indicators": tables["indicators"],
+            "charts": board.charts,
+            "choices": filter_choices(session, lang=lang),
+        }
+    )
+    return render(request, "agency/dashboard.html", context)
+
+
+def _table(session: Session, request: Request, name: str) -> tuple[View, Table]:
+    if name not in TABLE_NAMES:
+        raise NotFound("Không có bảng này.", "No such table.")
+    view = View.of(request)
+    snapshot = Snapshot.take(session, view.period, view.filters)
+    table = build_table(session, snapshot, name, lang=request_language(request))
+    return view, sorted_table(table, request, param="sort")
+
+
+@router.get("/tables/{name}", response_class=HTMLResponse)
+def table_page(
+    name: str, request: Request, session: SessionDep, actor: AgencyActor
+) -> HTMLResponse:
+    view, table = _table(session, request, name)
+    context = page_context(request, view)
+    context.update({"table": table, "sort_param": "sort", "standalone": True})
+    return render(request, "agency/table.html", context)
+
+
+@router.get("/export/{name}.csv")
+def export_csv(name: str, request: Request, session: SessionDep, actor: AgencyActor) -> Response:
+    view, table = _table(session, request, name)
+    body = table_csv(table, lang=request_language(request))
+    return Response(body, media_type=CSV_TYPE, headers=attachment(f"{name}-{view.period.key}.csv"))
+
+
+@router.get("/export/{name}.xlsx")
+def export_xlsx(name: str, request: Request, session: SessionDep, actor: AgencyActor) -> Response:
+    view, table = _table(session, request, name)
+    body = table_xlsx(table, lang=request_language(request))
+    return Response(
+        body, media_type=XLSX_TYPE, headers=attachment(f"{name}-{view.period.key}.xlsx")
+    )
+
+
+@router.get("/report.pdf")
+def periodic_report(request: Request, session: SessionDep, actor: AgencyActor) -> Response:
+    lang = request_language(request)
+    view = View.of(request)
+    board = build_dashboard(session, view, lang=lang)
+    body = report_pdf(board.tables, [chart for chart, _ in board.charts], view, lang=lang)
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers=attachment(f"bao-cao-{view.period.key}.pdf"),
+    )

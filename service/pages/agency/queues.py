@@ -1,0 +1,210 @@
+"""Work queues: enterprises to verify, suspicious codes, consumer reports, certificates
+expiring soon, and the business register import."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+
+from registry.certificates.service import list_certificates
+from registry.enterprises.models import Enterprise, EnterpriseStatus
+from registry.enterprises.service import (
+    get_enterprise,
+    list_enterprises,
+    reject_enterprise,
+    verify_enterprise,
+)
+from registry.errors import InvalidInput, NotFound
+from registry.places.models import AdminUnit
+from registry.population.models import PopulationEntry
+from registry.population.service import import_population
+from registry.reports.models import ConsumerReport
+from registry.reports.triage import TriageStatus, list_reports, triage_report
+from registry.stats.suspicious import scans_of_serial, suspicious_serials
+from service.deps import AgencyActor, SessionDep, SettingsDep
+from service.pages.agency.common import page_context, require_csrf, today
+from service.templating import render
+
+router = APIRouter()
+EXPIRING_DAYS = 60
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+SEE_OTHER = 303
+
+
+@router.get("/enterprises", response_class=HTMLResponse)
+def pending_enterprises(
+    request: Request, session: SessionDep, actor: AgencyActor, page: int = 1
+) -> HTMLResponse:
+    listing = list_enterprises(
+        session, actor=actor, status=EnterpriseStatus.pending, page=page, per_page=50
+    )
+    wards = dict(
+        session.execute(
+            select(AdminUnit.code, AdminUnit.name).where(
+                AdminUnit.code.in_({e.ward_code for e in listing.items if e.ward_code})
+            )
+        ).all()
+    )
+    context = page_context(request)
+    context.update({"listing": listing, "wards": wards, "done": request.query_params.get("done")})
+    return render(request, "agency/enterprises.html", context)
+
+
+@router.post("/enterprises/{enterprise_id}/verify")
+def verify(
+    enterprise_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: AgencyActor,
+    csrf_token: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    require_csrf(request, csrf_token)
+    enterprise = get_enterprise(session, actor=actor, enterprise_id=enterprise_id)
+    verify_enterprise(session, actor=actor, enterprise=enterprise)
+    return RedirectResponse("/agency/enterprises?done=verified", status_code=SEE_OTHER)
+
+
+@router.post("/enterprises/{enterprise_id}/reject")
+def reject(
+    enterprise_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: AgencyActor,
+    csrf_token: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    require_csrf(request, csrf_token)
+    enterprise = get_enterprise(session, actor=actor, enterprise_id=enterprise_id)
+    reject_enterprise(session, actor=actor, enterprise=enterprise, reason=reason)
+    return RedirectResponse("/agency/enterprises?done=rejected", status_code=SEE_OTHER)
+
+
+@router.get("/suspicious", response_class=HTMLResponse)
+def suspicious(
+    request: Request, session: SessionDep, settings: SettingsDep, actor: AgencyActor
+) -> HTMLResponse:
+    serials = suspicious_serials(
+        session,
+        today=dt.datetime.now(dt.UTC).date(),
+        window_days=settings.suspicious_window_days,
+        scan_threshold=settings.suspicious_scan_count,
+        device_threshold=settings.suspicious_device_count,
+    )
+    context = page_context(request)
+    context.update({"serials": serials, "settings": settings})
+    return render(request, "agency/suspicious.html", context)
+
+
+@router.get("/suspicious/{gtin}/{serial}", response_class=HTMLResponse)
+def serial_scans(
+    gtin: str,
+    serial: str,
+    request: Request,
+    session: SessionDep,
+    actor: AgencyActor,
+    lot: str = "",
+) -> HTMLResponse:
+    scans = scans_of_serial(session, gtin=gtin, lot=lot, serial=serial)
+    codes = {s.ward_code for s in scans if s.ward_code} | {
+        s.province_code for s in scans if s.province_code
+    }
+    places = dict(
+        session.execute(
+            select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(codes))
+        ).all()
+    )
+    context = page_context(request)
+    context.update({"gtin": gtin, "lot": lot, "serial": serial, "scans": scans, "places": places})
+    return render(request, "agency/serial.html", context)
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports(
+    request: Request, session: SessionDep, actor: AgencyActor, status: str = ""
+) -> HTMLResponse:
+    chosen = TriageStatus(status) if status in TriageStatus.__members__ else None
+    context = page_context(request)
+    context.update(
+        {
+            "reports": list_reports(session, actor=actor, status=chosen),
+            "status": chosen,
+            "statuses": list(TriageStatus),
+        }
+    )
+    return render(request, "agency/reports.html", context)
+
+
+@router.post("/reports/{report_id}/triage")
+def triage(
+    report_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: AgencyActor,
+    csrf_token: Annotated[str, Form()] = "",
+    status: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    require_csrf(request, csrf_token)
+    report = session.get(ConsumerReport, report_id)
+    if report is None:
+        raise NotFound("Không tìm thấy phản ánh.", "Report not found.")
+    if status not in TriageStatus.__members__:
+        raise InvalidInput("Trạng thái không hợp lệ.", "Invalid status.", field="status")
+    triage_report(session, actor=actor, report=report, status=TriageStatus(status), note=note)
+    return RedirectResponse("/agency/reports", status_code=SEE_OTHER)
+
+
+@router.get("/certificates", response_class=HTMLResponse)
+def expiring_certificates(
+    request: Request, session: SessionDep, actor: AgencyActor, days: int = EXPIRING_DAYS
+) -> HTMLResponse:
+    days = max(1, min(days, 730))
+    horizon = today() + dt.timedelta(days=days)
+    listing = list_certificates(session, actor=actor, expiring_before=horizon, per_page=200)
+    certificates = sorted(
+        (c for c in listing.items if c.valid_until is not None and c.valid_until >= today()),
+        key=lambda c: (c.valid_until, c.id),
+    )
+    names = dict(
+        session.execute(
+            select(Enterprise.id, Enterprise.legal_name).where(
+                Enterprise.id.in_({c.enterprise_id for c in certificates})
+            )
+        ).all()
+    )
+    context = page_context(request)
+    context.update({"certificates": certificates, "names": names, "days": days})
+    return render(request, "agency/certificates.html", context)
+
+
+@router.get("/population", response_class=HTMLResponse)
+def population(request: Request, session: SessionDep, actor: AgencyActor) -> HTMLResponse:
+    count = session.query(PopulationEntry).count()
+    latest = session.scalar(select(PopulationEntry.imported_at).limit(1))
+    context = page_context(request)
+    context.update({"count": count, "latest": latest, "result": None})
+    return render(request, "agency/population.html", context)
+
+
+@router.post("/population", response_class=HTMLResponse)
+def upload_population(
+    request: Request,
+    session: SessionDep,
+    actor: AgencyActor,
+    file: Annotated[UploadFile, File()],
+    csrf_token: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    require_csrf(request, csrf_token)
+    data = file.file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InvalidInput(
+            "Tệp quá lớn (tối đa 20 MB).", "The file is too large (20 MB at most).", field="file"
+        )
+    result = import_population(session, actor=actor, data=data)
+    context = page_context(request)
+    context.update({"count": result.imported, "latest": None, "result": result})
+    return render(request, "agency/population.html", context)
