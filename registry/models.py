@@ -5,26 +5,47 @@ from registry.audit.models import AuditEntry
 from registry.certificates.models import Certificate
 from registry.db import Base
 from registry.enterprises.models import Enterprise
+from registry.events.models import CaptureJob, EpcisEvent, EventEpc, EventParty, TraceLink
 from registry.labels.models import LabelRun
+from registry.links.models import ResolverLink
 from registry.locations.models import Location
 from registry.lots.models import Lot
 from registry.places.models import AdminUnit
+from registry.population.models import PopulationEntry
 from registry.prefixes.models import CompanyPrefix
 from registry.products.models import Product
 from registry.recalls.models import Recall
+from registry.reports.models import ConsumerReport
+from registry.reports.triage import ReportTriage
+from registry.scans.models import Scan, SerialScanDay
+from registry.stats.models import ScanMonthEnterprise, ScanMonthPlace, ScanPeriodProduct
 
 __all__ = [
     "AdminUnit",
     "ApiKey",
     "AuditEntry",
     "Base",
+    "CaptureJob",
     "Certificate",
     "CompanyPrefix",
+    "ConsumerReport",
     "Enterprise",
+    "EpcisEvent",
+    "EventEpc",
+    "EventParty",
     "LabelRun",
     "Location",
     "Lot",
+    "PopulationEntry",
     "Product",
     "Recall",
+    "ReportTriage",
+    "ResolverLink",
+    "Scan",
+    "ScanMonthEnterprise",
+    "ScanMonthPlace",
+    "ScanPeriodProduct",
+    "SerialScanDay",
+    "TraceLink",
     "User",
 ]

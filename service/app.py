@@ -16,9 +16,12 @@ from registry.settings import Settings, get_settings
 from service.api.router import api_router
 from service.epcis.router import router as epcis_router
 from service.middleware import RequestMiddleware
-from service.pages import docs, health, home
+from service.pages import agency, docs, health, home, portal, scan
 from service.problems import install_error_handlers
+from service.resolver import lifecycle as resolver_lifecycle
+from service.resolver.dispatch import ResolverDispatch
 from service.resolver.router import router as resolver_router
+from service.resolver.verification_api import router as verification_router
 from service.state import AppState
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -31,14 +34,18 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if state is None:
+        # Tests pass their own state and drive these themselves.
+        owns_state = state is None
+        if owns_state:
+            await resolver_lifecycle.start(app)
             try:
                 app_state.print_jobs.resume_unfinished()
             except SQLAlchemyError:
                 # Start anyway: /readyz reports the database, jobs resume on the next start.
                 log.warning("database unavailable at start-up; print runs not resumed")
         yield
-        if state is None:
+        if owns_state:
+            await resolver_lifecycle.stop(app)
             app_state.print_jobs.shutdown()
             app_state.engine.dispose()
 
@@ -61,12 +68,18 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         same_site="lax",
         https_only=settings.public_base_url.startswith("https://"),
     )
+    # Scans go straight to the resolver, inside RequestMiddleware, outside the session.
+    app.add_middleware(ResolverDispatch, owner=app)
     app.add_middleware(RequestMiddleware)
     app.include_router(api_router)
     app.include_router(epcis_router)
     app.include_router(docs.router)
     app.include_router(home.router)
     app.include_router(health.router)
+    app.include_router(scan.router)
+    app.include_router(portal.router)
+    app.include_router(agency.router)
+    app.include_router(verification_router)
     app.mount("/api/docs/assets", docs.swagger_assets, name="api-docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Last: the resolver's /{primary key}/... routes must not shadow anything.

@@ -8,6 +8,7 @@ half-rendered by a stopped server are started again by `resume_unfinished`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import threading
@@ -86,9 +87,17 @@ def output_path(data_dir: Path, run: LabelRun, fmt: PrintFormat = "pdf") -> Path
 
 
 def render_run(
-    sessions: sessionmaker[Session], run_id: int, *, base_url: str, data_dir: Path
+    sessions: sessionmaker[Session],
+    run_id: int,
+    *,
+    base_url: str,
+    data_dir: Path,
+    read_sessions: sessionmaker[Session] | None = None,
 ) -> Path:
-    """Render a run's PDF to disk, recording progress; returns the file written."""
+    """Render a run's PDF to disk, recording progress; returns the file written.
+
+    The labels are read in a read-only transaction: on SQLite a writing one would
+    hold the write lock for the whole render and block the progress updates."""
     with unit_of_work(sessions) as session:
         run = session.get_one(LabelRun, run_id)
         run.status = RunStatus.rendering
@@ -105,7 +114,7 @@ def render_run(
             progress_session.get_one(LabelRun, run_id).progress = done
 
     try:
-        with unit_of_work(sessions) as session, partial.open("wb") as out:
+        with unit_of_work(read_sessions or sessions) as session, partial.open("wb") as out:
             run = session.get_one(LabelRun, run_id)
             write_print_run(
                 run_labels(session, run, base_url=base_url),
@@ -135,8 +144,18 @@ def render_run(
 class PrintJobs:
     """A single background worker that renders print runs one after another."""
 
-    def __init__(self, sessions: sessionmaker[Session], *, base_url: str, data_dir: Path):
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        base_url: str,
+        data_dir: Path,
+        read_sessions: sessionmaker[Session] | None = None,
+        inline: bool = False,
+    ):
+        self._inline = inline
         self._sessions = sessions
+        self._read_sessions = read_sessions
         self._base_url = base_url
         self._data_dir = data_dir
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="print-run")
@@ -144,6 +163,11 @@ class PrintJobs:
         self._lock = threading.Lock()
 
     def start(self, run_id: int) -> None:
+        if self._inline:
+            # Tests share one connection between the app and the test: render right here.
+            with contextlib.suppress(Exception):
+                self._render(run_id)
+            return
         with self._lock:
             if run_id in self._futures and not self._futures[run_id].done():
                 return
@@ -152,7 +176,11 @@ class PrintJobs:
     def _render(self, run_id: int) -> Path:
         try:
             path = render_run(
-                self._sessions, run_id, base_url=self._base_url, data_dir=self._data_dir
+                self._sessions,
+                run_id,
+                base_url=self._base_url,
+                data_dir=self._data_dir,
+                read_sessions=self._read_sessions,
             )
         except Exception:
             LABEL_JOBS.labels("failed").inc()

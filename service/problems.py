@@ -7,17 +7,36 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from labels.errors import LabelError
 from registry.errors import FieldProblem, InvalidInput, NotFound, TruyxuatError
 from registry.gs1 import GS1Error
+from registry.schemas import Problem
 from service.i18n import request_language
 
 log = logging.getLogger("truyxuat.errors")
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://truyxuat.dev/problems/"
+
+_PROBLEM = {
+    "model": Problem,
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {**_PROBLEM, "description": description}
+    for status, description in (
+        (400, "Bad request"),
+        (401, "Sign-in or an API key is required"),
+        (403, "Not allowed for this role"),
+        (404, "Not found (or another enterprise's record)"),
+        (409, "Conflict with existing data"),
+        (422, "Invalid input: the errors name the fields"),
+        (429, "Too many requests"),
+    )
+}
 
 _HTTP_MESSAGES: dict[int, tuple[str, str]] = {
     404: ("Không tìm thấy trang hoặc tài nguyên.", "Page or resource not found."),
@@ -108,6 +127,19 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _label(request: Request, exc: LabelError) -> Response:
         error = InvalidInput(exc.message_vi, exc.message_en, field=exc.field or "label")
         return problem_response(request, error)
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> Response:
+        # The database refused a value the validators let through (a NUL character,
+        # a number out of its range): the input was bad, not the server.
+        log.info("database refused a value on %s: %s", request.url.path, exc.orig)
+        return problem_response(
+            request,
+            InvalidInput(
+                "Dữ liệu có ký tự hoặc giá trị không hợp lệ.",
+                "The data holds a character or value that is not allowed.",
+            ),
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

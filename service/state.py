@@ -21,6 +21,8 @@ class AppState:
     engine: Engine
     write_sessions: sessionmaker[Session]
     read_sessions: sessionmaker[Session]
+    # Render print runs in the calling thread (tests that share one connection).
+    inline_jobs: bool = False
     _print_jobs: PrintJobs | None = field(default=None, repr=False)
 
     @classmethod
@@ -42,6 +44,8 @@ class AppState:
                 self.write_sessions,
                 base_url=self.settings.public_base_url,
                 data_dir=self.settings.data_dir,
+                read_sessions=self.read_sessions,
+                inline=self.inline_jobs,
             )
         return self._print_jobs
 

@@ -130,7 +130,13 @@ def app_state(settings: Settings, connection: Connection, engine: Engine):  # ty
     factory = sessionmaker(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
-    return AppState(settings=settings, engine=engine, write_sessions=factory, read_sessions=factory)
+    return AppState(
+        settings=settings,
+        engine=engine,
+        write_sessions=factory,
+        read_sessions=factory,
+        inline_jobs=True,
+    )
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 18:53:17.473168
+Create Date: 2026-11-27 19:36:09.607521
 """
 
 from collections.abc import Sequence
@@ -52,6 +52,146 @@ def upgrade() -> None:
             batch_op.f("ix_admin_unit_search_name"), ["search_name"], unique=False
         )
 
+    op.create_table(
+        "consumer_report",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", registry.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "counterfeit",
+                "not_registered",
+                "wrong_information",
+                "quality",
+                "expired",
+                "other",
+                name="reportkind",
+                native_enum=False,
+                length=24,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "new", "in_review", "closed", name="reportstatus", native_enum=False, length=16
+            ),
+            nullable=False,
+        ),
+        sa.Column("gtin", sa.String(length=14), nullable=True),
+        sa.Column("lot", sa.String(length=20), nullable=True),
+        sa.Column("serial", sa.String(length=20), nullable=True),
+        sa.Column("scanned_path", sa.String(length=500), nullable=True),
+        sa.Column("verdict", sa.String(length=24), nullable=True),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("contact", sa.String(length=200), nullable=True),
+        sa.Column("device_hash", sa.String(length=32), nullable=False),
+        sa.Column("photo", sa.LargeBinary(), nullable=True),
+        sa.Column("photo_type", sa.String(length=16), nullable=True),
+        sa.Column("photo_width", sa.Integer(), nullable=True),
+        sa.Column("photo_height", sa.Integer(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_consumer_report")),
+    )
+    with op.batch_alter_table("consumer_report", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_consumer_report_gtin"), ["gtin"], unique=False)
+        batch_op.create_index(
+            "ix_consumer_report_status_created_at", ["status", "created_at"], unique=False
+        )
+
+    op.create_table(
+        "population_entry",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tax_code", sa.String(length=13), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("ward_code", sa.String(length=16), nullable=True),
+        sa.Column("ward_text", sa.String(length=200), nullable=True),
+        sa.Column("sector", sa.String(length=120), nullable=True),
+        sa.Column("kind", sa.String(length=16), nullable=True),
+        sa.Column("imported_at", registry.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_population_entry")),
+        sa.UniqueConstraint("tax_code", name=op.f("uq_population_entry_tax_code")),
+    )
+    with op.batch_alter_table("population_entry", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_population_entry_sector"), ["sector"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_population_entry_ward_code"), ["ward_code"], unique=False
+        )
+
+    op.create_table(
+        "scan",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("scanned_at", registry.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("gtin", sa.String(length=14), nullable=False),
+        sa.Column("lot", sa.String(length=20), nullable=True),
+        sa.Column("serial", sa.String(length=20), nullable=True),
+        sa.Column("verdict", sa.String(length=24), nullable=False),
+        sa.Column("device_hash", sa.String(length=32), nullable=False),
+        sa.Column("agent_class", sa.String(length=8), nullable=False),
+        sa.Column("province_code", sa.String(length=16), nullable=True),
+        sa.Column("ward_code", sa.String(length=16), nullable=True),
+        sa.Column("latitude", sa.Float(), nullable=True),
+        sa.Column("longitude", sa.Float(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_scan")),
+    )
+    with op.batch_alter_table("scan", schema=None) as batch_op:
+        batch_op.create_index("ix_scan_gtin_scanned_at", ["gtin", "scanned_at"], unique=False)
+        batch_op.create_index("ix_scan_serial", ["serial", "device_hash"], unique=False)
+
+    op.create_table(
+        "scan_month_enterprise",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("enterprise_id", sa.Integer(), nullable=False),
+        sa.Column("scan_count", sa.Integer(), nullable=False),
+        sa.Column("first_scanned_on", sa.Date(), nullable=False),
+        sa.Column("last_scanned_on", sa.Date(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "enterprise_id", name=op.f("pk_scan_month_enterprise")),
+    )
+    op.create_table(
+        "scan_month_place",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("province_code", sa.String(length=16), nullable=False),
+        sa.Column("ward_code", sa.String(length=16), nullable=False),
+        sa.Column("verdict", sa.String(length=24), nullable=False),
+        sa.Column("scan_count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "month", "province_code", "ward_code", "verdict", name=op.f("pk_scan_month_place")
+        ),
+    )
+    op.create_table(
+        "scan_period_product",
+        sa.Column("period", sa.String(length=7), nullable=False),
+        sa.Column("gtin", sa.String(length=14), nullable=False),
+        sa.Column("enterprise_id", sa.Integer(), nullable=False),
+        sa.Column("scan_count", sa.Integer(), nullable=False),
+        sa.Column("warning_count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("period", "gtin", name=op.f("pk_scan_period_product")),
+    )
+    with op.batch_alter_table("scan_period_product", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_scan_period_product_enterprise_id"), ["enterprise_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_scan_period_product_ranking", ["period", "scan_count"], unique=False
+        )
+
+    op.create_table(
+        "serial_scan_day",
+        sa.Column("gtin", sa.String(length=14), nullable=False),
+        sa.Column("lot", sa.String(length=20), nullable=False),
+        sa.Column("serial", sa.String(length=20), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("scan_count", sa.Integer(), nullable=False),
+        sa.Column("device_count", sa.Integer(), nullable=False),
+        sa.Column("place_count", sa.Integer(), nullable=False),
+        sa.Column("first_scanned_at", registry.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_scanned_at", registry.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("gtin", "lot", "serial", "day", name=op.f("pk_serial_scan_day")),
+    )
     op.create_table(
         "enterprise",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -106,6 +246,36 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_enterprise_ward_code"), ["ward_code"], unique=False)
 
     op.create_table(
+        "report_triage",
+        sa.Column("report_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "new",
+                "in_progress",
+                "resolved",
+                "dismissed",
+                name="triagestatus",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("updated_by", sa.String(length=300), nullable=False),
+        sa.Column("updated_at", registry.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["report_id"],
+            ["consumer_report.id"],
+            name=op.f("fk_report_triage_report_id_consumer_report"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("report_id", name=op.f("pk_report_triage")),
+    )
+    with op.batch_alter_table("report_triage", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_report_triage_status"), ["status"], unique=False)
+
+    op.create_table(
         "company_prefix",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("prefix", sa.String(length=12), nullable=False),
@@ -132,6 +302,35 @@ def upgrade() -> None:
     with op.batch_alter_table("company_prefix", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_company_prefix_enterprise_id"), ["enterprise_id"], unique=False
+        )
+
+    op.create_table(
+        "epcis_capture",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("enterprise_id", sa.Integer(), nullable=True),
+        sa.Column("captured_by", sa.String(length=300), nullable=False),
+        sa.Column("created_at", registry.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", registry.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("running", sa.Boolean(), nullable=False),
+        sa.Column("success", sa.Boolean(), nullable=False),
+        sa.Column("error_behaviour", sa.String(length=16), nullable=False),
+        sa.Column("event_count", sa.Integer(), nullable=False),
+        sa.Column("new_event_count", sa.Integer(), nullable=False),
+        sa.Column(
+            "errors",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["enterprise_id"],
+            ["enterprise.id"],
+            name=op.f("fk_epcis_capture_enterprise_id_enterprise"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_epcis_capture")),
+    )
+    with op.batch_alter_table("epcis_capture", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_epcis_capture_enterprise_id"), ["enterprise_id"], unique=False
         )
 
     op.create_table(
@@ -176,6 +375,45 @@ def upgrade() -> None:
             batch_op.f("ix_location_enterprise_id"), ["enterprise_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_location_ward_code"), ["ward_code"], unique=False)
+
+    op.create_table(
+        "resolver_link",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("enterprise_id", sa.Integer(), nullable=False),
+        sa.Column("anchor", sa.String(length=300), nullable=False),
+        sa.Column(
+            "level",
+            sa.Enum(
+                "product",
+                "lot",
+                "serial",
+                "location",
+                name="anchorlevel",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("link_type", sa.String(length=64), nullable=False),
+        sa.Column("href", sa.String(length=1000), nullable=False),
+        sa.Column("title", sa.String(length=300), nullable=False),
+        sa.Column("language", sa.String(length=8), nullable=True),
+        sa.Column("media_type", sa.String(length=100), nullable=True),
+        sa.Column("is_default", sa.Boolean(), nullable=False),
+        sa.Column("created_at", registry.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", registry.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["enterprise_id"],
+            ["enterprise.id"],
+            name=op.f("fk_resolver_link_enterprise_id_enterprise"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_resolver_link")),
+    )
+    with op.batch_alter_table("resolver_link", schema=None) as batch_op:
+        batch_op.create_index("ix_resolver_link_anchor", ["anchor"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_resolver_link_enterprise_id"), ["enterprise_id"], unique=False
+        )
 
     op.create_table(
         "user_account",
@@ -236,6 +474,64 @@ def upgrade() -> None:
     with op.batch_alter_table("api_key", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_api_key_enterprise_id"), ["enterprise_id"], unique=False
+        )
+
+    op.create_table(
+        "epcis_event",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("event_id", sa.String(length=500), nullable=False),
+        sa.Column("content_hash", sa.String(length=100), nullable=False),
+        sa.Column("event_type", sa.String(length=100), nullable=False),
+        sa.Column("event_time", registry.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("record_time", registry.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("action", sa.String(length=8), nullable=True),
+        sa.Column("biz_step", sa.String(length=500), nullable=True),
+        sa.Column("disposition", sa.String(length=500), nullable=True),
+        sa.Column("read_point", sa.String(length=500), nullable=True),
+        sa.Column("biz_location", sa.String(length=500), nullable=True),
+        sa.Column("transformation_id", sa.String(length=500), nullable=True),
+        sa.Column("enterprise_id", sa.Integer(), nullable=True),
+        sa.Column("capture_id", sa.String(length=40), nullable=True),
+        sa.Column(
+            "document",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["capture_id"],
+            ["epcis_capture.id"],
+            name=op.f("fk_epcis_event_capture_id_epcis_capture"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["enterprise_id"],
+            ["enterprise.id"],
+            name=op.f("fk_epcis_event_enterprise_id_enterprise"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_epcis_event")),
+        sa.UniqueConstraint("event_id", name=op.f("uq_epcis_event_event_id")),
+    )
+    with op.batch_alter_table("epcis_event", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_epcis_event_biz_location"), ["biz_location"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_epcis_event_biz_step"), ["biz_step"], unique=False)
+        batch_op.create_index(batch_op.f("ix_epcis_event_capture_id"), ["capture_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_epcis_event_disposition"), ["disposition"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_epcis_event_enterprise_id"), ["enterprise_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_epcis_event_event_type"), ["event_type"], unique=False)
+        batch_op.create_index(batch_op.f("ix_epcis_event_read_point"), ["read_point"], unique=False)
+        batch_op.create_index("ix_epcis_event_time_id", ["event_time", "id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_epcis_event_transformation_id"), ["transformation_id"], unique=False
         )
 
     op.create_table(
@@ -373,6 +669,97 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "epcis_event_epc",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("event_pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("epc", sa.String(length=500), nullable=False),
+        sa.Column("lot_key", sa.String(length=500), nullable=True),
+        sa.Column("node", sa.String(length=500), nullable=True),
+        sa.Column("quantity", sa.Numeric(precision=18, scale=3), nullable=True),
+        sa.Column("uom", sa.String(length=3), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["event_pk"],
+            ["epcis_event.id"],
+            name=op.f("fk_epcis_event_epc_event_pk_epcis_event"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_epcis_event_epc")),
+    )
+    with op.batch_alter_table("epcis_event_epc", schema=None) as batch_op:
+        batch_op.create_index("ix_epcis_event_epc_epc_event", ["epc", "event_pk"], unique=False)
+        batch_op.create_index(batch_op.f("ix_epcis_event_epc_event_pk"), ["event_pk"], unique=False)
+        batch_op.create_index(batch_op.f("ix_epcis_event_epc_lot_key"), ["lot_key"], unique=False)
+        batch_op.create_index("ix_epcis_event_epc_node_event", ["node", "event_pk"], unique=False)
+
+    op.create_table(
+        "epcis_event_party",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("event_pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("enterprise_id", sa.Integer(), nullable=False),
+        sa.Column("relation", sa.String(length=12), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["enterprise_id"],
+            ["enterprise.id"],
+            name=op.f("fk_epcis_event_party_enterprise_id_enterprise"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["event_pk"],
+            ["epcis_event.id"],
+            name=op.f("fk_epcis_event_party_event_pk_epcis_event"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_epcis_event_party")),
+        sa.UniqueConstraint(
+            "event_pk",
+            "enterprise_id",
+            "relation",
+            name=op.f("uq_epcis_event_party_event_pk_enterprise_id_relation"),
+        ),
+    )
+    with op.batch_alter_table("epcis_event_party", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_epcis_event_party_enterprise_event", ["enterprise_id", "event_pk"], unique=False
+        )
+
+    op.create_table(
+        "epcis_trace_link",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("from_node", sa.String(length=500), nullable=False),
+        sa.Column("to_node", sa.String(length=500), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("event_pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_pk"],
+            ["epcis_event.id"],
+            name=op.f("fk_epcis_trace_link_event_pk_epcis_event"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_epcis_trace_link")),
+    )
+    with op.batch_alter_table("epcis_trace_link", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_epcis_trace_link_event_pk"), ["event_pk"], unique=False
+        )
+        batch_op.create_index("ix_epcis_trace_link_from_to", ["from_node", "to_node"], unique=False)
+        batch_op.create_index("ix_epcis_trace_link_to_from", ["to_node", "from_node"], unique=False)
+
+    op.create_table(
         "lot",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("product_id", sa.Integer(), nullable=False),
@@ -489,6 +876,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_lot_product_id"))
 
     op.drop_table("lot")
+    with op.batch_alter_table("epcis_trace_link", schema=None) as batch_op:
+        batch_op.drop_index("ix_epcis_trace_link_to_from")
+        batch_op.drop_index("ix_epcis_trace_link_from_to")
+        batch_op.drop_index(batch_op.f("ix_epcis_trace_link_event_pk"))
+
+    op.drop_table("epcis_trace_link")
+    with op.batch_alter_table("epcis_event_party", schema=None) as batch_op:
+        batch_op.drop_index("ix_epcis_event_party_enterprise_event")
+
+    op.drop_table("epcis_event_party")
+    with op.batch_alter_table("epcis_event_epc", schema=None) as batch_op:
+        batch_op.drop_index("ix_epcis_event_epc_node_event")
+        batch_op.drop_index(batch_op.f("ix_epcis_event_epc_lot_key"))
+        batch_op.drop_index(batch_op.f("ix_epcis_event_epc_event_pk"))
+        batch_op.drop_index("ix_epcis_event_epc_epc_event")
+
+    op.drop_table("epcis_event_epc")
     with op.batch_alter_table("certificate", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_certificate_valid_until"))
         batch_op.drop_index(batch_op.f("ix_certificate_product_id"))
@@ -506,6 +910,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_product_category"))
 
     op.drop_table("product")
+    with op.batch_alter_table("epcis_event", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_epcis_event_transformation_id"))
+        batch_op.drop_index("ix_epcis_event_time_id")
+        batch_op.drop_index(batch_op.f("ix_epcis_event_read_point"))
+        batch_op.drop_index(batch_op.f("ix_epcis_event_event_type"))
+        batch_op.drop_index(batch_op.f("ix_epcis_event_enterprise_id"))
+        batch_op.drop_index(batch_op.f("ix_epcis_event_disposition"))
+        batch_op.drop_index(batch_op.f("ix_epcis_event_capture_id"))
+        batch_op.drop_index(batch_op.f("ix_epcis_event_biz_step"))
+        batch_op.drop_index(batch_op.f("ix_epcis_event_biz_location"))
+
+    op.drop_table("epcis_event")
     with op.batch_alter_table("api_key", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_key_enterprise_id"))
 
@@ -514,20 +930,56 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_user_account_enterprise_id"))
 
     op.drop_table("user_account")
+    with op.batch_alter_table("resolver_link", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_resolver_link_enterprise_id"))
+        batch_op.drop_index("ix_resolver_link_anchor")
+
+    op.drop_table("resolver_link")
     with op.batch_alter_table("location", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_location_ward_code"))
         batch_op.drop_index(batch_op.f("ix_location_enterprise_id"))
 
     op.drop_table("location")
+    with op.batch_alter_table("epcis_capture", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_epcis_capture_enterprise_id"))
+
+    op.drop_table("epcis_capture")
     with op.batch_alter_table("company_prefix", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_company_prefix_enterprise_id"))
 
     op.drop_table("company_prefix")
+    with op.batch_alter_table("report_triage", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_report_triage_status"))
+
+    op.drop_table("report_triage")
     with op.batch_alter_table("enterprise", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_enterprise_ward_code"))
         batch_op.drop_index(batch_op.f("ix_enterprise_status"))
 
     op.drop_table("enterprise")
+    op.drop_table("serial_scan_day")
+    with op.batch_alter_table("scan_period_product", schema=None) as batch_op:
+        batch_op.drop_index("ix_scan_period_product_ranking")
+        batch_op.drop_index(batch_op.f("ix_scan_period_product_enterprise_id"))
+
+    op.drop_table("scan_period_product")
+    op.drop_table("scan_month_place")
+    op.drop_table("scan_month_enterprise")
+    with op.batch_alter_table("scan", schema=None) as batch_op:
+        batch_op.drop_index("ix_scan_serial")
+        batch_op.drop_index("ix_scan_gtin_scanned_at")
+
+    op.drop_table("scan")
+    with op.batch_alter_table("population_entry", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_population_entry_ward_code"))
+        batch_op.drop_index(batch_op.f("ix_population_entry_sector"))
+
+    op.drop_table("population_entry")
+    with op.batch_alter_table("consumer_report", schema=None) as batch_op:
+        batch_op.drop_index("ix_consumer_report_status_created_at")
+        batch_op.drop_index(batch_op.f("ix_consumer_report_gtin"))
+
+    op.drop_table("consumer_report")
     with op.batch_alter_table("admin_unit", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_admin_unit_search_name"))
         batch_op.drop_index(batch_op.f("ix_admin_unit_parent_code"))
