@@ -19,8 +19,10 @@ from registry.certificates.models import Certificate, CertificateKind
 from registry.certificates.service import create_certificate
 from registry.enterprises.models import Enterprise, EnterpriseKind
 from registry.enterprises.service import EnterpriseDetails, register_enterprise, verify_enterprise
+from registry.events.steps import record_harvest, record_inspection
 from registry.locations.models import Location, LocationKind
 from registry.locations.service import create_location
+from registry.lots.models import Lot
 from registry.lots.service import create_lot, find_lot
 from registry.places.service import sync_admin_units
 from registry.prefixes.models import CompanyPrefix
@@ -481,6 +483,32 @@ def _ensure_enterprise(session: Session, spec: DemoEnterprise) -> tuple[Enterpri
     return enterprise, True
 
 
+def _record_journey(session: Session, lot: Lot, locations: list[Location], *, grows: bool) -> None:
+    """A short journey so demo consumer pages show one: harvest, then a quality check."""
+    # The day before production, so no event is ever in the future.
+    day = (lot.production_on or dt.date.today()) - dt.timedelta(days=1)
+    if grows:
+        record_harvest(
+            session,
+            actor=SYSTEM,
+            lot=lot,
+            location=locations[0],
+            harvested_on=day,
+            quantity=Decimal(500),
+            unit="KGM",
+        )
+    checked_at = dt.datetime.combine(day, dt.time(16), tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    record_inspection(
+        session,
+        actor=SYSTEM,
+        lot=lot,
+        location=locations[-1],
+        passed=True,
+        report_number=f"KQ-{lot.code}",
+        occurred_at=checked_at,
+    )
+
+
 def _load_enterprise(session: Session, spec: DemoEnterprise, today: dt.date) -> None:
     enterprise, created = _ensure_enterprise(session, spec)
     if not created:
@@ -500,6 +528,7 @@ def _load_enterprise(session: Session, spec: DemoEnterprise, today: dt.date) -> 
         for name, kind, lat, lon in spec.locations
     ]
     origin = locations[0]
+    grows = origin.kind in (LocationKind.farm, LocationKind.growing_area)
     for item in spec.products:
         product = create_product(
             session,
@@ -520,7 +549,7 @@ def _load_enterprise(session: Session, spec: DemoEnterprise, today: dt.date) -> 
             if find_lot(session, gtin=product.gtin, code=code):
                 continue
             produced = today - dt.timedelta(days=age_days)
-            create_lot(
+            lot = create_lot(
                 session,
                 actor=SYSTEM,
                 product=product,
@@ -531,6 +560,7 @@ def _load_enterprise(session: Session, spec: DemoEnterprise, today: dt.date) -> 
                 unit="KGM",
                 origin_location=origin,
             )
+            _record_journey(session, lot, locations, grows=grows)
     for kind, number, issuer, stars in spec.certificates:
         create_certificate(
             session,
