@@ -17,6 +17,9 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.autoescape = True
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
+# Templates ship with the package; checking their files for changes on every render costs
+# a system call per template, on the consumer page's hot path.
+templates.env.auto_reload = False
 
 
 def render(

@@ -207,6 +207,8 @@ def render_problem_page(
         "report_url": f"{PAGE_PREFIX}/report?"
         + urlencode({"path": raw.decode("ascii", "replace")[:500], "lang": lang}),
     }
+    # The language comes from ?lang=, the lang cookie or Accept-Language.
+    headers = {**(headers or {}), "vary": "Accept-Language, Cookie"}
     return render(
         request, "consumer/problem.html", context, status_code=error.status, headers=headers
     )

@@ -19,13 +19,11 @@ from registry.enterprises.models import Enterprise, EnterpriseStatus
 from registry.gs1 import gs1_check_digit
 from registry.labels.models import LabelRun, RunStatus
 from registry.labels.service import create_run, run_serials, void_run
-from registry.links.models import ResolverLink
 from registry.locations.models import Location
 from registry.lots.models import Lot
 from registry.products.models import Product, ProductStatus
 from registry.recalls.models import Recall
-from registry.reports.models import ConsumerReport
-from registry.scans.models import Scan, SerialScanDay
+from registry.scans.models import SerialScanDay
 from registry.scans.recorder import ScanRecorder
 from service.resolver import lifecycle
 from tests.factories import (
@@ -37,10 +35,6 @@ from tests.factories import (
 )
 
 BASE = "https://truyxuat.dongthap.gov.vn"
-# label_run and recall are the lead's, not yet in the migration either.
-RESOLVER_TABLES = [LabelRun, Recall, ResolverLink, Scan, SerialScanDay, ConsumerReport]
-
-
 
 
 @pytest.fixture
