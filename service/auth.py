@@ -7,7 +7,7 @@ import secrets
 from starlette.requests import Request
 
 from registry.accounts.models import User
-from service.deps import SESSION_STAMP_KEY, SESSION_USER_KEY
+from service.deps import SESSION_EPOCH_KEY, SESSION_USER_KEY
 
 
 def start_session(request: Request, user: User) -> None:
@@ -15,11 +15,15 @@ def start_session(request: Request, user: User) -> None:
     session.clear()
     session["sid"] = secrets.token_urlsafe(16)
     session[SESSION_USER_KEY] = user.id
-    session[SESSION_STAMP_KEY] = user.password_changed_at.isoformat()
+    session[SESSION_EPOCH_KEY] = user.session_epoch
     session["csrf"] = secrets.token_urlsafe(24)
 
 
-def end_session(request: Request) -> None:
+def end_session(request: Request, user: User | None = None) -> None:
+    """Clear this browser's session; with the user, end all of their sessions
+    (a copied cookie stops working too: signed cookies hold no server state)."""
+    if user is not None:
+        user.session_epoch += 1
     request.session.clear()
 
 

@@ -18,7 +18,7 @@ from service.state import AppState
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_USER_KEY = "uid"
-SESSION_STAMP_KEY = "stamp"
+SESSION_EPOCH_KEY = "epoch"
 
 
 def get_state(request: Request) -> AppState:
@@ -60,8 +60,8 @@ def session_user(request: Request, session: Session) -> User | None:
     user = session.get(User, data[SESSION_USER_KEY])
     if user is None or not user.is_active:
         return None
-    # A password change ends every session started before it.
-    if data.get(SESSION_STAMP_KEY) != user.password_changed_at.isoformat():
+    # Signing out or changing the password ends every session started before it.
+    if data.get(SESSION_EPOCH_KEY) != user.session_epoch:
         return None
     return user
 

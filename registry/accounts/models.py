@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, Enum, ForeignKey, String
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.db import Base, UTCDateTime, utcnow
@@ -29,6 +29,9 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Browser sessions carry the epoch they began in; signing out or changing the
+    # password moves it on, so every earlier session cookie stops working.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     enterprise: Mapped[Enterprise | None] = relationship(lazy="joined")
 

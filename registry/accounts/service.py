@@ -129,6 +129,7 @@ def change_password(
     check_password_strength(new_password)
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
+    user.session_epoch += 1
     record_change(
         session,
         actor=actor,

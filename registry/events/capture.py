@@ -198,7 +198,12 @@ def capture_event(session: Session, *, actor: Actor, event: Any) -> tuple[str, b
     except EventProblems as exc:
         raise _refuse(exc.problems) from exc
     result = _finish(
-        session, actor=actor, prepared=[prepared], problems={}, error_behaviour="rollback", total=1
+        session,
+        actor=actor,
+        prepared=[prepared],
+        problems=defaultdict(list),
+        error_behaviour="rollback",
+        total=1,
     )
     return prepared.event_id, result.job.new_event_count == 1
 

@@ -13,7 +13,7 @@ from registry.pagination import paginate
 from registry.schemas import ApiKeyIn, ApiKeyOut, IssuedApiKeyOut, LoginIn, PageOut, UserIn, UserOut
 from service.api.common import PageNumber, PerPage, RecordId, page_out
 from service.auth import end_session, start_session
-from service.deps import CurrentActor, SessionDep
+from service.deps import CurrentActor, SessionDep, session_user
 from service.ratelimit import limit
 
 router = APIRouter(tags=["accounts"])
@@ -29,8 +29,8 @@ def login(body: LoginIn, request: Request, session: SessionDep) -> Any:
 
 
 @router.post("/auth/logout", status_code=204)
-def logout(request: Request) -> Response:
-    end_session(request)
+def logout(request: Request, session: SessionDep) -> Response:
+    end_session(request, session_user(request, session))
     return Response(status_code=204)
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 19:36:09.607521
+Create Date: 2026-11-27 20:11:03.166257
 """
 
 from collections.abc import Sequence
@@ -40,7 +40,6 @@ def upgrade() -> None:
             ["parent_code"],
             ["admin_unit.code"],
             name=op.f("fk_admin_unit_parent_code_admin_unit"),
-            use_alter=True,
         ),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_admin_unit")),
     )
@@ -431,6 +430,7 @@ def upgrade() -> None:
         sa.Column("created_at", registry.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_login_at", registry.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("password_changed_at", registry.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("session_epoch", sa.Integer(), server_default="0", nullable=False),
         sa.ForeignKeyConstraint(
             ["enterprise_id"],
             ["enterprise.id"],

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from registry.accounts.service import authenticate_password, change_password
 from registry.errors import RateLimited, TruyxuatError
 from service.auth import end_session, start_session
-from service.deps import SessionDep
+from service.deps import SessionDep, session_user
 from service.i18n import request_language
 from service.pages.portal.common import (
     FormDep,
@@ -69,8 +69,8 @@ def login(request: Request, session: SessionDep, form: FormDep) -> Response:
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
-    end_session(request)
+def logout(request: Request, session: SessionDep) -> Response:
+    end_session(request, session_user(request, session))
     return see_other("/login")
 
 

@@ -46,7 +46,13 @@ def clean_product_image(data: bytes) -> bytes:
                     "Ảnh có hơn 40 triệu điểm ảnh.", "The image has more than 40 megapixels."
                 )
             image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombWarning) as exc:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        Image.DecompressionBombWarning,
+        Image.DecompressionBombError,
+    ) as exc:
         raise _refuse(
             "Tệp không phải ảnh JPEG, PNG hoặc WebP đọc được.",
             "The file is not a readable JPEG, PNG or WebP image.",

@@ -10,7 +10,7 @@ from registry.accounts.models import Role
 from registry.accounts.service import MIN_PASSWORD_LENGTH, create_user
 from registry.enterprises.models import EnterpriseKind
 from registry.enterprises.service import EnterpriseDetails, register_enterprise
-from registry.errors import TruyxuatError
+from registry.errors import RateLimited, TruyxuatError
 from registry.vn import parse_tax_code, tax_code_problems
 from service.auth import start_session
 from service.deps import SessionDep
@@ -175,7 +175,8 @@ def signup(request: Request, session: SessionDep, form: FormDep) -> Response:
         errors = field_errors(exc, lang)
         if "email" in errors:
             errors["account_email"] = errors.pop("email")
-        return _form_page(request, session, values=values, errors=errors, status_code=400)
+        status = 429 if isinstance(exc, RateLimited) else 400
+        return _form_page(request, session, values=values, errors=errors, status_code=status)
     session.flush()
     start_session(request, user)
     flash(

@@ -1,0 +1,211 @@
+"""Two enterprises, agency staff and an administrator, each with an API key and a
+browser session, and one record of every kind owned by enterprise A.
+
+Built through the real services; the sessions are real sign-ins through the app.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from urllib.parse import quote
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.accounts.actor import SYSTEM
+from registry.accounts.models import Role, User
+from registry.accounts.service import create_api_key
+from registry.certificates.models import Certificate
+from registry.enterprises.models import Enterprise
+from registry.events.steps import LotQuantity, build_pallet, record_harvest
+from registry.labels.models import LabelRun
+from registry.labels.service import create_run
+from registry.links.service import create_link
+from registry.locations.models import Location
+from registry.lots.models import Lot
+from registry.prefixes.models import CompanyPrefix
+from registry.products.models import Product
+from registry.recalls.models import Recall
+from registry.recalls.service import RecallNotice, recall_product
+from registry.reports.models import ConsumerReport
+from registry.reports.service import submit_report
+from service import ratelimit
+from tests.factories import (
+    PASSWORD,
+    make_certificate,
+    make_enterprise,
+    make_location,
+    make_lot,
+    make_product,
+    make_user,
+)
+
+BASE = "https://truyxuat.dongthap.gov.vn"
+SESSION_COOKIE = "truyxuat_session"
+ROLES = ("anonymous", "enterprise_a", "enterprise_b", "agency", "admin")
+
+
+@dataclass
+class Actor:
+    """One role as seen from outside: an API key and a signed-in browser."""
+
+    role: str
+    user: User | None
+    api_headers: dict[str, str]
+    browser: TestClient
+
+    def csrf(self) -> str:
+        """The session's CSRF token, as every form page of the session carries it."""
+        if "csrf" not in self.session_data():
+            self.browser.get("/login")  # the sign-in form gives a visitor's session one
+        return str(self.session_data().get("csrf", ""))
+
+    def session_data(self) -> dict[str, object]:
+        """What the signed session cookie holds (its payload is base64 JSON)."""
+        for cookie in self.browser.cookies.jar:
+            if cookie.name == SESSION_COOKIE and cookie.value:
+                payload = cookie.value.split(".", 1)[0]
+                data: dict[str, object] = json.loads(base64.b64decode(payload + "=="))
+                return data
+        return {}
+
+
+@dataclass
+class World:
+    enterprise_a: Enterprise
+    enterprise_b: Enterprise
+    product: Product
+    lot: Lot
+    location: Location
+    certificate: Certificate
+    run: LabelRun
+    link_id: int
+    report: ConsumerReport
+    recall: Recall
+    event_id: str
+    sscc: str
+    api_key_id: int
+    prefix_id: int
+    capture_id: str = ""
+    actors: dict[str, Actor] = field(default_factory=dict)
+
+    @property
+    def gtin(self) -> str:
+        return self.product.gtin
+
+    def path_values(self) -> dict[str, str]:
+        """What each path parameter of the app's routes is filled with."""
+        return {
+            "enterprise_id": str(self.enterprise_a.id),
+            "product_id": str(self.product.id),
+            "lot_id": str(self.lot.id),
+            "location_id": str(self.location.id),
+            "certificate_id": str(self.certificate.id),
+            "run_id": str(self.run.id),
+            "link_id": str(self.link_id),
+            "report_id": str(self.report.id),
+            "recall_id": str(self.recall.id),
+            "key_id": str(self.api_key_id),
+            "event_id": quote(self.event_id, safe=""),
+            "gtin": self.gtin,
+            "sscc": self.sscc,
+            "prefix_id": str(self.prefix_id),
+            "capture_id": self.capture_id,
+        }
+
+
+def _browser(app: FastAPI, user: User | None) -> TestClient:
+    browser = TestClient(app, base_url=BASE)
+    if user is not None:
+        ratelimit.reset()
+        answer = browser.post(
+            "/api/v1/auth/login", json={"email": user.email, "password": PASSWORD}
+        )
+        assert answer.status_code == 200, answer.text
+    return browser
+
+
+def build_world(session: Session, app: FastAPI) -> World:
+    enterprise_a = make_enterprise(session)
+    enterprise_b = make_enterprise(session)
+    product = make_product(session, enterprise=enterprise_a)
+    lot = make_lot(session, product=product)
+    location = make_location(session, enterprise=enterprise_a)
+    certificate = make_certificate(session, enterprise=enterprise_a, product=product)
+    run = create_run(session, actor=SYSTEM, lot=lot, count=3, serialized=True, layout="a4-3x7")
+    link = create_link(
+        session,
+        actor=SYSTEM,
+        base=BASE,
+        anchor=f"{BASE}/01/{product.gtin}",
+        link_type="gs1:hasRetailers",
+        href="https://shop.example.vn/xoai",
+        title="Cửa hàng",
+        language="vi",
+    )
+    event_id = record_harvest(
+        session,
+        actor=SYSTEM,
+        lot=lot,
+        location=location,
+        harvested_on=dt.date.today(),
+        quantity=Decimal(50),
+        unit="KGM",
+    )
+    pallet = build_pallet(session, actor=SYSTEM, location=location, contents=[LotQuantity(lot)])
+    report = submit_report(
+        session, kind="quality", message="Xoài bị dập", device_hash="0" * 16, gtin=product.gtin
+    )
+    recall, *_ = recall_product(
+        session,
+        actor=SYSTEM,
+        product=make_product(session, enterprise=enterprise_a),
+        notice=RecallNotice(reason_vi="Nhiễm khuẩn", notice_vi="Ngừng sử dụng"),
+    )
+    key_a = create_api_key(session, actor=SYSTEM, role=Role.enterprise, enterprise=enterprise_a)
+    session.flush()
+    users = {
+        "anonymous": None,
+        "enterprise_a": make_user(session, enterprise=enterprise_a),
+        "enterprise_b": make_user(session, enterprise=enterprise_b),
+        "agency": make_user(session, role=Role.agency),
+        "admin": make_user(session, role=Role.admin),
+    }
+    keys = {
+        "enterprise_a": key_a.secret,
+        "enterprise_b": create_api_key(
+            session, actor=SYSTEM, role=Role.enterprise, enterprise=enterprise_b
+        ).secret,
+        "agency": create_api_key(session, actor=SYSTEM, role=Role.agency).secret,
+        "admin": create_api_key(session, actor=SYSTEM, role=Role.admin).secret,
+    }
+    session.flush()
+    world = World(
+        enterprise_a=enterprise_a,
+        enterprise_b=enterprise_b,
+        product=product,
+        lot=lot,
+        location=location,
+        certificate=certificate,
+        run=run,
+        link_id=link.id,
+        report=report,
+        recall=recall,
+        event_id=event_id,
+        sscc=pallet.sscc,
+        api_key_id=key_a.api_key.id,
+        prefix_id=session.scalars(
+            select(CompanyPrefix.id).where(CompanyPrefix.enterprise_id == enterprise_a.id)
+        ).one(),
+    )
+    for role in ROLES:
+        user = users[role]
+        headers = {"Authorization": f"Bearer {keys[role]}"} if role in keys else {}
+        world.actors[role] = Actor(role, user, headers, _browser(app, user))
+    return world
