@@ -7,7 +7,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
@@ -140,6 +141,21 @@ def install_error_handlers(app: FastAPI) -> None:
                 "The data holds a character or value that is not allowed.",
             ),
         )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _database_unavailable(request: Request, exc: Exception) -> Response:
+        # The database is down, restarting or out of connections: a passing state the
+        # client should retry, as /readyz tells the load balancer; not a server bug.
+        log.warning("database unavailable on %s: %s", request.url.path, exc)
+        error = TruyxuatError(
+            "Cơ sở dữ liệu tạm thời không phản hồi. Xin thử lại sau giây lát.",
+            "The database is temporarily unavailable. Please try again shortly.",
+        )
+        error.status = 503
+        error.slug = "database-unavailable"
+        error.title = "Service unavailable"
+        return problem_response(request, error, headers={"Retry-After": "5"})
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

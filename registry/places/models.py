@@ -17,9 +17,8 @@ class AdminUnit(Base):
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     level: Mapped[str] = mapped_column(String(32))
-    parent_code: Mapped[str | None] = mapped_column(
-        ForeignKey("admin_unit.code", use_alter=True), index=True
-    )
+    # No use_alter: Alembic's create_table would leave the constraint out on PostgreSQL.
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("admin_unit.code"), index=True)
     valid_from: Mapped[dt.date | None] = mapped_column(Date)
     valid_until: Mapped[dt.date | None] = mapped_column(Date)
     successor_codes: Mapped[list[str]] = mapped_column(JSONType, default=list)

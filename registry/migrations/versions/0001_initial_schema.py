@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 20:11:03.166257
+Create Date: 2026-11-27 20:13:58.123623
 """
 
 from collections.abc import Sequence
@@ -37,9 +37,7 @@ def upgrade() -> None:
         ),
         sa.Column("search_name", sa.String(length=200), nullable=False),
         sa.ForeignKeyConstraint(
-            ["parent_code"],
-            ["admin_unit.code"],
-            name=op.f("fk_admin_unit_parent_code_admin_unit"),
+            ["parent_code"], ["admin_unit.code"], name=op.f("fk_admin_unit_parent_code_admin_unit")
         ),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_admin_unit")),
     )

@@ -1,0 +1,283 @@
+"""A real server in a subprocess, a prepared database, and a bounded load on the resolver.
+
+Only 127.0.0.1 is ever contacted. Every loop has a fixed request count and a deadline.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from registry.accounts.actor import SYSTEM
+from registry.accounts.models import Role
+from registry.accounts.service import create_api_key
+from registry.db import make_engine, make_sessionmaker, unit_of_work
+from registry.enterprises.models import Enterprise
+from registry.lots.models import Lot
+from registry.migrate import prepare_database
+from registry.products.models import Product
+from registry.scans.models import Scan
+from service.demo import load_demo
+
+REPO = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+DEFAULT_PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+# `truyxuat serve` gives uvicorn this many seconds to finish open requests on SIGTERM.
+GRACEFUL_TIMEOUT_SECONDS = 20
+
+
+def postgres_server_url() -> str:
+    return os.environ.get("TRUYXUAT_TEST_DATABASE_URL", DEFAULT_PG_SERVER)
+
+
+def postgres_unavailable_reason() -> str | None:
+    url = postgres_server_url()
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        engine.dispose()
+    except Exception as exc:  # any failure to connect means: skip, and say why
+        return f"PostgreSQL at {make_url(url).render_as_string()} does not answer: {exc!s:.200}"
+    return None
+
+
+@contextmanager
+def dedicated_postgres_database(prefix: str) -> Iterator[str]:
+    """A database of its own on the shared server, dropped at the end."""
+    server = make_url(postgres_server_url())
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    # No pool: the server may have been restarted in between.
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@dataclass(frozen=True)
+class Demo:
+    gtin: str
+    lot: str
+    lot_id: int
+    api_key: str
+
+
+def prepare_demo(database_url: str) -> Demo:
+    """Migrate, load the demo data, issue an API key for the first lot's enterprise."""
+    prepare_database(database_url)
+    engine = make_engine(database_url)
+    try:
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            load_demo(session)
+            lot = session.scalars(select(Lot).order_by(Lot.id).limit(1)).one()
+            enterprise = session.get_one(Enterprise, lot.product.enterprise_id)
+            issued = create_api_key(
+                session, actor=SYSTEM, role=Role.enterprise, enterprise=enterprise, name="faults"
+            )
+            return Demo(lot.product.gtin, lot.code, lot.id, issued.secret)
+    finally:
+        engine.dispose()
+
+
+def stored_scans(database_url: str, gtin: str) -> int:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            count = connection.scalar(
+                select(func.count()).select_from(Scan).where(Scan.gtin == gtin)
+            )
+    finally:
+        engine.dispose()
+    return int(count or 0)
+
+
+def product_count(database_url: str) -> int:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.scalar(select(func.count()).select_from(Product)) or 0)
+    finally:
+        engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    """`truyxuat serve` in its own process (the command operators run)."""
+
+    database_url: str
+    data_dir: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, *, ready_within: float = 30.0) -> None:
+        env = {
+            **os.environ,
+            "TRUYXUAT_DATABASE_URL": self.database_url,
+            "TRUYXUAT_BASE_URL": self.url,
+            "TRUYXUAT_SECRET_KEY": "faults-secret-key",
+            "TRUYXUAT_DATA_DIR": str(self.data_dir),
+        }
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.data_dir / f"server-{self.port}-{time.monotonic_ns()}.log"
+        command = [str(VENV_BIN / "truyxuat"), "serve", "--port", str(self.port)]
+        with self.log_path.open("wb") as log:
+            # A group of its own: killing it also ends the render worker processes.
+            self.process = subprocess.Popen(
+                command,
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + ready_within
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited at start-up:\n{self.log()}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        self.kill()
+        raise AssertionError(f"server not up within {ready_within} s:\n{self.log()}")
+
+    def terminate(self, *, within: float) -> tuple[int, float]:
+        """SIGTERM; returns the exit code and how long the process took to go."""
+        assert self.process is not None
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            code = self.process.wait(timeout=within)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"server still running {within} s after SIGTERM") from None
+        return code, time.monotonic() - started
+
+    def kill(self) -> None:
+        """SIGKILL to the server and every process it started."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def log(self) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+
+@dataclass
+class LoadResult:
+    sent: int = 0
+    statuses: collections.Counter[int] = field(default_factory=collections.Counter)
+    transport_errors: int = 0
+    # The same answers split by the phase the test declared when they came back.
+    by_phase: dict[str, collections.Counter[int | str]] = field(default_factory=dict)
+
+    @property
+    def acknowledged(self) -> int:
+        """Every 307 is a scan the resolver has taken on."""
+        return self.statuses[307]
+
+    def unexpected(self) -> dict[int, int]:
+        return {status: n for status, n in self.statuses.items() if status != 307}
+
+    def summary(self) -> str:
+        return (
+            f"sent={self.sent} acknowledged={self.acknowledged} "
+            f"other={dict(sorted(self.unexpected().items()))} "
+            f"no-answer={self.transport_errors}"
+        )
+
+
+class ResolverLoad:
+    """`threads` clients each GET a Digital Link at most `per_thread` times, until
+    `seconds` pass or `stop()`; the statuses seen are counted."""
+
+    def __init__(
+        self, url: str, *, threads: int = 4, per_thread: int = 2_000, seconds: float = 15.0
+    ) -> None:
+        self.url = url
+        self.per_thread = per_thread
+        self.seconds = seconds
+        self.result = LoadResult()
+        self.phase = "before"
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+
+    def start(self) -> ResolverLoad:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self) -> LoadResult:
+        self._stop.set()
+        return self.join()
+
+    def join(self) -> LoadResult:
+        for thread in self._threads:
+            thread.join(timeout=self.seconds + 30)
+        return self.result
+
+    def _run(self) -> None:
+        deadline = time.monotonic() + self.seconds
+        headers = {"user-agent": "Mozilla/5.0 (Linux; Android 14) faults-test"}
+        with httpx.Client(timeout=10, headers=headers) as client:
+            for _ in range(self.per_thread):
+                if self._stop.is_set() or time.monotonic() > deadline:
+                    return
+                with self._lock:
+                    self.result.sent += 1
+                try:
+                    status = client.get(self.url).status_code
+                except httpx.TransportError as exc:
+                    with self._lock:
+                        self.result.transport_errors += 1
+                        self._count_in_phase(type(exc).__name__)
+                    # The server is going away (or restarting its listener): do not spin.
+                    time.sleep(0.2)
+                    continue
+                with self._lock:
+                    self.result.statuses[status] += 1
+                    self._count_in_phase(status)
+
+    def _count_in_phase(self, outcome: int | str) -> None:
+        self.result.by_phase.setdefault(self.phase, collections.Counter())[outcome] += 1
