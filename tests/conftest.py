@@ -78,10 +78,13 @@ def database_url(
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = server.set(database=name).render_as_string(hide_password=False)
+    admin.dispose()
     try:
         prepare_database(url)
         yield url
     finally:
+        # A fresh engine: the fault tests restart PostgreSQL, killing pooled connections.
+        admin = create_engine(server, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
