@@ -3,7 +3,9 @@
 Scan counts come only from the monthly rollups (`registry/stats/rollups.py`), never
 from the scan table. Enterprises, products, label runs, lots and the imported
 register are thousands of rows, so they are read directly and folded in Python;
-that keeps every breakdown consistent with the totals by construction.
+that keeps every breakdown consistent with the totals by construction. What is read
+from enterprises, products and the register is kept between page views while those
+tables are unchanged (`registry/stats/facts_cache.py`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from registry.enterprises.models import Enterprise, EnterpriseStatus
 from registry.labels.models import LabelRun
 from registry.population.models import PopulationEntry
 from registry.products.models import Product
+from registry.stats.facts_cache import Versions, cached, read_versions
 from registry.stats.models import ScanMonthEnterprise, ScanMonthPlace, ScanPeriodProduct
 from registry.stats.periods import Period, local_midnight
 from registry.stats.rollups import local_day, month_of
@@ -234,33 +237,118 @@ def load_register(session: Session, filters: Filters) -> list[RegisterFacts]:
     return [f for f in facts if filters.matches(f.ward_code, f.sector, f.kind)]
 
 
+@dataclass(frozen=True)
+class EnterpriseSide:
+    """What the enterprise rows alone say about one period (no other table involved)."""
+
+    registered: frozenset[int]
+    new_registered: frozenset[int]
+    verified: frozenset[int]
+    registrations_by_month: Counter[dt.date]
+    verifications_by_month: Counter[dt.date]
+
+
+def enterprise_side(enterprises: list[EnterpriseFacts], period: Period) -> EnterpriseSide:
+    start_at, end_at = period.start_at, period.end_at
+    registered: set[int] = set()
+    new_registered: set[int] = set()
+    verified: set[int] = set()
+    registrations: Counter[dt.date] = Counter()
+    verifications: Counter[dt.date] = Counter()
+    for e in enterprises:
+        if e.status == EnterpriseStatus.rejected.value:
+            continue
+        if start_at <= e.created_at < end_at:
+            registrations[month_of(local_day(e.created_at))] += 1
+        if e.status == EnterpriseStatus.verified.value and e.verified_at is not None:
+            if start_at <= e.verified_at < end_at:
+                verifications[month_of(local_day(e.verified_at))] += 1
+            if e.verified_at < end_at and e.created_at < end_at:
+                verified.add(e.id)
+        if e.created_at >= end_at:
+            continue
+        registered.add(e.id)
+        if e.created_at >= start_at:
+            new_registered.add(e.id)
+    return EnterpriseSide(
+        frozenset(registered),
+        frozenset(new_registered),
+        frozenset(verified),
+        registrations,
+        verifications,
+    )
+
+
+def cached_enterprise_side(
+    session: Session,
+    enterprises: list[EnterpriseFacts],
+    period: Period,
+    *,
+    filters: Filters,
+    versions: Versions,
+) -> EnterpriseSide:
+    return cached(
+        session,
+        versions,
+        ("enterprise_side", versions.database, versions.enterprises, filters, period),
+        lambda: enterprise_side(enterprises, period),
+    )
+
+
+def products_before(session: Session, end_at: dt.datetime) -> dict[int, int]:
+    """Products per enterprise created before `end_at`."""
+    return {
+        enterprise_id: int(total)
+        for enterprise_id, total in session.execute(
+            select(Product.enterprise_id, func.count())
+            .where(Product.created_at < end_at)
+            .group_by(Product.enterprise_id)
+        )
+    }
+
+
+def new_products_by_month(session: Session, period: Period) -> Counter[tuple[int, dt.date]]:
+    """Products created in each month of the period, per enterprise."""
+    counts: Counter[tuple[int, dt.date]] = Counter()
+    for enterprise_id, created_at in session.execute(
+        select(Product.enterprise_id, Product.created_at).where(
+            Product.created_at >= period.start_at, Product.created_at < period.end_at
+        )
+    ):
+        counts[(enterprise_id, month_of(local_day(created_at)))] += 1
+    return counts
+
+
 def activity(
-    session: Session, period: Period, enterprises: list[EnterpriseFacts]
+    session: Session,
+    period: Period,
+    enterprises: list[EnterpriseFacts],
+    *,
+    filters: Filters,
+    versions: Versions | None = None,
 ) -> EnterpriseActivity:
-    """Three grouped reads (products, label runs, the scan rollup), each in one pass."""
+    """Three grouped reads (products, label runs, the scan rollup), each in one pass.
+
+    `enterprises` are those `load_enterprises` gives for `filters` (part of the cache key).
+    """
     start_at, end_at = period.start_at, period.end_at
     ids = {e.id for e in enterprises}
-    result = EnterpriseActivity()
-    for e in enterprises:
-        if e.status == EnterpriseStatus.rejected.value or e.created_at >= end_at:
-            continue
-        result.registered.add(e.id)
-        if e.created_at >= start_at:
-            result.new_registered.add(e.id)
-        if (
-            e.status == EnterpriseStatus.verified.value
-            and e.verified_at is not None
-            and e.verified_at < end_at
-        ):
-            result.verified.add(e.id)
-
-    for enterprise_id, total in session.execute(
-        select(Product.enterprise_id, func.count())
-        .where(Product.created_at < end_at)
-        .group_by(Product.enterprise_id)
-    ):
+    versions = versions or read_versions(session)
+    side = cached_enterprise_side(session, enterprises, period, filters=filters, versions=versions)
+    result = EnterpriseActivity(
+        registered=set(side.registered),
+        verified=set(side.verified),
+        new_registered=set(side.new_registered),
+    )
+    products = cached(
+        session,
+        versions,
+        ("products_before", versions.database, versions.products, end_at),
+        lambda: products_before(session, end_at),
+    )
+    for enterprise_id, total in products.items():
         if enterprise_id in ids:
-            result.products[enterprise_id] = int(total)
+            result.products[enterprise_id] = total
 
     window_start = period.last_day - dt.timedelta(days=ACTIVE_WINDOW_DAYS - 1)
     window_at = local_midnight(window_start)
@@ -325,6 +413,7 @@ class Snapshot:
 
     period: Period
     filters: Filters
+    versions: Versions
     enterprises: list[EnterpriseFacts]
     register: list[RegisterFacts]
     activity: EnterpriseActivity
@@ -339,9 +428,30 @@ class Snapshot:
         like: Snapshot | None = None,
     ) -> Snapshot:
         """`like`: reuse the enterprises and register already loaded for another period."""
-        enterprises = like.enterprises if like else load_enterprises(session, filters)
-        register = like.register if like else load_register(session, filters)
-        return cls(period, filters, enterprises, register, activity(session, period, enterprises))
+        if like:
+            versions, enterprises, register = like.versions, like.enterprises, like.register
+        else:
+            versions = read_versions(session)
+            enterprises = cached(
+                session,
+                versions,
+                ("enterprises", versions.database, versions.enterprises, filters),
+                lambda: load_enterprises(session, filters),
+            )
+            register = cached(
+                session,
+                versions,
+                ("register", versions.database, versions.register, filters),
+                lambda: load_register(session, filters),
+            )
+        return cls(
+            period,
+            filters,
+            versions,
+            enterprises,
+            register,
+            activity(session, period, enterprises, filters=filters, versions=versions),
+        )
 
 
 def _share(part: int, whole: int) -> float:
@@ -460,21 +570,24 @@ def monthly(session: Session, snapshot: Snapshot) -> list[dict[str, Any]]:
         return rows.get(month_of(local_day(moment)))
 
     ours = {e.id for e in snapshot.enterprises}
-    for e in snapshot.enterprises:
-        if e.status == EnterpriseStatus.rejected.value:
-            continue
-        if (row := bucket(e.created_at)) is not None:
-            row["new_registered"] += 1
-        if e.status == EnterpriseStatus.verified.value and (row := bucket(e.verified_at)):
-            row["verified"] += 1
+    versions = snapshot.versions
+    side = cached_enterprise_side(
+        session, snapshot.enterprises, period, filters=filters, versions=versions
+    )
+    for month, count in side.registrations_by_month.items():
+        rows[month]["new_registered"] += count
+    for month, count in side.verifications_by_month.items():
+        rows[month]["verified"] += count
+    new_products = cached(
+        session,
+        versions,
+        ("new_products_by_month", versions.database, versions.products, period),
+        lambda: new_products_by_month(session, period),
+    )
+    for (enterprise_id, month), count in new_products.items():
+        if enterprise_id in ours:
+            rows[month]["new_products"] += count
     in_period = (period.start_at, period.end_at)
-    for enterprise_id, created_at in session.execute(
-        select(Product.enterprise_id, Product.created_at).where(
-            Product.created_at >= in_period[0], Product.created_at < in_period[1]
-        )
-    ):
-        if enterprise_id in ours and (row := bucket(created_at)) is not None:
-            row["new_products"] += 1
     for enterprise_id, created_at, count in session.execute(
         select(LabelRun.enterprise_id, LabelRun.created_at, LabelRun.count).where(
             LabelRun.created_at >= in_period[0],
@@ -571,7 +684,18 @@ def scans_by_verdict(session: Session, period: Period) -> dict[str, int]:
     return {verdict: int(n or 0) for verdict, n in session.execute(statement)}
 
 
-def distinct_sectors(session: Session) -> list[str]:
+def distinct_sectors(session: Session, *, versions: Versions | None = None) -> list[str]:
+    versions = versions or read_versions(session)
+    sectors = cached(
+        session,
+        versions,
+        ("sectors", versions.database, versions.enterprises, versions.register),
+        lambda: _read_sectors(session),
+    )
+    return list(sectors)
+
+
+def _read_sectors(session: Session) -> list[str]:
     values: Iterable[str | None] = session.scalars(
         select(Enterprise.sector).where(Enterprise.sector.is_not(None)).distinct()
     )

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from registry.errors import NotFound
 from registry.places.models import AdminUnit
 from registry.population.service import PROVINCE_CODE
+from registry.stats.facts_cache import Versions
 from registry.stats.indicators import Snapshot, distinct_sectors
 from registry.stats.tables import KIND_LABELS, TABLE_NAMES, Table, build_table
 from service.deps import AgencyActor, SessionDep
@@ -38,6 +39,7 @@ class Dashboard:
     view: View
     tables: dict[str, Table]
     charts: list[tuple[BarChart, Table]]
+    versions: Versions
 
 
 def _tr(lang: str, vi: str, en: str) -> str:
@@ -47,7 +49,7 @@ def _tr(lang: str, vi: str, en: str) -> str:
 def build_dashboard(session: Session, view: View, *, lang: str) -> Dashboard:
     snapshot = Snapshot.take(session, view.period, view.filters)
     tables = {name: build_table(session, snapshot, name, lang=lang) for name in TABLE_NAMES}
-    return Dashboard(view, tables, charts_for(tables, view, lang=lang))
+    return Dashboard(view, tables, charts_for(tables, view, lang=lang), snapshot.versions)
 
 
 def charts_for(tables: dict[str, Table], view: View, *, lang: str) -> list[tuple[BarChart, Table]]:
@@ -139,7 +141,9 @@ def charts_for(tables: dict[str, Table], view: View, *, lang: str) -> list[tuple
     ]
 
 
-def filter_choices(session: Session, *, lang: str) -> dict[str, Any]:
+def filter_choices(
+    session: Session, *, lang: str, versions: Versions | None = None
+) -> dict[str, Any]:
     wards = session.execute(
         select(AdminUnit.code, AdminUnit.name)
         .where(AdminUnit.parent_code == PROVINCE_CODE, AdminUnit.valid_until.is_(None))
@@ -147,7 +151,7 @@ def filter_choices(session: Session, *, lang: str) -> dict[str, Any]:
     ).all()
     return {
         "wards": wards,
-        "sectors": distinct_sectors(session),
+        "sectors": distinct_sectors(session, versions=versions),
         "kinds": [(k, v[0] if lang == "vi" else v[1]) for k, v in KIND_LABELS.items()],
     }
 
@@ -167,7 +171,7 @@ def dashboard(request: Request, session: SessionDep, actor: AgencyActor) -> HTML
             "tables": tables,
             "indicators": tables["indicators"],
             "charts": board.charts,
-            "choices": filter_choices(session, lang=lang),
+            "choices": filter_choices(session, lang=lang, versions=board.versions),
         }
     )
     return render(request, "agency/dashboard.html", context)
