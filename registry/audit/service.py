@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from registry.accounts.actor import Actor
 from registry.audit.models import AuditEntry
+from registry.errors import InvalidInput
 
 
 def record_change(
@@ -52,3 +53,40 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     return str(value)
+
+
+def refuse_unknown_fields(changes: dict[str, Any], allowed: set[str] | list[str]) -> None:
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        field = sorted(unknown)[0]
+        raise InvalidInput(
+            f"Không thể sửa trường '{field}'.",
+            f"The field '{field}' cannot be changed.",
+            field=field,
+        )
+
+
+def apply_changes(
+    session: Session,
+    *,
+    actor: Actor,
+    record: Any,
+    changes: dict[str, Any],
+    entity: str,
+    enterprise_id: int | None,
+) -> None:
+    """Set the changed fields and write one audit entry with their before and after."""
+    fields = sorted(changes)
+    before = snapshot(record, fields)
+    for name, value in changes.items():
+        setattr(record, name, value)
+    record_change(
+        session,
+        actor=actor,
+        action="update",
+        entity=entity,
+        entity_id=record.id,
+        enterprise_id=enterprise_id,
+        before=before,
+        after=snapshot(record, fields),
+    )

@@ -9,7 +9,12 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from registry.accounts.actor import Actor, not_found
-from registry.audit.service import record_change, snapshot
+from registry.audit.service import (
+    apply_changes,
+    record_change,
+    refuse_unknown_fields,
+    snapshot,
+)
 from registry.db import utcnow
 from registry.enterprises.models import Enterprise, EnterpriseKind, EnterpriseStatus
 from registry.errors import Conflict, InvalidInput
@@ -96,32 +101,20 @@ def update_enterprise(
 ) -> Enterprise:
     actor.ensure_sees(enterprise.id, what=WHAT)
     allowed = set(AUDITED) - {"status", "status_reason"}
-    unknown = set(changes) - allowed
-    if unknown:
-        field = sorted(unknown)[0]
-        raise InvalidInput(
-            f"Không thể sửa trường '{field}'.",
-            f"The field '{field}' cannot be changed.",
-            field=field,
-        )
+    refuse_unknown_fields(changes, allowed)
     if "ward_code" in changes and changes["ward_code"] is not None:
         require_current_ward(session, changes["ward_code"], field="ward_code")
     if "legal_name" in changes and not str(changes["legal_name"] or "").strip():
         raise InvalidInput(
             "Cần nhập tên doanh nghiệp.", "The legal name is required.", field="legal_name"
         )
-    before = snapshot(enterprise, sorted(changes))
-    for name, value in changes.items():
-        setattr(enterprise, name, value)
-    record_change(
+    apply_changes(
         session,
         actor=actor,
-        action="update",
+        record=enterprise,
+        changes=changes,
         entity="enterprise",
-        entity_id=enterprise.id,
         enterprise_id=enterprise.id,
-        before=before,
-        after=snapshot(enterprise, sorted(changes)),
     )
     return enterprise
 

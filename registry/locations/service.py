@@ -8,7 +8,12 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from registry.accounts.actor import Actor, not_found
-from registry.audit.service import record_change, snapshot
+from registry.audit.service import (
+    apply_changes,
+    record_change,
+    refuse_unknown_fields,
+    snapshot,
+)
 from registry.enterprises.models import Enterprise
 from registry.errors import Conflict, InvalidInput
 from registry.gs1 import GS1Error, parse_gln
@@ -105,31 +110,19 @@ def update_location(
     session: Session, *, actor: Actor, location: Location, changes: dict[str, Any]
 ) -> Location:
     actor.ensure_sees(location.enterprise_id, what=WHAT)
-    unknown = set(changes) - set(EDITABLE)
-    if unknown:
-        field = sorted(unknown)[0]
-        raise InvalidInput(
-            f"Không thể sửa trường '{field}'.",
-            f"The field '{field}' cannot be changed.",
-            field=field,
-        )
+    refuse_unknown_fields(changes, EDITABLE)
     if changes.get("ward_code"):
         require_current_ward(session, changes["ward_code"], field="ward_code")
     _check_coordinates(
         changes.get("latitude", location.latitude), changes.get("longitude", location.longitude)
     )
-    before = snapshot(location, sorted(changes))
-    for name, value in changes.items():
-        setattr(location, name, value)
-    record_change(
+    apply_changes(
         session,
         actor=actor,
-        action="update",
+        record=location,
+        changes=changes,
         entity="location",
-        entity_id=location.id,
         enterprise_id=location.enterprise_id,
-        before=before,
-        after=snapshot(location, sorted(changes)),
     )
     return location
 

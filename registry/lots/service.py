@@ -10,7 +10,12 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from registry.accounts.actor import Actor, not_found
-from registry.audit.service import record_change, snapshot
+from registry.audit.service import (
+    apply_changes,
+    record_change,
+    refuse_unknown_fields,
+    snapshot,
+)
 from registry.errors import Conflict, InvalidInput
 from registry.gs1 import GS1Error, validate_ai_value
 from registry.locations.models import Location
@@ -140,14 +145,7 @@ def update_lot(session: Session, *, actor: Actor, lot: Lot, changes: dict[str, A
         "unit",
         "origin_location_id",
     }
-    unknown = set(changes) - allowed
-    if unknown:
-        field = sorted(unknown)[0]
-        raise InvalidInput(
-            f"Không thể sửa trường '{field}'.",
-            f"The field '{field}' cannot be changed.",
-            field=field,
-        )
+    refuse_unknown_fields(changes, allowed)
     _check_dates(
         changes.get("production_on", lot.production_on), changes.get("expiry_on", lot.expiry_on)
     )
@@ -156,18 +154,13 @@ def update_lot(session: Session, *, actor: Actor, lot: Lot, changes: dict[str, A
         origin = session.get(Location, changes["origin_location_id"])
         if origin is None or origin.enterprise_id != lot.product.enterprise_id:
             raise not_found(("địa điểm", "location"))
-    before = snapshot(lot, sorted(changes))
-    for name, value in changes.items():
-        setattr(lot, name, value)
-    record_change(
+    apply_changes(
         session,
         actor=actor,
-        action="update",
+        record=lot,
+        changes=changes,
         entity="lot",
-        entity_id=lot.id,
         enterprise_id=lot.product.enterprise_id,
-        before=before,
-        after=snapshot(lot, sorted(changes)),
     )
     return lot
 

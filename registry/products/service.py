@@ -9,7 +9,12 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from registry.accounts.actor import Actor, not_found
-from registry.audit.service import record_change, snapshot
+from registry.audit.service import (
+    apply_changes,
+    record_change,
+    refuse_unknown_fields,
+    snapshot,
+)
 from registry.enterprises.models import Enterprise
 from registry.errors import Conflict, InvalidInput
 from registry.gs1 import GS1Error, parse_gtin
@@ -111,30 +116,18 @@ def update_product(
 ) -> Product:
     actor.ensure_sees(product.enterprise_id, what=WHAT)
     allowed = {*EDITABLE, "status", "image_path"}
-    unknown = set(changes) - allowed
-    if unknown:
-        field = sorted(unknown)[0]
-        raise InvalidInput(
-            f"Không thể sửa trường '{field}'.",
-            f"The field '{field}' cannot be changed.",
-            field=field,
-        )
+    refuse_unknown_fields(changes, allowed)
     if "name_vi" in changes:
         _check_name(changes["name_vi"])
     if "status" in changes:
         changes["status"] = ProductStatus(changes["status"])
-    before = snapshot(product, sorted(changes))
-    for name, value in changes.items():
-        setattr(product, name, value)
-    record_change(
+    apply_changes(
         session,
         actor=actor,
-        action="update",
+        record=product,
+        changes=changes,
         entity="product",
-        entity_id=product.id,
         enterprise_id=product.enterprise_id,
-        before=before,
-        after=snapshot(product, sorted(changes)),
     )
     return product
 
