@@ -138,10 +138,10 @@ def test_product_photo_refuses_what_is_not_an_image(
     enterprise_browser: TestClient, db_session: Session, tmp_path: Path
 ) -> None:
     for case in BAD_FILES:
-        _refused_product_photo(case, enterprise_browser, db_session, tmp_path)
+        _check_product_photo_refused(case, enterprise_browser, db_session, tmp_path)
 
 
-def _refused_product_photo(
+def _check_product_photo_refused(
     case: str, enterprise_browser: TestClient, db_session: Session, tmp_path: Path
 ) -> None:
     products_before = db_session.scalar(select(func.count(Product.id)))
