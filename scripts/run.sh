@@ -8,4 +8,8 @@ PYTHON="${PYTHON:-python3}"
 .venv/bin/python -m pip install --quiet -e ".[fast]"
 .venv/bin/truyxuat db upgrade
 .venv/bin/truyxuat demo load
-exec .venv/bin/truyxuat serve --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}"
+HOST="${HOST:-127.0.0.1}"
+PORT="${PORT:-8000}"
+# Digital Links printed and redirected to point at this server unless told otherwise.
+export TRUYXUAT_BASE_URL="${TRUYXUAT_BASE_URL:-http://$HOST:$PORT}"
+exec .venv/bin/truyxuat serve --host "$HOST" --port "$PORT"

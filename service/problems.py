@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from labels.errors import LabelError
 from registry.errors import FieldProblem, InvalidInput, NotFound, TruyxuatError
@@ -60,6 +61,12 @@ def problem_response(
     if wants_html(request):
         from service.templating import render
 
+        if error.status == 401 and request.method == "GET":
+            # A person who is not signed in is sent to sign in, then back here.
+            target = quote(
+                request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            )
+            return RedirectResponse(f"/login?next={target}", status_code=303)
         return render(
             request,
             "errors/problem.html",

@@ -43,7 +43,9 @@ HTML = {"accept": "text/html"}
 
 
 def test_pages_need_agency_staff(client: TestClient, db_session: Session) -> None:
-    assert client.get("/agency/", headers=HTML).status_code == 401
+    signed_out = client.get("/agency/", headers=HTML, follow_redirects=False)
+    assert signed_out.status_code == 303
+    assert signed_out.headers["location"].startswith("/login?next=")
     enterprise = make_enterprise(db_session)
     user = make_user(db_session, role=Role.enterprise, enterprise=enterprise)
     db_session.flush()

@@ -36,3 +36,13 @@ def test_every_answer_has_security_headers_and_a_request_id(client: TestClient, 
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert answer.headers["x-frame-options"] == "DENY"
     assert len(answer.headers["x-request-id"]) == 16
+
+
+def test_a_browser_that_is_not_signed_in_is_sent_to_sign_in(client: TestClient) -> None:
+    answer = client.get(
+        "/agency/?period=2026-Q3", headers={"Accept": "text/html"}, follow_redirects=False
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/login?next=/agency/%3Fperiod%3D2026-Q3"
+    api = client.get("/api/v1/products", headers={"Accept": "text/html"})
+    assert api.status_code == 401, "API clients keep the problem answer"
