@@ -193,6 +193,8 @@ def free_port() -> int:
 
 @contextmanager
 def server(url: str, *, workers: int) -> Iterator[tuple[str, list[str]]]:
+    from service.cli import SERVER_LOOP
+
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -218,6 +220,8 @@ def server(url: str, *, workers: int) -> Iterator[tuple[str, list[str]]]:
             "warning",
             "--workers",
             str(workers),
+            "--loop",
+            SERVER_LOOP,  # as `truyxuat serve` runs it
         ],
         cwd=ROOT,
         env=env,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -25,7 +25,7 @@ from registry.links.service import links_under
 from registry.lots.models import Lot, LotStatus
 from registry.products.models import Product, ProductStatus
 from registry.recalls.models import Recall
-from registry.resolution.cache import TTLCache
+from registry.resolution.cache import Refresher, TTLCache
 from registry.scans.recorder import ScanRecorder
 from registry.scans.service import (
     SerialActivity,
@@ -75,23 +75,29 @@ class ItemSnapshot:
     runs: tuple[RunWindow, ...]
 
 
-@dataclass
 class ResolverCaches:
-    """Per-process caches of the hot path (registry.resolution.cache)."""
+    """Per-process caches of the hot path (registry.resolution.cache), refreshed in
+    the background by `refresher` when there is one."""
 
-    items: TTLCache[ItemSnapshot] = field(default_factory=TTLCache)
-    links: TTLCache[tuple[ResolverLink, ...]] = field(default_factory=TTLCache)
-    # The rollup read may be older: this process's own scans are added exactly, so
-    # only other processes' scans wait for the refresh.
-    rollups: TTLCache[tuple[SerialActivity, int]] = field(
-        default_factory=lambda: TTLCache(ttl=ROLLUP_TTL_SECONDS)
-    )
-    details: TTLCache[Any] = field(default_factory=TTLCache)
+    def __init__(self, refresher: Refresher | None = None) -> None:
+        self.refresher = refresher
+        self.items: TTLCache[ItemSnapshot] = TTLCache(refresher=refresher)
+        self.links: TTLCache[tuple[ResolverLink, ...]] = TTLCache(refresher=refresher)
+        # The rollup read may be older: this process's own scans are added exactly, so
+        # only other processes' scans wait for the refresh.
+        self.rollups: TTLCache[tuple[SerialActivity, int]] = TTLCache(
+            ttl=ROLLUP_TTL_SECONDS, refresher=refresher
+        )
+        self.details: TTLCache[Any] = TTLCache(refresher=refresher)
 
     def forget_gtin(self, gtin: str) -> None:
         """After a change to a GTIN's data in this process."""
         for cache in (self.items, self.links, self.details):
             cache.invalidate(lambda key: isinstance(key, tuple) and key[0] == gtin)
+
+    def close(self) -> None:
+        if self.refresher is not None:
+            self.refresher.close()
 
 
 @dataclass(frozen=True)
@@ -225,7 +231,7 @@ def serial_activity(
     """Rollup (possibly cached) plus what this process recorded since that read."""
     key = (gtin, lot or "", serial, today)
 
-    def read() -> tuple[SerialActivity, int]:
+    def read(session: Session) -> tuple[SerialActivity, int]:
         # Generation first: a flush landing during the read is counted twice at
         # worst, which errs towards warning, never towards silence.
         generation = recorder.generation if recorder is not None else -1
@@ -233,7 +239,7 @@ def serial_activity(
             session, gtin=gtin, lot=lot, serial=serial, window_days=window_days, today=today
         ), generation
 
-    stored, generation = caches.rollups.get_or_load(key, read) if caches else read()
+    stored, generation = caches.rollups.get_or_load(key, session, read) if caches else read(session)
     return with_recent(
         stored, recorder, gtin=gtin, lot=lot, serial=serial, written_after=generation
     )
@@ -248,7 +254,7 @@ def stored_links_for(
     else:
         key = (gtin_anchor.split("/")[2], "links")
         rows = caches.links.get_or_load(
-            key, lambda: tuple(links_under(session, anchor=gtin_anchor))
+            key, session, lambda s: tuple(links_under(s, anchor=gtin_anchor))
         )
     wanted = set(anchors)
     return [row for row in rows if row.anchor in wanted]
@@ -277,7 +283,7 @@ def resolve(
         snapshot = load_snapshot(session, gtin=gtin, lot_code=lot_code, now=now)
     else:
         snapshot = caches.items.get_or_load(
-            key, lambda: load_snapshot(session, gtin=gtin, lot_code=lot_code, now=now)
+            key, session, lambda s: load_snapshot(s, gtin=gtin, lot_code=lot_code, now=now)
         )
     product, lot = snapshot.product, snapshot.lot
     if product is None or product.enterprise.status in (

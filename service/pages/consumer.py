@@ -173,7 +173,8 @@ def render_product_page(
         "details": (
             caches.details.get_or_load(
                 (resolution.gtin, resolution.lot_code),
-                lambda: page_details(session, resolution),
+                session,
+                lambda s: page_details(s, resolution),
             )
             if caches
             else page_details(session, resolution)

@@ -5,8 +5,8 @@ all it needs is cached, it never leaves the event loop; otherwise it runs again 
 a worker thread with a real read session. The work must therefore have no side
 effect before its last database read (the scan is recorded at the very end).
 
-Popular entries are refreshed before they expire by one request at a time
-(registry.resolution.cache), so the others stay on the event loop. At most
+Popular entries are read again in the background before they expire
+(registry.resolution.cache), so requests for them stay on the event loop. At most
 `DATABASE_THREADS` resolver requests use the database at once; the rest wait on the
 event loop: more threads would only fight over the GIL and overflow the
 connection pool (SQLite's holds five), which is where the long tail came from.
@@ -22,7 +22,6 @@ from anyio import CapacityLimiter
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
-from registry.resolution.cache import refreshing_early
 from service.state import AppState
 
 Result = TypeVar("Result")
@@ -58,14 +57,12 @@ def _in_session(request: Request, work: Callable[[Session], Result]) -> Result:
 
 
 async def cached_or_database(request: Request, work: Callable[[Session], Result]) -> Result:
-    # This request may be the one to refresh an entry early, in its worker thread too.
-    with refreshing_early():
-        try:
-            return work(NO_DATABASE)
-        except NeedsDatabase:
-            return await anyio.to_thread.run_sync(
-                _in_session, request, work, limiter=database_threads(request)
-            )
+    try:
+        return work(NO_DATABASE)
+    except NeedsDatabase:
+        return await anyio.to_thread.run_sync(
+            _in_session, request, work, limiter=database_threads(request)
+        )
 
 
 def database_threads(request: Request) -> CapacityLimiter:

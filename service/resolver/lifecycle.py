@@ -10,6 +10,7 @@ import gc
 from fastapi import FastAPI
 from starlette.requests import Request
 
+from registry.resolution.cache import Refresher
 from registry.resolution.verdict import ResolverCaches
 from registry.scans.recorder import ScanRecorder
 from service.state import AppState
@@ -22,7 +23,7 @@ async def start(app: FastAPI, *, flush_interval: float | None = None) -> ScanRec
         state.settings.scan_flush_interval_seconds if flush_interval is None else flush_interval
     )
     app.state.scan_recorder = recorder
-    app.state.resolver_caches = ResolverCaches()
+    app.state.resolver_caches = ResolverCaches(Refresher(state.read_sessions))
     app.state.scan_flush_task = asyncio.create_task(recorder.run(interval))
     # Let the task take note of its loop before the first request comes in.
     await asyncio.sleep(0)
@@ -50,6 +51,9 @@ async def stop(app: FastAPI) -> None:
         app.state.scan_flush_task = None
     if recorder is not None:
         await recorder.close()
+    caches: ResolverCaches | None = getattr(app.state, "resolver_caches", None)
+    if caches is not None:
+        await asyncio.to_thread(caches.close)
 
 
 def scan_recorder(request: Request) -> ScanRecorder:

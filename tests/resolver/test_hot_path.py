@@ -1,63 +1,118 @@
-"""The resolver's per-process memory: early refresh by one caller, nothing served past
-its TTL, and the scan buffer's recent-scan memory forgotten in order."""
+"""The resolver's per-process memory: stale entries served while one background read
+refreshes them, nothing served past its TTL, and the scan buffer's recent-scan memory
+forgotten in order."""
 
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import make_engine, make_sessionmaker
 from registry.migrate import prepare_database
-from registry.resolution.cache import TTLCache, refreshing_early
+from registry.resolution.cache import Refresher, TTLCache
 from registry.scans import recorder as recorder_module
 from registry.scans.recorder import ScanRecord, ScanRecorder
 
 TTL = 0.6
 
 
-def _in_request(work: Callable[[], object]) -> object:
-    """Run `work` as one resolver request does: its own context, may refresh early."""
-
-    def request() -> object:
-        with refreshing_early():
-            return work()
-
-    return contextvars.Context().run(request)
+@pytest.fixture
+def read_sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'cache.sqlite3'}")
+    yield make_sessionmaker(engine, read_only=True)
+    engine.dispose()
 
 
-def test_one_request_refreshes_early_while_the_others_keep_the_value() -> None:
-    cache: TTLCache[str] = TTLCache(ttl=TTL)
+def _wait_for(condition: object, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:  # type: ignore[operator]
+        time.sleep(0.01)
+
+
+def test_a_stale_entry_is_served_while_one_background_read_refreshes_it(
+    read_sessions: sessionmaker[Session],
+) -> None:
+    refresher = Refresher(read_sessions)
+    cache: TTLCache[str] = TTLCache(ttl=TTL, refresher=refresher)
+    release = threading.Event()
+    loads: list[str] = []
+
+    def load(session: Session) -> str:
+        loads.append(threading.current_thread().name)
+        assert session.scalar(text("SELECT 1")) == 1  # a real session of its own
+        release.wait(5)
+        return "new"
+
     cache.put("gtin", "old")
-    assert _in_request(lambda: cache.get("gtin")) == "old"  # young: no refresh
-    time.sleep(TTL * 0.6)
-    # Past half its life: the first request is told to load, the others are not.
-    with refreshing_early():
-        assert cache.get("gtin") is None
-        assert cache.get("gtin") is None  # the same request asks again: still its turn
-        assert _in_request(lambda: cache.get("gtin")) == "old"
-        assert cache.get("gtin") is None
-        cache.put("gtin", "new")
-    assert _in_request(lambda: cache.get("gtin")) == "new"
-    assert cache.get("gtin") == "new"  # outside any request: plain TTL
+    assert cache.get("gtin", load) == "old"  # young: nothing to do
+    time.sleep(TTL * 0.7)
+    # Past its refresh time: every caller still gets the value; one read is queued.
+    assert [cache.get("gtin", load) for _ in range(5)] == ["old"] * 5
+    _wait_for(lambda: loads)
+    assert cache.get("gtin", load) == "old"
+    release.set()
+    _wait_for(lambda: cache.get("gtin") == "new")
+    assert cache.get("gtin") == "new"
+    assert loads == ["cache-refresher"]
+    refresher.close()
 
 
-def test_nothing_is_served_past_its_ttl_even_while_a_refresh_is_due() -> None:
-    cache: TTLCache[str] = TTLCache(ttl=TTL)
+def test_nothing_is_served_past_its_ttl_and_an_invalidation_beats_a_refresh(
+    read_sessions: sessionmaker[Session],
+) -> None:
+    refresher = Refresher(read_sessions)
+    cache: TTLCache[str] = TTLCache(ttl=TTL, refresher=refresher)
+    release = threading.Event()
+    started = threading.Event()
+
+    def slow_load(session: Session) -> str:
+        started.set()
+        release.wait(5)
+        return "stale read"
+
     cache.put("gtin", "old")
-    time.sleep(TTL * 0.6)
-    assert _in_request(lambda: cache.get("gtin")) is None  # took the refresh, never loaded
-    assert _in_request(lambda: cache.get("gtin")) == "old"
+    time.sleep(TTL * 0.7)
+    assert cache.get("gtin", slow_load) == "old"
+    assert started.wait(5)
+    cache.invalidate(lambda key: key == "gtin")  # e.g. a recall in this process
+    release.set()
+    refresher.close()
+    assert cache.get("gtin") is None  # the read that began before the change is dropped
+
+    cache.put("gtin", "old")
+    time.sleep(TTL * 1.1)
+    assert cache.get("gtin") is None
+    loads: list[int] = []
+    with read_sessions() as session:
+        value = cache.get_or_load("gtin", session, lambda s: str(loads.append(1) or "fresh"))
+    assert (value, loads) == ("fresh", [1])
+
+
+def test_a_failed_refresh_leaves_the_entry_to_expire(
+    read_sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    refresher = Refresher(read_sessions)
+    cache: TTLCache[str] = TTLCache(ttl=TTL, refresher=refresher)
+
+    def broken(session: Session) -> str:
+        session.execute(text("SELECT * FROM no_such_table"))
+        return "never"
+
+    cache.put("gtin", "old")
+    time.sleep(TTL * 0.7)
+    assert cache.get("gtin", broken) == "old"
+    refresher.close()  # runs the queued refresh first
+    assert "cache refresh failed" in caplog.text
+    assert cache.get("gtin") == "old"
     time.sleep(TTL * 0.5)
     assert cache.get("gtin") is None
-    assert _in_request(lambda: cache.get("gtin")) is None
-    loads: list[int] = []
-    assert cache.get_or_load("gtin", lambda: str(loads.append(1) or "fresh")) == "fresh"
-    assert loads == [1]
 
 
 def _serial_scan(serial: str) -> ScanRecord:

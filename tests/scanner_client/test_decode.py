@@ -127,8 +127,7 @@ def with_noise(image: Image.Image, amount: int, *, seed: int = 7) -> Image.Image
         "L",
         (NOISE_TILE, NOISE_TILE),
         bytes(
-            min(255, max(0, round(rng.gauss(128, amount))))
-            for _ in range(NOISE_TILE * NOISE_TILE)
+            min(255, max(0, round(rng.gauss(128, amount)))) for _ in range(NOISE_TILE * NOISE_TILE)
         ),
     )
     noise = Image.new("L", image.size)
