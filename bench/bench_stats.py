@@ -1,6 +1,7 @@
 """Dashboard latency over millions of scans (rollups) against a naive GROUP BY of raw scans.
 
     .venv/bin/python bench/bench_stats.py [--scans 5000000] [--backend sqlite|postgresql|both]
+        [--keep NAME]
 
 Builds a fresh database per backend (SQLite file; PostgreSQL database created on
 postgresql+psycopg://postgres@127.0.0.1:5432 and dropped afterwards), loads enterprises,
@@ -9,6 +10,11 @@ batch of scans through `registry.stats.rollups.apply_scans` (the function the sc
 recorder calls), then times the real dashboard page through the app against the GROUP
 BY queries the same numbers would need over the raw scan table. Prints ratios, the
 first page view after the small-table facts changed (cache miss) and the load average.
+
+Generating 5 million scans takes minutes per backend. With `--keep NAME` the databases are
+kept (SQLite file var/NAME.sqlite3; PostgreSQL database NAME) and a later run with the
+same `--keep NAME` reuses them, timing only. A kept database does not follow later schema
+changes (new indexes): drop it (`rm`, `DROP DATABASE`) to generate it again.
 """
 
 from __future__ import annotations
@@ -240,7 +246,7 @@ NAIVE_QUERIES = [
 ]
 
 
-def run_backend(url: str, args: argparse.Namespace) -> None:
+def run_backend(url: str, args: argparse.Namespace, *, reuse: bool = False) -> None:
     from service.app import create_app
     from service.pages.agency import router as agency_router
 
@@ -249,23 +255,32 @@ def run_backend(url: str, args: argparse.Namespace) -> None:
         f"products, {args.enterprises:,} enterprises"
     )
     began = time.perf_counter()
-    prepare_database(url)
     engine = make_engine(url)
-    gtins, secret = load_registry(engine, enterprises=args.enterprises, products=args.products)
-    scan_seconds = load_scans(engine, gtins, args.scans)
-    with engine.begin() as connection:
-        connection.execute(text("ANALYZE"))
+    if reuse:
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            secret = create_api_key(session, actor=SYSTEM, role=Role.agency).secret
+        scan_seconds = 0.0
+    else:
+        prepare_database(url)
+        gtins, secret = load_registry(engine, enterprises=args.enterprises, products=args.products)
+        scan_seconds = load_scans(engine, gtins, args.scans)
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
     rollup_rows = {}
     with engine.connect() as connection:
         for table in STATS_TABLES:
             rollup_rows[table.name] = connection.execute(
                 select(text("count(*)")).select_from(table)
             ).scalar_one()
-    print(
-        f"generation: {time.perf_counter() - began:.0f} s in all, of which scans + rollups "
-        f"{scan_seconds:.0f} s ({args.scans / scan_seconds:,.0f} scans/s); rollup rows "
-        + ", ".join(f"{k}={v:,}" for k, v in rollup_rows.items())
-    )
+    rollup_counts = ", ".join(f"{k}={v:,}" for k, v in rollup_rows.items())
+    if reuse:
+        print(f"reusing the kept database; rollup rows {rollup_counts}")
+    else:
+        print(
+            f"generation: {time.perf_counter() - began:.0f} s in all, of which scans + "
+            f"rollups {scan_seconds:.0f} s ({args.scans / scan_seconds:,.0f} scans/s); "
+            f"rollup rows {rollup_counts}"
+        )
 
     settings = Settings(database_url=url, secret_key="bench", base_url="http://bench")
     app = create_app(settings)
@@ -328,22 +343,46 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--naive-repeat", type=int, default=3)
+    parser.add_argument(
+        "--keep",
+        metavar="NAME",
+        help="keep the generated databases under NAME, or reuse them if they exist",
+    )
     args = parser.parse_args()
     if args.backend in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as folder:
-            run_backend(f"sqlite:///{folder}/bench.sqlite3", args)
+        run_sqlite(args)
     if args.backend in ("postgresql", "both"):
-        server = make_url(PG_SERVER)
-        name = f"truyxuat_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
+        run_postgresql(args)
+
+
+def run_sqlite(args: argparse.Namespace) -> None:
+    if args.keep:
+        path = Path(__file__).resolve().parents[1] / "var" / f"{args.keep}.sqlite3"
+        path.parent.mkdir(exist_ok=True)
+        run_backend(f"sqlite:///{path}", args, reuse=path.exists())
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        run_backend(f"sqlite:///{folder}/bench.sqlite3", args)
+
+
+def run_postgresql(args: argparse.Namespace) -> None:
+    server = make_url(PG_SERVER)
+    name = args.keep or f"truyxuat_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).first()
+        if not exists:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            run_backend(server.set(database=name).render_as_string(hide_password=False), args)
-        finally:
+    try:
+        url = server.set(database=name).render_as_string(hide_password=False)
+        run_backend(url, args, reuse=exists is not None)
+    finally:
+        if not args.keep:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        admin.dispose()
 
 
 if __name__ == "__main__":

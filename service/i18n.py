@@ -14,6 +14,7 @@ from starlette.requests import Request
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 _CATALOGUE_DIR = Path(__file__).parent / "locale"
+_SCOPE_KEY = "truyxuat.language"
 
 
 @lru_cache(maxsize=len(LANGUAGES))
@@ -53,6 +54,8 @@ def parse_accept_language(header: str) -> list[tuple[str, float]]:
     return [(tag, quality) for tag, quality, _ in ranked if quality > 0]
 
 
+# Browsers send a handful of distinct Accept-Language values.
+@lru_cache(maxsize=1024)
 def choose_language(header: str | None, available: tuple[str, ...] = LANGUAGES) -> str | None:
     for tag, _quality in parse_accept_language(header or ""):
         primary = tag.split("-")[0]
@@ -64,6 +67,15 @@ def choose_language(header: str | None, available: tuple[str, ...] = LANGUAGES) 
 
 
 def request_language(request: Request) -> str:
+    # Asked several times per request (templates, links, headers): decide once.
+    chosen: str | None = request.scope.get(_SCOPE_KEY)
+    if chosen is None:
+        chosen = _language_of(request)
+        request.scope[_SCOPE_KEY] = chosen
+    return chosen
+
+
+def _language_of(request: Request) -> str:
     asked = request.query_params.get("lang")
     if asked in LANGUAGES:
         return asked

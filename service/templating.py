@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -42,3 +43,10 @@ def render(
     )
     response.headers.setdefault("Content-Language", lang)
     return response
+
+
+def render_fragment(name: str, context: dict[str, Any], *, lang: str) -> Markup:
+    """A template rendered outside any response, to be placed in a page as it is."""
+    values: dict[str, Any] = {"lang": lang, "_": lambda text: translate(text, lang)}
+    values.update(context)
+    return Markup(templates.env.get_template(name).render(values))

@@ -8,7 +8,6 @@ is Crockford's base 32, a subset of CSET 82 with no look-alike letters.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from collections.abc import Iterator
 
@@ -29,7 +28,7 @@ def _base32(number: int, width: int) -> str:
 
 
 def _mac(key: bytes, gtin: str, lot: str, index: int) -> str:
-    digest = hmac.new(key, f"{gtin}\x1d{lot}\x1d{index}".encode(), hashlib.sha256).digest()
+    digest = hmac.digest(key, f"{gtin}\x1d{lot}\x1d{index}".encode(), "sha256")
     return _base32(int.from_bytes(digest[:8], "big") >> 14, MAC_LENGTH)
 
 

@@ -198,32 +198,69 @@ def resolve_links(
     `registry_default_only` keeps the registry's page as the default whatever the
     enterprise chose: when the verdict is a warning, the consumer must see it.
     """
-    rank = {anchor: position for position, anchor in enumerate(walk_up_anchors(link))}
-    ordered = sorted(rows, key=lambda row: (rank.get(row.anchor, len(rank)), row.id))
+    rows = list(rows)
     by_type: dict[str, list[LinkView]] = {}
     for view in registry_links(base=base, link=link):
         by_type.setdefault(view.link_type, []).append(view)
+    stored: dict[str, list[LinkView]] = {}
+    for view in stored_link_views(link=link, rows=rows):
+        stored.setdefault(view.link_type, []).append(view)
+    by_type.update(stored)
+    default = default_link(
+        base=base,
+        link=link,
+        rows=rows,
+        language=language,
+        registry_default_only=registry_default_only,
+    )
+    return LinkSet(default=default, by_type=by_type)
+
+
+def stored_link_views(*, link: DigitalLink, rows: Iterable[ResolverLink]) -> list[LinkView]:
+    """The enterprise's links in force for `link`: for each link type, those of the most
+    specific level that has any."""
+    rank = _anchor_rank(link)
     winning_rank: dict[str, int] = {}
-    default: LinkView | None = None
-    for row in ordered:
+    views = []
+    for row in sorted(rows, key=lambda row: (rank.get(row.anchor, len(rank)), row.id)):
         row_rank = rank.get(row.anchor, len(rank))
-        if row.is_default and default is None:
-            default = LinkView(
+        if winning_rank.setdefault(row.link_type, row_rank) == row_rank:
+            views.append(as_view(row))
+    return views
+
+
+def default_link(
+    *,
+    base: str,
+    link: DigitalLink,
+    rows: Iterable[ResolverLink],
+    language: str,
+    registry_default_only: bool = False,
+) -> LinkView:
+    """The default link alone (what a plain scan is redirected to): the most specific
+    level's stored default, else the registry's page (see `resolve_links`)."""
+    if not registry_default_only:
+        rank = _anchor_rank(link)
+        chosen = min(
+            (row for row in rows if row.is_default),
+            key=lambda row: (rank.get(row.anchor, len(rank)), row.id),
+            default=None,
+        )
+        if chosen is not None:
+            return LinkView(
                 voc.DEFAULT_LINK,
-                row.href,
-                row.title,
-                level=row.level,
-                anchor=row.anchor,
+                chosen.href,
+                chosen.title,
+                level=chosen.level,
+                anchor=chosen.anchor,
                 stored=True,
             )
-        if row.link_type not in winning_rank:
-            winning_rank[row.link_type] = row_rank
-            by_type[row.link_type] = []
-        if winning_rank[row.link_type] == row_rank:
-            by_type[row.link_type].append(as_view(row))
-    if default is None or registry_default_only:
-        default = registry_default(base=base, link=link, language=language)
-    return LinkSet(default=default, by_type=by_type)
+    return registry_default(base=base, link=link, language=language)
+
+
+def _anchor_rank(link: DigitalLink) -> dict[str, int]:
+    """Most specific anchor first: 0 for the request's own anchor."""
+    return {anchor: position for position, anchor in enumerate(walk_up_anchors(link))}
 
 
 def choose_link(

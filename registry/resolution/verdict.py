@@ -89,10 +89,12 @@ class ResolverCaches:
             ttl=ROLLUP_TTL_SECONDS, refresher=refresher
         )
         self.details: TTLCache[Any] = TTLCache(refresher=refresher)
+        # Rendered page parts shared by a lot's serials (service.pages.consumer).
+        self.pages: TTLCache[str] = TTLCache()
 
     def forget_gtin(self, gtin: str) -> None:
         """After a change to a GTIN's data in this process."""
-        for cache in (self.items, self.links, self.details):
+        for cache in (self.items, self.links, self.details, self.pages):
             cache.invalidate(lambda key: isinstance(key, tuple) and key[0] == gtin)
 
     def close(self) -> None:

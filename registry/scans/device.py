@@ -30,9 +30,11 @@ def daily_salt(secret_key: str, day: dt.date) -> bytes:
 def device_hash(*, secret_key: str, user_agent: str, client_ip: str, day: dt.date) -> str:
     """Same phone, same day → same hash; across days, or without the secret, unlinkable."""
     material = f"{user_agent}\x1f{client_ip}".encode()
-    return hmac.new(daily_salt(secret_key, day), material, hashlib.sha256).hexdigest()[:32]
+    return hmac.digest(daily_salt(secret_key, day), material, "sha256").hex()[:32]
 
 
+# Phones of one model and browser send the same string: few distinct values.
+@functools.lru_cache(maxsize=4096)
 def agent_class(user_agent: str) -> AgentClass:
     if not user_agent or _BOT.search(user_agent):
         return AgentClass.bot

@@ -181,12 +181,14 @@ class ScanRecorder:
     ) -> PendingActivity:
         """This process's scans of a serial not yet written, or written by a flush
         after generation `written_after` (so not in a rollup read before it)."""
+        matching: list[_Recent] = []
         with self._lock:
-            matching = [
-                r
-                for r in self._recent.get((gtin, lot, serial), ())
-                if r.written_in is None or r.written_in > written_after
-            ]
+            # Scans are written in the order recorded, so the ones to count are the
+            # newest: walk back from the end until one written at or before the read.
+            for r in reversed(self._recent.get((gtin, lot, serial), ())):
+                if r.written_in is not None and r.written_in <= written_after:
+                    break
+                matching.append(r)
         return PendingActivity(
             scan_count=len(matching),
             devices=frozenset(r.device for r in matching),

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
@@ -20,7 +21,7 @@ from registry.db import utcnow
 from registry.errors import InvalidInput, TruyxuatError
 from registry.gs1 import DigitalLink, GS1Error, parse_digital_link
 from registry.gs1.digital_link import FIX_GTIN_ZERO_PADDED
-from registry.links.service import anchor_path, resolve_links, walk_up_anchors
+from registry.links.service import LinkView, anchor_path, stored_link_views, walk_up_anchors
 from registry.locations.models import Location
 from registry.places.models import AdminUnit
 from registry.reports.models import ReportKind
@@ -44,7 +45,7 @@ from service.resolver.fast_path import cached_or_database
 from service.resolver.lifecycle import resolver_caches, scan_recorder
 from service.resolver.request_link import read_request_link
 from service.resolver.scanning import request_device_hash
-from service.templating import render
+from service.templating import render, render_fragment
 
 RecorderDep = Annotated[ScanRecorder, Depends(scan_recorder)]
 CachesDep = Annotated[ResolverCaches, Depends(resolver_caches)]
@@ -55,6 +56,11 @@ PAGE_CACHE_CONTROL = "public, max-age=60, must-revalidate"
 REPORTS_PER_DEVICE = 5
 REPORT_WINDOW_SECONDS = 600
 PLACE_WINDOW = dt.timedelta(hours=2)
+# The sections of consumer/_sections.html; ?view= names one to put first. The GS1 link
+# types' own pages use "verification" and "recall", which show the verdict first.
+PAGE_SECTIONS = frozenset(
+    {"product", "recall", "warnings", "producer", "certificates", "journey", "links"}
+)
 
 router = APIRouter(tags=["consumer"])
 
@@ -152,39 +158,23 @@ def render_product_page(
         )
     lang = request_language(request)
     registered = resolution.verdict is not Verdict.not_registered
-    enterprise_links = []
-    if registered:
-        links = resolve_links(
-            base=settings.public_base_url,
-            link=link,
-            rows=stored_links_for(
-                session, caches, gtin_anchor=anchor_path(link, 0), anchors=walk_up_anchors(link)
-            ),
-            language=lang,
-        )
-        enterprise_links = [v for views in links.by_type.values() for v in views if v.stored]
     context: dict[str, Any] = {
         "verdict": resolution.verdict.value,
         "tone": VERDICT_TONE[resolution.verdict],
         "r": resolution,
         "product": resolution.product,
-        "enterprise": resolution.enterprise,
-        "lot": resolution.lot,
-        "details": (
-            caches.details.get_or_load(
-                (resolution.gtin, resolution.lot_code),
-                session,
-                lambda s: page_details(s, resolution),
-            )
-            if caches
-            else page_details(session, resolution)
-        ),
-        "enterprise_links": enterprise_links,
-        "today": utcnow().date(),
         "window_days": settings.suspicious_window_days,
-        "view": request.query_params.get("view", ""),
         "shared": request.query_params.get("shared") == "1",
         "toggle_url": _language_toggle(request, lang),
+        "sections": page_sections(
+            session,
+            settings,
+            caches,
+            link=link,
+            resolution=resolution,
+            lang=lang,
+            view=_section_view(request),
+        ),
         **_page_links(request, link),
     }
     status = 200 if registered else 404
@@ -192,6 +182,69 @@ def render_product_page(
         request, "consumer/product.html", context, status_code=status, headers=headers
     )
     return _with_etag(request, response)
+
+
+def _section_view(request: Request) -> str:
+    """The section asked to come first (?view=), if it is one."""
+    view = request.query_params.get("view", "")
+    return view if view in PAGE_SECTIONS else ""
+
+
+def page_sections(
+    session: Session,
+    settings: Settings,
+    caches: ResolverCaches | None,
+    *,
+    link: DigitalLink,
+    resolution: Resolution,
+    lang: str,
+    view: str,
+) -> Markup:
+    """The product, producer, certificate, journey and link sections: the same for
+    every serial of a lot, so a lot's scans share one rendering for the caches' TTL."""
+    enterprise_links: tuple[LinkView, ...] = ()
+    if resolution.verdict is not Verdict.not_registered:
+        rows = stored_links_for(
+            session, caches, gtin_anchor=anchor_path(link, 0), anchors=walk_up_anchors(link)
+        )
+        enterprise_links = tuple(stored_link_views(link=link, rows=rows))
+    today = utcnow().date()
+    recall = resolution.recall
+    key = (
+        resolution.gtin,
+        resolution.lot_code,
+        "sections",
+        lang,
+        view,
+        today,
+        resolution.product is not None,
+        resolution.expiry_on,
+        recall.id if recall is not None else None,
+        enterprise_links,
+    )
+    if caches is not None and (cached := caches.pages.get(key)) is not None:
+        return Markup(cached)
+    details = (
+        caches.details.get_or_load(
+            (resolution.gtin, resolution.lot_code), session, lambda s: page_details(s, resolution)
+        )
+        if caches
+        else page_details(session, resolution)
+    )
+    context = {
+        "r": resolution,
+        "product": resolution.product,
+        "enterprise": resolution.enterprise,
+        "lot": resolution.lot,
+        "details": details,
+        "enterprise_links": enterprise_links,
+        "today": today,
+        "view": view,
+    }
+    sections = render_fragment("consumer/_sections.html", context, lang=lang)
+    if caches is not None:
+        caches.pages.put(key, sections)
+    return sections
 
 
 def render_problem_page(

@@ -8,6 +8,7 @@ shadow nothing else.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
 
@@ -23,10 +24,12 @@ from registry.errors import TruyxuatError
 from registry.gs1 import DigitalLink
 from registry.gs1.digital_link import FIX_GTIN_ZERO_PADDED
 from registry.links import vocabulary as voc
+from registry.links.models import ResolverLink
 from registry.links.service import (
     LinkSet,
     anchor_path,
     choose_link,
+    default_link,
     resolve_links,
     stored_links,
     walk_up_anchors,
@@ -189,24 +192,44 @@ def _linkset_response(
 
 
 def _redirect(
-    request: Request, settings: Settings, *, link: DigitalLink, links: LinkSet
+    request: Request,
+    settings: Settings,
+    *,
+    link: DigitalLink,
+    rows: Sequence[ResolverLink],
+    language: str,
+    registry_default_only: bool = False,
 ) -> Response:
     asked = _link_type_asked(link)
-    target = links.default
-    if asked is not None:
-        curie = voc.normalize_link_type(asked)
-        if curie is None:
-            raise unknown_link_type(asked)
-        if curie not in (voc.DEFAULT_LINK, voc.DEFAULT_LINK_MULTI):
-            media_type = next((v for n, v in link.other_params if n == "mediaType"), None)
-            chosen = choose_link(
-                links.by_type.get(curie, []),
-                languages=_languages(request, link),
-                media_type=media_type,
-            )
-            if chosen is None:
-                raise unknown_link_type(asked)
-            target = chosen
+    curie = None if asked is None else voc.normalize_link_type(asked)
+    if asked is not None and curie is None:
+        raise unknown_link_type(asked)
+    if curie is None or curie in (voc.DEFAULT_LINK, voc.DEFAULT_LINK_MULTI):
+        # A plain scan: only the default is needed, not every link in force.
+        target = default_link(
+            base=settings.public_base_url,
+            link=link,
+            rows=rows,
+            language=language,
+            registry_default_only=registry_default_only,
+        )
+    else:
+        links = resolve_links(
+            base=settings.public_base_url,
+            link=link,
+            rows=rows,
+            language=language,
+            registry_default_only=registry_default_only,
+        )
+        media_type = next((v for n, v in link.other_params if n == "mediaType"), None)
+        chosen = choose_link(
+            links.by_type.get(curie, []),
+            languages=_languages(request, link),
+            media_type=media_type,
+        )
+        if chosen is None:
+            raise unknown_link_type(asked or "")
+        target = chosen
     query = request.scope.get("query_string", b"").decode("ascii")
     linkset_url = f"{settings.public_base_url}{anchor_path(link)}?linkType=linkset"
     headers = {
@@ -266,23 +289,31 @@ def _resolve_item(
             )
         raise unknown_key(*link.primary)
     language = request_language(request)
-    links = resolve_links(
-        base=settings.public_base_url,
-        link=link,
-        rows=stored_links_for(
-            session, caches, gtin_anchor=anchor_path(link, 0), anchors=walk_up_anchors(link)
-        ),
-        language=language,
-        registry_default_only=resolution.verdict.is_warning,
+    rows = stored_links_for(
+        session, caches, gtin_anchor=anchor_path(link, 0), anchors=walk_up_anchors(link)
     )
     if linkset:
+        links = resolve_links(
+            base=settings.public_base_url,
+            link=link,
+            rows=rows,
+            language=language,
+            registry_default_only=resolution.verdict.is_warning,
+        )
         return _linkset_response(
             request,
             anchor=settings.public_base_url + anchor_path(link),
             description=_item_description(resolution, language),
             links=links,
         )
-    response = _redirect(request, settings, link=link, links=links)
+    response = _redirect(
+        request,
+        settings,
+        link=link,
+        rows=rows,
+        language=language,
+        registry_default_only=resolution.verdict.is_warning,
+    )
     if is_scan:
         # Last: everything before may be run twice (registry.resolver.fast_path).
         _record(request, settings, recorder, link, resolution, now)
@@ -309,17 +340,15 @@ def _resolve_location(
     if location is None:
         raise unknown_key(*link.primary)
     language = request_language(request)
-    links = resolve_links(
-        base=settings.public_base_url,
-        link=link,
-        rows=stored_links(session, anchors=walk_up_anchors(link)),
-        language=language,
-    )
+    rows = stored_links(session, anchors=walk_up_anchors(link))
     if _wants_linkset(request, _link_type_asked(link)):
+        links = resolve_links(
+            base=settings.public_base_url, link=link, rows=rows, language=language
+        )
         return _linkset_response(
             request,
             anchor=settings.public_base_url + anchor_path(link),
             description=location.name,
             links=links,
         )
-    return _redirect(request, settings, link=link, links=links)
+    return _redirect(request, settings, link=link, rows=rows, language=language)
