@@ -8,6 +8,7 @@ rejected and other query parameters (linkType, context ...) kept aside.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from itertools import combinations
@@ -99,6 +100,21 @@ class DigitalLink:
         """The canonical form on id.gs1.org (other query parameters dropped)."""
         return self.uri(CANONICAL_BASE)
 
+    def key_path(self, depth: int | None = None) -> str:
+        """`/{primary}/{key}[/{qualifier}/{value}]...`, cut to the first `depth` qualifiers."""
+        paths = self._key_paths
+        return paths[-1] if depth is None else paths[min(depth, len(paths) - 1)]
+
+    @functools.cached_property
+    def _key_paths(self) -> tuple[str, ...]:
+        # A resolution asks for these several times (links, anchors, headers).
+        path = f"/{self.primary[0]}/{_encode(self.primary[1])}"
+        paths = [path]
+        for code, value in self.qualifiers:
+            path += f"/{code}/{_encode(value)}"
+            paths.append(path)
+        return tuple(paths)
+
     def uri(self, base: str | None = None, *, include_other_params: bool = False) -> str:
         """This link on its own base or another one ("https://host[/stem]").
 
@@ -106,9 +122,7 @@ class DigitalLink:
         others, each group in the order received.
         """
         stem = (self.base if base is None else base).rstrip("/")
-        parts = [stem]
-        for code, value in (self.primary, *self.qualifiers):
-            parts.append(f"/{code}/{_encode(value)}")
+        parts = [stem, self.key_path()]
         fixed = [e for e in self.attributes if AI_TABLE[e[0]].fixed_length]
         variable = [e for e in self.attributes if not AI_TABLE[e[0]].fixed_length]
         query = [f"{code}={_encode(value)}" for code, value in (*fixed, *variable)]

@@ -62,4 +62,4 @@ def is_authentic(key: bytes, *, gtin: str, lot: str, serial: str) -> bool:
     index = serial_index(serial)
     if index is None:
         return False
-    return hmac.compare_digest(serial, make_serial(key, gtin=gtin, lot=lot, index=index))
+    return hmac.compare_digest(serial[INDEX_LENGTH:], _mac(key, gtin, lot, index))

@@ -8,7 +8,6 @@ or serial level, and may choose one of them as the default for that level.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -61,13 +60,9 @@ class LinkSet:
     by_type: dict[str, list[LinkView]]
 
 
-# One resolution asks for the same link's anchors several times; a small memory
-# answers the repeats (links are frozen, so equal links have equal anchors).
-@functools.lru_cache(maxsize=256)
 def anchor_path(link: DigitalLink, depth: int | None = None) -> str:
     """`/01/{gtin}[/10/{lot}]...` of a parsed link, cut to its first `depth` qualifiers."""
-    qualifiers = link.qualifiers if depth is None else link.qualifiers[:depth]
-    return DigitalLink(base="", primary=link.primary, qualifiers=qualifiers).uri("")
+    return link.key_path(depth)
 
 
 def walk_up_anchors(link: DigitalLink) -> list[str]:

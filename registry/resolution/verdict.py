@@ -35,7 +35,7 @@ from registry.scans.service import (
     with_recent,
 )
 
-ROLLUP_TTL_SECONDS = 10.0
+ROLLUP_TTL_SECONDS = 30.0
 
 
 class Verdict(enum.StrEnum):
