@@ -90,7 +90,7 @@ class ResolverCaches:
         )
         self.details: TTLCache[Any] = TTLCache(refresher=refresher)
         # Rendered page parts shared by a lot's serials (service.pages.consumer).
-        self.pages: TTLCache[str] = TTLCache()
+        self.pages: TTLCache[str] = TTLCache(refresher=refresher)
 
     def forget_gtin(self, gtin: str) -> None:
         """After a change to a GTIN's data in this process."""

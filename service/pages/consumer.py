@@ -96,8 +96,14 @@ def _rate_limiter(request: Request) -> RateLimiter:
 
 def _language_toggle(request: Request, lang: str) -> str:
     other = "en" if lang == "vi" else "vi"
+    # The path as sent: a value's %2F must stay encoded in the link.
+    raw_path = request.scope.get("raw_path")
+    path = raw_path.decode("ascii", "replace") if raw_path else quote(request.url.path)
+    if not request.scope.get("query_string"):
+        # Most scans carry no query: skip parsing and re-encoding one.
+        return f"{path}?lang={other}"
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
-    return f"{request.url.path}?{urlencode([*params, ('lang', other)])}"
+    return f"{path}?{urlencode([*params, ('lang', other)])}"
 
 
 def _with_etag(request: Request, response: Response) -> Response:
@@ -128,7 +134,9 @@ def _thresholds(settings: Settings) -> Thresholds:
 def _page_links(request: Request, link: DigitalLink) -> dict[str, str]:
     path = anchor_path(link)
     lang = request_language(request)
-    query = urlencode({"path": path, "lang": lang})
+    # The path is a Digital Link path, already percent-encoded: "/" may stay in a query
+    # (RFC 3986 §3.4), "%" must be encoded again to survive the round trip.
+    query = f"path={quote(path, safe='/')}&lang={lang}"
     return {
         "report_url": f"{PAGE_PREFIX}/report?{query}",
         "place_url": f"{PAGE_PREFIX}/share-place?{query}",
@@ -222,29 +230,32 @@ def page_sections(
         recall.id if recall is not None else None,
         enterprise_links,
     )
-    if caches is not None and (cached := caches.pages.get(key)) is not None:
-        return Markup(cached)
-    details = (
-        caches.details.get_or_load(
-            (resolution.gtin, resolution.lot_code), session, lambda s: page_details(s, resolution)
+
+    def render_sections(session: Session) -> str:
+        details = (
+            caches.details.get_or_load(
+                (resolution.gtin, resolution.lot_code),
+                session,
+                lambda s: page_details(s, resolution),
+            )
+            if caches
+            else page_details(session, resolution)
         )
-        if caches
-        else page_details(session, resolution)
-    )
-    context = {
-        "r": resolution,
-        "product": resolution.product,
-        "enterprise": resolution.enterprise,
-        "lot": resolution.lot,
-        "details": details,
-        "enterprise_links": enterprise_links,
-        "today": today,
-        "view": view,
-    }
-    sections = render_fragment("consumer/_sections.html", context, lang=lang)
-    if caches is not None:
-        caches.pages.put(key, sections)
-    return sections
+        context = {
+            "r": resolution,
+            "product": resolution.product,
+            "enterprise": resolution.enterprise,
+            "lot": resolution.lot,
+            "details": details,
+            "enterprise_links": enterprise_links,
+            "today": today,
+            "view": view,
+        }
+        return render_fragment("consumer/_sections.html", context, lang=lang)
+
+    if caches is None:
+        return Markup(render_sections(session))
+    return Markup(caches.pages.get_or_load(key, session, render_sections))
 
 
 def render_problem_page(

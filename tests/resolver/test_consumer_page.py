@@ -164,3 +164,37 @@ def test_enterprise_text_is_escaped(client: TestClient, world: World, db_session
 def test_view_parameter_puts_a_section_first(client: TestClient, world: World) -> None:
     page = client.get(f"/p{world.path(lot=world.lot)}?view=certificates", headers=HTML).text
     assert page.index('id="chung-nhan"') < page.index('class="card product"')
+
+
+def _sections(page: str) -> str:
+    """The page between the verdict card and the consumer's actions."""
+    return page.split("</section>", 1)[1].split('<section class="card actions">')[0]
+
+
+def test_serials_of_a_lot_share_the_lot_sections_each_with_its_own_verdict_card(
+    client: TestClient, world: World
+) -> None:
+    first, second = world.serials[0], world.serials[1]
+    pages = [
+        client.get(f"/p{world.path(lot=world.lot, serial=s)}", headers=HTML).text
+        for s in (first, second)
+    ]
+    assert f"Số sê-ri: <strong>{first}</strong>" in pages[0]
+    assert f"Số sê-ri: <strong>{second}</strong>" in pages[1]
+    assert first not in pages[1] and second not in pages[0]
+    assert world.lot.code in _sections(pages[0])
+    assert _sections(pages[0]) == _sections(pages[1])
+    english = client.get(f"/p{world.path(lot=world.lot, serial=first)}?lang=en", headers=HTML)
+    assert "Serial number: <strong>" in english.text
+    assert _sections(english.text) != _sections(pages[0])  # rendered per language
+
+
+def test_language_toggle_keeps_an_encoded_slash_encoded(client: TestClient, world: World) -> None:
+    page = client.get(f"/p/01/{world.product.gtin}/10/A%2FB", headers=HTML)
+    assert page.status_code == 200
+    toggle = re.search(r'class="lang" href="([^"]+)"', page.text)
+    assert toggle is not None
+    assert toggle.group(1) == f"/p/01/{world.product.gtin}/10/A%2FB?lang=en"
+    report = re.search(r'href="(/p/report\?[^"]+)"', page.text)
+    assert report is not None and "path=/01/" in report.group(1)
+    assert "A%252FB" in report.group(1)  # the encoded path, encoded once more as a value
