@@ -18,7 +18,12 @@ from registry.recalls.models import Recall
 from registry.reports.models import ConsumerReport
 from registry.reports.triage import ReportTriage
 from registry.scans.models import Scan, SerialScanDay
-from registry.stats.models import ScanMonthEnterprise, ScanMonthPlace, ScanPeriodProduct
+from registry.stats.models import (
+    ScanMonthEnterprise,
+    ScanMonthPlace,
+    ScanPeriodEnterprise,
+    ScanPeriodProduct,
+)
 
 __all__ = [
     "AdminUnit",
@@ -44,6 +49,7 @@ __all__ = [
     "Scan",
     "ScanMonthEnterprise",
     "ScanMonthPlace",
+    "ScanPeriodEnterprise",
     "ScanPeriodProduct",
     "SerialScanDay",
     "TraceLink",

@@ -11,9 +11,11 @@ tables are unchanged (`registry/stats/facts_cache.py`).
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import String, and_, func, or_, select, type_coerce
@@ -24,7 +26,13 @@ from registry.labels.models import LabelRun
 from registry.population.models import PopulationEntry
 from registry.products.models import Product
 from registry.stats.facts_cache import Versions, cached, read_versions
-from registry.stats.models import ScanMonthEnterprise, ScanMonthPlace, ScanPeriodProduct
+from registry.stats.groups import Groups, group_facts
+from registry.stats.models import (
+    ScanMonthEnterprise,
+    ScanMonthPlace,
+    ScanPeriodEnterprise,
+    ScanPeriodProduct,
+)
 from registry.stats.periods import Period, local_midnight
 from registry.stats.rollups import local_day, month_of
 from registry.stats.traceability import complete_lot_counts
@@ -307,6 +315,17 @@ def products_before(session: Session, end_at: dt.datetime) -> dict[int, int]:
     }
 
 
+def cached_products_before(
+    session: Session, end_at: dt.datetime, *, versions: Versions
+) -> dict[int, int]:
+    return cached(
+        session,
+        versions,
+        ("products_before", versions.database, versions.products, end_at),
+        lambda: products_before(session, end_at),
+    )
+
+
 def new_products_by_month(session: Session, period: Period) -> Counter[tuple[int, dt.date]]:
     """Products created in each month of the period, per enterprise."""
     counts: Counter[tuple[int, dt.date]] = Counter()
@@ -327,74 +346,168 @@ def activity(
     filters: Filters,
     versions: Versions | None = None,
 ) -> EnterpriseActivity:
-    """Three grouped reads (products, label runs, the scan rollup), each in one pass.
+    """`activities` for one period."""
+    [result] = activities(session, [period], enterprises, filters=filters, versions=versions)
+    return result
+
+
+def activities(
+    session: Session,
+    periods: list[Period],
+    enterprises: list[EnterpriseFacts],
+    *,
+    filters: Filters,
+    versions: Versions | None = None,
+) -> list[EnterpriseActivity]:
+    """Per-enterprise values for each of `periods` from two grouped reads (label runs and
+    the scan rollup), each one pass over the rows of all the periods, plus cached product
+    counts. The dashboard asks for a period and the one before it (for growth) together.
 
     `enterprises` are those `load_enterprises` gives for `filters` (part of the cache key).
     """
-    start_at, end_at = period.start_at, period.end_at
     ids = {e.id for e in enterprises}
     versions = versions or read_versions(session)
-    side = cached_enterprise_side(session, enterprises, period, filters=filters, versions=versions)
-    result = EnterpriseActivity(
-        registered=set(side.registered),
-        verified=set(side.verified),
-        new_registered=set(side.new_registered),
-    )
-    products = cached(
-        session,
-        versions,
-        ("products_before", versions.database, versions.products, end_at),
-        lambda: products_before(session, end_at),
-    )
-    for enterprise_id, total in products.items():
-        if enterprise_id in ids:
-            result.products[enterprise_id] = total
-
-    window_start = period.last_day - dt.timedelta(days=ACTIVE_WINDOW_DAYS - 1)
-    window_at = local_midnight(window_start)
-    labelling: set[int] = set()
-    for enterprise_id, labels, runs_in_window in session.execute(
-        select(
-            LabelRun.enterprise_id,
-            func.sum(LabelRun.count).filter(LabelRun.created_at >= start_at),
-            func.count().filter(LabelRun.created_at >= window_at),
+    windows = [period.last_day - dt.timedelta(days=ACTIVE_WINDOW_DAYS - 1) for period in periods]
+    results = []
+    for period in periods:
+        side = cached_enterprise_side(
+            session, enterprises, period, filters=filters, versions=versions
         )
-        .where(
-            LabelRun.created_at >= min(start_at, window_at),
-            LabelRun.created_at < end_at,
-            LabelRun.voided_at.is_(None),
+        result = EnterpriseActivity(
+            registered=set(side.registered),
+            verified=set(side.verified),
+            new_registered=set(side.new_registered),
         )
-        .group_by(LabelRun.enterprise_id)
-    ):
-        if enterprise_id in ids:
-            if labels:
-                result.labels[enterprise_id] = int(labels)
-            if runs_in_window:
-                labelling.add(enterprise_id)
+        products = cached_products_before(session, period.end_at, versions=versions)
+        result.products.update({i: n for i, n in products.items() if i in ids})
+        results.append(result)
+    labelling = _labelling(session, periods, windows, ids=ids, results=results)
+    scanned = _scanned(session, periods, windows, ids=ids, results=results)
+    for result, labelled, scanned_ids in zip(results, labelling, scanned, strict=True):
+        result.active = result.registered & (labelled | scanned_ids)
+    return results
 
-    first_month = month_of(window_start)
+
+def _labelling(
+    session: Session,
+    periods: list[Period],
+    windows: list[dt.date],
+    *,
+    ids: set[int],
+    results: list[EnterpriseActivity],
+) -> list[set[int]]:
+    """Adds labels issued per enterprise to `results`; returns who printed in each window."""
+    columns = []
+    for period, window_start in zip(periods, windows, strict=True):
+        created_at = LabelRun.created_at
+        in_period = and_(created_at >= period.start_at, created_at < period.end_at)
+        in_window = and_(created_at >= local_midnight(window_start), created_at < period.end_at)
+        columns += [func.sum(LabelRun.count).filter(in_period), func.count().filter(in_window)]
+    earliest = min(min(p.start, w) for p, w in zip(periods, windows, strict=True))
+    rows = (
+        session.connection()
+        .execute(
+            select(LabelRun.enterprise_id, *columns)
+            .where(
+                LabelRun.created_at >= local_midnight(earliest),
+                LabelRun.created_at < max(p.end_at for p in periods),
+                LabelRun.voided_at.is_(None),
+            )
+            .group_by(LabelRun.enterprise_id)
+        )
+        .all()
+    )
+    return _fold(rows, ids=ids, counters=[r.labels for r in results])
+
+
+def _scanned(
+    session: Session,
+    periods: list[Period],
+    windows: list[dt.date],
+    *,
+    ids: set[int],
+    results: list[EnterpriseActivity],
+) -> list[set[int]]:
+    """Adds scans per enterprise to `results`; returns who was scanned in each window."""
+    if all(period.kind != "month" for period in periods):
+        return _scanned_in_periods(session, periods, windows, ids=ids, results=results)
+    return _scanned_in_months(session, periods, windows, ids=ids, results=results)
+
+
+def _scanned_in_periods(
+    session: Session,
+    periods: list[Period],
+    windows: list[dt.date],
+    *,
+    ids: set[int],
+    results: list[EnterpriseActivity],
+) -> list[set[int]]:
+    """Quarters and years: their window lies inside them (a quarter has at least 90 days),
+    so the period's last scan day says whether the window saw a scan."""
+    rollup = ScanPeriodEnterprise
+    columns = []
+    for period, window_start in zip(periods, windows, strict=True):
+        this_period = rollup.period == period.key
+        in_window = and_(this_period, rollup.last_scanned_on >= window_start)
+        columns += [func.sum(rollup.scan_count).filter(this_period), func.count().filter(in_window)]
+    # Core rows fetched at once: thousands of them, and no ORM entities to build.
+    rows = (
+        session.connection()
+        .execute(
+            select(rollup.enterprise_id, *columns)
+            .where(rollup.period.in_([period.key for period in periods]))
+            .group_by(rollup.enterprise_id)
+        )
+        .all()
+    )
+    return _fold(rows, ids=ids, counters=[r.scans for r in results])
+
+
+def _scanned_in_months(
+    session: Session,
+    periods: list[Period],
+    windows: list[dt.date],
+    *,
+    ids: set[int],
+    results: list[EnterpriseActivity],
+) -> list[set[int]]:
+    """A month row counts for the window when the month starts inside it, or when it is the
+    month the window starts in and its last scan is on or after the window's first day."""
     rollup = ScanMonthEnterprise
-    in_window = or_(
-        rollup.month > first_month,
-        and_(rollup.month == first_month, rollup.last_scanned_on >= window_start),
-    )
-    scanned: set[int] = set()
-    for enterprise_id, scans, months_in_window in session.execute(
-        select(
-            rollup.enterprise_id,
-            func.sum(rollup.scan_count).filter(rollup.month >= period.start),
-            func.count().filter(in_window),
+    columns = []
+    for period, window_start in zip(periods, windows, strict=True):
+        first_month = month_of(window_start)
+        in_period = and_(rollup.month >= period.start, rollup.month < period.end)
+        in_window = and_(
+            rollup.month < period.end,
+            or_(
+                rollup.month > first_month,
+                and_(rollup.month == first_month, rollup.last_scanned_on >= window_start),
+            ),
         )
-        .where(rollup.month >= min(period.start, first_month), rollup.month < period.end)
-        .group_by(rollup.enterprise_id)
-    ):
-        if enterprise_id in ids:
-            if scans:
-                result.scans[enterprise_id] = int(scans)
-            if months_in_window:
-                scanned.add(enterprise_id)
-    result.active = result.registered & (labelling | scanned)
-    return result
+        columns += [func.sum(rollup.scan_count).filter(in_period), func.count().filter(in_window)]
+    first = min(min(p.start, month_of(w)) for p, w in zip(periods, windows, strict=True))
+    rows = (
+        session.connection()
+        .execute(
+            select(rollup.enterprise_id, *columns)
+            .where(rollup.month >= first, rollup.month < max(p.end for p in periods))
+            .group_by(rollup.enterprise_id)
+        )
+        .all()
+    )
+    return _fold(rows, ids=ids, counters=[r.scans for r in results])
+
+
+def _fold(rows: Sequence[Any], *, ids: set[int], counters: list[Counter[int]]) -> list[set[int]]:
+    """Rows of (enterprise id, then per period: a total and a count in the window)."""
+    ours = [row for row in rows if row[0] in ids]
+    in_window = []
+    for index, counter in enumerate(counters):
+        total, seen = 1 + 2 * index, 2 + 2 * index
+        counter.update({row[0]: int(row[total]) for row in ours if row[total]})
+        in_window.append({row[0] for row in ours if row[seen]})
+    return in_window
 
 
 def total_scans(session: Session, period: Period) -> int:
@@ -417,40 +530,54 @@ class Snapshot:
     enterprises: list[EnterpriseFacts]
     register: list[RegisterFacts]
     activity: EnterpriseActivity
+    groups: Groups
+    # The period before, when it was asked for (`with_previous`): read in the same passes.
+    earlier: Snapshot | None = None
+
+    @cached_property
+    def registered_codes(self) -> set[str]:
+        return self.groups.codes_of(self.activity.registered)
 
     @classmethod
     def take(
-        cls,
-        session: Session,
-        period: Period,
-        filters: Filters,
-        *,
-        like: Snapshot | None = None,
+        cls, session: Session, period: Period, filters: Filters, *, with_previous: bool = False
     ) -> Snapshot:
-        """`like`: reuse the enterprises and register already loaded for another period."""
-        if like:
-            versions, enterprises, register = like.versions, like.enterprises, like.register
-        else:
-            versions = read_versions(session)
-            enterprises = cached(
-                session,
-                versions,
-                ("enterprises", versions.database, versions.enterprises, filters),
-                lambda: load_enterprises(session, filters),
-            )
-            register = cached(
-                session,
-                versions,
-                ("register", versions.database, versions.register, filters),
-                lambda: load_register(session, filters),
-            )
-        return cls(
-            period,
-            filters,
+        versions = read_versions(session)
+        enterprises = cached(
+            session,
             versions,
-            enterprises,
-            register,
-            activity(session, period, enterprises, filters=filters, versions=versions),
+            ("enterprises", versions.database, versions.enterprises, filters),
+            lambda: load_enterprises(session, filters),
+        )
+        register = cached(
+            session,
+            versions,
+            ("register", versions.database, versions.register, filters),
+            lambda: load_register(session, filters),
+        )
+        groups = cached(
+            session,
+            versions,
+            ("groups", versions.database, versions.enterprises, versions.register, filters),
+            lambda: group_facts(enterprises, register),
+        )
+        periods = [period, period.previous()] if with_previous else [period]
+        found = activities(session, periods, enterprises, filters=filters, versions=versions)
+        earlier = None
+        if with_previous:
+            earlier = cls(periods[1], filters, versions, enterprises, register, found[1], groups)
+        return cls(period, filters, versions, enterprises, register, found[0], groups, earlier)
+
+    def previous(self, session: Session) -> Snapshot:
+        """The period before, from the same enterprises and register."""
+        if self.earlier is not None:
+            return self.earlier
+        period = self.period.previous()
+        found = activity(
+            session, period, self.enterprises, filters=self.filters, versions=self.versions
+        )
+        return Snapshot(
+            period, self.filters, self.versions, self.enterprises, self.register, found, self.groups
         )
 
 
@@ -460,16 +587,15 @@ def _share(part: int, whole: int) -> float:
 
 def overview(session: Session, snapshot: Snapshot) -> dict[str, float]:
     """The headline values for one period (no growth)."""
-    act, register = snapshot.activity, snapshot.register
-    by_id = {e.id: e for e in snapshot.enterprises}
-    registered_codes = {by_id[i].tax_code for i in act.registered}
-    active_codes = {by_id[i].tax_code for i in act.active}
-    adopted = sum(1 for r in register if r.tax_code in registered_codes)
-    adopted_active = sum(1 for r in register if r.tax_code in active_codes)
+    act, register, groups = snapshot.activity, snapshot.register, snapshot.groups
+    registered_codes = snapshot.registered_codes
+    active_codes = groups.codes_of(act.active)
+    adopted = sum(map(registered_codes.__contains__, groups.register_codes))
+    adopted_active = sum(map(active_codes.__contains__, groups.register_codes))
     lots, complete = complete_lot_counts(
         session,
         end_at=snapshot.period.end_at,
-        enterprise_ids=set(by_id) if snapshot.filters.any else None,
+        enterprise_ids=set(groups.tax_codes) if snapshot.filters.any else None,
     )
     if snapshot.filters.any:
         scans = sum(act.scans.values())
@@ -498,49 +624,35 @@ PERCENT_KEYS = frozenset({"adoption_rate", "active_rate", "traceability"})
 def indicators(session: Session, snapshot: Snapshot) -> list[Indicator]:
     """Every defined indicator with its value in the previous period."""
     now = overview(session, snapshot)
-    earlier = Snapshot.take(session, snapshot.period.previous(), snapshot.filters, like=snapshot)
-    before = overview(session, earlier)
+    before = overview(session, snapshot.previous(session))
     return [
         Indicator(key, now[key], before[key], percent=key in PERCENT_KEYS) for key in DEFINITIONS
     ]
-
-
-BREAKDOWN_COUNTS = (
-    "population",
-    "adopted",
-    "registered",
-    "verified",
-    "active",
-    "products",
-    "labels",
-    "scans",
-)
 
 
 def breakdown(snapshot: Snapshot, *, by: str) -> list[dict[str, Any]]:
     """One row per ward, sector or enterprise type: enterprise-side counts grouped by the
     enterprise's attribute, register-side counts by the register entry's attribute."""
     act = snapshot.activity
-    attribute = {"ward": "ward_code", "sector": "sector", "kind": "kind"}[by]
-    rows: dict[str | None, dict[str, Any]] = defaultdict(lambda: dict.fromkeys(BREAKDOWN_COUNTS, 0))
-    registered_codes = set()
-    for e in snapshot.enterprises:
-        row = rows[getattr(e, attribute)]
-        if e.id in act.registered:
-            registered_codes.add(e.tax_code)
-            row["registered"] += 1
-        row["verified"] += e.id in act.verified
-        row["active"] += e.id in act.active
-        row["products"] += act.products[e.id]
-        row["labels"] += act.labels[e.id]
-        row["scans"] += act.scans[e.id]
-    for r in snapshot.register:
-        row = rows[getattr(r, attribute)]
-        row["population"] += 1
-        row["adopted"] += r.tax_code in registered_codes
+    registered_codes = snapshot.registered_codes
+    enterprise_groups = snapshot.groups.enterprises[by]
+    register_groups = snapshot.groups.register[by]
     result = []
-    for key, row in rows.items():
-        if not any(row[name] for name in BREAKDOWN_COUNTS):
+    # Enterprise groups first, then register-only ones, as the rows were always ordered.
+    for key in dict.fromkeys([*enterprise_groups, *register_groups]):
+        ids = enterprise_groups.get(key, ())
+        codes = register_groups.get(key, ())
+        row: dict[str, Any] = {
+            "population": len(codes),
+            "adopted": sum(map(registered_codes.__contains__, codes)),
+            "registered": len(act.registered.intersection(ids)),
+            "verified": len(act.verified.intersection(ids)),
+            "active": len(act.active.intersection(ids)),
+            "products": sum(map(act.products.get, ids, repeat(0))),
+            "labels": sum(map(act.labels.get, ids, repeat(0))),
+            "scans": sum(map(act.scans.get, ids, repeat(0))),
+        }
+        if not any(row.values()):
             continue
         row["key"] = key
         row["adoption_rate"] = _share(row["adopted"], row["population"])

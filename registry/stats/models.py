@@ -2,10 +2,10 @@
 
 A day × product × place × verdict cube would be nearly as large as the scan table
 itself (most products are not scanned every day in every ward), so the scans are
-folded into three small cubes instead, by month (and, for products, also by quarter
-and year). Periods on the dashboard are whole months, quarters or years, which is
-all these need. Unknown keys are stored as
-"" (or enterprise 0) because they are part of primary keys.
+folded into a few small cubes instead, by month (and, for products and producers, also
+by quarter and year). Periods on the dashboard are whole months, quarters or years, which
+is all these need. Unknown keys are stored as "" (or enterprise 0) because they are part
+of primary keys.
 """
 
 from __future__ import annotations
@@ -62,8 +62,24 @@ class ScanMonthEnterprise(Base):
     last_scanned_on: Mapped[dt.date] = mapped_column(Date)
 
 
+class ScanPeriodEnterprise(Base):
+    """Scans per quarter and year ("2025-Q4", "2025") and producer, with the last day
+    scanned. The last 90 days of a quarter or a year lie inside it, so "scanned in the 90
+    days before the end" is `last_scanned_on` alone: the dashboard reads one row per
+    producer and period instead of folding three or twelve months of
+    `ScanMonthEnterprise` (which months keep, their window reaching back before them)."""
+
+    __tablename__ = "scan_period_enterprise"
+
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scan_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_scanned_on: Mapped[dt.date] = mapped_column(Date)
+
+
 STATS_TABLES = [
     ScanPeriodProduct.__table__,
     ScanMonthPlace.__table__,
     ScanMonthEnterprise.__table__,
+    ScanPeriodEnterprise.__table__,
 ]

@@ -24,6 +24,7 @@ from registry.stats.models import (
     UNKNOWN,
     ScanMonthEnterprise,
     ScanMonthPlace,
+    ScanPeriodEnterprise,
     ScanPeriodProduct,
 )
 
@@ -118,10 +119,13 @@ def apply_scans(session: Session, scans: Iterable[ScanFacts | ScanRecord | Scan]
     by_place: Counter[tuple[dt.date, str, str, str]] = Counter()
     by_enterprise: Counter[tuple[dt.date, int]] = Counter()
     days: dict[tuple[dt.date, int], tuple[dt.date, dt.date]] = {}
+    by_enterprise_period: Counter[tuple[str, int]] = Counter()
+    last_days: dict[tuple[str, int], dt.date] = {}
     for fact in facts:
         day = local_day(fact.scanned_at)
         month = month_of(day)
-        for period in period_keys(day):
+        keys = period_keys(day)
+        for period in keys:
             by_product[(period, fact.gtin)] += 1
             if fact.verdict != GENUINE:
                 warnings[(period, fact.gtin)] += 1
@@ -132,9 +136,14 @@ def apply_scans(session: Session, scans: Iterable[ScanFacts | ScanRecord | Scan]
             by_enterprise[(month, owner)] += 1
             first, last = days.get((month, owner), (day, day))
             days[(month, owner)] = (min(first, day), max(last, day))
+            # Years and quarters only: months are read from the monthly rollup.
+            for period in keys[:2]:
+                by_enterprise_period[(period, owner)] += 1
+                last_days[(period, owner)] = max(last_days.get((period, owner), day), day)
     _upsert_products(session, by_product, warnings, owners)
     _upsert_places(session, by_place)
     _upsert_enterprises(session, by_enterprise, days)
+    _upsert_enterprise_periods(session, by_enterprise_period, last_days)
     return len(facts)
 
 
@@ -213,6 +222,34 @@ def _upsert_enterprises(
     session.execute(statement, rows)
 
 
+def _upsert_enterprise_periods(
+    session: Session, counts: Counter[tuple[str, int]], last_days: dict[tuple[str, int], dt.date]
+) -> None:
+    if not counts:
+        return
+    rows = [
+        {
+            "period": period,
+            "enterprise_id": enterprise_id,
+            "scan_count": count,
+            "last_scanned_on": last_days[(period, enterprise_id)],
+        }
+        for (period, enterprise_id), count in sorted(counts.items())
+    ]
+    table = ScanPeriodEnterprise.__table__.c
+    statement = _insert(session)(ScanPeriodEnterprise.__table__)
+    statement = statement.on_conflict_do_update(
+        index_elements=["period", "enterprise_id"],
+        set_={
+            "scan_count": table.scan_count + statement.excluded.scan_count,
+            "last_scanned_on": _greatest(session)(
+                table.last_scanned_on, statement.excluded.last_scanned_on
+            ),
+        },
+    )
+    session.execute(statement, rows)
+
+
 def move_scan_place(
     session: Session,
     *,
@@ -242,7 +279,7 @@ def move_scan_place(
 
 def rebuild_rollups(session: Session, *, batch_size: int = 50_000) -> int:
     """Empty the rollups and fold every stored scan back in, in id order and batches."""
-    for table in (ScanPeriodProduct, ScanMonthPlace, ScanMonthEnterprise):
+    for table in (ScanPeriodProduct, ScanMonthPlace, ScanMonthEnterprise, ScanPeriodEnterprise):
         session.execute(delete(table))
     counted = 0
     last_id = 0

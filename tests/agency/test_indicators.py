@@ -20,7 +20,12 @@ from registry.labels.models import LabelRun
 from registry.lots.models import Lot
 from registry.products.models import Product
 from registry.scans.models import Scan
-from registry.stats.models import ScanMonthEnterprise, ScanMonthPlace, ScanPeriodProduct
+from registry.stats.models import (
+    ScanMonthEnterprise,
+    ScanMonthPlace,
+    ScanPeriodEnterprise,
+    ScanPeriodProduct,
+)
 from registry.stats.rollups import rebuild_rollups
 from tests.agency.world import PERIOD, World, build_world
 
@@ -158,6 +163,39 @@ def test_dashboard_indicators_match_raw_rows(
     assert tiles["traceability"] == round(1 / len(lots_then) * 100, 1)
 
 
+@pytest.mark.parametrize(
+    ("period", "bounds", "previous_start"),
+    [
+        # A month's 90-day window reaches back over earlier months (the monthly rollup).
+        ("2025-09", (dt.date(2025, 9, 1), dt.date(2025, 10, 1)), dt.date(2025, 8, 1)),
+        # A year's window lies inside it (the year × producer rollup), as a quarter's does.
+        ("2025", (dt.date(2025, 1, 1), dt.date(2026, 1, 1)), dt.date(2024, 1, 1)),
+    ],
+)
+def test_months_and_years_match_raw_rows(
+    world: World,
+    staff: TestClient,
+    db_session: Session,
+    period: str,
+    bounds: tuple[dt.date, dt.date],
+    previous_start: dt.date,
+) -> None:
+    tiles = tile_values(staff.get(f"/agency/?period={period}", headers=HTML).text)
+    before = read_csv(staff.get(f"/agency/export/indicators.csv?period={period}&lang=en").content)
+    previous_values = {row[0]: float(row[2] or 0) for row in before[1:]}
+    naive = Naive(db_session, bounds)
+    earlier = Naive(db_session, (previous_start, bounds[0]))
+    names = {
+        "registered": "Registered enterprises",
+        "active": "Actively labelling",
+        "scans": "Consumer scans",
+    }
+    for key, name in names.items():
+        assert tiles[key] == naive.value(key), key
+        assert previous_values[name] == earlier.value(key), key
+    assert naive.value("active") > 0
+
+
 def test_filtered_dashboard_matches_raw_rows(
     world: World, staff: TestClient, db_session: Session
 ) -> None:
@@ -243,7 +281,12 @@ def test_rebuild_gives_the_incremental_rollups(world: World, db_session: Session
     def contents() -> list[list[tuple[object, ...]]]:
         return [
             sorted(tuple(row) for row in db_session.execute(select(*model.__table__.c)))
-            for model in (ScanPeriodProduct, ScanMonthPlace, ScanMonthEnterprise)
+            for model in (
+                ScanPeriodProduct,
+                ScanMonthPlace,
+                ScanMonthEnterprise,
+                ScanPeriodEnterprise,
+            )
         ]
 
     incremental = contents()

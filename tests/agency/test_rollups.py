@@ -10,7 +10,12 @@ from sqlalchemy.orm import Session
 
 from registry.errors import InvalidInput
 from registry.scans.recorder import Place, ScanRecord
-from registry.stats.models import ScanMonthEnterprise, ScanMonthPlace, ScanPeriodProduct
+from registry.stats.models import (
+    ScanMonthEnterprise,
+    ScanMonthPlace,
+    ScanPeriodEnterprise,
+    ScanPeriodProduct,
+)
 from registry.stats.periods import Period
 from registry.stats.rollups import apply_scans, move_scan_place, period_keys
 from tests.factories import make_enterprise, make_product
@@ -52,6 +57,18 @@ def test_batches_add_up_and_bots_are_left_out(db_session: Session) -> None:
     )
     warnings = db_session.get(ScanPeriodProduct, ("2025-04", product.gtin))
     assert warnings is not None and warnings.warning_count == 1
+    by_period = {
+        row.period: (row.scan_count, row.last_scanned_on)
+        for row in db_session.scalars(
+            select(ScanPeriodEnterprise).where(ScanPeriodEnterprise.enterprise_id == enterprise.id)
+        )
+    }
+    # Quarters and years only: a month's activity window reaches back before it.
+    assert by_period == {
+        "2025": (4, dt.date(2025, 4, 20)),
+        "2025-Q1": (1, dt.date(2025, 3, 31)),
+        "2025-Q2": (3, dt.date(2025, 4, 20)),
+    }
 
 
 def test_a_place_shared_later_moves_the_count(db_session: Session) -> None:

@@ -149,6 +149,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("month", "enterprise_id", name=op.f("pk_scan_month_enterprise")),
     )
     op.create_table(
+        "scan_period_enterprise",
+        sa.Column("period", sa.String(length=7), nullable=False),
+        sa.Column("enterprise_id", sa.Integer(), nullable=False),
+        sa.Column("scan_count", sa.Integer(), nullable=False),
+        sa.Column("last_scanned_on", sa.Date(), nullable=False),
+        sa.PrimaryKeyConstraint("period", "enterprise_id", name=op.f("pk_scan_period_enterprise")),
+    )
+    op.create_table(
         "scan_month_place",
         sa.Column("month", sa.Date(), nullable=False),
         sa.Column("province_code", sa.String(length=16), nullable=False),
@@ -570,6 +578,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_product_enterprise_id"), ["enterprise_id"], unique=False
         )
+        batch_op.create_index("ix_product_updated_at", ["updated_at"], unique=False)
 
     op.create_table(
         "audit_entry",
@@ -904,6 +913,7 @@ def downgrade() -> None:
 
     op.drop_table("audit_entry")
     with op.batch_alter_table("product", schema=None) as batch_op:
+        batch_op.drop_index("ix_product_updated_at")
         batch_op.drop_index(batch_op.f("ix_product_enterprise_id"))
         batch_op.drop_index(batch_op.f("ix_product_category"))
 
@@ -962,6 +972,7 @@ def downgrade() -> None:
 
     op.drop_table("scan_period_product")
     op.drop_table("scan_month_place")
+    op.drop_table("scan_period_enterprise")
     op.drop_table("scan_month_enterprise")
     with op.batch_alter_table("scan", schema=None) as batch_op:
         batch_op.drop_index("ix_scan_serial")

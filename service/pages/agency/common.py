@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from markupsafe import Markup, escape
 from starlette.requests import Request
 
 from registry.enterprises.models import EnterpriseKind
@@ -123,4 +124,26 @@ def page_context(request: Request, view: View | None = None) -> dict[str, Any]:
         pair = VALUE_LABELS.get(key)
         return (pair[0] if lang == "vi" else pair[1]) if pair else key
 
-    return {"view": view, "fmt": fmt, "pick": pick, "label": label}
+    def table_rows(table: Table) -> Markup:
+        return table_rows_html(table, lang)
+
+    return {"view": view, "fmt": fmt, "pick": pick, "label": label, "table_rows": table_rows}
+
+
+def table_rows_html(table: Table, lang: str) -> Markup:
+    """The body rows of a data table. Built here rather than cell by cell in the template:
+    the dashboard shows over a thousand cells, and the template loop over them was half
+    of the page's rendering time."""
+    kinds = [(column.key, column.kind, column.kind == "percent") for column in table.columns]
+    return Markup(
+        "\n".join(
+            "<tr>"
+            + "".join(
+                f'<td class="{kind}">{escape(format_number(row.get(key), lang, percent=percent))}'
+                "</td>"
+                for key, kind, percent in kinds
+            )
+            + "</tr>"
+            for row in table.rows
+        )
+    )

@@ -47,7 +47,8 @@ def _tr(lang: str, vi: str, en: str) -> str:
 
 
 def build_dashboard(session: Session, view: View, *, lang: str) -> Dashboard:
-    snapshot = Snapshot.take(session, view.period, view.filters)
+    # Every dashboard shows growth: the period before is read in the same passes.
+    snapshot = Snapshot.take(session, view.period, view.filters, with_previous=True)
     tables = {name: build_table(session, snapshot, name, lang=lang) for name in TABLE_NAMES}
     return Dashboard(view, tables, charts_for(tables, view, lang=lang), snapshot.versions)
 
@@ -181,7 +182,7 @@ def _table(session: Session, request: Request, name: str) -> tuple[View, Table]:
     if name not in TABLE_NAMES:
         raise NotFound("Không có bảng này.", "No such table.")
     view = View.of(request)
-    snapshot = Snapshot.take(session, view.period, view.filters)
+    snapshot = Snapshot.take(session, view.period, view.filters, with_previous=name == "indicators")
     table = build_table(session, snapshot, name, lang=request_language(request))
     return view, sorted_table(table, request, param="sort")
 
