@@ -176,7 +176,6 @@ def render_product_page(
         "toggle_url": _language_toggle(request, lang),
         "sections": page_sections(
             session,
-            settings,
             caches,
             link=link,
             resolution=resolution,
@@ -200,7 +199,6 @@ def _section_view(request: Request) -> str:
 
 def page_sections(
     session: Session,
-    settings: Settings,
     caches: ResolverCaches | None,
     *,
     link: DigitalLink,
