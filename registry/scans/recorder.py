@@ -18,13 +18,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import unit_of_work
 from registry.scans.models import AgentClass, Scan, SerialScanDay
-from registry.stats.rollups import apply_scans
+from registry.stats.rollups import apply_scans, upsert_adding
 
 log = logging.getLogger("truyxuat.scans")
 
@@ -328,25 +327,14 @@ def write_batch(session: Session, batch: Iterable[ScanRecord]) -> None:
     session.execute(insert(cast(Table, Scan.__table__)), [record.row() for record in records])
     # The statistics rollups move in the same transaction as the scans they count.
     apply_scans(session, records)
-    if not increments:
-        return
-    bind = session.get_bind()
-    dialect = bind.dialect.name if isinstance(bind, Engine) else bind.engine.dialect.name
-    make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # The table, not the entity: an entity insert takes the ORM's bulk path, which
-    # cost a third of each flush.
-    statement = make_insert(cast(Table, SerialScanDay.__table__))
-    table = SerialScanDay.__table__.c
-    statement = statement.on_conflict_do_update(
-        index_elements=["gtin", "lot", "serial", "day"],
-        set_={
-            "scan_count": table.scan_count + statement.excluded.scan_count,
-            "device_count": table.device_count + statement.excluded.device_count,
-            "place_count": table.place_count + statement.excluded.place_count,
-            "last_scanned_at": statement.excluded.last_scanned_at,
-        },
+    upsert_adding(
+        session,
+        cast(Table, SerialScanDay.__table__),
+        increments,
+        keys=["gtin", "lot", "serial", "day"],
+        added=["scan_count", "device_count", "place_count"],
+        latest=["last_scanned_at"],
     )
-    session.execute(statement, increments)
 
 
 GroupKey = tuple[str, str, str, dt.date]

@@ -11,9 +11,9 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -79,16 +79,28 @@ def _dialect(session: Session) -> str:
     return bind.dialect.name if isinstance(bind, Engine) else bind.engine.dialect.name
 
 
-def _insert(session: Session) -> Any:
-    return postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
-
-
-def _greatest(session: Session) -> Any:
-    return func.greatest if _dialect(session) == "postgresql" else func.max
-
-
-def _least(session: Session) -> Any:
-    return func.least if _dialect(session) == "postgresql" else func.min
+def upsert_adding(
+    session: Session,
+    table: Table,
+    rows: list[dict[str, Any]],
+    *,
+    keys: Sequence[str],
+    added: Sequence[str],
+    earliest: Sequence[str] = (),
+    latest: Sequence[str] = (),
+) -> None:
+    """Insert rows, or on a key conflict add `added` columns to what is there and keep
+    the earliest/latest of the others: an atomic upsert, safe from several writers."""
+    if not rows:
+        return
+    postgres = _dialect(session) == "postgresql"
+    statement = (postgresql.insert if postgres else sqlite.insert)(table)
+    least, greatest = (func.least, func.greatest) if postgres else (func.min, func.max)
+    current, new = table.c, statement.excluded
+    changes: dict[str, Any] = {name: current[name] + new[name] for name in added}
+    changes |= {name: least(current[name], new[name]) for name in earliest}
+    changes |= {name: greatest(current[name], new[name]) for name in latest}
+    session.execute(statement.on_conflict_do_update(index_elements=keys, set_=changes), rows)
 
 
 def _owners(session: Session, gtins: set[str]) -> dict[str, int]:
@@ -163,16 +175,13 @@ def _upsert_products(
         }
         for (period, gtin), count in sorted(counts.items())
     ]
-    table = ScanPeriodProduct.__table__.c
-    statement = _insert(session)(ScanPeriodProduct.__table__)
-    statement = statement.on_conflict_do_update(
-        index_elements=["period", "gtin"],
-        set_={
-            "scan_count": table.scan_count + statement.excluded.scan_count,
-            "warning_count": table.warning_count + statement.excluded.warning_count,
-        },
+    upsert_adding(
+        session,
+        cast(Table, ScanPeriodProduct.__table__),
+        rows,
+        keys=["period", "gtin"],
+        added=["scan_count", "warning_count"],
     )
-    session.execute(statement, rows)
 
 
 def _upsert_places(session: Session, counts: Counter[tuple[dt.date, str, str, str]]) -> None:
@@ -180,12 +189,13 @@ def _upsert_places(session: Session, counts: Counter[tuple[dt.date, str, str, st
         {"month": m, "province_code": p, "ward_code": w, "verdict": v, "scan_count": count}
         for (m, p, w, v), count in sorted(counts.items())
     ]
-    statement = _insert(session)(ScanMonthPlace.__table__)
-    statement = statement.on_conflict_do_update(
-        index_elements=["month", "province_code", "ward_code", "verdict"],
-        set_={"scan_count": ScanMonthPlace.__table__.c.scan_count + statement.excluded.scan_count},
+    upsert_adding(
+        session,
+        cast(Table, ScanMonthPlace.__table__),
+        rows,
+        keys=["month", "province_code", "ward_code", "verdict"],
+        added=["scan_count"],
     )
-    session.execute(statement, rows)
 
 
 def _upsert_enterprises(
@@ -193,8 +203,6 @@ def _upsert_enterprises(
     counts: Counter[tuple[dt.date, int]],
     days: dict[tuple[dt.date, int], tuple[dt.date, dt.date]],
 ) -> None:
-    if not counts:
-        return
     rows = [
         {
             "month": month,
@@ -205,28 +213,20 @@ def _upsert_enterprises(
         }
         for (month, enterprise_id), count in sorted(counts.items())
     ]
-    table = ScanMonthEnterprise.__table__.c
-    statement = _insert(session)(ScanMonthEnterprise.__table__)
-    statement = statement.on_conflict_do_update(
-        index_elements=["month", "enterprise_id"],
-        set_={
-            "scan_count": table.scan_count + statement.excluded.scan_count,
-            "first_scanned_on": _least(session)(
-                table.first_scanned_on, statement.excluded.first_scanned_on
-            ),
-            "last_scanned_on": _greatest(session)(
-                table.last_scanned_on, statement.excluded.last_scanned_on
-            ),
-        },
+    upsert_adding(
+        session,
+        cast(Table, ScanMonthEnterprise.__table__),
+        rows,
+        keys=["month", "enterprise_id"],
+        added=["scan_count"],
+        earliest=["first_scanned_on"],
+        latest=["last_scanned_on"],
     )
-    session.execute(statement, rows)
 
 
 def _upsert_enterprise_periods(
     session: Session, counts: Counter[tuple[str, int]], last_days: dict[tuple[str, int], dt.date]
 ) -> None:
-    if not counts:
-        return
     rows = [
         {
             "period": period,
@@ -236,18 +236,14 @@ def _upsert_enterprise_periods(
         }
         for (period, enterprise_id), count in sorted(counts.items())
     ]
-    table = ScanPeriodEnterprise.__table__.c
-    statement = _insert(session)(ScanPeriodEnterprise.__table__)
-    statement = statement.on_conflict_do_update(
-        index_elements=["period", "enterprise_id"],
-        set_={
-            "scan_count": table.scan_count + statement.excluded.scan_count,
-            "last_scanned_on": _greatest(session)(
-                table.last_scanned_on, statement.excluded.last_scanned_on
-            ),
-        },
+    upsert_adding(
+        session,
+        cast(Table, ScanPeriodEnterprise.__table__),
+        rows,
+        keys=["period", "enterprise_id"],
+        added=["scan_count"],
+        latest=["last_scanned_on"],
     )
-    session.execute(statement, rows)
 
 
 def move_scan_place(
