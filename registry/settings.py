@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -23,6 +24,9 @@ class Settings(BaseSettings):
     suspicious_device_count: int = 5
     suspicious_window_days: int = 30
     scan_flush_interval_seconds: float = 0.5
+    # "process": scan batches are written by a writer process of their own, off the
+    # serving process's GIL; "thread": in a thread of the serving process.
+    scan_writer: Literal["process", "thread"] = "process"
     log_json: bool = False
     # Print-run outputs, uploaded images and other files the app writes.
     data_dir: Path = Path("var")

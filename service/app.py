@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.middleware.sessions import SessionMiddleware
 
+from registry.scans.writer import batch_writer
 from registry.settings import Settings, get_settings
 from service.api.router import api_router
 from service.epcis.router import router as epcis_router
@@ -37,7 +38,10 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         # Tests pass their own state and drive these themselves.
         owns_state = state is None
         if owns_state:
-            await resolver_lifecycle.start(app)
+            writer = batch_writer(
+                settings.database_url, app_state.write_sessions, kind=settings.scan_writer
+            )
+            await resolver_lifecycle.start(app, writer=writer)
             try:
                 app_state.print_jobs.resume_unfinished()
             except SQLAlchemyError:

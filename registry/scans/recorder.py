@@ -14,14 +14,13 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, insert, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from registry.db import unit_of_work
 from registry.scans.models import AgentClass, Scan, SerialScanDay
 from registry.stats.rollups import apply_scans, upsert_adding
 
@@ -107,18 +106,27 @@ class PendingActivity:
 SerialKey = tuple[str, str, str]
 
 
+class BatchWriter(Protocol):
+    """Where flushed batches go (registry.scans.writer: a thread or a writer process)."""
+
+    def write(self, batch: Sequence[ScanRecord]) -> None:
+        """Write the batch in one transaction, or raise and write nothing."""
+
+    def close(self) -> None: ...
+
+
 class ScanRecorder:
     """Thread-safe: request handlers call `record` on the event loop or from worker
     threads. `record` is O(1) under one short lock; the flush does the rest."""
 
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        writer: BatchWriter,
         *,
         flush_at: int = FLUSH_AT,
         max_pending: int = MAX_PENDING,
     ) -> None:
-        self._sessions = sessions
+        self._writer = writer
         self._flush_at = flush_at
         self._max_pending = max_pending
         self._lock = threading.Lock()
@@ -228,8 +236,7 @@ class ScanRecorder:
             if not batch:
                 return 0
             try:
-                with unit_of_work(self._sessions) as session:
-                    write_batch(session, batch)
+                self._writer.write(batch)
             except BaseException:
                 with self._lock:
                     batch.extend(self._pending)
@@ -276,16 +283,19 @@ class ScanRecorder:
                 )
 
     async def close(self, *, attempts: int = 3) -> None:
-        """Final flush at shutdown; the background task must be cancelled first."""
+        """Final flush at shutdown, then the writer's; the background task must be
+        cancelled first."""
         self._loop = None
         for attempt in range(1, attempts + 1):
             try:
                 await asyncio.to_thread(self.flush)
-                return
+                break
             except Exception:
                 log.exception("final scan flush failed (attempt %d of %d)", attempt, attempts)
                 await asyncio.sleep(0.2 * attempt)
-        log.error("%d scans could not be stored at shutdown", self.pending_count())
+        else:
+            log.error("%d scans could not be stored at shutdown", self.pending_count())
+        await asyncio.to_thread(self._writer.close)
 
 
 def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:

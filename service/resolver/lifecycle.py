@@ -12,13 +12,18 @@ from starlette.requests import Request
 
 from registry.resolution.cache import Refresher
 from registry.resolution.verdict import ResolverCaches
-from registry.scans.recorder import ScanRecorder
+from registry.scans.recorder import BatchWriter, ScanRecorder
+from registry.scans.writer import SessionWriter
 from service.state import AppState
 
 
-async def start(app: FastAPI, *, flush_interval: float | None = None) -> ScanRecorder:
+async def start(
+    app: FastAPI, *, flush_interval: float | None = None, writer: BatchWriter | None = None
+) -> ScanRecorder:
+    """Without a `writer`, batches are written in a thread with the app's own sessions
+    (what tests sharing one connection need); the served app passes a writer process."""
     state: AppState = app.state.truyxuat
-    recorder = ScanRecorder(state.write_sessions)
+    recorder = ScanRecorder(writer or SessionWriter(state.write_sessions))
     interval = (
         state.settings.scan_flush_interval_seconds if flush_interval is None else flush_interval
     )
@@ -61,7 +66,7 @@ def scan_recorder(request: Request) -> ScanRecorder:
     recorder: ScanRecorder | None = getattr(request.app.state, "scan_recorder", None)
     if recorder is None:
         state: AppState = request.app.state.truyxuat
-        recorder = ScanRecorder(state.write_sessions)
+        recorder = ScanRecorder(SessionWriter(state.write_sessions))
         request.app.state.scan_recorder = recorder
     return recorder
 

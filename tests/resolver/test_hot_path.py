@@ -19,6 +19,7 @@ from registry.migrate import prepare_database
 from registry.resolution.cache import Refresher, TTLCache
 from registry.scans import recorder as recorder_module
 from registry.scans.recorder import ScanRecord, ScanRecorder
+from registry.scans.writer import SessionWriter
 
 TTL = 1.5  # long enough that a busy machine cannot make the checks race the clock
 
@@ -141,7 +142,7 @@ def test_written_scans_are_forgotten_oldest_first_pending_ones_never(
     url = f"sqlite:///{tmp_path / 'recent.sqlite3'}"
     prepare_database(url)
     engine = make_engine(url)
-    recorder = ScanRecorder(make_sessionmaker(engine))
+    recorder = ScanRecorder(SessionWriter(make_sessionmaker(engine)))
     recorder._loop = object()  # type: ignore[assignment]  # as if running: record only buffers
 
     def counted(serial: str) -> int:

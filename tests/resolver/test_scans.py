@@ -17,6 +17,7 @@ from registry.migrate import prepare_database
 from registry.scans.device import agent_class, coarse_coordinate, device_hash
 from registry.scans.models import AgentClass, Scan, SerialScanDay
 from registry.scans.recorder import ScanRecord, ScanRecorder
+from registry.scans.writer import SessionWriter
 from service.resolver import lifecycle
 from tests.resolver.conftest import World
 
@@ -194,7 +195,7 @@ def _record(gtin: str, serial: str | None = None) -> ScanRecord:
 def test_failed_writes_stay_queued_until_the_database_is_back(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'scans.sqlite3'}"
     engine = make_engine(url)
-    recorder = ScanRecorder(make_sessionmaker(engine))
+    recorder = ScanRecorder(SessionWriter(make_sessionmaker(engine)))
     for _ in range(3):
         recorder.record(_record("08930000000017", "S1"))  # no tables yet: the write fails
     assert recorder.pending_count() == 3
@@ -209,7 +210,7 @@ def test_background_task_flushes_periodically_when_large_and_at_close(tmp_path: 
     url = f"sqlite:///{tmp_path / 'bg.sqlite3'}"
     prepare_database(url)
     engine = make_engine(url)
-    recorder = ScanRecorder(make_sessionmaker(engine), flush_at=50)
+    recorder = ScanRecorder(SessionWriter(make_sessionmaker(engine)), flush_at=50)
 
     def stored() -> int:
         with engine.connect() as connection:
