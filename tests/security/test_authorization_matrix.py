@@ -29,6 +29,8 @@ from tests.factories import unique_tax_code
 from tests.security.world import BASE, ROLES, World, build_world
 
 TODAY = dt.date.today().isoformat()
+# Two days back: 08:00 +07:00 "today" is still in the future until 01:00 UTC.
+EVENT_DAY = (dt.date.today() - dt.timedelta(days=2)).isoformat()
 KEY = "key"
 SESSION = "session"
 
@@ -53,7 +55,7 @@ class Probe:
 def _event_document(w: World) -> dict[str, Any]:
     event = {
         "type": "ObjectEvent",
-        "eventTime": f"{TODAY}T08:00:00.000+07:00",
+        "eventTime": f"{EVENT_DAY}T08:00:00.000+07:00",
         "eventTimeZoneOffset": "+07:00",
         "action": "OBSERVE",
         "bizStep": "inspecting",
@@ -64,7 +66,7 @@ def _event_document(w: World) -> dict[str, Any]:
         "@context": CONTEXT,
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
-        "creationDate": f"{TODAY}T08:00:00.000Z",
+        "creationDate": f"{EVENT_DAY}T08:00:00.000Z",
         "epcisBody": {"eventList": [event]},
     }
 
