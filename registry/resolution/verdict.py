@@ -36,6 +36,7 @@ from registry.scans.service import (
 )
 
 ROLLUP_TTL_SECONDS = 30.0
+PAGE_BODY_TTL_SECONDS = 60.0
 
 
 class Verdict(enum.StrEnum):
@@ -91,10 +92,13 @@ class ResolverCaches:
         self.details: TTLCache[Any] = TTLCache(refresher=refresher)
         # Rendered page parts shared by a lot's serials (service.pages.consumer).
         self.pages: TTLCache[str] = TTLCache(refresher=refresher)
+        # Whole pages (body, ETag) keyed by everything they show: a memo, never stale,
+        # so nothing to refresh; the TTL only lets unused ones go.
+        self.page_bodies: TTLCache[tuple[bytes, str]] = TTLCache(ttl=PAGE_BODY_TTL_SECONDS)
 
     def forget_gtin(self, gtin: str) -> None:
         """After a change to a GTIN's data in this process."""
-        for cache in (self.items, self.links, self.details, self.pages):
+        for cache in (self.items, self.links, self.details, self.pages, self.page_bodies):
             cache.invalidate(lambda key: isinstance(key, tuple) and key[0] == gtin)
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -37,7 +38,7 @@ from registry.resolution.verdict import (
 )
 from registry.scans.device import coarse_coordinate
 from registry.scans.recorder import Place, ScanRecorder
-from registry.scans.service import Thresholds, attach_place
+from registry.scans.service import SerialActivity, Thresholds, attach_place
 from registry.settings import Settings
 from service.deps import SessionDep, SettingsDep
 from service.i18n import request_language
@@ -106,23 +107,6 @@ def _language_toggle(request: Request, lang: str) -> str:
     return f"{path}?{urlencode([*params, ('lang', other)])}"
 
 
-def _with_etag(request: Request, response: Response) -> Response:
-    """A weak ETag over the body; a matching If-None-Match gets 304 without a body."""
-    body = bytes(response.body)
-    etag = f'W/"{hashlib.sha256(body).hexdigest()[:20]}"'
-    response.headers["etag"] = etag
-    response.headers["cache-control"] = PAGE_CACHE_CONTROL
-    response.headers["vary"] = "Accept-Language, Cookie"
-    if etag in request.headers.get("if-none-match", ""):
-        return Response(
-            status_code=304,
-            headers={
-                k: v for k, v in response.headers.items() if k in ("etag", "cache-control", "vary")
-            },
-        )
-    return response
-
-
 def _thresholds(settings: Settings) -> Thresholds:
     return Thresholds(
         scan_count=settings.suspicious_scan_count,
@@ -142,6 +126,34 @@ def _page_links(request: Request, link: DigitalLink) -> dict[str, str]:
         "place_url": f"{PAGE_PREFIX}/share-place?{query}",
         "dl_path": path,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class PageView:
+    """Everything consumer/product.html shows, and nothing else: the page is a pure
+    function of it, so requests with the same view share one rendering and ETag."""
+
+    gtin: str  # first: ResolverCaches.forget_gtin finds the page by it
+    lang: str
+    verdict: Verdict
+    title: str | None
+    has_product: bool
+    serial: str | None
+    expiry_on: dt.date | None
+    # Shown for a suspicious copy only; None otherwise, so other pages are shared.
+    activity: SerialActivity | None
+    window_days: int
+    shared: bool
+    toggle_url: str
+    report_url: str
+    place_url: str
+    sections: Markup
+
+    def context(self) -> dict[str, Any]:
+        values = {field: getattr(self, field) for field in self.__slots__}
+        values["verdict"] = self.verdict.value
+        values["tone"] = VERDICT_TONE[self.verdict]
+        return values
 
 
 def render_product_page(
@@ -165,16 +177,25 @@ def render_product_page(
             caches=caches,
         )
     lang = request_language(request)
-    registered = resolution.verdict is not Verdict.not_registered
-    context: dict[str, Any] = {
-        "verdict": resolution.verdict.value,
-        "tone": VERDICT_TONE[resolution.verdict],
-        "r": resolution,
-        "product": resolution.product,
-        "window_days": settings.suspicious_window_days,
-        "shared": request.query_params.get("shared") == "1",
-        "toggle_url": _language_toggle(request, lang),
-        "sections": page_sections(
+    product = resolution.product
+    links = _page_links(request, link)
+    view = PageView(
+        gtin=resolution.gtin,
+        lang=lang,
+        verdict=resolution.verdict,
+        title=(product.name_en if lang == "en" and product.name_en else product.name_vi)
+        if product
+        else None,
+        has_product=product is not None,
+        serial=resolution.serial,
+        expiry_on=resolution.expiry_on,
+        activity=resolution.activity if resolution.verdict is Verdict.suspicious_copy else None,
+        window_days=settings.suspicious_window_days,
+        shared=request.query_params.get("shared") == "1",
+        toggle_url=_language_toggle(request, lang),
+        report_url=links["report_url"],
+        place_url=links["place_url"],
+        sections=page_sections(
             session,
             caches,
             link=link,
@@ -182,13 +203,43 @@ def render_product_page(
             lang=lang,
             view=_section_view(request),
         ),
-        **_page_links(request, link),
-    }
-    status = 200 if registered else 404
-    response = render(
-        request, "consumer/product.html", context, status_code=status, headers=headers
     )
-    return _with_etag(request, response)
+    if caches is None:
+        body, etag = _page_body(view)
+    else:
+        body, etag = caches.page_bodies.get(view) or caches.page_bodies.put(view, _page_body(view))
+    status = 404 if resolution.verdict is Verdict.not_registered else 200
+    return _page_response(request, body, etag, status=status, lang=lang, headers=headers)
+
+
+def _page_body(view: PageView) -> tuple[bytes, str]:
+    body = render_fragment("consumer/product.html", view.context(), lang=view.lang).encode()
+    return body, _etag(body)
+
+
+def _etag(body: bytes) -> str:
+    return f'W/"{hashlib.sha256(body).hexdigest()[:20]}"'
+
+
+def _page_response(
+    request: Request,
+    body: bytes,
+    etag: str,
+    *,
+    status: int = 200,
+    lang: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The page with its ETag; a matching If-None-Match gets 304 without a body."""
+    caching = {"etag": etag, "cache-control": PAGE_CACHE_CONTROL, "vary": "Accept-Language, Cookie"}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=caching)
+    return Response(
+        body,
+        status_code=status,
+        media_type="text/html",
+        headers={**(headers or {}), **caching, "content-language": lang},
+    )
 
 
 def _section_view(request: Request) -> str:
@@ -290,7 +341,8 @@ def render_location_page(request: Request, session: Session, *, link: DigitalLin
         "province": province,
         "toggle_url": _language_toggle(request, lang),
     }
-    return _with_etag(request, render(request, "consumer/location.html", context))
+    body = render_fragment("consumer/location.html", context, lang=lang).encode()
+    return _page_response(request, body, _etag(body), lang=lang)
 
 
 def _parse_path(path: str, settings: Settings) -> DigitalLink:
