@@ -42,7 +42,7 @@ from registry.scans.service import SerialActivity, Thresholds, attach_place
 from registry.settings import Settings
 from service.deps import SessionDep, SettingsDep
 from service.i18n import request_language
-from service.resolver.fast_path import cached_or_database
+from service.resolver.fast_path import cached_or_database, item_of
 from service.resolver.lifecycle import resolver_caches, scan_recorder
 from service.resolver.request_link import read_request_link
 from service.resolver.scanning import request_device_hash
@@ -526,6 +526,7 @@ async def consumer_page(request: Request, rest: str) -> Response:
                 lambda session: render_product_page(
                     request, session, settings, recorder, caches, link=link
                 ),
+                same_item=item_of(link),
             )
         if link.primary[0] == "414":
             return await cached_or_database(

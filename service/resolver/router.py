@@ -51,7 +51,7 @@ from service.i18n import parse_accept_language, request_language
 from service.pages.consumer import render_problem_page, render_product_page
 from service.pages.consumer import router as consumer_router
 from service.problems import problem_response, wants_html
-from service.resolver.fast_path import cached_or_database
+from service.resolver.fast_path import cached_or_database, item_of
 from service.resolver.lifecycle import resolver_caches, scan_recorder
 from service.resolver.linkset import (
     JSONLD_CONTEXT_LINK,
@@ -124,6 +124,7 @@ async def resolve_digital_link(request: Request, key: str, rest: str) -> Respons
             return await cached_or_database(
                 request,
                 lambda session: _resolve_item(request, session, settings, recorder, caches, link),
+                same_item=item_of(link),
             )
         if link.primary[0] == "414":
             return await run_in_threadpool(_resolve_location_in_session, request, settings, link)
