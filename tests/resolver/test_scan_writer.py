@@ -1,0 +1,147 @@
+"""The writer process: a batch is acknowledged once committed, a failure comes back to
+the recorder (which keeps the batch), signals meant for the server do not stop it, and a
+writer that died is started again. Each test has a database of its own: the writer
+commits for real, outside any test transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from registry.db import make_engine
+from registry.migrate import prepare_database
+from registry.scans.models import Scan, SerialScanDay
+from registry.scans.recorder import ScanRecord, ScanRecorder
+from registry.scans.writer import ProcessWriter, ScanWriteError, batch_writer
+from tests.faults.harness import dedicated_postgres_database, postgres_unavailable_reason
+
+GTIN = "08930000000017"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'writer.sqlite3'}"
+        prepare_database(url)
+        yield url
+        return
+    if reason := postgres_unavailable_reason():
+        pytest.skip(reason)
+    with dedicated_postgres_database("truyxuat_writer") as url:
+        prepare_database(url)
+        yield url
+
+
+def _scans(*serials: str, device: str = "d" * 32) -> list[ScanRecord]:
+    now = dt.datetime.now(dt.UTC)
+    return [ScanRecord(now, GTIN, "L1", serial, "genuine", device, "mobile") for serial in serials]
+
+
+def _stored(url: str) -> tuple[int, int]:
+    """Scan rows, and the scans the per-serial rollup counts."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.scalar(select(func.count()).select_from(Scan)) or 0
+            rolled = connection.scalar(select(func.sum(SerialScanDay.scan_count))) or 0
+    finally:
+        engine.dispose()
+    return int(rows), int(rolled)
+
+
+def _gone(pid: int, within: float = 10.0) -> bool:
+    """Exited (a zombie not yet reaped by its parent counts: it runs no more)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_each_batch_is_committed_by_one_writer_process_before_it_is_acknowledged(
+    fresh_url: str,
+) -> None:
+    writer = ProcessWriter(fresh_url)
+    try:
+        writer.write(_scans("A", "B", "A"))
+        # Acknowledged means committed: another connection sees the rows at once.
+        assert _stored(fresh_url) == (3, 3)
+        pid = writer.pid
+        assert pid is not None and pid != os.getpid()
+        writer.write(_scans("C"))
+        assert writer.pid == pid  # one process for every batch
+        assert _stored(fresh_url) == (4, 4)
+    finally:
+        writer.close()
+    assert pid is not None and _gone(pid)
+
+
+def test_a_failed_batch_comes_back_to_the_recorder_which_keeps_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'not-yet-migrated.sqlite3'}"
+    writer = ProcessWriter(url)
+    recorder = ScanRecorder(writer)
+    try:
+        with pytest.raises(ScanWriteError, match="no such table"):
+            writer.write(_scans("A"))
+        # Without a running flush task, record() writes at once; the failure is logged
+        # and the scans stay queued, in order.
+        for record in _scans("A", "B"):
+            recorder.record(record)
+        assert recorder.pending_count() == 2
+        prepare_database(url)
+        assert recorder.flush() == 2
+        assert recorder.pending_count() == 0
+        assert _stored(url) == (2, 2)
+    finally:
+        writer.close()
+
+
+def test_signals_for_the_server_do_not_stop_the_writer_and_a_killed_one_is_replaced(
+    fresh_url: str,
+) -> None:
+    writer = ProcessWriter(fresh_url)
+    try:
+        writer.write(_scans("A"))
+        pid = writer.pid
+        assert pid is not None
+        # A Ctrl-C to the terminal's process group, a service manager's SIGTERM to the
+        # whole group: the server decides when its writer stops, after the last flush.
+        os.kill(pid, signal.SIGINT)
+        os.kill(pid, signal.SIGTERM)
+        time.sleep(0.3)
+        writer.write(_scans("B"))
+        assert writer.pid == pid
+
+        os.kill(pid, signal.SIGKILL)
+        assert _gone(pid)
+        writer.write(_scans("C"))
+        assert writer.pid not in (None, pid)
+    finally:
+        writer.close()
+    assert _stored(fresh_url) == (3, 3)
+
+
+def test_the_served_app_writes_from_a_process_unless_the_database_is_in_memory(
+    tmp_path: Path,
+) -> None:
+    file_url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    sessions = None  # not used by a process writer
+    assert isinstance(batch_writer(file_url, sessions, kind="process"), ProcessWriter)  # type: ignore[arg-type]
+    for url, kind in (
+        ("sqlite://", "process"),
+        ("sqlite:///:memory:", "process"),
+        (file_url, "thread"),
+    ):
+        assert not isinstance(batch_writer(url, sessions, kind=kind), ProcessWriter)  # type: ignore[arg-type]
