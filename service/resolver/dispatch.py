@@ -11,9 +11,13 @@ own error handlers. Anything else, and any other method, goes on to the app as b
 
 from __future__ import annotations
 
+import inspect
 import re
+from collections.abc import Callable
+from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,7 +25,7 @@ from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.pages.consumer import PAGE_PREFIX, consumer_page
-from service.resolver.router import preflight, resolve_digital_link
+from service.resolver.router import CORS_HEADERS, preflight, resolve_digital_link
 
 # GS1 Digital Link URI Syntax 1.4 §4: every primary key is a numeric AI.
 RESOLVER_PATH = re.compile(rf"^(?:{PAGE_PREFIX})?/\d+/")
@@ -40,6 +44,19 @@ async def _resolve(request: Request) -> Response:
     return await resolve_digital_link(
         request, request.path_params["key"], request.path_params["rest"]
     )
+
+
+def _with_cors(handler: Callable[..., Any]) -> Callable[..., Any]:
+    async def handle(request: Request, exc: Exception) -> Response:
+        if inspect.iscoroutinefunction(handler):
+            response: Response = await handler(request, exc)
+        else:
+            response = await run_in_threadpool(handler, request, exc)
+        for name, value in CORS_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return handle
 
 
 def is_resolver_request(scope: Scope) -> bool:
@@ -64,9 +81,11 @@ class ResolverDispatch:
             Route("/{key}/{rest:path}", _resolve, methods=["GET", "HEAD"]),
         ]
         # Unexpected errors (Exception, 500) are left to the app's outermost
-        # ServerErrorMiddleware, exactly as for every other route.
+        # ServerErrorMiddleware, exactly as for every other route. The others (a 503
+        # while the database is down) carry the resolver's CORS headers, as its own
+        # answers do.
         handlers = {
-            kind: handler
+            kind: _with_cors(handler)
             for kind, handler in owner.exception_handlers.items()
             if kind not in (500, Exception)
         }
