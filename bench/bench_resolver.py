@@ -7,6 +7,11 @@ the same run. After a graceful shutdown it checks that every redirect answered w
 stored as a scan.
 
     .venv/bin/python bench/bench_resolver.py [--duration 10] [--connections 64] [--workers 1]
+        [--serials 500]
+
+`--serials` sets how many serials of one lot the loads go round: with 500 each is
+scanned many times (its rollup cached); with 50,000 most scans are a serial's first,
+as on real labels.
 
 With `--workers N` uvicorn runs N processes, each with its own scan buffer; each
 reports what it sent and stored when it stops, and the totals are compared.
@@ -142,7 +147,7 @@ def run_wrk(url: str, paths: list[str], *, duration: int, connections: int) -> L
     )
 
 
-def seed(url: str) -> tuple[str, list[str]]:
+def seed(url: str, serials: int = SERIALS) -> tuple[str, list[str]]:
     """A registered product with one lot and a print run; returns its paths."""
     from registry.db import make_engine, make_sessionmaker, unit_of_work
     from registry.labels.service import run_serials
@@ -158,7 +163,7 @@ def seed(url: str) -> tuple[str, list[str]]:
         from registry.labels.service import create_run
 
         run = create_run(
-            session, actor=SYSTEM, lot=world.lot, count=SERIALS, serialized=True, layout="a4-3x7"
+            session, actor=SYSTEM, lot=world.lot, count=serials, serialized=True, layout="a4-3x7"
         )
         serials = run_serials(run) or []
         run.status = RunStatus.done
@@ -246,8 +251,10 @@ def server(url: str, *, workers: int) -> Iterator[tuple[str, list[str]]]:
         lines.extend(out.splitlines())
 
 
-def bench_database(name: str, url: str, *, duration: int, connections: int, workers: int) -> None:
-    _gtin, paths = seed(url)
+def bench_database(
+    name: str, url: str, *, duration: int, connections: int, workers: int, serials: int
+) -> None:
+    _gtin, paths = seed(url, serials)
     pages = ["/p" + p for p in paths]
     targets = {"bare": [BARE_PATH], "redirect": paths, "page": pages}
     measured: dict[str, Load] = {}
@@ -265,6 +272,7 @@ def bench_database(name: str, url: str, *, duration: int, connections: int, work
     stored = count_scans(url)
     print(
         f"\n== {name} ({connections} connections, {duration} s each, {workers} worker(s), "
+        f"{serials} serials, "
         f"{len(reports)} reported) == {load_average()}"
     )
     print(f"{'':>10} {'req/s':>9} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
@@ -294,6 +302,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--serials", type=int, default=SERIALS)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
@@ -304,6 +313,7 @@ def main() -> None:
             duration=args.duration,
             connections=args.connections,
             workers=args.workers,
+            serials=args.serials,
         )
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
@@ -327,6 +337,7 @@ def main() -> None:
             duration=args.duration,
             connections=args.connections,
             workers=args.workers,
+            serials=args.serials,
         )
     finally:
         with admin.connect() as connection:

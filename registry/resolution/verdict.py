@@ -28,14 +28,19 @@ from registry.recalls.models import Recall
 from registry.resolution.cache import Refresher, TTLCache
 from registry.scans.recorder import ScanRecorder
 from registry.scans.service import (
+    NO_ACTIVITY,
     SerialActivity,
     Thresholds,
     is_suspicious,
+    lot_rollup_activity,
     rollup_activity,
     with_recent,
 )
 
 ROLLUP_TTL_SECONDS = 30.0
+# A lot with up to this many scanned serials has their rollups read and cached together,
+# so the first scan of any other serial of it (most scans) needs no database read.
+LOT_ROLLUP_LIMIT = 2_000
 PAGE_BODY_TTL_SECONDS = 60.0
 
 
@@ -87,6 +92,10 @@ class ResolverCaches:
         # The rollup read may be older: this process's own scans are added exactly, so
         # only other processes' scans wait for the refresh.
         self.rollups: TTLCache[tuple[SerialActivity, int]] = TTLCache(
+            ttl=ROLLUP_TTL_SECONDS, refresher=refresher
+        )
+        # Every scanned serial of a lot in one entry (None: too many, read one by one).
+        self.lot_rollups: TTLCache[tuple[dict[str, SerialActivity] | None, int]] = TTLCache(
             ttl=ROLLUP_TTL_SECONDS, refresher=refresher
         )
         self.details: TTLCache[Any] = TTLCache(refresher=refresher)
@@ -235,20 +244,41 @@ def serial_activity(
     today: dt.date,
 ) -> SerialActivity:
     """Rollup (possibly cached) plus what this process recorded since that read."""
-    key = (gtin, lot or "", serial, today)
+
+    def generation() -> int:
+        # Read first: a flush landing during the read is counted twice at worst,
+        # which errs towards warning, never towards silence.
+        return recorder.generation if recorder is not None else -1
 
     def read(session: Session) -> tuple[SerialActivity, int]:
-        # Generation first: a flush landing during the read is counted twice at
-        # worst, which errs towards warning, never towards silence.
-        generation = recorder.generation if recorder is not None else -1
+        written = generation()
         return rollup_activity(
             session, gtin=gtin, lot=lot, serial=serial, window_days=window_days, today=today
-        ), generation
+        ), written
 
-    stored, generation = caches.rollups.get_or_load(key, session, read) if caches else read(session)
-    return with_recent(
-        stored, recorder, gtin=gtin, lot=lot, serial=serial, written_after=generation
-    )
+    def read_lot(session: Session) -> tuple[dict[str, SerialActivity] | None, int]:
+        written = generation()
+        return lot_rollup_activity(
+            session,
+            gtin=gtin,
+            lot=lot,
+            window_days=window_days,
+            today=today,
+            limit=LOT_ROLLUP_LIMIT,
+        ), written
+
+    if caches is None:
+        stored, written = read(session)
+    else:
+        lot_key = (gtin, lot or "", today)
+        serials, written = caches.lot_rollups.get_or_load(lot_key, session, read_lot)
+        if serials is not None:
+            stored = serials.get(serial, NO_ACTIVITY)
+        else:
+            stored, written = caches.rollups.get_or_load(
+                (gtin, lot or "", serial, today), session, read
+            )
+    return with_recent(stored, recorder, gtin=gtin, lot=lot, serial=serial, written_after=written)
 
 
 def stored_links_for(

@@ -30,17 +30,25 @@ class Thresholds:
     window_days: int
 
 
+NO_ACTIVITY = SerialActivity(0, 0, 0, None)
+
 _IN_WINDOW = SerialScanDay.day >= bindparam("since")
-# Built once: the resolver asks this for every serial it has not seen for a while.
-_ROLLUP_QUERY = select(
+_ACTIVITY = (
     func.min(SerialScanDay.first_scanned_at),
     func.coalesce(func.sum(case((_IN_WINDOW, SerialScanDay.scan_count), else_=0)), 0),
     func.coalesce(func.sum(case((_IN_WINDOW, SerialScanDay.device_count), else_=0)), 0),
     func.coalesce(func.sum(case((_IN_WINDOW, SerialScanDay.place_count), else_=0)), 0),
-).where(
-    SerialScanDay.gtin == bindparam("gtin"),
-    SerialScanDay.lot == bindparam("lot"),
-    SerialScanDay.serial == bindparam("serial"),
+)
+_OF_LOT = (SerialScanDay.gtin == bindparam("gtin"), SerialScanDay.lot == bindparam("lot"))
+# Built once: the resolver asks these for every lot and serial it has not seen for a while.
+_ROLLUP_QUERY = select(*_ACTIVITY).where(*_OF_LOT, SerialScanDay.serial == bindparam("serial"))
+# Grouped in primary-key order, so the database can stop at the limit.
+_LOT_ROLLUP_QUERY = (
+    select(SerialScanDay.serial, *_ACTIVITY)
+    .where(*_OF_LOT)
+    .group_by(SerialScanDay.serial)
+    .order_by(SerialScanDay.serial)
+    .limit(bindparam("limit"))
 )
 
 
@@ -63,6 +71,29 @@ def rollup_activity(
         _ROLLUP_QUERY, {"since": since, "gtin": gtin, "lot": lot or "", "serial": serial}
     ).one()
     return SerialActivity(int(scans), int(devices), int(places), first)
+
+
+def lot_rollup_activity(
+    session: Session,
+    *,
+    gtin: str,
+    lot: str | None,
+    window_days: int,
+    today: dt.date,
+    limit: int,
+) -> dict[str, SerialActivity] | None:
+    """`rollup_activity` of every serial of the lot ever scanned, in one read; a serial
+    missing from it has none. None when more than `limit` serials were scanned."""
+    since = today - dt.timedelta(days=window_days - 1)
+    rows = session.execute(
+        _LOT_ROLLUP_QUERY, {"since": since, "gtin": gtin, "lot": lot or "", "limit": limit + 1}
+    ).all()
+    if len(rows) > limit:
+        return None
+    return {
+        serial: SerialActivity(int(scans), int(devices), int(places), first)
+        for serial, first, scans, devices, places in rows
+    }
 
 
 def with_recent(

@@ -7,6 +7,7 @@ import datetime as dt
 import threading
 from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from registry.db import make_engine, make_sessionmaker
 from registry.migrate import prepare_database
+from registry.resolution import verdict as verdict_module
 from registry.scans.device import agent_class, coarse_coordinate, device_hash
 from registry.scans.models import AgentClass, Scan, SerialScanDay
 from registry.scans.recorder import ScanRecord, ScanRecorder
@@ -109,8 +111,22 @@ def test_rollup_counts_people_not_bots(
     assert (row.scan_count, row.device_count) == (5, 3)
 
 
+@pytest.fixture(params=["by-lot", "by-serial"])
+def rollup_reads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The lot's scanned serials read together, or (a lot past the limit) one by one."""
+    if request.param == "by-serial":
+        # A limit no lot is within, not even one never scanned.
+        monkeypatch.setattr(verdict_module, "LOT_ROLLUP_LIMIT", -1)
+    return str(request.param)
+
+
 def test_a_serial_scanned_too_often_becomes_a_suspicious_copy(
-    client: TestClient, recorder: ScanRecorder, world: World, settings, db_session: Session
+    client: TestClient,
+    recorder: ScanRecorder,
+    world: World,
+    settings,
+    db_session: Session,
+    rollup_reads: str,
 ) -> None:
     path = world.path(lot=world.lot, serial=world.serials[2])
     limit = settings.suspicious_scan_count
@@ -127,7 +143,7 @@ def test_a_serial_scanned_too_often_becomes_a_suspicious_copy(
 
 
 def test_a_serial_scanned_from_too_many_devices_is_suspicious(
-    client: TestClient, world: World, settings
+    client: TestClient, world: World, settings, rollup_reads: str
 ) -> None:
     path = world.path(lot=world.lot, serial=world.serials[3])
     limit = settings.suspicious_device_count
