@@ -40,7 +40,9 @@ from registry.scans.service import (
 ROLLUP_TTL_SECONDS = 30.0
 # A lot with up to this many scanned serials has their rollups read and cached together,
 # so the first scan of any other serial of it (most scans) needs no database read.
-LOT_ROLLUP_LIMIT = 2_000
+# About 2 MB per lot at the limit; at most LOT_ROLLUP_ENTRIES lots are kept.
+LOT_ROLLUP_LIMIT = 10_000
+LOT_ROLLUP_ENTRIES = 64
 PAGE_BODY_TTL_SECONDS = 60.0
 
 
@@ -96,7 +98,7 @@ class ResolverCaches:
         )
         # Every scanned serial of a lot in one entry (None: too many, read one by one).
         self.lot_rollups: TTLCache[tuple[dict[str, SerialActivity] | None, int]] = TTLCache(
-            ttl=ROLLUP_TTL_SECONDS, refresher=refresher
+            ttl=ROLLUP_TTL_SECONDS, max_entries=LOT_ROLLUP_ENTRIES, refresher=refresher
         )
         self.details: TTLCache[Any] = TTLCache(refresher=refresher)
         # Rendered page parts shared by a lot's serials (service.pages.consumer).

@@ -13,7 +13,7 @@ from registry.scans.recorder import Place, ScanRecorder
 from registry.stats.rollups import move_scan_place
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SerialActivity:
     """How often, and by how many devices and places, a serial was scanned."""
 
