@@ -44,6 +44,7 @@ ROLLUP_TTL_SECONDS = 30.0
 LOT_ROLLUP_LIMIT = 10_000
 LOT_ROLLUP_ENTRIES = 64
 PAGE_BODY_TTL_SECONDS = 60.0
+PAGE_BODY_ENTRIES = 10_000  # a page is 2-4 KB: 40 MB at most
 
 
 class Verdict(enum.StrEnum):
@@ -105,7 +106,9 @@ class ResolverCaches:
         self.pages: TTLCache[str] = TTLCache(refresher=refresher)
         # Whole pages (body, ETag) keyed by everything they show: a memo, never stale,
         # so nothing to refresh; the TTL only lets unused ones go.
-        self.page_bodies: TTLCache[tuple[bytes, str]] = TTLCache(ttl=PAGE_BODY_TTL_SECONDS)
+        self.page_bodies: TTLCache[tuple[bytes, str]] = TTLCache(
+            ttl=PAGE_BODY_TTL_SECONDS, max_entries=PAGE_BODY_ENTRIES
+        )
 
     def forget_gtin(self, gtin: str) -> None:
         """After a change to a GTIN's data in this process."""
