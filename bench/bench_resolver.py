@@ -199,7 +199,7 @@ def free_port() -> int:
 
 @contextmanager
 def server(url: str, *, workers: int) -> Iterator[tuple[str, list[str]]]:
-    from service.cli import SERVER_LOOP
+    from service.cli import SERVER_HTTP, SERVER_LOOP
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -228,6 +228,8 @@ def server(url: str, *, workers: int) -> Iterator[tuple[str, list[str]]]:
             str(workers),
             "--loop",
             SERVER_LOOP,  # as `truyxuat serve` runs it
+            "--http",
+            SERVER_HTTP,
         ],
         cwd=ROOT,
         env=env,

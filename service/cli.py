@@ -75,6 +75,9 @@ def demo_load() -> None:
 # waiting for many turns (bench_resolver, one core busy: p99 412 ms with uvloop, 33 ms
 # with asyncio, at the same throughput).
 SERVER_LOOP = "asyncio"
+# Nagle's algorithm off on every connection, whatever the number of workers (the
+# import path, for uvicorn's command line; `serve` passes the class itself).
+SERVER_HTTP = "service.http_protocol:NoDelayHTTPProtocol"
 
 
 @main.command(help="Serve the app.")
@@ -85,6 +88,8 @@ def serve(host: str, port: int, workers: int) -> None:
     import shutil
 
     import uvicorn
+
+    from service.http_protocol import NoDelayHTTPProtocol
 
     click.echo(_banner(f"http://{host}:{port}"))
     if workers > 1:
@@ -104,6 +109,7 @@ def serve(host: str, port: int, workers: int) -> None:
         access_log=False,
         timeout_graceful_shutdown=20,
         loop=SERVER_LOOP,
+        http=NoDelayHTTPProtocol,
     )
 
 
