@@ -13,11 +13,15 @@ rules (requeue on failure, generations of written scans) stay as they are.
 from __future__ import annotations
 
 import logging
-import multiprocessing
+import os
 import signal
+import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -52,12 +56,17 @@ class SessionWriter:
 
 class ProcessWriter:
     """Writes from a child process with its own engine, started on the first batch and
-    again after it died. One batch at a time; `write` returns once it is committed."""
+    again after it died. One batch at a time; `write` returns once it is committed.
+
+    The child is `python -m registry.scans.writer_process`, not a multiprocessing child:
+    spawning one re-runs the server's main script in it, which may start a server. The
+    database URL goes over the socket, not the command line, where `ps` would show it.
+    """
 
     def __init__(self, database_url: str) -> None:
         self._database_url = database_url
         self._lock = threading.Lock()
-        self._process: multiprocessing.process.BaseProcess | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._connection: Connection | None = None
 
     def write(self, batch: Sequence[ScanRecord]) -> None:
@@ -82,45 +91,56 @@ class ProcessWriter:
 
     def _running(self) -> Connection:
         if self._process is not None and self._connection is not None:
-            if self._process.is_alive():
+            if self._process.poll() is None:
                 return self._connection
             self._stop(kill=True)
-        # spawn, not fork: the serving process has threads and an event loop.
-        context = multiprocessing.get_context("spawn")
-        ours, theirs = context.Pipe(duplex=True)
-        process = context.Process(
-            target=serve_writes,
-            args=(theirs, self._database_url),
-            name="truyxuat-scan-writer",
-            daemon=True,
-        )
-        process.start()
-        theirs.close()
-        self._process, self._connection = process, ours
-        return ours
+        ours, theirs = socket.socketpair()
+        # Wherever this process found the package, the child finds it too.
+        package_root = str(Path(__file__).resolve().parents[2])
+        paths = [package_root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "registry.scans.writer_process", str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
+            )
+        finally:
+            theirs.close()
+        connection = Connection(ours.detach())
+        self._process, self._connection = process, connection
+        connection.send(self._database_url)
+        return connection
 
     def _stop(self, *, kill: bool) -> None:
         process, connection = self._process, self._connection
         self._process = self._connection = None
         if connection is not None:
-            # The writer leaves when its end of the pipe closes, after the batch in hand.
+            # The writer leaves when its end of the socket closes, after the batch in hand.
             connection.close()
         if process is None:
             return
         if not kill:
-            process.join(CLOSE_TIMEOUT_SECONDS)
-        if process.is_alive():
-            log.error("scan writer process %s did not stop; killing it", process.pid)
-            process.kill()
-            process.join()
+            try:
+                process.wait(CLOSE_TIMEOUT_SECONDS)
+                return
+            except subprocess.TimeoutExpired:
+                log.error("scan writer process %s did not stop; killing it", process.pid)
+        process.kill()
+        process.wait()
 
 
-def serve_writes(connection: Connection, database_url: str) -> None:
-    """The writer process: batches in, one transaction each, None or an error out."""
+def serve_writes(connection: Connection) -> None:
+    """The writer process: the database URL, then batches in, one transaction each,
+    None or an error out."""
     # The serving process decides when to stop: a Ctrl-C to the terminal's process group
     # or a service manager's SIGTERM to the whole group must not lose the final flush.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        database_url = connection.recv()
+    except EOFError:
+        return
     engine = make_engine(database_url, pool_size=1, max_overflow=0)
     writer = SessionWriter(make_sessionmaker(engine))
     try:

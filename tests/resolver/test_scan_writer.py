@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -145,3 +147,27 @@ def test_the_served_app_writes_from_a_process_unless_the_database_is_in_memory(
         (file_url, "thread"),
     ):
         assert not isinstance(batch_writer(url, sessions, kind=kind), ProcessWriter)  # type: ignore[arg-type]
+
+
+def test_the_writer_does_not_run_the_servers_main_script_again(tmp_path: Path) -> None:
+    """A server started from a script without a `__main__` guard: a multiprocessing
+    child would run the script again (a second server); the writer must not."""
+    url = f"sqlite:///{tmp_path / 'script.sqlite3'}"
+    prepare_database(url)
+    script = tmp_path / "server.py"
+    script.write_text(
+        "import datetime as dt\n"
+        "from registry.scans.recorder import ScanRecord\n"
+        "from registry.scans.writer import ProcessWriter\n"
+        "print('MAIN RAN', flush=True)\n"
+        f"writer = ProcessWriter({url!r})\n"
+        "writer.write([ScanRecord(dt.datetime.now(dt.UTC), "
+        f"{GTIN!r}, 'L1', 'A', 'genuine', 'd' * 32, 'mobile')])\n"
+        "writer.close()\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.count("MAIN RAN") == 1, ran.stdout + ran.stderr
+    assert _stored(url) == (1, 1)
