@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, cast
@@ -303,19 +303,59 @@ def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, start + dt.timedelta(days=1)
 
 
-def write_batch(session: Session, batch: Iterable[ScanRecord]) -> None:
+GroupKey = tuple[str, str, str, dt.date]
+KNOWN_SERIAL_DAYS = 50_000  # about 20 MB
+
+
+class KnownDevices:
+    """The devices a writer knows are stored for a serial on a day (it stored them, or
+    read them): a scan from one of them needs no look-up. What it knows stays true,
+    scans are never taken back, so it needs no expiry; the oldest serial-days go
+    first past KNOWN_SERIAL_DAYS. Without it, a phone scanning one label all day made
+    every batch read all of that day's scans of the label again."""
+
+    def __init__(self, max_serial_days: int = KNOWN_SERIAL_DAYS) -> None:
+        self._devices: OrderedDict[GroupKey, set[str]] = OrderedDict()
+        self._max = max_serial_days
+
+    def of(self, key: GroupKey) -> set[str]:
+        return self._devices.get(key, set())
+
+    def learn(self, stored: dict[GroupKey, set[str]]) -> None:
+        """After the transaction that stored them has committed."""
+        for key, devices in stored.items():
+            self._devices.setdefault(key, set()).update(devices)
+            self._devices.move_to_end(key)
+        while len(self._devices) > self._max:
+            self._devices.popitem(last=False)
+
+
+def write_batch(
+    session: Session, batch: Iterable[ScanRecord], known: KnownDevices | None = None
+) -> dict[GroupKey, set[str]]:
     """Insert the scans and add them to the per-serial daily rollup (a fixed number of
-    statements per batch, whatever the number of serials in it)."""
+    statements per batch, whatever the number of serials in it). Returns the devices
+    now stored for each serial and day, for `known` once committed."""
     records = list(batch)
-    groups: dict[tuple[str, str, str, dt.date], list[ScanRecord]] = {}
+    groups: dict[GroupKey, list[ScanRecord]] = {}
     for record in records:
         key = record.serial_key
         if key is not None:
             day = record.scanned_at.astimezone(dt.UTC).date()
             groups.setdefault((*key, day), []).append(record)
     # New devices and places are those not seen for the serial that day before this
-    # batch, so they are looked up before the batch's rows go in.
-    seen_devices, seen_places = _seen_before(session, groups)
+    # batch, so they are looked up before the batch's rows go in; not for a group whose
+    # devices are all known and that brings no place.
+    known = known or KnownDevices(0)
+    unsure = {
+        group_key: group
+        for group_key, group in groups.items()
+        if any(r.place.key for r in group)
+        or not {r.device_hash for r in group} <= known.of(group_key)
+    }
+    seen_devices, seen_places = _seen_before(session, unsure)
+    for group_key in groups:
+        seen_devices[group_key] = seen_devices.get(group_key, set()) | known.of(group_key)
     increments = []
     for group_key, group in groups.items():
         devices = {r.device_hash for r in group}
@@ -345,9 +385,10 @@ def write_batch(session: Session, batch: Iterable[ScanRecord]) -> None:
         added=["scan_count", "device_count", "place_count"],
         latest=["last_scanned_at"],
     )
-
-
-GroupKey = tuple[str, str, str, dt.date]
+    return {
+        group_key: seen_devices[group_key] | {r.device_hash for r in group}
+        for group_key, group in groups.items()
+    }
 
 
 def _seen_before(

@@ -15,13 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
-from registry.db import make_engine
+from registry.db import make_engine, make_sessionmaker
 from registry.migrate import prepare_database
 from registry.scans.models import Scan, SerialScanDay
 from registry.scans.recorder import ScanRecord, ScanRecorder
-from registry.scans.writer import ProcessWriter, ScanWriteError, batch_writer
+from registry.scans.writer import ProcessWriter, ScanWriteError, SessionWriter, batch_writer
 from tests.faults.harness import dedicated_postgres_database, postgres_unavailable_reason
 
 GTIN = "08930000000017"
@@ -171,3 +171,32 @@ def test_the_writer_does_not_run_the_servers_main_script_again(tmp_path: Path) -
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.count("MAIN RAN") == 1, ran.stdout + ran.stderr
     assert _stored(url) == (1, 1)
+
+
+def test_a_device_the_writer_knows_is_not_looked_up_again_and_counts_once(
+    fresh_url: str,
+) -> None:
+    engine = make_engine(fresh_url)
+    lookups: list[str] = []
+
+    def watch(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT") and " scan." in statement.lower():
+            lookups.append(statement)
+
+    event.listen(engine, "before_cursor_execute", watch)
+    writer = SessionWriter(make_sessionmaker(engine))
+    try:
+        writer.write(_scans("A", "A", device="1" * 32))
+        assert len(lookups) == 1  # a device not known yet: looked up
+        for _ in range(3):  # the same phone again, all day: nothing to look up
+            writer.write(_scans("A", device="1" * 32))
+        assert len(lookups) == 1
+        writer.write(_scans("A", device="2" * 32))  # a second phone
+        assert len(lookups) == 2
+        with engine.connect() as connection:
+            devices = connection.scalar(select(func.sum(SerialScanDay.device_count)))
+        assert devices == 2
+        assert _stored(fresh_url) == (6, 6)
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
+        engine.dispose()
