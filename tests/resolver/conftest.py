@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from registry.accounts.actor import SYSTEM
@@ -45,6 +46,19 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         client.portal.call(functools.partial(lifecycle.start, app, flush_interval=3600))
         yield client
         client.portal.call(lifecycle.stop, app)
+
+
+@pytest.fixture
+def statements(engine: Engine) -> Iterator[list[str]]:
+    """Every SQL statement the app's engine runs while the test runs."""
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    yield seen
+    event.remove(engine, "before_cursor_execute", count)
 
 
 @pytest.fixture

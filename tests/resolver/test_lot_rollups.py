@@ -4,11 +4,8 @@ and the first scan of any other serial of the lot needs no database read at all.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from registry.resolution.verdict import LOT_ROLLUP_LIMIT
@@ -18,18 +15,6 @@ from tests.resolver.conftest import World, seed_suspicious
 
 PHONE = {"user-agent": "Mozilla/5.0 (Linux; Android 14) Mobile", "accept": "application/json"}
 WINDOW = 30
-
-
-@pytest.fixture
-def statements(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    yield seen
-    event.remove(engine, "before_cursor_execute", count)
 
 
 def test_the_lot_read_gives_each_serial_what_its_own_read_gives(

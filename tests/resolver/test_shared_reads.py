@@ -4,31 +4,17 @@ a burst after a quiet spell costs one read, not one per request in flight."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event
 
 from registry.resolution.verdict import ResolverCaches
 from tests.resolver.conftest import BASE, World
 
 HTML = {"accept": "text/html", "user-agent": "Mozilla/5.0 (Linux; Android 14) Mobile"}
 BURST = 20
-
-
-@pytest.fixture
-def statements(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    yield seen
-    event.remove(engine, "before_cursor_execute", count)
 
 
 def _burst(client: TestClient, app: FastAPI, paths: list[str]) -> list[httpx.Response]:
