@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,6 +20,17 @@ T = TypeVar("T")
 # Record ids are 32-bit on PostgreSQL; anything larger cannot exist and must not reach SQL.
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def kept(**constraints: Any) -> Any:
+    """A patch field that every record has a value for: left out, it stays as it is;
+    null is refused with the other input errors (the type has no None, and pydantic
+    does not validate a default that is never used)."""
+    return Field(default=None, json_schema_extra=_without_default, **constraints)
+
+
+def _without_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
 
 
 class Out(BaseModel):
@@ -56,10 +67,10 @@ class EnterpriseSignUp(EnterpriseIn):
 
 class EnterprisePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    legal_name: str | None = Field(default=None, max_length=300)
+    legal_name: str = kept(max_length=300)
     trading_name: str | None = Field(default=None, max_length=300)
-    kind: EnterpriseKind | None = None
-    address: str | None = Field(default=None, max_length=500)
+    kind: EnterpriseKind = kept()
+    address: str = kept(max_length=500)
     ward_code: str | None = None
     sector: str | None = Field(default=None, max_length=120)
     contact_name: str | None = Field(default=None, max_length=200)
@@ -131,7 +142,7 @@ class ProductIn(BaseModel):
 
 class ProductPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name_vi: str | None = Field(default=None, max_length=300)
+    name_vi: str = kept(max_length=300)
     name_en: str | None = Field(default=None, max_length=300)
     brand: str | None = Field(default=None, max_length=200)
     category: str | None = Field(default=None, max_length=120)
@@ -141,7 +152,7 @@ class ProductPatch(BaseModel):
     standards_applied: str | None = Field(default=None, max_length=2000)
     warnings_vi: str | None = Field(default=None, max_length=2000)
     warnings_en: str | None = Field(default=None, max_length=2000)
-    status: ProductStatus | None = None
+    status: ProductStatus = kept()
 
 
 class ProductOut(Out):
@@ -177,9 +188,9 @@ class LocationIn(BaseModel):
 
 class LocationPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, max_length=300)
-    kind: LocationKind | None = None
-    address: str | None = Field(default=None, max_length=500)
+    name: str = kept(max_length=300)
+    kind: LocationKind = kept()
+    address: str = kept(max_length=500)
     ward_code: str | None = None
     latitude: float | None = None
     longitude: float | None = None

@@ -268,3 +268,29 @@ def test_pagination(client: TestClient, db_session: Session) -> None:
 def test_admin_units_search_without_accents(client: TestClient) -> None:
     found = client.get("/api/v1/admin-units", params={"q": "vinh kim"}).json()
     assert any(item["name"] == "Vĩnh Kim" for item in found["items"])
+
+
+def test_null_for_a_field_every_record_has_is_refused_and_changes_nothing(
+    client: TestClient, db_session: Session
+) -> None:
+    """Found by the API fuzzer: PATCH {"address": null} was applied, then failed as a 500."""
+    enterprise = make_enterprise(db_session)
+    product = make_product(db_session, enterprise=enterprise)
+    location = make_location(db_session, enterprise=enterprise)
+    headers = api_headers(db_session, enterprise=enterprise)
+    records = {
+        f"/api/v1/enterprises/{enterprise.id}": ("legal_name", "kind", "address"),
+        f"/api/v1/products/{product.id}": ("name_vi", "status"),
+        f"/api/v1/locations/{location.id}": ("name", "kind", "address"),
+    }
+    for path, fields in records.items():
+        before = client.get(path, headers=headers).json()
+        for field in fields:
+            answer = client.patch(path, json={field: None}, headers=headers)
+            assert answer.status_code in (400, 422), (path, field, answer.text)
+            problem = answer.json()
+            assert problem["message_vi"] and problem["message_en"], problem
+            assert field in answer.text, problem
+        assert client.get(path, headers=headers).json() == before
+        # Left out, a field stays as it is; a value still changes it.
+        assert client.patch(path, json={}, headers=headers).json() == before
