@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import socket
 
-import pytest
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
@@ -59,5 +58,6 @@ def test_the_plain_protocol_on_such_a_socket_would_wait() -> None:
     and the class can go."""
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-    if _nodelay_on_accepted_connection(HttpToolsProtocol) != 0:
-        pytest.fail("uvicorn now turns Nagle off itself: service.http_protocol can go")
+    assert _nodelay_on_accepted_connection(HttpToolsProtocol) == 0, (
+        "uvicorn now turns Nagle off itself: service.http_protocol can go"
+    )
