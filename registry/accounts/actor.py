@@ -54,3 +54,8 @@ def not_found(what: tuple[str, str]) -> NotFound:
 
 
 SYSTEM = Actor(role=Role.admin, label="system")
+
+
+def signing_up(email: str) -> Actor:
+    """Someone registering their enterprise: the audit log names them by the e-mail they give."""
+    return Actor(role=Role.enterprise, label=email.strip().lower()[:254])

@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from registry.accounts.actor import SYSTEM
+from registry.accounts.actor import signing_up
 from registry.accounts.models import Role
 from registry.accounts.service import create_user
 from registry.enterprises import service as enterprises
@@ -69,7 +69,7 @@ def sign_up(
 ) -> Any:
     """An enterprise registers itself with its first user account; it waits for verification."""
     limit(request, "sign-up", per_minute=10)
-    acting = actor or SYSTEM
+    acting = actor or signing_up(body.account_email)
     enterprise = enterprises.register_enterprise(
         session, actor=acting, tax_code=body.tax_code, details=_details(body)
     )

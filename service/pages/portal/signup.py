@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
-from registry.accounts.actor import SYSTEM
+from registry.accounts.actor import signing_up
 from registry.accounts.models import Role
 from registry.accounts.service import MIN_PASSWORD_LENGTH, create_user
 from registry.enterprises.models import EnterpriseKind
@@ -146,9 +146,10 @@ def signup(request: Request, session: SessionDep, form: FormDep) -> Response:
         return _form_page(request, session, values=values, errors=errors, status_code=400)
     try:
         limit(request, "portal-sign-up", per_minute=SIGN_UPS_PER_MINUTE)
+        applicant = signing_up(values["account_email"])
         enterprise = register_enterprise(
             session,
-            actor=SYSTEM,
+            actor=applicant,
             tax_code=values["tax_code"],
             details=EnterpriseDetails(
                 legal_name=values["legal_name"],
@@ -163,7 +164,7 @@ def signup(request: Request, session: SessionDep, form: FormDep) -> Response:
         )
         user = create_user(
             session,
-            actor=SYSTEM,
+            actor=applicant,
             email=values["account_email"],
             password=password,
             role=Role.enterprise,
