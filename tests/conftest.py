@@ -83,7 +83,7 @@ def database_url(
         prepare_database(url)
         yield url
     finally:
-        # A fresh engine: the fault tests restart PostgreSQL, killing pooled connections.
+        # A fresh engine: a long run may have outlived the pooled connections.
         admin = create_engine(server, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
