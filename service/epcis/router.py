@@ -6,7 +6,7 @@ import json
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
 
 from registry.errors import FieldProblem, NotFound
@@ -16,6 +16,7 @@ from registry.events.documents import collection, iso, query_document, served_ev
 from registry.events.models import CaptureJob
 from registry.events.query import EventQuery
 from service.deps import CurrentActor, SessionDep
+from service.epcis.browser_writes import refuse_cross_site_writes
 
 router = APIRouter(prefix="/epcis", tags=["epcis"])
 
@@ -67,7 +68,7 @@ def _job_out(job: CaptureJob) -> dict[str, Any]:
     return body
 
 
-@router.post("/capture", status_code=202)
+@router.post("/capture", status_code=202, dependencies=[Depends(refuse_cross_site_writes)])
 async def capture(
     request: Request,
     session: SessionDep,
@@ -90,7 +91,7 @@ def capture_job(capture_id: str, session: SessionDep, actor: CurrentActor) -> Re
     return _json(_job_out(job))
 
 
-@router.post("/events", status_code=201)
+@router.post("/events", status_code=201, dependencies=[Depends(refuse_cross_site_writes)])
 async def post_event(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
     event = await _body(request)
     event_id, _ = capture_event(session, actor=actor, event=event)
