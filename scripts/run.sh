@@ -4,8 +4,10 @@ set -eu
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[fast]"
+# The exact releases of requirements.lock (refreshed by scripts/lock.sh), then the app itself.
+.venv/bin/python -m pip install --quiet --require-hashes -r requirements.lock
+.venv/bin/python -m pip install --quiet --no-deps -e .
+.venv/bin/python scripts/lock_check.py
 .venv/bin/truyxuat db upgrade
 .venv/bin/truyxuat demo load
 HOST="${HOST:-127.0.0.1}"
