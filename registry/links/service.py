@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from registry.accounts.actor import Actor, not_found
 from registry.audit.service import record_change, snapshot
-from registry.errors import InvalidInput
+from registry.errors import InvalidInput, NotFound
 from registry.gs1 import DigitalLink, GS1Error, parse_digital_link
 from registry.links import vocabulary as voc
 from registry.links.models import AnchorLevel, ResolverLink
@@ -307,6 +307,16 @@ def anchor_owner(session: Session, link: DigitalLink) -> int | None:
     return session.scalar(select(Location.enterprise_id).where(Location.gln == value))
 
 
+def _unregistered_anchor(link: DigitalLink) -> NotFound:
+    code, value = link.primary
+    key = f"GTIN {value}" if code == "01" else f"GLN {value}"
+    return NotFound(
+        f"{key} chưa được đăng ký ở đây (hoặc không thuộc doanh nghiệp của bạn).",
+        f"{key} is not registered here (or not by your enterprise).",
+        field="anchor",
+    )
+
+
 def _checked_fields(
     *,
     link_type: str,
@@ -381,8 +391,9 @@ def create_link(
 ) -> ResolverLink:
     link = parse_anchor(anchor, base=base)
     owner = anchor_owner(session, link)
-    actor.ensure_sees(owner, what=("sản phẩm hoặc địa điểm", "product or location"))
-    assert owner is not None
+    if owner is None or not actor.can_see(owner):
+        # Another enterprise's key answers exactly as an unregistered one: nothing is leaked.
+        raise _unregistered_anchor(link)
     curie, href, title, language, media_type = _checked_fields(
         link_type=link_type, href=href, title=title, language=language, media_type=media_type
     )

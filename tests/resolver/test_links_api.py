@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.accounts.models import Role
+from registry.links.models import ResolverLink
 from tests.factories import api_headers, make_enterprise, make_product
-from tests.resolver.conftest import BASE, World
+from tests.resolver.conftest import BASE, World, free_gtin
 
 
 def test_enterprise_adds_links_and_chooses_one_default(
@@ -139,3 +141,29 @@ def test_bad_links_are_refused_with_reasons(
         body = response.json()
         assert body["errors"][0]["field"] == field
         assert body["message_vi"] and body["message_en"]
+
+
+def test_a_link_for_an_unregistered_gtin_is_a_404_naming_it(
+    client: TestClient, world: World, db_session: Session
+) -> None:
+    unregistered = free_gtin(db_session)
+    body = {"link_type": "gs1:pip", "href": "https://a.example/", "title": "A"}
+    before = db_session.scalar(select(func.count()).select_from(ResolverLink))
+    for headers in (
+        api_headers(db_session, role=Role.admin),
+        api_headers(db_session, role=Role.agency),
+        api_headers(db_session, enterprise=world.enterprise),
+    ):
+        for anchor in (f"/01/{unregistered}", f"{BASE}/01/{unregistered}/10/L1"):
+            response = client.post(
+                "/api/v1/links", headers=headers, json={**body, "anchor": anchor}
+            )
+            assert response.status_code == 404, response.text
+            problem = response.json()
+            assert unregistered in problem["message_vi"] and unregistered in problem["message_en"]
+            assert problem["errors"][0]["field"] == "anchor"
+    # Another enterprise's GTIN answers the same way: its existence is not leaked.
+    other = api_headers(db_session, enterprise=make_enterprise(db_session))
+    theirs = client.post("/api/v1/links", headers=other, json={**body, "anchor": world.path()})
+    assert theirs.status_code == 404 and world.product.gtin in theirs.json()["message_en"]
+    assert db_session.scalar(select(func.count()).select_from(ResolverLink)) == before
