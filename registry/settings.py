@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "truyxuat.sqlite3"
+# Published in the source: anyone could forge sessions signed with it.
+DEVELOPMENT_SECRET_KEY = "dev-only-change-me"
 
 
 class Settings(BaseSettings):
@@ -16,7 +18,9 @@ class Settings(BaseSettings):
 
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
     base_url: str = "http://127.0.0.1:8000"
-    secret_key: str = "dev-only-change-me"
+    secret_key: str = DEVELOPMENT_SECRET_KEY
+    # "development" lets `serve` start with the published development secret key.
+    env: str = "production"
     session_max_age_seconds: int = 8 * 3600
     # A serial scanned more often than this, or from more distinct devices,
     # within the window, is shown as a suspicious copy.
@@ -30,6 +34,12 @@ class Settings(BaseSettings):
     log_json: bool = False
     # Print-run outputs, uploaded images and other files the app writes.
     data_dir: Path = Path("var")
+
+    @property
+    def insecure_secret_key(self) -> bool:
+        """The published development key (or none) outside a development environment."""
+        unsafe = self.secret_key in ("", DEVELOPMENT_SECRET_KEY)
+        return unsafe and self.env.strip().lower() != "development"
 
     @property
     def public_base_url(self) -> str:

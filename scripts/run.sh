@@ -13,5 +13,7 @@ PYTHON="${PYTHON:-python3}"
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
 # Digital Links printed and redirected to point at this server unless told otherwise.
+# The demo runs with the published development secret key unless one is given.
+export TRUYXUAT_ENV="${TRUYXUAT_ENV:-development}"
 export TRUYXUAT_BASE_URL="${TRUYXUAT_BASE_URL:-http://$HOST:$PORT}"
 exec .venv/bin/truyxuat serve --host "$HOST" --port "$PORT"

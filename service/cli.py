@@ -91,6 +91,15 @@ def serve(host: str, port: int, workers: int) -> None:
 
     from service.http_protocol import NoDelayHTTPProtocol
 
+    if get_settings().insecure_secret_key:
+        click.echo(
+            "Lỗi: chưa đặt TRUYXUAT_SECRET_KEY, không chạy với khóa phát triển công khai"
+            " (đặt TRUYXUAT_ENV=development khi phát triển) / Error: TRUYXUAT_SECRET_KEY is"
+            " not set; refusing to serve with the published development key"
+            " (set TRUYXUAT_ENV=development for development).",
+            err=True,
+        )
+        sys.exit(2)
     click.echo(_banner(f"http://{host}:{port}"))
     if workers > 1:
         # Each worker process counts its own metrics; /metrics adds them up from here.
