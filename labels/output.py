@@ -8,7 +8,6 @@ is drawn once as a PDF form and reused; only the QR and the serial are drawn per
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 import multiprocessing
@@ -18,7 +17,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import BinaryIO, Literal, TextIO
+from typing import BinaryIO, Literal
 
 from reportlab import rl_config
 from reportlab.lib.units import mm
@@ -227,22 +226,7 @@ def render_zip(
     return summary
 
 
-URI_CSV_COLUMNS = ("index", "digital_link", "serial", "lot", "gtin13")
-
-
-def write_uri_csv(labels: Iterable[LabelData], out: TextIO) -> int:
-    """The Digital Link of each label, for print shops that render codes themselves."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(URI_CSV_COLUMNS)
-    count = 0
-    for count, label in enumerate(labels, start=1):
-        writer.writerow(
-            [count, label.digital_link, label.serial or "", label.lot or "", label.gtin13 or ""]
-        )
-    return count
-
-
-PrintFormat = Literal["pdf", "svg-zip", "png-zip", "csv"]
+PrintFormat = Literal["pdf", "svg-zip", "png-zip"]
 # Below this many labels a second process costs more (start-up, font embedding) than it saves.
 PARALLEL_MIN_LABELS = 3000
 
@@ -262,12 +246,6 @@ def write_print_run(
     PDF runs of at least PARALLEL_MIN_LABELS labels use every core.
     """
     sheet = _as_layout(layout)
-    if fmt == "csv":
-        text = io.TextIOWrapper(out, encoding="utf-8", newline="")
-        count = write_uri_csv(labels, text)
-        text.flush()
-        text.detach()
-        return RenderSummary(labels=count)
     if fmt in ("svg-zip", "png-zip"):
         return render_zip(
             labels, size=sheet.label, fmt="svg" if fmt == "svg-zip" else "png", out=out,

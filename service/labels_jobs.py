@@ -82,7 +82,7 @@ def run_labels(session: Session, run: LabelRun, *, base_url: str) -> Iterator[La
 
 
 def output_path(data_dir: Path, run: LabelRun, fmt: PrintFormat = "pdf") -> Path:
-    suffix = {"pdf": "pdf", "svg-zip": "svg.zip", "png-zip": "png.zip", "csv": "csv"}[fmt]
+    suffix = {"pdf": "pdf", "svg-zip": "svg.zip", "png-zip": "png.zip"}[fmt]
     return data_dir / "label-runs" / f"run-{run.id}.{suffix}"
 
 

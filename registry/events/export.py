@@ -7,14 +7,11 @@ destination, reference documents).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass, fields
 from typing import Any, Final
 
-from openpyxl import Workbook
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -29,6 +26,7 @@ from registry.events.trace import lot_node
 from registry.locations.models import Location
 from registry.lots.models import Lot
 from registry.products.models import Product
+from registry.spreadsheets import Sheet, csv_text, xlsx_bytes
 
 MAX_EVENTS: Final = 100_000
 
@@ -196,22 +194,11 @@ def _lot_code(item: EventEpc | None) -> str:
 
 
 def to_csv(rows: Sequence[ExportRow]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    writer.writerows(astuple(row) for row in rows)
-    return buffer.getvalue()
+    return csv_text(COLUMNS, (astuple(row) for row in rows))
 
 
 def to_xlsx(rows: Sequence[ExportRow]) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("events")
-    sheet.append(COLUMNS)
-    for row in rows:
-        sheet.append(list(astuple(row)))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(Sheet("events", COLUMNS, (astuple(row) for row in rows)))
 
 
 def to_epcis(events: Sequence[EpcisEvent]) -> dict[str, Any]:

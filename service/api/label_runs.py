@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from labels.layout import LabelSize, label_drawing
-from labels.output import write_uri_csv
 from labels.render import to_png, to_svg
 from labels.sheets import SheetLayout
 from registry.accounts.actor import Actor, not_found
@@ -24,10 +23,13 @@ from registry.labels.models import LabelRun, RunStatus
 from registry.lots.service import get_lot
 from registry.pagination import paginate
 from registry.schemas import Id, Out, PageOut
+from registry.spreadsheets import csv_text
 from service.api.common import OptionalId, PageNumber, PerPage, QueryId, RecordId, page_out
 from service.deps import CurrentActor, SessionDep, get_state
 from service.labels_jobs import label_template, run_labels
 from service.state import start_print_job
+
+URI_CSV_COLUMNS = ("index", "digital_link", "serial", "lot", "gtin13")
 
 router = APIRouter(tags=["labels"])
 WHAT = ("đợt in", "print run")
@@ -182,14 +184,15 @@ def download_uris(
     request: Request, run_id: RecordId, session: SessionDep, actor: CurrentActor
 ) -> StreamingResponse:
     """Every label's Digital Link (and serial), for print shops that print variable data."""
-    import io
-
     run = _run(session, actor, run_id)
     base_url = get_state(request).settings.public_base_url
-    buffer = io.StringIO()
-    write_uri_csv(run_labels(session, run, base_url=base_url), buffer)
+    rows = (
+        [index, label.digital_link, label.serial, label.lot, label.gtin13]
+        for index, label in enumerate(run_labels(session, run, base_url=base_url), start=1)
+    )
+    body = csv_text(URI_CSV_COLUMNS, rows, lineterminator="\n")
     return StreamingResponse(
-        iter([buffer.getvalue().encode()]),
+        iter([body.encode()]),
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="uris-run{run.id}.csv"'},
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import io
 import zipfile
@@ -14,7 +13,7 @@ import pytest
 
 from labels.errors import LabelError
 from labels.layout import LabelData
-from labels.output import render_pdf, render_pdf_parallel, render_zip, write_uri_csv
+from labels.output import render_pdf, render_pdf_parallel, render_zip
 from labels.sheets import SheetLayout
 
 SERIALS = [f"S{n:05d}Q" for n in range(30)]
@@ -84,11 +83,3 @@ def test_zip_holds_one_decodable_file_per_label(fmt: str, tools: Any) -> None:
         assert result.text.endswith(SERIALS[1])
     else:
         assert data.startswith(b"<?xml") and "Bưởi da xanh".encode() in data
-
-
-def test_uri_csv_lists_every_label() -> None:
-    out = io.StringIO()
-    assert write_uri_csv(_run(4), out) == 4
-    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
-    assert [row["serial"] for row in rows] == SERIALS[:4]
-    assert rows[0]["digital_link"].endswith("/21/" + SERIALS[0])

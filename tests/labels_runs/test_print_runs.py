@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 
 import pypdfium2
@@ -61,8 +62,10 @@ def test_a_serialized_run_prints_labels_that_verify(
 
     run = db_session.get_one(LabelRun, run_id)
     assert sorted(iter_run_serials(run)) == sorted(decoded_serials), "reprints repeat serials"
-    csv = client.get(f"/api/v1/label-runs/{run_id}/uris.csv", headers=headers).text
-    assert all(uri in csv for uri in links)
+    uris = client.get(f"/api/v1/label-runs/{run_id}/uris.csv", headers=headers).text
+    listed = list(csv.DictReader(io.StringIO(uris)))
+    assert sorted(row["serial"] for row in listed) == sorted(decoded_serials)
+    assert {row["digital_link"] for row in listed} == set(links)
 
     made_up = decoded_serials[0][:-1] + ("A" if decoded_serials[0][-1] != "A" else "B")
     assert check_serial(db_session, lot=lot, serial=made_up).status is SerialStatus.never_issued

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from registry.errors import NotFound
 from registry.places.models import AdminUnit
 from registry.population.service import PROVINCE_CODE
+from registry.spreadsheets import CSV_TYPE, XLSX_TYPE
 from registry.stats.facts_cache import Versions
 from registry.stats.indicators import Snapshot, distinct_sectors
 from registry.stats.tables import KIND_LABELS, TABLE_NAMES, Table, build_table
@@ -20,13 +21,7 @@ from service.deps import AgencyActor, SessionDep
 from service.i18n import request_language
 from service.pages.agency.charts import BarChart
 from service.pages.agency.common import View, format_number, page_context, sorted_table
-from service.pages.agency.exports import (
-    CSV_TYPE,
-    XLSX_TYPE,
-    attachment,
-    table_csv,
-    table_xlsx,
-)
+from service.pages.agency.exports import attachment, table_csv, table_xlsx
 from service.pages.agency.report_pdf import report_pdf
 from service.templating import render
 

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
+from registry.spreadsheets import Sheet, csv_text, xlsx_bytes
 from registry.stats.tables import Table
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_TYPE = "text/csv; charset=utf-8"
 
 
 def plain(value: Any) -> Any:
@@ -26,31 +19,22 @@ def plain(value: Any) -> Any:
 
 
 def table_csv(table: Table, *, lang: str) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([c.label(lang) for c in table.columns])
-    for row in table.rows:
-        writer.writerow(["" if (v := plain(x)) is None else v for x in table.cells(row)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    body = csv_text(
+        [c.label(lang) for c in table.columns],
+        ([plain(x) for x in table.cells(row)] for row in table.rows),
+    )
+    return ("\ufeff" + body).encode("utf-8")
 
 
 def table_xlsx(table: Table, *, lang: str) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    # Sheet titles are at most 31 characters and exclude []:*?/\ (Excel's own limits).
-    sheet.title = table.name[:31]
-    sheet.append([c.label(lang) for c in table.columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in table.rows:
-        sheet.append([plain(x) for x in table.cells(row)])
-    for index, column in enumerate(table.columns, start=1):
-        letter = sheet.cell(row=1, column=index).column_letter
-        sheet.column_dimensions[letter].width = 40 if column.kind == "text" else 16
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_bytes(
+        Sheet(
+            title=table.name,
+            header=[c.label(lang) for c in table.columns],
+            rows=([plain(x) for x in table.cells(row)] for row in table.rows),
+            widths=[40 if c.kind == "text" else 16 for c in table.columns],
+        )
+    )
 
 
 def attachment(name: str) -> dict[str, str]:
