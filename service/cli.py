@@ -55,6 +55,46 @@ def db_upgrade() -> None:
     click.echo(f"Database at head; {changed} administrative units added or updated.")
 
 
+@db.command(
+    "partitions",
+    help="Partition `scan` by month on PostgreSQL (converting it if needed) and create the "
+    "months up to N ahead, plus a default partition. Safe to run again, e.g. monthly.",
+)
+@click.option(
+    "--ahead",
+    default=3,
+    show_default=True,
+    type=click.IntRange(0, 120),
+    help="Months after the current one to create",
+)
+def db_partitions(ahead: int) -> None:
+    from registry.db import utcnow
+    from registry.scans.partitions import DEFAULT_PARTITION, ensure_partitions
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        if engine.dialect.name != "postgresql":
+            click.echo(
+                f"Không áp dụng cho {engine.dialect.name}: chỉ PostgreSQL chia bảng scan theo "
+                f"tháng; không có gì thay đổi.\nDoes not apply to {engine.dialect.name}: only "
+                "PostgreSQL partitions the scan table by month; nothing changed."
+            )
+            return
+        with engine.begin() as connection:
+            report = ensure_partitions(connection, ahead=ahead, now=utcnow())
+    finally:
+        engine.dispose()
+    if report.converted:
+        click.echo(
+            f"Đã chuyển bảng scan sang chia theo tháng / Converted scan to monthly partitions: "
+            f"{report.rows_copied} rows copied."
+        )
+    if report.rows_moved_from_default:
+        click.echo(f"{report.rows_moved_from_default} rows moved out of {DEFAULT_PARTITION}.")
+    created = ", ".join(report.created) or "—"
+    click.echo(f"Phân vùng mới / Partitions created: {created}")
+
+
 @main.group(help="Demo data.")
 def demo() -> None:
     pass

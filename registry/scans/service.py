@@ -189,7 +189,8 @@ def attach_place(
         )
     session.execute(
         update(Scan)
-        .where(Scan.id == scan_id)
+        # scanned_at too: on a partitioned scan table, only its month is searched.
+        .where(Scan.id == scan_id, Scan.scanned_at == scanned_at)
         .values(
             province_code=place.province_code,
             ward_code=place.ward_code,

@@ -1,0 +1,204 @@
+"""`truyxuat db partitions`: an unpartitioned `scan` with rows becomes monthly partitions
+with no row lost and every key and index in place; run again, it adds the months that
+are missing and moves their rows out of the default partition. On SQLite it says it
+does not apply and changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.pool import NullPool
+
+from registry.migrate import prepare_database
+from registry.scans.partitions import Month
+from tests.faults.harness import dedicated_postgres_database, postgres_unavailable_reason
+
+TRUYXUAT = Path(sys.executable).parent / "truyxuat"
+EXPECTED_INDEXES = {"pk_scan", "ix_scan_gtin_scanned_at", "ix_scan_serial"}
+ROWS = 6_000
+
+
+def _partitions(database_url: str, ahead: int) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(TRUYXUAT), "db", "partitions", "--ahead", str(ahead)],
+        env={**os.environ, "TRUYXUAT_DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _fingerprint(connection: Connection) -> tuple[int, str]:
+    """Row count and a digest of every column of every row, in id order."""
+    row = connection.execute(
+        text("SELECT count(*), md5(string_agg(s::text, '|' ORDER BY s.id)) FROM scan AS s")
+    ).one()
+    return int(row[0]), str(row[1])
+
+
+def _insert_scans(connection: Connection, *, first: dt.datetime, spread_days: int) -> None:
+    """ROWS scans spread evenly from `first` over `spread_days`, a third with serials."""
+    connection.execute(
+        text(
+            "INSERT INTO scan (scanned_at, gtin, lot, serial, verdict, device_hash, agent_class,"
+            " province_code, latitude, longitude) "
+            "SELECT :first + (n * :spread / :rows) * interval '1 day', '08934521000008', "
+            "'L' || (n % 7), CASE WHEN n % 3 = 0 THEN 'S' || n END, 'genuine', md5(n::text), "
+            "'mobile', CASE WHEN n % 5 = 0 THEN '87' END, 10.4, 105.6 "
+            "FROM generate_series(1, :rows) AS n"
+        ),
+        {"first": first, "spread": float(spread_days), "rows": ROWS},
+    )
+
+
+def _index_names(connection: Connection, table: str) -> set[str]:
+    rows = connection.execute(
+        text(
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = to_regclass(:table)"
+        ),
+        {"table": table},
+    )
+    return {name for (name,) in rows}
+
+
+def _layout(connection: Connection) -> dict[str, int]:
+    """Rows per partition, every partition listed."""
+    rows = connection.execute(
+        text(
+            "SELECT c.relname, (SELECT count(*) FROM scan s WHERE s.tableoid = c.oid) "
+            "FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = 'scan'::regclass"
+        )
+    )
+    return {name: int(count) for name, count in rows}
+
+
+def _misplaced(connection: Connection) -> int:
+    """Rows whose month partition exists but which sit elsewhere."""
+    return int(
+        connection.scalar(
+            text(
+                "SELECT count(*) FROM scan s WHERE to_regclass("
+                "'scan_' || to_char(s.scanned_at AT TIME ZONE 'UTC', 'YYYY_MM')) "
+                "IS DISTINCT FROM s.tableoid::regclass AND to_regclass("
+                "'scan_' || to_char(s.scanned_at AT TIME ZONE 'UTC', 'YYYY_MM')) IS NOT NULL"
+            )
+        )
+        or 0
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_partitions_convert_a_scan_table_with_rows_and_add_months_later() -> None:
+    if reason := postgres_unavailable_reason():
+        pytest.skip(reason)
+    now = dt.datetime.now(dt.UTC)
+    current = Month.of(now)
+    with dedicated_postgres_database("truyxuat_partitions") as database_url:
+        prepare_database(database_url)
+        engine = create_engine(database_url, poolclass=NullPool)
+        try:
+            with engine.begin() as connection:
+                # Fourteen months back to nine ahead: past months, this one, and rows
+                # beyond the horizon that only the default partition can take.
+                _insert_scans(connection, first=now - dt.timedelta(days=420), spread_days=690)
+                before = _fingerprint(connection)
+                max_id = connection.scalar(text("SELECT max(id) FROM scan"))
+
+            converted = _partitions(database_url, ahead=2)
+            assert converted.returncode == 0, converted.stderr
+            assert f"{ROWS} rows copied" in converted.stdout
+
+            with engine.begin() as connection:
+                assert (
+                    connection.scalar(
+                        text("SELECT relkind FROM pg_class WHERE oid = 'scan'::regclass")
+                    )
+                    == "p"
+                )
+                assert _fingerprint(connection) == before
+                assert connection.scalar(text("SELECT to_regclass('scan_partitioned')")) is None
+                assert _index_names(connection, "scan") == EXPECTED_INDEXES
+                primary_key = connection.scalar(
+                    text(
+                        "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                        "WHERE conname = 'pk_scan'"
+                    )
+                )
+                assert primary_key == "PRIMARY KEY (id, scanned_at)"
+                layout = _layout(connection)
+                horizon = current.next().next()
+                oldest = Month.of(now - dt.timedelta(days=420))
+                months = [oldest]
+                while months[-1] != horizon:
+                    months.append(months[-1].next())
+                assert set(layout) == {m.partition for m in months} | {"scan_default"}
+                for partition in layout:
+                    # Each partition carries its own copy of every index.
+                    assert len(_index_names(connection, partition)) == len(EXPECTED_INDEXES)
+                assert _misplaced(connection) == 0
+                beyond = connection.scalar(
+                    text("SELECT count(*) FROM scan WHERE scanned_at >= :end"),
+                    {"end": dt.datetime(*_first_of(horizon.next()), tzinfo=dt.UTC)},
+                )
+                assert layout["scan_default"] == beyond > 0
+                # The id sequence went over to the new table and goes on where it was.
+                new_id = connection.scalar(
+                    text(
+                        "INSERT INTO scan (scanned_at, gtin, verdict, device_hash, agent_class) "
+                        "VALUES (now(), '08934521000008', 'genuine', 'x', 'mobile') RETURNING id"
+                    )
+                )
+                assert new_id > max_id
+                assert (
+                    connection.scalar(text("SELECT pg_get_serial_sequence('scan', 'id')"))
+                    == "public.scan_id_seq"
+                )
+                before = _fingerprint(connection)
+
+            later = _partitions(database_url, ahead=5)
+            assert later.returncode == 0, later.stderr
+            added = [horizon.next(), horizon.next().next(), horizon.next().next().next()]
+            for month in added:
+                assert month.partition in later.stdout
+            with engine.begin() as connection:
+                layout = _layout(connection)
+                assert {m.partition for m in added} <= set(layout)
+                assert _fingerprint(connection) == before
+                assert _misplaced(connection) == 0
+                assert all(layout[m.partition] > 0 for m in added), layout
+                for month in added:
+                    assert len(_index_names(connection, month.partition)) == len(EXPECTED_INDEXES)
+
+            again = _partitions(database_url, ahead=5)
+            assert again.returncode == 0, again.stderr
+            assert "Partitions created: —" in again.stdout
+        finally:
+            engine.dispose()
+
+
+def _first_of(month: Month) -> tuple[int, int, int]:
+    return month.year, month.month, 1
+
+
+def test_partitions_do_not_apply_to_sqlite(tmp_path: Path) -> None:
+    database = tmp_path / "partitions.sqlite3"
+    url = f"sqlite:///{database}"
+    prepare_database(url)
+    schema_before = sqlite3.connect(database).execute("SELECT sql FROM sqlite_master").fetchall()
+    answer = _partitions(url, ahead=3)
+    assert answer.returncode == 0, answer.stderr
+    assert "Does not apply to sqlite" in answer.stdout
+    assert "Không áp dụng" in answer.stdout
+    assert sqlite3.connect(database).execute("SELECT sql FROM sqlite_master").fetchall() == (
+        schema_before
+    )
