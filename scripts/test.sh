@@ -1,6 +1,7 @@
 #!/usr/bin/env sh
 # Run the whole test suite. PostgreSQL tests run when TRUYXUAT_TEST_DATABASE_URL is set
-# or a local PostgreSQL answers; browser tests run when Chromium is installed.
+# or a local PostgreSQL answers; browser tests run when Chromium is installed, the
+# multi-node test when nginx is (as root, the missing packages are installed first).
 set -eu
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
@@ -9,6 +10,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   [ -e /usr/lib/x86_64-linux-gnu/libzbar.so.0 ] || ldconfig -p | grep -q libzbar.so.0 || missing="$missing libzbar0"
   command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
   command -v pdftoppm >/dev/null 2>&1 || missing="$missing poppler-utils"
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$missing nginx-light"
   if [ -n "$missing" ]; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing) >/dev/null \
       || echo "note: could not install$missing; the tests that need them will be skipped"

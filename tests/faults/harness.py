@@ -138,6 +138,9 @@ class Server:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    # Several nodes behind one load balancer share its address and one secret key.
+    base_url: str | None = None
+    secret_key: str = "faults-secret-key"
 
     @property
     def url(self) -> str:
@@ -147,8 +150,8 @@ class Server:
         env = {
             **os.environ,
             "TRUYXUAT_DATABASE_URL": self.database_url,
-            "TRUYXUAT_BASE_URL": self.url,
-            "TRUYXUAT_SECRET_KEY": "faults-secret-key",
+            "TRUYXUAT_BASE_URL": self.base_url or self.url,
+            "TRUYXUAT_SECRET_KEY": self.secret_key,
             "TRUYXUAT_DATA_DIR": str(self.data_dir),
         }
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,215 @@
+"""Scale-out as docs/deployment.md describes it: two `truyxuat serve` nodes on one
+PostgreSQL database behind nginx. Every scan sent through the balancer is stored,
+whichever node took it; a recall made through one node shows on both within the
+resolver cache's lifetime."""
+
+from __future__ import annotations
+
+import collections
+import re
+import secrets
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select, text
+
+from registry.db import make_engine
+from registry.lots.models import Lot
+from registry.resolution.cache import DEFAULT_TTL_SECONDS
+from service import demo as demo_data
+from tests.faults.balancer import UPSTREAM_HEADER, nginx_balancer, nginx_binary
+from tests.faults.harness import (
+    GRACEFUL_TIMEOUT_SECONDS,
+    Server,
+    dedicated_postgres_database,
+    free_port,
+    postgres_unavailable_reason,
+    prepare_demo,
+)
+
+SCANS = 600
+CLIENTS = 4
+# A cached read is never served older than this (registry.resolution.cache).
+CACHE_LIFETIME = DEFAULT_TTL_SECONDS
+POLL_SECONDS = 0.05
+STARTUP_SECONDS = 120.0
+PHONE = {"user-agent": "Mozilla/5.0 (Linux; Android 14) multi-node-test"}
+PAGE = {**PHONE, "accept": "text/html", "accept-language": "en"}
+RECALL_HEADLINE = "This product is being recalled"
+
+
+def _skip_reason() -> str | None:
+    if nginx_binary() is None:
+        return "nginx is not installed (Debian: apt-get install nginx-light)"
+    return postgres_unavailable_reason()
+
+
+def _serials_stored(database_url: str, prefix: str) -> set[str]:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT serial FROM scan WHERE serial LIKE :prefix"), {"prefix": f"{prefix}%"}
+            )
+            return {serial for (serial,) in rows}
+    finally:
+        engine.dispose()
+
+
+def _scan_through(balancer_url: str, path: str, serials: list[str]) -> dict[str, str]:
+    """GET every serial's Digital Link through the balancer; the node that acknowledged
+    each (307), by serial."""
+    taken: dict[str, str] = {}
+    lock = threading.Lock()
+
+    def send(batch: list[str]) -> None:
+        with httpx.Client(base_url=balancer_url, headers=PHONE, timeout=10) as client:
+            for serial in batch:
+                answer = client.get(f"{path}/21/{serial}", follow_redirects=False)
+                assert answer.status_code == 307, (serial, answer.status_code, answer.text[:300])
+                with lock:
+                    taken[serial] = answer.headers[UPSTREAM_HEADER]
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        list(pool.map(send, [serials[i::CLIENTS] for i in range(CLIENTS)]))
+    return taken
+
+
+def _shows_recall(client: httpx.Client, node_url: str, base_url: str, path: str) -> bool:
+    """The consumer page a phone reaches from this node (its redirect followed on the
+    same node) says the product is recalled."""
+    answer = client.get(f"{node_url}{path}", headers=PAGE, follow_redirects=False)
+    if answer.status_code == 307:
+        location = answer.headers["location"]
+        if not location.startswith(base_url):
+            return False  # off to the producer's own site: no warning to show
+        answer = client.get(node_url + location.removeprefix(base_url), headers=PAGE)
+    assert answer.status_code == 200, answer.text[:300]
+    return RECALL_HEADLINE in answer.text
+
+
+def _watch(
+    node_url: str, base_url: str, path: str, since: float, until: float
+) -> list[tuple[float, bool]]:
+    """(seconds after `since` the request was sent, recall shown) until `until`."""
+    seen: list[tuple[float, bool]] = []
+    with httpx.Client(timeout=10) as client:
+        while time.monotonic() < until:
+            sent = time.monotonic()
+            seen.append((sent - since, _shows_recall(client, node_url, base_url, path)))
+            time.sleep(POLL_SECONDS)
+    return seen
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF field on the page"
+    return match.group(1)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_two_nodes_behind_nginx_store_every_scan_and_share_a_recall(tmp_path: Path) -> None:
+    if reason := _skip_reason():
+        pytest.skip(reason)
+    with dedicated_postgres_database("truyxuat_multi_node") as database_url:
+        demo = prepare_demo(database_url)
+        engine = make_engine(database_url)
+        with engine.connect() as connection:
+            product_id = connection.scalar(select(Lot.product_id).where(Lot.id == demo.lot_id))
+        engine.dispose()
+        balancer_port = free_port()
+        base_url = f"http://127.0.0.1:{balancer_port}"
+        secret = secrets.token_urlsafe(32)
+        nodes = [
+            Server(database_url, tmp_path / name, base_url=base_url, secret_key=secret)
+            for name in ("node-a", "node-b")
+        ]
+        path = f"/01/{demo.gtin}/10/{demo.lot}"
+        try:
+            for node in nodes:
+                # Generous: the test machine may be busy with other test runs.
+                node.start(ready_within=STARTUP_SECONDS)
+            upstreams = [f"127.0.0.1:{node.port}" for node in nodes]
+            with nginx_balancer(upstreams, port=balancer_port) as balancer:
+                prefix = f"MN{secrets.token_hex(3).upper()}"
+                serials = [f"{prefix}{n:05d}" for n in range(SCANS)]
+                taken = _scan_through(balancer.url, path, serials)
+
+                # A session made on one node is good on the other: one shared secret.
+                staff = httpx.Client(base_url=balancer.url, timeout=10)
+                login = staff.post(
+                    "/api/v1/auth/login",
+                    json={"email": demo_data.AGENCY_EMAIL, "password": demo_data.DEMO_PASSWORD},
+                )
+                assert login.status_code == 200, login.text
+                node_a = nodes[0]
+                form = staff.get(
+                    f"{node_a.url}/agency/recalls?gtin={demo.gtin}", headers={"accept": "text/html"}
+                )
+                assert form.status_code == 200, form.text[:300]
+                with httpx.Client(timeout=10) as warm:
+                    for node in nodes:  # both nodes hold the lot in their caches
+                        assert not _shows_recall(warm, node.url, base_url, path)
+                recall = staff.post(
+                    f"{node_a.url}/agency/recalls",
+                    headers={"accept": "text/html", "origin": base_url},
+                    follow_redirects=False,
+                    data={
+                        "csrf_token": _csrf(form.text),
+                        "product_id": str(product_id),
+                        "scope": "lots",
+                        "lot_ids": [str(demo.lot_id)],
+                        "reason_vi": "Kiểm tra nhiều máy chủ",
+                        "reason_en": "Multi-node check",
+                        "notice_vi": "Ngừng sử dụng lô này.",
+                        "notice_en": "Stop using this lot.",
+                    },
+                )
+                recalled_at = time.monotonic()
+                staff.close()
+                assert recall.status_code == 303, recall.text[:300]
+                until = recalled_at + CACHE_LIFETIME + 1.5
+                with ThreadPoolExecutor(len(nodes)) as pool:
+                    watched = list(
+                        pool.map(
+                            lambda node: _watch(node.url, base_url, path, recalled_at, until),
+                            nodes,
+                        )
+                    )
+        finally:
+            codes = [
+                node.terminate(within=GRACEFUL_TIMEOUT_SECONDS + 10)[0]
+                for node in nodes
+                if node.process is not None and node.process.poll() is None
+            ]
+        stored = _serials_stored(database_url, prefix)
+
+    names = {f"127.0.0.1:{node.port}": name for node, name in zip(nodes, "AB", strict=True)}
+    per_node = collections.Counter(names[taken[serial]] for serial in serials)
+    stored_per_node = collections.Counter(names[taken[serial]] for serial in stored)
+    shown_after = []
+    for seen in watched:
+        stale = [at for at, shown in seen if not shown]
+        shown_after.append(max(stale, default=0.0))
+    report = (
+        f"scans sent through nginx: {len(serials)}; acknowledged per node {dict(per_node)}; "
+        f"stored per node {dict(stored_per_node)}, stored in all {len(stored)}; "
+        f"every request sent to node A from {shown_after[0]:.2f} s, to node B from "
+        f"{shown_after[1]:.2f} s after the recall was made through node A showed it "
+        f"(cache lifetime {CACHE_LIFETIME} s; {[len(seen) for seen in watched]} polls); "
+        f"server exits {codes}"
+    )
+    print(report)
+    assert len(per_node) == 2 and min(per_node.values()) > 0, report
+    assert stored == set(serials), report
+    for seen in watched:
+        # Any request sent once the lifetime has passed sees the recall, and from then on.
+        assert [shown for at, shown in seen if at >= CACHE_LIFETIME] and all(
+            shown for at, shown in seen if at >= CACHE_LIFETIME
+        ), report
+        assert seen[-1][1], report
