@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python bench/bench_decode.py [--rounds N]
 
-1. The 42 scans of shared/testdata/scans: codes found per difficulty, and total time.
+1. The 42 scans of tests/data/scans: codes found per difficulty, and total time.
    Goals: at least 5 more codes than the plain call, at no more than 3x its time.
 2. Phone-sized frames (1080p and 12 MP JPEGs, scans pasted into noisy clutter; and 1080p
    frames with no code at all, where the decoder spends its whole time budget): images/s.
@@ -14,6 +14,7 @@ import argparse
 import io
 import json
 import random
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,11 +22,12 @@ from pathlib import Path
 import zxingcpp
 from PIL import Image, ImageDraw, ImageFilter
 
-from scanner_client.decode import decode_image
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-SCANS = Path("/work/shared/testdata/scans")
-if not SCANS.is_dir():
-    SCANS = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "scans"
+from scanner_client.decode import decode_image
+from tests.testdata import data_path
+
+SCANS = data_path("scans")
 
 Found = set[tuple[str, str]]
 

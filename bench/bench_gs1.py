@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python bench/bench_gs1.py [--seconds 3]
 
-Inputs are the 240 labelled URIs of /work/shared/testdata/digital-link-cases.json
+Inputs are the 240 labelled URIs of tests/data/vectors/digital-link-cases.json
 (half valid, half broken in one known way). Rounds of the two parsers alternate so
 that machine noise hits both alike; the ratio is what to read.
 """
@@ -10,7 +10,6 @@ that machine noise hits both alike; the ratio is what to read.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Callable
@@ -21,8 +20,7 @@ import biip
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from registry.gs1 import GS1Error, parse_digital_link
-
-CASES_FILE = Path("/work/shared/testdata/digital-link-cases.json")
+from tests.testdata import load_json
 
 
 def ours_accepts(uri: str) -> bool:
@@ -66,7 +64,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     args = parser.parse_args()
 
-    cases = json.loads(CASES_FILE.read_text())["cases"]
+    cases = load_json("vectors", "digital-link-cases.json")["cases"]
     uris = [case["uri"] for case in cases]
     invalid = [case for case in cases if not case["valid"]]
     valid = [case for case in cases if case["valid"]]

@@ -22,15 +22,7 @@ from registry.db import make_engine
 from registry.migrate import prepare_database
 from registry.settings import Settings
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DEFAULT_PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-
-
-def shared_path(*parts: str) -> Path:
-    """A file of ../shared (test vectors and standards), beside the checkout."""
-    override = os.environ.get("TRUYXUAT_SHARED_DIR")
-    base = Path(override) if override else SHARED
-    return base.joinpath(*parts)
 
 
 def _postgres_server_url() -> str:

@@ -11,17 +11,15 @@ import pytest
 from sqlalchemy.orm import Session
 
 from registry.accounts.models import Role
-from tests.conftest import shared_path
 from tests.factories import api_headers
+from tests.testdata import data_path
 
 EXAMPLE_DIRS = ("examples", "examples-digital-link")
 
 
 def official_examples() -> list[Path]:
     return sorted(
-        path
-        for folder in EXAMPLE_DIRS
-        for path in shared_path("standards", "epcis", folder).glob("*.jsonld")
+        path for folder in EXAMPLE_DIRS for path in data_path("epcis", folder).glob("*.jsonld")
     )
 
 

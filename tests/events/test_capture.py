@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from registry.accounts.models import Role
 from registry.events.models import EpcisEvent
-from tests.conftest import shared_path
 from tests.events.conftest import load, official_examples, without_event_ids
 from tests.events.oracle import OracleCannotRead, oracle_hash, oracle_hashes
 from tests.factories import api_headers, make_enterprise, make_location, make_product
+from tests.testdata import load_json
 
-SCHEMA = json.loads(shared_path("standards", "epcis", "EPCIS-JSON-Schema.json").read_text())
+SCHEMA = load_json("epcis", "EPCIS-JSON-Schema.json")
 VALIDATOR = Draft7Validator(SCHEMA, format_checker=FormatChecker())
 
 

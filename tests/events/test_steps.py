@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
 import pytest
@@ -17,11 +16,11 @@ from sqlalchemy.orm import Session
 from registry.events.journey import lot_journey
 from registry.events.models import EpcisEvent
 from registry.events.steps import CONTEXT
-from tests.conftest import shared_path
 from tests.events.chain import Chain, build_chain
 from tests.events.oracle import oracle_hash
+from tests.testdata import load_json
 
-SCHEMA = json.loads(shared_path("standards", "epcis", "EPCIS-JSON-Schema.json").read_text())
+SCHEMA = load_json("epcis", "EPCIS-JSON-Schema.json")
 VALIDATOR = Draft7Validator(SCHEMA, format_checker=FormatChecker())
 
 

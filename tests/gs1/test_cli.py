@@ -11,14 +11,10 @@ from typing import Any
 from click.testing import CliRunner
 
 from service.commands.gs1 import gs1
+from tests.testdata import load_json
 
-TESTDATA = Path("/work/shared/testdata")
-DL_CASES: list[dict[str, Any]] = json.loads((TESTDATA / "digital-link-cases.json").read_text())[
-    "cases"
-]
-GTIN_CASES: list[dict[str, Any]] = json.loads((TESTDATA / "identifier-cases.json").read_text())[
-    "gtins"
-]
+DL_CASES: list[dict[str, Any]] = load_json("vectors", "digital-link-cases.json")["cases"]
+GTIN_CASES: list[dict[str, Any]] = load_json("vectors", "identifier-cases.json")["gtins"]
 
 
 def _run(*args: str, stdin: str | None = None) -> tuple[int, list[str]]:

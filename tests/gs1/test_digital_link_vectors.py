@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +13,9 @@ from registry.gs1 import (
     parse_digital_link,
     parse_digital_link_lenient,
 )
+from tests.testdata import load_json
 
-CASES_FILE = Path("/work/shared/testdata/digital-link-cases.json")
-CASES: list[dict[str, Any]] = json.loads(CASES_FILE.read_text())["cases"]
+CASES: list[dict[str, Any]] = load_json("vectors", "digital-link-cases.json")["cases"]
 VALID = [c for c in CASES if c["valid"]]
 INVALID = [c for c in CASES if not c["valid"]]
 _ENGINE_AI = re.compile(r"AI \((\d+)\)")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import biip
@@ -19,10 +17,9 @@ from registry.gs1 import (
     parse_digital_link,
     parse_element_string,
 )
+from tests.testdata import load_json
 
-CASES: list[dict[str, Any]] = json.loads(
-    Path("/work/shared/testdata/digital-link-cases.json").read_text()
-)["cases"]
+CASES: list[dict[str, Any]] = load_json("vectors", "digital-link-cases.json")["cases"]
 VALID = [c for c in CASES if c["valid"]]
 
 

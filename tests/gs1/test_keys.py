@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,14 +17,10 @@ from registry.gs1 import (
     parse_gtin,
     parse_sscc,
 )
+from tests.testdata import load_json
 
-TESTDATA = Path("/work/shared/testdata")
-GTIN_CASES: list[dict[str, Any]] = json.loads((TESTDATA / "identifier-cases.json").read_text())[
-    "gtins"
-]
-DL_CASES: list[dict[str, Any]] = json.loads((TESTDATA / "digital-link-cases.json").read_text())[
-    "cases"
-]
+GTIN_CASES: list[dict[str, Any]] = load_json("vectors", "identifier-cases.json")["gtins"]
+DL_CASES: list[dict[str, Any]] = load_json("vectors", "digital-link-cases.json")["cases"]
 
 
 def _keys_from_valid_links(ai: str) -> list[str]:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import io
-import json
-from pathlib import Path
 from typing import Any
 
 import pypdfium2
 import pytest
 import zxingcpp
 from PIL import Image
+
+from tests.testdata import load_json
 
 # Only what labels print: keeps zxing's ITF/DataBar false positives on QR patterns out.
 PRINTED_FORMATS = [
@@ -20,13 +20,9 @@ PRINTED_FORMATS = [
     zxingcpp.BarcodeFormat.Code128,
 ]
 
-TESTDATA = Path("/work/shared/testdata")
-if not TESTDATA.is_dir():  # CI lays shared/ beside the clone
-    TESTDATA = Path(__file__).resolve().parents[3] / "shared" / "testdata"
-
 
 def _load(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((TESTDATA / name).read_text(encoding="utf-8"))
+    data: dict[str, Any] = load_json("vectors", name)
     return data
 
 

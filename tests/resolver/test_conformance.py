@@ -13,15 +13,15 @@ from fastapi.testclient import TestClient
 from jsonschema import Draft7Validator
 
 from registry.links.models import AnchorLevel, ResolverLink
-from tests.conftest import shared_path
 from tests.resolver.conftest import BASE, World
+from tests.testdata import load_json
 
 LINKSET_TYPE = "application/linkset+json"
 GS1_NAMESPACES = ("https://ref.gs1.org/voc/", "https://gs1.org/voc/", "https://www.gs1.org/voc/")
 
 
 def linkset_schema() -> Draft7Validator:
-    schema = json.loads(shared_path("standards", "linkset", "gs1-linkset-schema.json").read_text())
+    schema = load_json("linkset", "gs1-linkset-schema.json")
     return Draft7Validator(schema)
 
 
@@ -142,7 +142,7 @@ def test_linkset_by_accept_header(client: TestClient, world: World) -> None:
 def test_valid_linkset(client: TestClient, world: World, level: str) -> None:
     # validLinkset: against GS1's published schema, which does reject a bad linkset.
     validator = linkset_schema()
-    bad = json.loads(shared_path("standards", "linkset", "invalid-gs1-example.json").read_text())
+    bad = load_json("linkset", "invalid-gs1-example.json")
     assert not validator.is_valid(bad)
     path = {
         "product": world.path(),

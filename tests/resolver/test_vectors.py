@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlsplit
 
 import pytest
@@ -12,10 +11,10 @@ from sqlalchemy.orm import Session
 from registry.gs1 import parse_digital_link
 from registry.locations.models import Location, LocationKind
 from registry.products.models import Product
-from tests.conftest import shared_path
 from tests.resolver.conftest import World
+from tests.testdata import load_json
 
-CASES = json.loads(shared_path("testdata", "digital-link-cases.json").read_text())["cases"]
+CASES = load_json("vectors", "digital-link-cases.json")["cases"]
 # Only the scheme is wrong in these; a request path carries no scheme, so their
 # path is a valid Digital Link and nothing about it can be answered with 400.
 NOT_EXPRESSIBLE_AS_PATH = {"mixed_scheme"}

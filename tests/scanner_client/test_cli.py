@@ -13,12 +13,12 @@ import qrcode
 from click.testing import CliRunner
 
 from scanner_client.cli import scan
-from tests.conftest import shared_path
 from tests.live_app import LiveApp, free_port, live_app
+from tests.testdata import data_path
 
 __all__ = ["live_app"]
 
-SCANS = shared_path("testdata", "scans")
+SCANS = data_path("scans")
 MANIFEST = {
     image["file"]: image for image in json.loads((SCANS / "manifest.json").read_text())["images"]
 }

@@ -24,8 +24,8 @@ from scanner_client.client import ResolverClient, ResolverUnavailable, RetryPoli
 from scanner_client.decode import decode_image
 from scanner_client.interpret import interpret, interpret_code
 from scanner_client.queue import OfflineQueue
-from tests.conftest import shared_path
 from tests.live_app import LiveApp, free_port, live_app, scan_count
+from tests.testdata import load_json
 
 __all__ = ["live_app"]
 
@@ -102,7 +102,7 @@ def test_linkset_validates_against_the_gs1_schema(
     world = live_app.world
     linkset = client.linkset(live_app.link(world.gtin, world.lot))
     assert linkset is not None
-    schema = json.loads(shared_path("standards", "linkset", "gs1-linkset-schema.json").read_text())
+    schema = load_json("linkset", "gs1-linkset-schema.json")
     Draft7Validator(schema).validate(linkset)
     assert linkset["linkset"][0]["anchor"] == live_app.link(world.gtin, world.lot)
     assert client.linkset(live_app.link(world.unknown_gtin)) is None

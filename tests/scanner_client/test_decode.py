@@ -17,10 +17,9 @@ from barcode.writer import ImageWriter
 from PIL import Image, ImageDraw, ImageFilter
 
 from scanner_client.decode import DecodedCode, DecodeError, decode_image, decode_many
+from tests.testdata import data_path
 
-SCANS = Path("/work/shared/testdata/scans")
-if not SCANS.is_dir():  # CI lays shared/ beside the clone
-    SCANS = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "scans"
+SCANS = data_path("scans")
 MANIFEST: dict[str, Any] = json.loads((SCANS / "manifest.json").read_text())
 IMAGES = MANIFEST["images"]
 

@@ -19,22 +19,18 @@ from scanner_client.interpret import (
     interpret,
     interpret_code,
 )
-from tests.conftest import shared_path
+from tests.testdata import data_path, load_json
 
 REGISTRY = "https://truyxuat.dongthap.gov.vn"
 CONFIG = ResolverConfig(REGISTRY)
-DL_CASES: list[dict[str, Any]] = json.loads(
-    shared_path("testdata", "digital-link-cases.json").read_text()
-)["cases"]
-SCANS: Path = shared_path("testdata", "scans")
+DL_CASES: list[dict[str, Any]] = load_json("vectors", "digital-link-cases.json")["cases"]
+SCANS: Path = data_path("scans")
 MANIFEST_CODES = [
     (image["file"], code)
     for image in json.loads((SCANS / "manifest.json").read_text())["images"]
     for code in image["codes"]
 ]
-GTIN_CASES: list[dict[str, Any]] = json.loads(
-    shared_path("testdata", "identifier-cases.json").read_text()
-)["gtins"]
+GTIN_CASES: list[dict[str, Any]] = load_json("vectors", "identifier-cases.json")["gtins"]
 
 
 def _bilingual(result: Interpretation) -> None:

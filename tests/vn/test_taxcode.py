@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from registry.vn import VNRuleError, is_valid_tax_code, parse_tax_code, tax_code_problems
+from tests.testdata import load_json
 
-TESTDATA = Path(__file__).resolve().parents[3] / "shared" / "testdata"
-TAX_CODE_CASES = json.loads((TESTDATA / "identifier-cases.json").read_text("utf-8"))["tax_codes"]
+TAX_CODE_CASES = load_json("vectors", "identifier-cases.json")["tax_codes"]
 
 WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from click.testing import CliRunner
 
 from service.commands.taxcode import taxcode
+from tests.testdata import load_json
 
-TESTDATA = Path(__file__).resolve().parents[3] / "shared" / "testdata"
-TAX_CODE_CASES = json.loads((TESTDATA / "identifier-cases.json").read_text("utf-8"))["tax_codes"]
+TAX_CODE_CASES = load_json("vectors", "identifier-cases.json")["tax_codes"]
 VALID = [c["value"] for c in TAX_CODE_CASES if c["valid"]]
 INVALID = [c["value"] for c in TAX_CODE_CASES if not c["valid"]]
 
