@@ -21,8 +21,37 @@ from sqlalchemy.orm import Session
 from registry.db import make_engine
 from registry.migrate import prepare_database
 from registry.settings import Settings
+from tests.outside_reads import LAST_TEST, OUTSIDE_READS, OutsideReads
+from tests.testdata import REPOSITORY
 
 DEFAULT_PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    guard = OutsideReads.for_this_process(REPOSITORY)
+    guard.install()
+    config.stash[OUTSIDE_READS] = guard
+
+
+@pytest.hookimpl(trylast=True)  # after tests/faults moves its PostgreSQL restart to the end
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    last = [item for item in items if item.name == LAST_TEST]
+    items[:] = [item for item in items if item.name != LAST_TEST] + last
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Fail any run, even one that left out LAST_TEST, that read outside the repository."""
+    if session.config.stash[OUTSIDE_READS].found and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    guard = config.stash[OUTSIDE_READS]
+    if guard.found:
+        terminalreporter.section("read outside the repository (put the data in tests/data)")
+        terminalreporter.write_line(guard.report())
 
 
 def _postgres_server_url() -> str:
