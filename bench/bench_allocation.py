@@ -23,7 +23,7 @@ from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.enterprises.models import Enterprise, EnterpriseKind
 from registry.enterprises.service import EnterpriseDetails, register_enterprise
 from registry.migrate import prepare_database
-from registry.prefixes.service import record_own_prefix
+from registry.prefixes.service import record_granted_prefix
 from registry.products.service import ProductDetails, create_product
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -39,7 +39,7 @@ def _seed(url: str) -> int:
             details=EnterpriseDetails(legal_name="HTX Bench", kind=EnterpriseKind.cooperative),
         )
         # 7-digit prefix: 100,000 GTINs, more than any run here allocates.
-        record_own_prefix(session, actor=SYSTEM, enterprise=enterprise, prefix="8934999")
+        record_granted_prefix(session, actor=SYSTEM, enterprise=enterprise, prefix="8934999")
         return enterprise.id
 
 

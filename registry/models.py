@@ -4,7 +4,7 @@ from registry.accounts.models import ApiKey, User
 from registry.audit.models import AuditEntry
 from registry.certificates.models import Certificate
 from registry.db import Base
-from registry.enterprises.models import Enterprise
+from registry.enterprises.models import Enterprise, IdentityChange
 from registry.events.models import CaptureJob, EpcisEvent, EventEpc, EventParty, TraceLink
 from registry.labels.models import LabelRun
 from registry.links.models import ResolverLink
@@ -12,7 +12,7 @@ from registry.locations.models import Location
 from registry.lots.models import Lot
 from registry.places.models import AdminUnit
 from registry.population.models import PopulationEntry
-from registry.prefixes.models import CompanyPrefix
+from registry.prefixes.models import CompanyPrefix, PrefixRequest
 from registry.products.models import Product
 from registry.recalls.models import Recall
 from registry.reports.models import ConsumerReport
@@ -38,10 +38,12 @@ __all__ = [
     "EpcisEvent",
     "EventEpc",
     "EventParty",
+    "IdentityChange",
     "LabelRun",
     "Location",
     "Lot",
     "PopulationEntry",
+    "PrefixRequest",
     "Product",
     "Recall",
     "ReportTriage",

@@ -10,10 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from registry.accounts.models import Role
 from registry.certificates.models import CertificateKind
-from registry.enterprises.models import EnterpriseKind, EnterpriseStatus
+from registry.enterprises.models import EnterpriseKind, EnterpriseStatus, IdentityChangeStatus
 from registry.locations.models import LocationKind
 from registry.lots.models import LotStatus
-from registry.prefixes.models import PrefixSource
+from registry.prefixes.models import PrefixRequestStatus, PrefixSource
 from registry.products.models import ProductStatus
 
 T = TypeVar("T")
@@ -66,8 +66,12 @@ class EnterpriseSignUp(EnterpriseIn):
 
 
 class EnterprisePatch(BaseModel):
+    """Contact details change at once; for a verified enterprise the legal name, tax code
+    and kind wait for an officer's approval (answered 202)."""
+
     model_config = ConfigDict(extra="forbid")
     legal_name: str = kept(max_length=300)
+    tax_code: str = kept(max_length=20)
     trading_name: str | None = Field(default=None, max_length=300)
     kind: EnterpriseKind = kept()
     address: str = kept(max_length=500)
@@ -99,6 +103,26 @@ class EnterpriseOut(Out):
     created_at: dt.datetime
 
 
+class IdentityChangeOut(Out):
+    """A verified enterprise's new identity, waiting for (or decided by) an officer."""
+
+    id: int
+    enterprise_id: int
+    legal_name: str | None
+    tax_code: str | None
+    kind: EnterpriseKind | None
+    status: IdentityChangeStatus
+    decision_reason: str | None
+    decided_at: dt.datetime | None
+    created_at: dt.datetime
+
+
+class EnterpriseDetailOut(EnterpriseOut):
+    """The verified identity, and beside it any change to it that waits for an officer."""
+
+    pending_identity_change: IdentityChangeOut | None = None
+
+
 class ReasonIn(BaseModel):
     reason: str = Field(default="", max_length=2000)
 
@@ -106,6 +130,41 @@ class ReasonIn(BaseModel):
 class PrefixIn(BaseModel):
     prefix: str = Field(max_length=12)
     enterprise_id: Id | None = None
+
+
+# A 5 MB image (the upload limit) is at most this long in base64.
+MAX_SCAN_BASE64 = 7_000_000
+
+
+class PrefixRequestIn(BaseModel):
+    """`own`: the prefix GS1 Vietnam licensed to the enterprise, with the certificate's
+    number, dates and a scan (JPEG, PNG or WebP, base64, 5 MB at most).
+    `pool`: any prefix from the agency's pool; nothing else is needed."""
+
+    model_config = ConfigDict(extra="forbid")
+    source: PrefixSource
+    enterprise_id: Id | None = None
+    prefix: str | None = Field(default=None, max_length=12)
+    licence_number: str | None = Field(default=None, max_length=64)
+    licence_valid_from: dt.date | None = None
+    licence_valid_until: dt.date | None = None
+    certificate_scan: str | None = Field(default=None, max_length=MAX_SCAN_BASE64)
+
+
+class PrefixRequestOut(Out):
+    id: int
+    enterprise_id: int
+    source: PrefixSource
+    prefix: str | None
+    licence_number: str | None
+    licence_valid_from: dt.date | None
+    licence_valid_until: dt.date | None
+    has_certificate_scan: bool
+    status: PrefixRequestStatus
+    decision_reason: str | None
+    decided_at: dt.datetime | None
+    company_prefix_id: int | None
+    created_at: dt.datetime
 
 
 class PrefixAssignIn(BaseModel):

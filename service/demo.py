@@ -26,7 +26,7 @@ from registry.lots.models import Lot
 from registry.lots.service import create_lot, find_lot
 from registry.places.service import sync_admin_units
 from registry.prefixes.models import CompanyPrefix
-from registry.prefixes.service import add_pool_prefix, record_own_prefix
+from registry.prefixes.service import add_pool_prefix, record_granted_prefix
 from registry.products.models import Product
 from registry.products.service import ProductDetails, create_product
 from registry.vn import mst_check_digit
@@ -479,7 +479,13 @@ def _ensure_enterprise(session: Session, spec: DemoEnterprise) -> tuple[Enterpri
     )
     if spec.verified:
         verify_enterprise(session, actor=SYSTEM, enterprise=enterprise)
-    record_own_prefix(session, actor=SYSTEM, enterprise=enterprise, prefix=spec.prefix)
+    record_granted_prefix(
+        session,
+        actor=SYSTEM,
+        enterprise=enterprise,
+        prefix=spec.prefix,
+        reason="Dữ liệu mẫu / demo data",
+    )
     return enterprise, True
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import io
 import itertools
 import random
 from decimal import Decimal
 
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,7 +25,7 @@ from registry.locations.service import create_location
 from registry.lots.models import Lot
 from registry.lots.service import create_lot
 from registry.prefixes.models import CompanyPrefix
-from registry.prefixes.service import record_own_prefix
+from registry.prefixes.service import record_granted_prefix
 from registry.products.models import Product
 from registry.products.service import ProductDetails, create_product
 from registry.vn import mst_check_digit
@@ -69,7 +72,7 @@ def make_prefix(session: Session, *, enterprise: Enterprise) -> CompanyPrefix:
         candidate = f"89361{_random.randrange(10**4):04d}"
         if session.scalar(select(CompanyPrefix.id).where(CompanyPrefix.prefix == candidate)):
             continue
-        return record_own_prefix(session, actor=SYSTEM, enterprise=enterprise, prefix=candidate)
+        return record_granted_prefix(session, actor=SYSTEM, enterprise=enterprise, prefix=candidate)
 
 
 def make_product(session: Session, *, enterprise: Enterprise, **details: object) -> Product:
@@ -159,3 +162,30 @@ def api_headers(
 
 def actor_of(enterprise: Enterprise) -> Actor:
     return Actor(role=Role.enterprise, label="test", enterprise_id=enterprise.id)
+
+
+def certificate_scan(*, image_format: str = "PNG") -> bytes:
+    """A small image standing for the scan of a GS1 Vietnam certificate."""
+    image = Image.new("RGB", (320, 220), (250, 250, 240))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((10, 10, 310, 210), outline=(20, 60, 140), width=4)
+    draw.text((30, 40), "GS1 VIET NAM", fill=(20, 60, 140))
+    draw.text((30, 80), "GIAY CHUNG NHAN", fill=(0, 0, 0))
+    out = io.BytesIO()
+    image.save(out, format=image_format)
+    return out.getvalue()
+
+
+def prefix_request_body(prefix: str, **changes: object) -> dict[str, object]:
+    """An API request for the enterprise's own licensed prefix, with complete evidence."""
+    today = dt.date.today()
+    body: dict[str, object] = {
+        "source": "own",
+        "prefix": prefix,
+        "licence_number": f"GCN-{prefix}/GS1VN",
+        "licence_valid_from": (today - dt.timedelta(days=30)).isoformat(),
+        "licence_valid_until": (today + dt.timedelta(days=365 * 3)).isoformat(),
+        "certificate_scan": base64.b64encode(certificate_scan()).decode(),
+    }
+    body.update(changes)
+    return body

@@ -53,6 +53,16 @@ def not_found(what: tuple[str, str]) -> NotFound:
     return NotFound(f"Không tìm thấy {what[0]}.", f"{what[1].capitalize()} not found.")
 
 
+def ensure_officer(actor: Actor) -> None:
+    """Who may decide on the agency's behalf: grant or refuse a prefix, approve or refuse
+    an identity change.
+
+    Hook for agency key scopes (issue 15, item 5): once keys carry scopes, these
+    decisions also need the agency write scope (or a signed-in officer) here.
+    """
+    actor.ensure_agency()
+
+
 SYSTEM = Actor(role=Role.admin, label="system")
 
 

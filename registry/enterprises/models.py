@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 
 from sqlalchemy import Enum, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.db import Base, UTCDateTime
 from registry.types import Timestamped
@@ -50,3 +50,42 @@ class Enterprise(Timestamped, Base):
     @property
     def display_name(self) -> str:
         return self.trading_name or self.legal_name
+
+
+class IdentityChangeStatus(enum.StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+# The fields that say who a verified enterprise is: changing them needs an officer.
+IDENTITY_FIELDS = ("legal_name", "tax_code", "kind")
+
+
+class IdentityChange(Timestamped, Base):
+    """A verified enterprise's new legal name, tax code or kind, waiting for an officer.
+    Empty fields stay as they are; the enterprise row keeps its verified identity until
+    the change is approved."""
+
+    __tablename__ = "enterprise_identity_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    legal_name: Mapped[str | None] = mapped_column(String(300))
+    tax_code: Mapped[str | None] = mapped_column(String(13))
+    tax_code_kind: Mapped[str | None] = mapped_column(String(16))
+    kind: Mapped[EnterpriseKind | None] = mapped_column(
+        Enum(EnterpriseKind, native_enum=False, length=16)
+    )
+    status: Mapped[IdentityChangeStatus] = mapped_column(
+        Enum(IdentityChangeStatus, native_enum=False, length=16),
+        default=IdentityChangeStatus.pending,
+        index=True,
+    )
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    enterprise: Mapped[Enterprise] = relationship()
+
+    def proposed(self) -> dict[str, object]:
+        return {name: value for name in IDENTITY_FIELDS if (value := getattr(self, name))}

@@ -32,3 +32,5 @@ for module in (
     links_api,
 ):
     api_router.include_router(module.router)
+api_router.include_router(enterprises.changes_router)
+api_router.include_router(prefixes.requests_router)

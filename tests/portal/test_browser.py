@@ -1,6 +1,8 @@
 """End to end in headless Chromium against a real uvicorn server and a file-backed SQLite:
-a new cooperative signs up, the agency verifies it (API, agency key), it records a prefix,
-a farm, a product, a lot, a harvest and a shipment, prints labels, and the QR on the
+a new cooperative signs up and requests its own GS1 prefix with a scan of the certificate;
+nothing can be issued under it yet; an officer signed in to the agency pages verifies the
+cooperative and grants the prefix after looking at the scan; the cooperative then records a
+farm, a product, a lot, a harvest and a shipment, prints labels, and the QR on the
 downloaded PDF resolves to the consumer page of that lot."""
 
 from __future__ import annotations
@@ -25,7 +27,13 @@ from registry.accounts.models import Role
 from registry.accounts.service import create_api_key
 from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.migrate import prepare_database
-from tests.factories import WARD_CAI_BE, unique_tax_code
+from tests.factories import (
+    PASSWORD,
+    WARD_CAI_BE,
+    certificate_scan,
+    make_user,
+    unique_tax_code,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -62,6 +70,7 @@ def _skip_reason() -> str | None:
 class Server:
     url: str
     agency_key: str
+    officer_email: str
 
 
 def _free_port() -> int:
@@ -81,6 +90,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     engine = make_engine(url)
     with unit_of_work(make_sessionmaker(engine)) as session:
         agency_key = create_api_key(session, actor=SYSTEM, role=Role.agency, name="e2e").secret
+        officer = make_user(session, role=Role.agency)
+        officer_email = officer.email
     engine.dispose()
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
@@ -98,7 +109,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded 2-core machine imports slowly
         while True:
             try:
                 if httpx.get(f"{base}/login", timeout=1).status_code == 200:
@@ -108,7 +119,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError((folder / "server.log").read_text())
             time.sleep(0.2)
-        yield Server(base, agency_key)
+        yield Server(base, agency_key, officer_email)
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -178,18 +189,54 @@ def test_cooperative_from_sign_up_to_a_scanned_label(
     assert "Đang chờ Chi cục xác minh" in page.inner_text(".status-banner")
     both_widths(page, "02-pending")
 
-    # 2. The agency verifies the cooperative through the API with its key.
+    # 2. It requests its own GS1 prefix, with the certificate's number, dates and scan.
+    prefix = "8934" + tax_code[-3:]
+    scan = tmp_path / "giay-chung-nhan.png"
+    scan.write_bytes(certificate_scan())
+    page.fill("#f-prefix", prefix)
+    page.fill("#f-licence_number", f"{tax_code[-3:]}/GS1VN")
+    page.fill("#f-licence_valid_from", "2026-01-15")
+    page.fill("#f-licence_valid_until", "2029-01-14")
+    page.set_input_files("#f-certificate", str(scan))
+    submit(page, "form[action='/portal/prefix']")
+    assert prefix in page.inner_text(".prefix-requests")
+    both_widths(page, "03-prefix-requested")
+    # Nothing is issued under a prefix the agency has not granted.
     agency = {"Authorization": f"Bearer {server.agency_key}"}
-    found = httpx.get(f"{server.url}/api/v1/enterprises", params={"q": tax_code}, headers=agency)
-    enterprise_id = found.json()["items"][0]["id"]
-    verified = httpx.post(f"{server.url}/api/v1/enterprises/{enterprise_id}/verify", headers=agency)
-    assert verified.status_code == 200, verified.text
+    taken = httpx.get(f"{server.url}/api/v1/prefixes", params={"q": prefix}, headers=agency)
+    assert prefix not in taken.text
+
+    # 3. An officer signs in, verifies the cooperative and grants the prefix.
+    officer = chromium.new_context(viewport=DESKTOP, locale="vi-VN")  # type: ignore[attr-defined]
+    desk = officer.new_page()
+    desk.goto(f"{server.url}/login?next=/agency/enterprises")
+    desk.fill("#f-email", server.officer_email)
+    desk.fill("#f-password", PASSWORD)
+    submit(desk, "form[method=post]")
+    assert desk.url.endswith("/agency/enterprises")
+    assert "(1)" in desk.inner_text("#count-prefix-requests")
+    card = desk.locator("article.queue-item", has_text=tax_code)
+    assert prefix in card.inner_text()
+    with desk.expect_navigation():
+        card.locator("form[action$='/verify'] button").click()
+    with desk.expect_navigation():
+        desk.click("#count-prefix-requests")
+    request_card = desk.locator("article.queue-item", has_text=prefix)
+    assert f"{tax_code[-3:]}/GS1VN" in request_card.inner_text()
+    assert request_card.locator("img.evidence").evaluate("img => img.naturalWidth") > 0
+    shot(desk, "03-officer-queue-1280")
+    request_card.locator("input[name=reason]").fill("Đã đối chiếu bản gốc giấy chứng nhận")
+    with desk.expect_navigation():
+        request_card.locator("form[action$='/grant'] button").click()
+    assert "Đã cấp tiền tố" in desk.inner_text("main")
+    assert "(0)" in desk.inner_text("#count-prefix-requests")
+    officer.close()
+
     page.goto(f"{server.url}/portal")
     assert page.locator(".status-banner").count() == 0
+    assert prefix in page.inner_text(".granted-prefixes")
 
-    # 3. Its own GS1 prefix, a farm, a product.
-    page.fill("#f-prefix", "8934" + tax_code[-3:])
-    submit(page, "form[action='/portal/prefix']")
+    # 4. A farm and a product under the granted prefix.
     page.goto(f"{server.url}/portal/locations/new")
     page.fill("#f-name", "Vườn xoài ông Ba")
     page.select_option("#f-kind", "farm")
@@ -201,9 +248,10 @@ def test_cooperative_from_sign_up_to_a_scanned_label(
     page.fill("#f-net_content", "1 kg")
     submit(page, "form[enctype]")
     gtin = page.inner_text(".product-head .code").strip()
+    assert gtin.startswith("0" + prefix)
     both_widths(page, "03-product")
 
-    # 4. A lot, with its harvest and shipment.
+    # 5. A lot, with its harvest and shipment.
     page.click("text=Tạo lô hàng")
     page.fill("#f-code", "XOAI-2026-05")
     submit(page, "form[action='/portal/lots/new']")
@@ -222,7 +270,7 @@ def test_cooperative_from_sign_up_to_a_scanned_label(
     assert "Thu hoạch" in journey and "Xuất hàng" in journey
     both_widths(page, "04-lot")
 
-    # 5. Labels: preview, print run, the PDF when it is ready.
+    # 6. Labels: preview, print run, the PDF when it is ready.
     page.click("text=In tem cho lô này")
     page.select_option("#f-layout", "roll-50x30")
     page.fill("#f-count", "2")
@@ -246,7 +294,7 @@ def test_cooperative_from_sign_up_to_a_scanned_label(
     link = codes[0]
     assert link.startswith(f"{server.url}/01/{gtin}/10/XOAI-2026-05/21/")
 
-    # 6. The Digital Link opens the consumer page of that product and lot.
+    # 7. The Digital Link opens the consumer page of that product and lot.
     consumer = context.new_page()
     consumer.goto(link)
     text = consumer.inner_text("body")

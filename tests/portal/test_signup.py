@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.accounts.actor import SYSTEM
-from registry.audit.models import AuditEntry
 from registry.enterprises.models import Enterprise, EnterpriseStatus
 from registry.enterprises.service import reject_enterprise
-from registry.prefixes.models import CompanyPrefix
+from registry.prefixes.models import CompanyPrefix, PrefixRequest
+from registry.prefixes.service import reject_prefix_request
 from registry.vn import mst_check_digit
-from tests.factories import WARD_CAI_BE, make_enterprise, make_user, unique_tax_code
+from tests.factories import (
+    WARD_CAI_BE,
+    certificate_scan,
+    make_enterprise,
+    make_user,
+    unique_tax_code,
+)
 from tests.portal.conftest import Browser, Member
 
 
@@ -100,18 +109,50 @@ def test_rejected_enterprises_see_the_reason(db_session: Session, browser: Brows
     assert "Hồ sơ bị từ chối" in page and "Thiếu giấy phép" in page
 
 
-def test_record_an_own_prefix(db_session: Session, browser: Browser) -> None:
+def test_request_an_own_prefix_with_its_certificate(
+    db_session: Session, browser: Browser, data_dir: Path
+) -> None:
     enterprise = make_enterprise(db_session, prefix=False)
     user = make_user(db_session, enterprise=enterprise)
     db_session.flush()
     browser.sign_in(user.email)
-    bad = browser.post("/portal/prefix", {"prefix": "1234567"})
+    until = (dt.date.today() + dt.timedelta(days=700)).isoformat()
+    licence = {"licence_number": "123/GS1VN", "licence_valid_until": until}
+    scan = {"certificate": ("gcn.png", certificate_scan(), "image/png")}
+
+    bad = browser.post("/portal/prefix", {"prefix": "1234567", **licence}, files=scan)
     assert bad.status_code == 400 and 'id="f-prefix-error"' in bad.text
-    assert browser.post("/portal/prefix", {"prefix": "8934098"}).status_code == 303
-    owned = db_session.scalars(
-        select(CompanyPrefix.prefix).where(CompanyPrefix.enterprise_id == enterprise.id)
+    no_scan = browser.post("/portal/prefix", {"prefix": "8934098", **licence})
+    assert no_scan.status_code == 400 and 'id="f-certificate-error"' in no_scan.text
+    assert db_session.scalar(select(func.count()).select_from(PrefixRequest)) == 0
+    assert list(data_dir.rglob("*.jpg")) == []  # a refused request keeps no scan
+
+    sent = browser.post("/portal/prefix", {"prefix": "8934098", **licence}, files=scan)
+    assert sent.status_code == 303, sent.text
+    # Requested, not granted: no prefix yet, and the page says it waits for the agency.
+    assert (
+        db_session.scalar(
+            select(func.count())
+            .select_from(CompanyPrefix)
+            .where(CompanyPrefix.enterprise_id == enterprise.id)
+        )
+        == 0
     )
-    assert list(owned) == ["8934098"]
+    page = browser.client.get("/portal").text
+    assert "Đang chờ Chi cục xem xét" in page and "8934098" in page
+    request = db_session.scalar(select(PrefixRequest).where(PrefixRequest.prefix == "8934098"))
+    assert request is not None and request.licence_number == "123/GS1VN"
+    assert request.certificate_path is not None
+    assert (data_dir / "media" / request.certificate_path).is_file()
+    # The scan is evidence for officers, never a public file.
+    name = request.certificate_path.split("/")[-1]
+    assert browser.client.get(f"/media/products/{name}").status_code == 404
+    assert browser.client.get(f"/media/{request.certificate_path}").status_code == 404
+
+    reject_prefix_request(db_session, actor=SYSTEM, request=request, reason="Ảnh bị mờ")
+    db_session.flush()
+    page = browser.client.get("/portal").text
+    assert "Chi cục đã từ chối" in page and "Ảnh bị mờ" in page
 
 
 def test_request_a_prefix_from_the_pool_shows_waiting(
@@ -121,18 +162,15 @@ def test_request_a_prefix_from_the_pool_shows_waiting(
     user = make_user(db_session, enterprise=enterprise)
     db_session.flush()
     browser.sign_in(user.email)
-    browser.post("/portal/prefix/request")
-    browser.post("/portal/prefix/request")
-    assert "Đang chờ Chi cục cấp" in browser.client.get("/portal").text
-    requests = db_session.scalar(
-        select(func.count())
-        .select_from(AuditEntry)
-        .where(
-            AuditEntry.enterprise_id == enterprise.id,
-            AuditEntry.action == "request_pool_prefix",
-        )
-    )
-    assert requests == 1
+    assert browser.post("/portal/prefix/request").status_code == 303
+    again = browser.post("/portal/prefix/request")
+    assert again.status_code == 400 and "đang chờ" in again.text
+    page = browser.client.get("/portal").text
+    assert "Đang chờ Chi cục xem xét" in page and "Một tiền tố từ kho của Chi cục" in page
+    requests = db_session.scalars(
+        select(PrefixRequest).where(PrefixRequest.enterprise_id == enterprise.id)
+    ).all()
+    assert [(r.source.value, r.status.value) for r in requests] == [("pool", "pending")]
 
 
 def test_member_fixture_is_verified(member: Member) -> None:

@@ -15,7 +15,7 @@ from registry.audit.models import AuditEntry
 from registry.db import make_sessionmaker, unit_of_work
 from registry.enterprises.models import Enterprise
 from registry.prefixes.models import CompanyPrefix
-from registry.prefixes.service import record_own_prefix
+from registry.prefixes.service import record_granted_prefix
 from registry.products.models import Product
 from registry.products.service import ProductDetails, create_product
 from tests.factories import make_enterprise
@@ -30,7 +30,7 @@ def committed_enterprise(engine: Engine) -> Iterator[int]:
     with unit_of_work(sessions) as session:
         enterprise = make_enterprise(session, prefix=False)
         # An 8-digit prefix holds 10,000 GTINs, enough for every allocation below.
-        record_own_prefix(
+        record_granted_prefix(
             session,
             actor=SYSTEM,
             enterprise=enterprise,

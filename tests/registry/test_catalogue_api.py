@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -13,7 +14,7 @@ from registry.accounts.models import Role
 from registry.errors import Exhausted
 from registry.gs1 import has_valid_check_digit, parse_gtin
 from registry.lots.models import Lot
-from registry.prefixes.service import allocate_gln, allocate_gtin, record_own_prefix
+from registry.prefixes.service import allocate_gln, allocate_gtin, record_granted_prefix
 from registry.products.models import Product
 from tests.factories import (
     api_headers,
@@ -68,7 +69,9 @@ def test_requested_item_reference_and_entered_gtin(client: TestClient, db_sessio
 
 def test_next_allocation_skips_a_number_taken_explicitly(db_session: Session) -> None:
     enterprise = make_enterprise(db_session, prefix=False)
-    prefix = record_own_prefix(db_session, actor=SYSTEM, enterprise=enterprise, prefix="8931999999")
+    prefix = record_granted_prefix(
+        db_session, actor=SYSTEM, enterprise=enterprise, prefix="8931999999"
+    )
     make_product(db_session, enterprise=enterprise)
     taken = allocate_gtin(db_session, prefix=prefix, item_reference=1)
     db_session.add(Product(enterprise_id=enterprise.id, gtin=taken, name_vi="tay"))
@@ -78,7 +81,9 @@ def test_next_allocation_skips_a_number_taken_explicitly(db_session: Session) ->
 
 def test_exhausted_prefix_is_a_clear_conflict(db_session: Session, client: TestClient) -> None:
     enterprise = make_enterprise(db_session, prefix=False)
-    prefix = record_own_prefix(db_session, actor=SYSTEM, enterprise=enterprise, prefix="8931888888")
+    prefix = record_granted_prefix(
+        db_session, actor=SYSTEM, enterprise=enterprise, prefix="8931888888"
+    )
     assert prefix.capacity == 100
     gtins = {allocate_gtin(db_session, prefix=prefix) for _ in range(60)}
     glns = {allocate_gln(db_session, prefix=prefix) for _ in range(40)}
@@ -98,18 +103,22 @@ def test_exhausted_prefix_is_a_clear_conflict(db_session: Session, client: TestC
     assert db_session.scalar(select(func.count()).select_from(Product)) == before
 
 
-def test_prefix_rules(client: TestClient, db_session: Session) -> None:
+def test_prefix_rules_when_an_officer_records_a_licence(
+    client: TestClient, db_session: Session
+) -> None:
     enterprise = make_enterprise(db_session, prefix=False)
-    headers = api_headers(db_session, enterprise=enterprise)
+    agency = api_headers(db_session, role=Role.agency)
+
+    def record(prefix: str) -> Response:
+        body = {"prefix": prefix, "enterprise_id": enterprise.id}
+        return client.post("/api/v1/prefixes", json=body, headers=agency)
+
     for bad in ("2001234", "8935123", "89312"):
-        answer = client.post("/api/v1/prefixes", json={"prefix": bad}, headers=headers)
+        answer = record(bad)
         assert answer.status_code == 422, bad
         assert answer.json()["errors"][0]["field"] == "prefix"
-    assert (
-        client.post("/api/v1/prefixes", json={"prefix": "89351230"}, headers=headers).status_code
-        == 201
-    )
-    overlap = client.post("/api/v1/prefixes", json={"prefix": "893512301"}, headers=headers)
+    assert record("89351230").status_code == 201
+    overlap = record("893512301")
     assert overlap.status_code in (409, 422)
 
 

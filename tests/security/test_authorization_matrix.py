@@ -146,8 +146,9 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ),
         # -- prefixes
         ("GET", "/api/v1/prefixes"): Probe("401 200 200 200 200"),
+        # Enterprises request prefixes; only the agency records a granted one.
         ("POST", "/api/v1/prefixes"): Probe(
-            "401 201 404 201 201", json={"prefix": "893612345", "enterprise_id": a_id}
+            "401 403 403 201 201", json={"prefix": "893612345", "enterprise_id": a_id}
         ),
         ("POST", "/api/v1/prefixes/pool"): Probe(
             "401 403 403 403 201",
@@ -157,6 +158,29 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
             "401 403 403 409 409", json={"enterprise_id": a_id}
         ),
         ("GET", "/api/v1/prefixes/{prefix_id}"): Probe("401 200 404 200 200"),
+        ("GET", "/api/v1/prefix-requests"): Probe("401 200 200 200 200"),
+        ("POST", "/api/v1/prefix-requests"): Probe(
+            "401 201 404 201 201", json={"source": "pool", "enterprise_id": a_id}
+        ),
+        ("GET", "/api/v1/prefix-requests/{request_id}"): Probe("401 200 404 200 200"),
+        # The world's request names a scan file that is not on disk.
+        ("GET", "/api/v1/prefix-requests/{request_id}/certificate-scan"): Probe(
+            "401 404 404 404 404"
+        ),
+        ("POST", "/api/v1/prefix-requests/{request_id}/grant"): Probe(
+            "401 403 403 200 200", json={}
+        ),
+        ("POST", "/api/v1/prefix-requests/{request_id}/reject"): Probe(
+            "401 403 403 200 200", json={"reason": "Ảnh mờ"}
+        ),
+        ("GET", "/api/v1/identity-changes"): Probe("401 200 200 200 200"),
+        ("GET", "/api/v1/identity-changes/{change_id}"): Probe("401 200 404 200 200"),
+        ("POST", "/api/v1/identity-changes/{change_id}/approve"): Probe(
+            "401 403 403 200 200", json={}
+        ),
+        ("POST", "/api/v1/identity-changes/{change_id}/reject"): Probe(
+            "401 403 403 200 200", json={"reason": "Thiếu giấy tờ"}
+        ),
         # -- products, locations, lots, certificates
         ("GET", "/api/v1/products"): Probe("401 200 200 200 200"),
         ("POST", "/api/v1/products"): Probe(
@@ -400,6 +424,23 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
             "401 403 403 303 303", via=SESSION, form={"status": "in_progress"}
         ),
         ("GET", "/agency/certificates"): Probe("401 403 403 200 200", via=SESSION),
+        ("GET", "/agency/prefix-requests"): Probe("401 403 403 200 200", via=SESSION),
+        ("GET", "/agency/prefix-requests/{request_id}/certificate"): Probe(
+            "401 403 403 404 404", via=SESSION
+        ),
+        ("POST", "/agency/prefix-requests/{request_id}/grant"): Probe(
+            "401 403 403 303 303", via=SESSION, form={}
+        ),
+        ("POST", "/agency/prefix-requests/{request_id}/reject"): Probe(
+            "401 403 403 303 303", via=SESSION, form={"reason": "Ảnh mờ"}
+        ),
+        ("GET", "/agency/identity-changes"): Probe("401 403 403 200 200", via=SESSION),
+        ("POST", "/agency/identity-changes/{change_id}/approve"): Probe(
+            "401 403 403 303 303", via=SESSION, form={}
+        ),
+        ("POST", "/agency/identity-changes/{change_id}/reject"): Probe(
+            "401 403 403 303 303", via=SESSION, form={"reason": "Thiếu giấy tờ"}
+        ),
         ("GET", "/agency/population"): Probe("401 403 403 200 200", via=SESSION),
         # Body-less probes: the role is checked before the form (422 only for staff).
         ("POST", "/agency/population"): Probe("401 403 403 422 422", via=SESSION, form={}),

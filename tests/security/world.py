@@ -23,6 +23,7 @@ from registry.accounts.models import Role, User
 from registry.accounts.service import create_api_key
 from registry.certificates.models import Certificate
 from registry.enterprises.models import Enterprise
+from registry.enterprises.service import update_enterprise
 from registry.events.steps import LotQuantity, build_pallet, record_harvest
 from registry.labels.models import LabelRun
 from registry.labels.service import create_run
@@ -30,6 +31,7 @@ from registry.links.service import create_link
 from registry.locations.models import Location
 from registry.lots.models import Lot
 from registry.prefixes.models import CompanyPrefix
+from registry.prefixes.service import LicenceEvidence, request_own_prefix
 from registry.products.models import Product
 from registry.recalls.models import Recall
 from registry.recalls.service import RecallNotice, recall_product
@@ -38,6 +40,7 @@ from registry.reports.service import submit_report
 from service import ratelimit
 from tests.factories import (
     PASSWORD,
+    actor_of,
     make_certificate,
     make_enterprise,
     make_location,
@@ -92,6 +95,8 @@ class World:
     sscc: str
     api_key_id: int
     prefix_id: int
+    prefix_request_id: int
+    identity_change_id: int
     capture_id: str = ""
     actors: dict[str, Actor] = field(default_factory=dict)
 
@@ -116,6 +121,8 @@ class World:
             "gtin": self.gtin,
             "sscc": self.sscc,
             "prefix_id": str(self.prefix_id),
+            "request_id": str(self.prefix_request_id),
+            "change_id": str(self.identity_change_id),
             "capture_id": self.capture_id,
         }
 
@@ -168,6 +175,27 @@ def build_world(session: Session, app: FastAPI) -> World:
         product=make_product(session, enterprise=enterprise_a),
         notice=RecallNotice(reason_vi="Nhiễm khuẩn", notice_vi="Ngừng sử dụng"),
     )
+    # A waiting request for A's own licence (its scan file is not kept here) and a
+    # waiting change of A's legal name.
+    prefix_request = request_own_prefix(
+        session,
+        actor=actor_of(enterprise_a),
+        enterprise=enterprise_a,
+        prefix="8934001",
+        evidence=LicenceEvidence(
+            "001/GS1VN",
+            None,
+            dt.date.today() + dt.timedelta(days=365),
+            f"licences/{'0' * 24}.jpg",
+        ),
+    )
+    identity_change = update_enterprise(
+        session,
+        actor=actor_of(enterprise_a),
+        enterprise=enterprise_a,
+        changes={"legal_name": "Hợp tác xã A (tên mới)"},
+    ).identity_change
+    assert identity_change is not None
     key_a = create_api_key(session, actor=SYSTEM, role=Role.enterprise, enterprise=enterprise_a)
     session.flush()
     users = {
@@ -203,6 +231,8 @@ def build_world(session: Session, app: FastAPI) -> World:
         prefix_id=session.scalars(
             select(CompanyPrefix.id).where(CompanyPrefix.enterprise_id == enterprise_a.id)
         ).one(),
+        prefix_request_id=prefix_request.id,
+        identity_change_id=identity_change.id,
     )
     for role in ROLES:
         user = users[role]

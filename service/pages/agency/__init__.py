@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from service.pages.agency import dashboard, queues, recalls
+from service.pages.agency import dashboard, queues, recalls, requests
 
-router = APIRouter(prefix="/agency", include_in_schema=False)
+router = APIRouter(
+    prefix="/agency",
+    include_in_schema=False,
+    dependencies=[Depends(requests.load_queue_counts)],
+)
 router.include_router(dashboard.router)
 router.include_router(queues.router)
 router.include_router(recalls.router)
+router.include_router(requests.router)
 
 __all__ = ["router"]

@@ -32,6 +32,10 @@ VALUE_LABELS: dict[str, tuple[str, str]] = {
     "quality": ("Chất lượng", "Quality"),
     "other": ("Khác", "Other"),
     "active": ("Đang lưu hành", "Active"),
+    "pending": ("Chờ xác minh", "Awaiting verification"),
+    "verified": ("Đã xác minh", "Verified"),
+    "rejected": ("Bị từ chối", "Rejected"),
+    "suspended": ("Bị đình chỉ", "Suspended"),
 }
 
 

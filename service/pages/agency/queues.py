@@ -22,6 +22,7 @@ from registry.errors import InvalidInput, NotFound
 from registry.places.models import AdminUnit
 from registry.population.models import PopulationEntry
 from registry.population.service import import_population
+from registry.prefixes.models import PrefixRequest, PrefixRequestStatus
 from registry.reports.models import ConsumerReport
 from registry.reports.triage import TriageStatus, list_reports, triage_report
 from registry.stats.suspicious import scans_of_serial, suspicious_serials
@@ -49,8 +50,26 @@ def pending_enterprises(
             )
         ).all()
     )
+    waiting = session.scalars(
+        select(PrefixRequest)
+        .where(
+            PrefixRequest.enterprise_id.in_([e.id for e in listing.items]),
+            PrefixRequest.status == PrefixRequestStatus.pending,
+        )
+        .order_by(PrefixRequest.id)
+    )
+    prefix_requests: dict[int, list[PrefixRequest]] = {}
+    for item in waiting:
+        prefix_requests.setdefault(item.enterprise_id, []).append(item)
     context = page_context(request)
-    context.update({"listing": listing, "wards": wards, "done": request.query_params.get("done")})
+    context.update(
+        {
+            "listing": listing,
+            "wards": wards,
+            "prefix_requests": prefix_requests,
+            "done": request.query_params.get("done"),
+        }
+    )
     return render(request, "agency/enterprises.html", context)
 
 

@@ -1,19 +1,20 @@
-"""The portal's home: where the enterprise stands, its company prefix, what to do next."""
+"""The portal's home: where the enterprise stands, its company prefixes and requests for
+them, what to do next."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from fastapi import APIRouter, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from registry.audit.models import AuditEntry
-from registry.audit.service import record_change
-from registry.errors import TruyxuatError
+from registry.errors import InvalidInput, TruyxuatError
 from registry.locations.models import Location
 from registry.lots.models import Lot
-from registry.prefixes.models import CompanyPrefix
-from registry.prefixes.service import record_own_prefix
+from registry.prefixes.models import CompanyPrefix, PrefixRequest, PrefixRequestStatus
+from registry.prefixes.service import LicenceEvidence, request_own_prefix, request_pool_prefix
 from registry.products.models import Product
 from service.deps import SessionDep
 from service.i18n import request_language
@@ -23,14 +24,22 @@ from service.pages.portal.common import (
     PortalDep,
     field_errors,
     flash,
+    form_values,
     page,
     see_other,
 )
+from service.pages.portal.images import (
+    LICENCE_SCAN_DIR,
+    media_root,
+    store_image,
+    stored_image,
+    uploaded_image,
+)
 
 router = APIRouter()
-# Until the agency has a request queue of its own, a request for a pool prefix is an
-# audit entry the agency's pages can list; it is answered by assign_pool_prefix.
-PREFIX_REQUEST_ACTION = "request_pool_prefix"
+LICENCE_FIELDS = ["prefix", "licence_number", "licence_valid_from", "licence_valid_until"]
+# Decided requests shown on the home page, newest first: the enterprise sees each answer.
+SHOWN_DECISIONS = 5
 
 
 def _prefixes(session: Session, enterprise_id: int) -> list[CompanyPrefix]:
@@ -43,18 +52,32 @@ def _prefixes(session: Session, enterprise_id: int) -> list[CompanyPrefix]:
     )
 
 
-def prefix_requested(session: Session, enterprise_id: int) -> bool:
-    return (
-        session.scalar(
-            select(AuditEntry.id)
+def _requests(
+    session: Session, enterprise_id: int
+) -> tuple[list[PrefixRequest], list[PrefixRequest]]:
+    """Waiting requests, and the latest refused ones (granted ones show as prefixes)."""
+    pending = list(
+        session.scalars(
+            select(PrefixRequest)
             .where(
-                AuditEntry.enterprise_id == enterprise_id,
-                AuditEntry.action == PREFIX_REQUEST_ACTION,
+                PrefixRequest.enterprise_id == enterprise_id,
+                PrefixRequest.status == PrefixRequestStatus.pending,
             )
-            .limit(1)
+            .order_by(PrefixRequest.id)
         )
-        is not None
     )
+    rejected = list(
+        session.scalars(
+            select(PrefixRequest)
+            .where(
+                PrefixRequest.enterprise_id == enterprise_id,
+                PrefixRequest.status == PrefixRequestStatus.rejected,
+            )
+            .order_by(PrefixRequest.id.desc())
+            .limit(SHOWN_DECISIONS)
+        )
+    )
+    return pending, rejected
 
 
 def _counts(session: Session, enterprise_id: int) -> dict[str, int]:
@@ -82,13 +105,15 @@ def _dashboard(
     values: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    prefixes = _prefixes(session, portal.enterprise.id)
+    pending, rejected = _requests(session, portal.enterprise.id)
     return page(
         request,
         "portal/dashboard.html",
         {
-            "prefixes": prefixes,
-            "prefix_requested": not prefixes and prefix_requested(session, portal.enterprise.id),
+            "prefixes": _prefixes(session, portal.enterprise.id),
+            "pending_requests": pending,
+            "rejected_requests": rejected,
+            "pool_requested": any(r.prefix is None for r in pending),
             "counts": _counts(session, portal.enterprise.id),
             "errors": errors or {},
             "values": values or {},
@@ -103,35 +128,62 @@ def dashboard(request: Request, session: SessionDep, portal: PortalDep) -> Respo
     return _dashboard(request, session, portal)
 
 
+def _date(text: str, field: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(
+            "Ngày không hợp lệ (năm-tháng-ngày).", "Not a valid date (year-month-day).", field=field
+        ) from exc
+
+
 @router.post("/portal/prefix")
-def record_prefix(
+def request_licensed_prefix(
     request: Request, session: SessionDep, portal: PortalDep, form: FormDep
 ) -> Response:
-    prefix = str(form.get("prefix") or "").strip()
+    """The enterprise's own GS1 Vietnam licence, with the certificate: an officer grants it."""
+    values = form_values(form, LICENCE_FIELDS)
+    path = None
     try:
-        record_own_prefix(session, actor=portal.actor, enterprise=portal.enterprise, prefix=prefix)
+        valid_from = _date(values["licence_valid_from"], "licence_valid_from")
+        valid_until = _date(values["licence_valid_until"], "licence_valid_until")
+        scan = uploaded_image(form, "certificate")
+        if scan is not None:
+            path = store_image(media_root(request), scan, folder=LICENCE_SCAN_DIR)
+        evidence = LicenceEvidence(values["licence_number"], valid_from, valid_until, path)
+        request_own_prefix(
+            session,
+            actor=portal.actor,
+            enterprise=portal.enterprise,
+            prefix=values["prefix"],
+            evidence=evidence,
+        )
     except TruyxuatError as exc:
         session.rollback()
+        if path is not None and (stored := stored_image(media_root(request), path)):
+            stored.unlink(missing_ok=True)
         errors = field_errors(exc, request_language(request))
-        return _dashboard(
-            request, session, portal, errors=errors, values={"prefix": prefix}, status_code=400
-        )
-    flash(request, f"Đã ghi nhận tiền tố {prefix}.", f"Prefix {prefix} recorded.")
+        return _dashboard(request, session, portal, errors=errors, values=values, status_code=400)
+    flash(
+        request,
+        f"Đã gửi yêu cầu cấp tiền tố {values['prefix']}. Chi cục sẽ đối chiếu giấy chứng nhận "
+        "rồi cấp; trước đó chưa tạo được mã sản phẩm dưới tiền tố này.",
+        f"Request for prefix {values['prefix']} sent. The agency checks the certificate and "
+        "then grants it; until then no product code can be made under it.",
+    )
     return see_other("/portal")
 
 
 @router.post("/portal/prefix/request")
-def request_prefix(request: Request, session: SessionDep, portal: PortalDep) -> Response:
-    enterprise = portal.enterprise
-    if not _prefixes(session, enterprise.id) and not prefix_requested(session, enterprise.id):
-        record_change(
-            session,
-            actor=portal.actor,
-            action=PREFIX_REQUEST_ACTION,
-            entity="enterprise",
-            entity_id=enterprise.id,
-            enterprise_id=enterprise.id,
-        )
+def request_prefix_from_pool(request: Request, session: SessionDep, portal: PortalDep) -> Response:
+    try:
+        request_pool_prefix(session, actor=portal.actor, enterprise=portal.enterprise)
+    except TruyxuatError as exc:
+        session.rollback()
+        errors = field_errors(exc, request_language(request))
+        return _dashboard(request, session, portal, errors=errors, status_code=400)
     flash(
         request,
         "Đã gửi yêu cầu cấp tiền tố. Chi cục sẽ cấp tiền tố cho doanh nghiệp.",

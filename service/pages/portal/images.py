@@ -1,13 +1,17 @@
-"""Product photos: decoded to prove what they are, shrunk, and re-encoded without metadata."""
+"""Uploaded images (product photos, scans of prefix certificates): decoded to prove what
+they are, shrunk, and re-encoded without metadata."""
 
 from __future__ import annotations
 
 import io
+import re
 import secrets
 import warnings
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from registry.errors import InvalidInput
@@ -17,7 +21,10 @@ MAX_IMAGE_PIXELS = 40_000_000
 MAX_SIDE_PX = 1200
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 JPEG_QUALITY = 85
+STORED_NAME = re.compile(r"[0-9a-f]{24}\.jpg")
 PRODUCT_IMAGE_DIR = "products"
+# Certificate scans are evidence for officers, never served to the public.
+LICENCE_SCAN_DIR = "licences"
 
 
 def media_root(request: Request) -> Path:
@@ -26,12 +33,12 @@ def media_root(request: Request) -> Path:
     return data_dir / "media"
 
 
-def _refuse(message_vi: str, message_en: str) -> InvalidInput:
-    return InvalidInput(message_vi, message_en, field="image")
+def clean_image(data: bytes, *, field: str = "image") -> bytes:
+    """The image as a JPEG of at most MAX_SIDE_PX a side, or InvalidInput saying why not."""
 
+    def _refuse(message_vi: str, message_en: str) -> InvalidInput:
+        return InvalidInput(message_vi, message_en, field=field)
 
-def clean_product_image(data: bytes) -> bytes:
-    """The photo as a JPEG of at most MAX_SIDE_PX a side, or InvalidInput saying why not."""
     if len(data) > MAX_IMAGE_BYTES:
         raise _refuse("Ảnh lớn hơn 5 MB.", "The image is larger than 5 MB.")
     try:
@@ -65,6 +72,15 @@ def clean_product_image(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def uploaded_image(form: Any, name: str = "image") -> bytes | None:
+    """The image uploaded in a form field, cleaned; None when no file was chosen."""
+    upload = form.get(name)
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None
+    upload.file.seek(0)
+    return clean_image(upload.file.read(MAX_IMAGE_BYTES + 1), field=name)
+
+
 def _flattened(image: Image.Image) -> Image.Image:
     """RGB, with any transparency laid on white (JPEG has no alpha)."""
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
@@ -75,10 +91,19 @@ def _flattened(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def store_product_image(media_dir: Path, jpeg: bytes) -> str:
-    """Write the cleaned photo; returns its path relative to the media root."""
-    folder = media_dir / PRODUCT_IMAGE_DIR
-    folder.mkdir(parents=True, exist_ok=True)
+def store_image(media_dir: Path, jpeg: bytes, *, folder: str = PRODUCT_IMAGE_DIR) -> str:
+    """Write the cleaned image; returns its path relative to the media root."""
+    target = media_dir / folder
+    target.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_hex(12)}.jpg"
-    (folder / name).write_bytes(jpeg)
-    return f"{PRODUCT_IMAGE_DIR}/{name}"
+    (target / name).write_bytes(jpeg)
+    return f"{folder}/{name}"
+
+
+def stored_image(media_dir: Path, relative: str) -> Path | None:
+    """The file of a stored image path, if it is one this module wrote and it is still there."""
+    folder, _, name = relative.partition("/")
+    path = media_dir / folder / name
+    if folder not in (PRODUCT_IMAGE_DIR, LICENCE_SCAN_DIR) or not STORED_NAME.fullmatch(name):
+        return None
+    return path if path.is_file() else None

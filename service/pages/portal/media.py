@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 from starlette.exceptions import HTTPException
 
-from service.pages.portal.images import PRODUCT_IMAGE_DIR, media_root
+from service.pages.portal.images import PRODUCT_IMAGE_DIR, STORED_NAME, media_root
 
 router = APIRouter()
-_STORED_NAME = re.compile(r"[0-9a-f]{24}\.jpg")
 
 
 @router.get(f"/media/{PRODUCT_IMAGE_DIR}/{{name}}")
 def product_image(request: Request, name: str) -> FileResponse:
     path = media_root(request) / PRODUCT_IMAGE_DIR / name
-    if not _STORED_NAME.fullmatch(name) or not path.is_file():
+    if not STORED_NAME.fullmatch(name) or not path.is_file():
         raise HTTPException(status_code=404)
     # Names are random and never reused, so the file never changes.
     return FileResponse(

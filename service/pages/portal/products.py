@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from registry.certificates.models import CertificateKind
@@ -41,7 +40,7 @@ from service.pages.portal.common import (
     require_verified,
     see_other,
 )
-from service.pages.portal.images import clean_product_image, media_root, store_product_image
+from service.pages.portal.images import media_root, store_image, uploaded_image
 
 router = APIRouter(prefix="/portal/products")
 DETAIL_FIELDS = [
@@ -73,16 +72,6 @@ def product_details(values: dict[str, str]) -> ProductDetails:
         name_vi=values["name_vi"],
         **{name: optional(values.get(name)) for name in DETAIL_FIELDS if name != "name_vi"},
     )
-
-
-def _image_from(form: Any) -> bytes | None:
-    """The uploaded photo, cleaned; None when no file was chosen."""
-    upload = form.get("image")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return None
-    upload.file.seek(0)
-    data = upload.file.read(6 * 1024 * 1024)
-    return clean_product_image(data)
 
 
 @router.get("")
@@ -123,7 +112,7 @@ def create(request: Request, session: SessionDep, portal: PortalDep, form: FormD
     values = form_values(form, [*DETAIL_FIELDS, "gtin_mode", "gtin"])
     lang = request_language(request)
     try:
-        image = _image_from(form)
+        image = uploaded_image(form)
         gtin = values["gtin"] if values["gtin_mode"] == "manual" else None
         if values["gtin_mode"] == "manual" and not gtin:
             raise InvalidInput("Cần nhập GTIN.", "Enter the GTIN.", field="gtin")
@@ -135,7 +124,7 @@ def create(request: Request, session: SessionDep, portal: PortalDep, form: FormD
             gtin=gtin,
         )
         if image is not None:
-            path = store_product_image(media_root(request), image)
+            path = store_image(media_root(request), image)
             update_product(
                 session, actor=portal.actor, product=product, changes={"image_path": path}
             )
@@ -208,12 +197,12 @@ def edit(
     product = get_product(session, actor=portal.actor, product_id=product_id)
     values = form_values(form, DETAIL_FIELDS)
     try:
-        image = _image_from(form)
+        image = uploaded_image(form)
         changes: dict[str, Any] = {
             name: value for name, value in vars(product_details(values)).items()
         }
         if image is not None:
-            changes["image_path"] = store_product_image(media_root(request), image)
+            changes["image_path"] = store_image(media_root(request), image)
         update_product(session, actor=portal.actor, product=product, changes=changes)
     except TruyxuatError as exc:
         session.rollback()
