@@ -11,12 +11,17 @@ from sqlalchemy.orm import Session
 
 from registry.accounts.actor import SYSTEM
 from registry.enterprises.models import Enterprise, EnterpriseStatus
-from registry.enterprises.service import reject_enterprise
+from registry.enterprises.service import (
+    reject_enterprise,
+    reject_identity_change,
+    update_enterprise,
+)
 from registry.prefixes.models import CompanyPrefix, PrefixRequest
 from registry.prefixes.service import reject_prefix_request
 from registry.vn import mst_check_digit
 from tests.factories import (
     WARD_CAI_BE,
+    actor_of,
     certificate_scan,
     make_enterprise,
     make_user,
@@ -175,3 +180,26 @@ def test_request_a_prefix_from_the_pool_shows_waiting(
 
 def test_member_fixture_is_verified(member: Member) -> None:
     assert member.enterprise.status is EnterpriseStatus.verified
+
+
+def test_the_home_page_shows_a_waiting_then_refused_identity_change(
+    db_session: Session, browser: Browser, member: Member
+) -> None:
+    verified_name = member.enterprise.legal_name
+    change = update_enterprise(
+        db_session,
+        actor=actor_of(member.enterprise),
+        enterprise=member.enterprise,
+        changes={"legal_name": "Công ty Sữa Giả Danh", "kind": "company"},
+    ).identity_change
+    assert change is not None
+    db_session.flush()
+    page = browser.client.get("/portal").text
+    assert "Công ty Sữa Giả Danh" in page and "Đang chờ Chi cục duyệt" in page
+    assert "Công ty, doanh nghiệp" in page
+    # The header still names the verified enterprise.
+    assert verified_name in page.split('id="identity-title"')[0]
+    reject_identity_change(db_session, actor=SYSTEM, change=change, reason="Không khớp ĐKKD")
+    db_session.flush()
+    page = browser.client.get("/portal").text
+    assert "Chi cục đã từ chối đề nghị này" in page and "Không khớp ĐKKD" in page

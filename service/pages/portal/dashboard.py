@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from registry.enterprises.models import IdentityChange, IdentityChangeStatus
 from registry.errors import InvalidInput, TruyxuatError
 from registry.locations.models import Location
 from registry.lots.models import Lot
@@ -35,6 +36,7 @@ from service.pages.portal.images import (
     stored_image,
     uploaded_image,
 )
+from service.pages.portal.signup import KINDS
 
 router = APIRouter()
 LICENCE_FIELDS = ["prefix", "licence_number", "licence_valid_from", "licence_valid_until"]
@@ -80,6 +82,19 @@ def _requests(
     return pending, rejected
 
 
+def _latest_identity_change(session: Session, enterprise_id: int) -> IdentityChange | None:
+    """The latest change of name, tax code or kind, while it waits or once it was refused."""
+    latest = session.scalar(
+        select(IdentityChange)
+        .where(IdentityChange.enterprise_id == enterprise_id)
+        .order_by(IdentityChange.id.desc())
+        .limit(1)
+    )
+    if latest is None or latest.status is IdentityChangeStatus.approved:
+        return None
+    return latest
+
+
 def _counts(session: Session, enterprise_id: int) -> dict[str, int]:
     products = session.scalar(
         select(func.count()).select_from(Product).where(Product.enterprise_id == enterprise_id)
@@ -114,6 +129,8 @@ def _dashboard(
             "pending_requests": pending,
             "rejected_requests": rejected,
             "pool_requested": any(r.prefix is None for r in pending),
+            "identity_change": _latest_identity_change(session, portal.enterprise.id),
+            "kind_labels": dict(KINDS),
             "counts": _counts(session, portal.enterprise.id),
             "errors": errors or {},
             "values": values or {},
