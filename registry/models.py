@@ -5,7 +5,14 @@ from registry.audit.models import AuditEntry
 from registry.certificates.models import Certificate
 from registry.db import Base
 from registry.enterprises.models import Enterprise, IdentityChange
-from registry.events.models import CaptureJob, EpcisEvent, EventEpc, EventParty, TraceLink
+from registry.events.models import (
+    CaptureJob,
+    EpcisEvent,
+    EventEpc,
+    EventFlag,
+    EventParty,
+    TraceLink,
+)
 from registry.labels.models import LabelRun
 from registry.links.models import ResolverLink
 from registry.locations.models import Location
@@ -37,6 +44,7 @@ __all__ = [
     "Enterprise",
     "EpcisEvent",
     "EventEpc",
+    "EventFlag",
     "EventParty",
     "IdentityChange",
     "LabelRun",

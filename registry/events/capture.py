@@ -2,7 +2,8 @@
 
 A document is checked whole before anything is written: the JSON Schema, identifiers
 and check digits, lot codes (CSET 82), event times, and — for an enterprise — that every
-identifier and location is its own or a declared trading partner's. With the default
+identifier and location is its own or was shipped to it (registry.events.ownership;
+refused with 403). Each event keeps who recorded it: enterprise, user or API key. With the default
 error behaviour ("rollback") one bad event refuses the whole document; "proceed"
 stores the good events and reports the others on the capture job. Events without an
 eventID get the CBV 2.0 event hash; capturing the same event again changes nothing.
@@ -33,7 +34,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from registry.accounts.actor import Actor
 from registry.db import Base, utcnow
-from registry.errors import Conflict, FieldProblem, InvalidInput
+from registry.errors import Conflict, FieldProblem, Forbidden, InvalidInput
 from registry.events.hashing import context_namespaces
 from registry.events.models import CaptureJob, EpcisEvent, EventEpc, EventParty, TraceLink
 from registry.events.ownership import ownership_problems
@@ -218,13 +219,21 @@ def _finish(
     total: int,
 ) -> CaptureResult:
     locations = _locations_by_gln(session, prepared)
-    for index, found in ownership_problems(
-        session, actor=actor, prepared=prepared, locations=locations
-    ).items():
+    invalid = bool(problems)
+    foreign = ownership_problems(session, actor=actor, prepared=prepared, locations=locations)
+    for index, found in foreign.items():
         problems[index].extend(found)
     if problems and error_behaviour == "rollback":
         flat = [p for index in sorted(problems) for p in problems[index]]
-        raise _refuse(flat, count=len(problems))
+        if invalid:
+            raise _refuse(flat, count=len(problems))
+        raise Forbidden(
+            "Doanh nghiệp chỉ ghi nhận sự kiện về hàng của mình hoặc hàng được gửi đến; "
+            f"không sự kiện nào được lưu ({len(problems)} sự kiện bị từ chối).",
+            "An enterprise records events only about its own goods or goods shipped to it; "
+            f"no event was stored ({len(problems)} events refused).",
+            problems=flat,
+        )
     good = [p for p in prepared if p.index not in problems]
     fresh, conflicts = _new_events(session, good)
     if conflicts and error_behaviour == "rollback":
@@ -343,6 +352,8 @@ def _store(
             "biz_location": e.biz_location,
             "transformation_id": e.transformation_id,
             "enterprise_id": actor.enterprise_id,
+            "recorded_by_user_id": actor.user_id,
+            "recorded_by_key_id": actor.api_key_id,
             "capture_id": job.id,
             "document": e.document,
         }

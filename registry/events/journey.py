@@ -1,5 +1,6 @@
 """A lot's journey for the consumer page: its own events, those of the lots it was made
-from, and those of the pallets they travelled on, in time order and in plain words."""
+from, and those of the pallets they travelled on, in time order and in plain words.
+A step recorded by someone other than the producer names who recorded it."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from registry.events.identifiers import Key, parse_key
 from registry.events.models import EpcisEvent, EventEpc
 from registry.gs1 import GS1Error
 from registry.locations.models import Location
+from registry.products.models import Product
 
 _TITLES: Final = {
     "harvest": ("Thu hoạch", "Harvest"),
@@ -53,6 +55,15 @@ class JourneyStep:
     party_name: str | None
     detail_vi: str
     detail_en: str
+    event_pk: int = 0
+    recorded_by: str | None = None
+    """The enterprise that recorded the step, when it is not the lot's producer."""
+    recorded_by_agency: bool = False
+    """Agency staff recorded the step."""
+
+    @property
+    def third_party(self) -> bool:
+        return self.recorded_by is not None or self.recorded_by_agency
 
 
 def step_of(event: EpcisEvent) -> str:
@@ -128,6 +139,7 @@ def _detail(step: str, event: EpcisEvent, names: dict[str, str], lot_uri: str) -
 def lot_journey(session: Session, *, gtin: str, lot: str) -> list[JourneyStep]:
     """Public: what the consumer page shows. Unknown lots have an empty journey."""
     lot_uri = Key(("01", gtin), (("10", lot),)).uri()
+    producer = session.scalar(select(Product.enterprise_id).where(Product.gtin == gtin))
     nodes = list(session.scalars(text(_UPSTREAM_AND_CONTAINERS), {"start": lot_uri}))
     events = list(
         session.scalars(
@@ -172,6 +184,7 @@ def lot_journey(session: Session, *, gtin: str, lot: str) -> list[JourneyStep]:
         owner_id = place.enterprise_id if place is not None else event.enterprise_id
         owner = enterprises.get(owner_id) if owner_id is not None else None
         detail_vi, detail_en = _detail(step, event, names, lot_uri)
+        recorder = enterprises.get(event.enterprise_id) if event.enterprise_id else None
         steps.append(
             JourneyStep(
                 occurred_at=event.event_time,
@@ -183,6 +196,12 @@ def lot_journey(session: Session, *, gtin: str, lot: str) -> list[JourneyStep]:
                 party_name=owner.display_name if owner is not None else None,
                 detail_vi=detail_vi,
                 detail_en=detail_en,
+                event_pk=event.id,
+                recorded_by=recorder.display_name
+                if recorder is not None and recorder.id != producer
+                else None,
+                recorded_by_agency=event.enterprise_id is None
+                and (event.recorded_by_user_id or event.recorded_by_key_id) is not None,
             )
         )
     return steps

@@ -10,6 +10,8 @@ use indexes instead of reading event documents.
 - `epcis_event_party`: which enterprises an event concerns (the capturing one, and the
   owners of source and destination locations), so visibility is an indexed lookup.
 - `epcis_capture`: capture jobs of the REST binding (EPCIS 2.0 §12.2 /capture).
+- `epcis_event_flag`: an owner's report to the agency about an event another
+  enterprise recorded on its things.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from registry.db import Base, UTCDateTime, utcnow
 from registry.types import BigIntPK, JSONType
 
 URI_LENGTH = 500
+FLAG_REASON_LENGTH = 1000
 
 
 class CaptureJob(Base):
@@ -60,6 +63,9 @@ class EpcisEvent(Base):
     biz_location: Mapped[str | None] = mapped_column(String(URI_LENGTH), index=True)
     transformation_id: Mapped[str | None] = mapped_column(String(URI_LENGTH), index=True)
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    """The enterprise that recorded the event; None for agency staff."""
+    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_by_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id"))
     capture_id: Mapped[str | None] = mapped_column(ForeignKey("epcis_capture.id"), index=True)
     document: Mapped[dict[str, Any]] = mapped_column(JSONType)
 
@@ -112,10 +118,28 @@ class EventParty(Base):
     relation: Mapped[str] = mapped_column(String(12))
 
 
+class EventFlag(Base):
+    __tablename__ = "epcis_event_flag"
+    __table_args__ = (UniqueConstraint("event_pk", "enterprise_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_pk: Mapped[int] = mapped_column(
+        ForeignKey("epcis_event.id", ondelete="CASCADE"), index=True
+    )
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    """The owner of the things the event names, who flagged it."""
+    reason: Mapped[str] = mapped_column(String(FLAG_REASON_LENGTH))
+    flagged_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    flagged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    closed_note: Mapped[str | None] = mapped_column(String(FLAG_REASON_LENGTH))
+
+
 EVENT_TABLES = [
     CaptureJob.__table__,
     EpcisEvent.__table__,
     EventEpc.__table__,
     TraceLink.__table__,
     EventParty.__table__,
+    EventFlag.__table__,
 ]

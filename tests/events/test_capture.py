@@ -138,8 +138,10 @@ def _bad_document() -> dict[str, Any]:
     )
 
 
-def _assert_refused(response: Any, field: str, session: Session, count: int) -> dict[str, Any]:
-    assert response.status_code == 400, response.text
+def _assert_refused(
+    response: Any, field: str, session: Session, count: int, status: int = 400
+) -> dict[str, Any]:
+    assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     body: dict[str, Any] = response.json()
     fields = [e["field"] for e in body["errors"]]
@@ -233,12 +235,13 @@ def _document(*events: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def test_enterprise_captures_only_its_own_and_its_partners_identifiers(
+def test_enterprise_captures_only_its_own_and_what_was_shipped_to_it(
     client: TestClient, db_session: Session
 ) -> None:
     mine = make_enterprise(db_session)
     other = make_enterprise(db_session)
     headers = api_headers(db_session, role=Role.enterprise, enterprise=mine)
+    their_headers = api_headers(db_session, role=Role.enterprise, enterprise=other)
     my_product = make_product(db_session, enterprise=mine)
     my_place = make_location(db_session, enterprise=mine)
     their_product = make_product(db_session, enterprise=other)
@@ -246,6 +249,25 @@ def test_enterprise_captures_only_its_own_and_its_partners_identifiers(
 
     good = _enterprise_event(my_product.gtin, my_place.gln)
     from_partner = _enterprise_event(their_product.gtin, my_place.gln, source=their_place.gln)
+    assert capture(client, headers, _document(good)).status_code == 202
+    count = stored_count(db_session)
+    # Naming the partner as source is no right over its goods: it never shipped them here.
+    _assert_refused(
+        capture(client, headers, _document(good, from_partner)),
+        "eventList[1].quantityList[0].epcClass",
+        db_session,
+        count,
+        403,
+    )
+    shipped = {
+        **_enterprise_event(their_product.gtin, their_place.gln),
+        "bizStep": "shipping",
+        "eventTime": "2025-03-01T07:00:00+07:00",
+        "destinationList": [
+            {"type": "location", "destination": f"https://id.gs1.org/414/{my_place.gln}"}
+        ],
+    }
+    assert capture(client, their_headers, _document(shipped)).status_code == 202
     assert capture(client, headers, _document(good, from_partner)).status_code == 202
     count = stored_count(db_session)
 
@@ -255,8 +277,19 @@ def test_enterprise_captures_only_its_own_and_its_partners_identifiers(
         "eventList[1].quantityList[0].epcClass",
         db_session,
         count,
+        403,
     )
     assert len(body["errors"]) == 1
+    # What was received may be stored, not judged: that is the owner's word.
+    for step, disposition in (("inspecting", "non_conformant"), ("receiving", "recalled")):
+        verdict = {**from_partner, "bizStep": step, "disposition": disposition}
+        _assert_refused(
+            capture(client, headers, _document(verdict)),
+            "eventList[0].quantityList[0].epcClass",
+            db_session,
+            count,
+            403,
+        )
 
     elsewhere = _enterprise_event(my_product.gtin, their_place.gln)
     _assert_refused(
@@ -264,6 +297,7 @@ def test_enterprise_captures_only_its_own_and_its_partners_identifiers(
         "eventList[0].bizLocation.id",
         db_session,
         count,
+        403,
     )
 
     unknown_partner = _enterprise_event(my_product.gtin, my_place.gln, source="8930000000019")
@@ -272,6 +306,7 @@ def test_enterprise_captures_only_its_own_and_its_partners_identifiers(
         "eventList[0].sourceList[0].source",
         db_session,
         count,
+        403,
     )
 
 

@@ -48,16 +48,21 @@ def test_step_events_follow_the_design_mapping_and_hash(chain: Chain, db_session
 def test_inspection_storage_and_recall(
     chain: Chain, client: TestClient, agency_headers: dict[str, str]
 ) -> None:
-    party = chain.parties["retailer"]
+    retailer, owner = chain.parties["retailer"], chain.parties["distributor"]
     lot = chain.lots["D0"]
-    for path, body in (
+    verdicts = (
         ("inspect", {"passed": False, "report_number": "KN-01"}),
-        ("store", {}),
         ("recall", {"reason": "Dư lượng thuốc BVTV"}),
+    )
+    # The retailer received D0: it may store it, but a verdict on it is the owner's.
+    for party, path, body, status in (
+        (retailer, "store", {}, 201),
+        *((retailer, path, body, 403) for path, body in verdicts),
+        *((owner, path, body, 201) for path, body in verdicts),
     ):
         body = {"location_id": party.location.id, **body}
         response = client.post(f"/api/v1/lots/{lot.id}/{path}", json=body, headers=party.headers)
-        assert response.status_code == 201, response.text
+        assert response.status_code == status, response.text
     recalled = client.get(
         "/epcis/events", params={"EQ_disposition": "recalled"}, headers=agency_headers
     ).json()

@@ -244,9 +244,9 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ("POST", "/api/v1/lots/{lot_id}/store"): Probe(
             "401 201 404 201 201", json={"location_id": loc}
         ),
-        # Steps may name a partner's lot (goods received); the capture refuses B's event: 400.
+        # Steps may name a partner's lot (goods received); a recall of A's lot is A's: 403.
         ("POST", "/api/v1/lots/{lot_id}/recall"): Probe(
-            "401 201 400 201 201", json={"reason": "Lỗi"}
+            "401 201 403 201 201", json={"reason": "Lỗi"}
         ),
         ("POST", "/api/v1/pallets"): Probe(
             "401 201 404 201 201", json={"location_id": loc, "contents": inputs}
@@ -273,10 +273,10 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
             "200 200 200 200 200", params={"uri": f"{BASE}/01/{w.gtin}"}
         ),
         # -- EPCIS
-        ("POST", "/epcis/capture"): Probe("401 202 400 202 202", json=_event_document(w)),
+        ("POST", "/epcis/capture"): Probe("401 202 403 202 202", json=_event_document(w)),
         ("GET", "/epcis/capture/{capture_id}"): Probe("401 200 404 200 200"),
         ("POST", "/epcis/events"): Probe(
-            "401 201 400 201 201",
+            "401 201 403 201 201",
             json={"@context": CONTEXT, **_event_document(w)["epcisBody"]["eventList"][0]},
         ),
         ("GET", "/epcis/events"): Probe("401 200 200 200 200"),

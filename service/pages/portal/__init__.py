@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 from service.pages.portal import (
     auth,
     dashboard,
+    event_flags,
     imports,
     labels,
     locations,
@@ -26,6 +27,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)]
 # imports before products: /portal/products/import is not a product id.
 for area in (auth, signup, dashboard, imports, products, locations, lots, labels, stats, team):
     router.include_router(area.router)
+router.include_router(event_flags.router)
 router.include_router(media.router)
 
 __all__ = ["router"]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from registry.errors import InvalidInput, TruyxuatError
+from registry.events.flags import flagged_event_pks
 from registry.gs1 import GS1Error, parse_gln
 from registry.locations.models import Location
 from registry.locations.service import get_location, list_locations
@@ -191,6 +192,7 @@ def _lot_page(
         {
             "lot": lot,
             "journey": journey(session, lot),
+            "flagged": flagged_event_pks(session, enterprise_id=lot.product.enterprise_id),
             "steps": [(step, STEP_NAMES[step]) for step in STEPS],
             "open_step": open_step,
             "values": values or {"event_time": now, "unit": lot.unit or ""},
