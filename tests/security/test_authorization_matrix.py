@@ -376,6 +376,9 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ("POST", "/portal/lots/{lot_id}/steps/{step}"): Probe(
             "303 400 404 403 403", path=f"/portal/lots/{lot}/steps/harvest", via=SESSION, form={}
         ),
+        ("POST", "/portal/lots/{lot_id}/events/{event_pk}/flag"): Probe(
+            "303 303 404 403 403", via=SESSION, form={"reason": "Không phải của chúng tôi"}
+        ),
         ("GET", "/portal/labels"): Probe("303 200 200 403 403", via=SESSION),
         ("GET", "/portal/labels/preview.svg"): Probe(
             "303 200 404 403 403", via=SESSION, params={"lot_id": str(lot), "layout": "a4-3x7"}
@@ -422,6 +425,10 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ("GET", "/agency/reports"): Probe("401 403 403 200 200", via=SESSION),
         ("POST", "/agency/reports/{report_id}/triage"): Probe(
             "401 403 403 303 303", via=SESSION, form={"status": "in_progress"}
+        ),
+        ("GET", "/agency/flags"): Probe("401 403 403 200 200", via=SESSION),
+        ("POST", "/agency/flags/{flag_id}/close"): Probe(
+            "401 403 403 303 303", via=SESSION, form={"note": "Đã xem xét"}
         ),
         ("GET", "/agency/certificates"): Probe("401 403 403 200 200", via=SESSION),
         ("GET", "/agency/prefix-requests"): Probe("401 403 403 200 200", via=SESSION),

@@ -24,6 +24,8 @@ from registry.accounts.service import create_api_key
 from registry.certificates.models import Certificate
 from registry.enterprises.models import Enterprise
 from registry.enterprises.service import update_enterprise
+from registry.events.flags import flag_event
+from registry.events.models import EpcisEvent
 from registry.events.steps import LotQuantity, build_pallet, record_harvest
 from registry.labels.models import LabelRun
 from registry.labels.service import create_run
@@ -98,6 +100,8 @@ class World:
     prefix_request_id: int
     identity_change_id: int
     capture_id: str = ""
+    event_pk: int = 0
+    flag_id: int = 0
     actors: dict[str, Actor] = field(default_factory=dict)
 
     @property
@@ -124,6 +128,8 @@ class World:
             "request_id": str(self.prefix_request_id),
             "change_id": str(self.identity_change_id),
             "capture_id": self.capture_id,
+            "event_pk": str(self.event_pk),
+            "flag_id": str(self.flag_id),
         }
 
 
@@ -166,6 +172,15 @@ def build_world(session: Session, app: FastAPI) -> World:
         unit="KGM",
     )
     pallet = build_pallet(session, actor=SYSTEM, location=location, contents=[LotQuantity(lot)])
+    # Recorded by the system, not by A: A may flag them to the agency (one flagged already).
+    flag = flag_event(
+        session,
+        actor=actor_of(enterprise_a),
+        event_pk=session.scalars(
+            select(EpcisEvent.id).where(EpcisEvent.event_id == pallet.event_id)
+        ).one(),
+        reason="Không phải sự kiện của chúng tôi",
+    )
     report = submit_report(
         session, kind="quality", message="Xoài bị dập", device_hash="0" * 16, gtin=product.gtin
     )
@@ -226,6 +241,10 @@ def build_world(session: Session, app: FastAPI) -> World:
         report=report,
         recall=recall,
         event_id=event_id,
+        event_pk=session.scalars(
+            select(EpcisEvent.id).where(EpcisEvent.event_id == event_id)
+        ).one(),
+        flag_id=flag.id,
         sscc=pallet.sscc,
         api_key_id=key_a.api_key.id,
         prefix_id=session.scalars(
