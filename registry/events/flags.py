@@ -1,8 +1,8 @@
-"""An owner flags to the agency an event someone else recorded about its goods.
+"""Events others recorded about an enterprise's lots, and its flags to the agency.
 
 Events belong to whoever recorded them, so an owner cannot remove another enterprise's
-event from its lot's journey; it can ask the agency to look at it. The agency sees the
-open flags in a queue and closes each with a note.
+event from its lot's journey; it sees them, and can ask the agency to look at one. The
+agency sees the open flags in a queue and closes each with a note.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from registry.accounts.actor import Actor, not_found
@@ -18,12 +18,15 @@ from registry.audit.service import record_change
 from registry.db import utcnow
 from registry.enterprises.models import Enterprise
 from registry.errors import Conflict, Forbidden, InvalidInput
-from registry.events.identifiers import parse_key
+from registry.events.identifiers import Key, parse_key
 from registry.events.models import FLAG_REASON_LENGTH, EpcisEvent, EventEpc, EventFlag
 from registry.gs1 import GS1Error
+from registry.lots.models import Lot
 from registry.products.models import Product
 
 REASON_MIN: Final = 5
+THIRD_PARTY_LIMIT: Final = 200
+_CHUNK: Final = 500
 _EVENT: Final = ("sự kiện", "event")
 _FLAG: Final = ("báo cáo sự kiện", "event flag")
 
@@ -34,6 +37,66 @@ class FlaggedEvent:
     event: EpcisEvent
     owner: Enterprise
     recorder: Enterprise | None
+
+
+@dataclass(frozen=True)
+class ThirdPartyEvent:
+    event: EpcisEvent
+    lot: Lot
+    recorder: Enterprise | None
+    """None: agency staff recorded it."""
+    flagged: bool
+
+
+def third_party_events(
+    session: Session, *, enterprise_id: int, limit: int = THIRD_PARTY_LIMIT
+) -> list[ThirdPartyEvent]:
+    """The latest events about the enterprise's lots that another enterprise, or agency
+    staff, recorded; newest first."""
+    lots = {
+        Key(("01", gtin), (("10", lot.code),)).uri(): lot
+        for lot, gtin in session.execute(
+            select(Lot, Product.gtin)
+            .join(Product, Product.id == Lot.product_id)
+            .where(Product.enterprise_id == enterprise_id)
+        )
+    }
+    by_someone_else = or_(
+        EpcisEvent.enterprise_id != enterprise_id,
+        and_(
+            EpcisEvent.enterprise_id.is_(None),
+            or_(
+                EpcisEvent.recorded_by_user_id.is_not(None),
+                EpcisEvent.recorded_by_key_id.is_not(None),
+            ),
+        ),
+    )
+    found: dict[int, tuple[EpcisEvent, Lot]] = {}
+    keys = sorted(lots)
+    for start in range(0, len(keys), _CHUNK):
+        for event, lot_key in session.execute(
+            select(EpcisEvent, EventEpc.lot_key)
+            .join(EventEpc, EventEpc.event_pk == EpcisEvent.id)
+            .where(EventEpc.lot_key.in_(keys[start : start + _CHUNK]), by_someone_else)
+            .order_by(EpcisEvent.event_time.desc(), EpcisEvent.id.desc())
+            .limit(limit)
+        ):
+            found.setdefault(event.id, (event, lots[lot_key or ""]))
+    latest = sorted(found.values(), key=lambda pair: (pair[0].event_time, pair[0].id))[::-1]
+    latest = latest[:limit]
+    recorders = {
+        e.id: e
+        for e in session.scalars(
+            select(Enterprise).where(
+                Enterprise.id.in_({event.enterprise_id for event, _ in latest} - {None})
+            )
+        )
+    }
+    flagged = flagged_event_pks(session, enterprise_id=enterprise_id)
+    return [
+        ThirdPartyEvent(event, lot, recorders.get(event.enterprise_id or 0), event.id in flagged)
+        for event, lot in latest
+    ]
 
 
 def _owners_of(session: Session, event: EpcisEvent) -> set[int]:

@@ -19,7 +19,7 @@ from registry.gs1 import GS1Error
 from registry.locations.models import Location
 from registry.products.models import Product
 
-_TITLES: Final = {
+STEP_TITLES: Final = {
     "harvest": ("Thu hoạch", "Harvest"),
     "pack": ("Đóng gói", "Packing"),
     "process": ("Chế biến", "Processing"),
@@ -189,8 +189,8 @@ def lot_journey(session: Session, *, gtin: str, lot: str) -> list[JourneyStep]:
             JourneyStep(
                 occurred_at=event.event_time,
                 step=step,
-                title_vi=_TITLES[step][0],
-                title_en=_TITLES[step][1],
+                title_vi=STEP_TITLES[step][0],
+                title_en=STEP_TITLES[step][1],
                 location_name=place.name if place is not None else None,
                 location_gln=gln,
                 party_name=owner.display_name if owner is not None else None,

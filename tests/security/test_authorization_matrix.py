@@ -376,6 +376,7 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ("POST", "/portal/lots/{lot_id}/steps/{step}"): Probe(
             "303 400 404 403 403", path=f"/portal/lots/{lot}/steps/harvest", via=SESSION, form={}
         ),
+        ("GET", "/portal/events"): Probe("303 200 200 403 403", via=SESSION),
         ("POST", "/portal/lots/{lot_id}/events/{event_pk}/flag"): Probe(
             "303 303 404 403 403", via=SESSION, form={"reason": "Không phải của chúng tôi"}
         ),

@@ -220,6 +220,11 @@ def test_nobody_writes_into_another_enterprise_journey(
 
     # The producer sees A's step on its lot page and flags it to the agency.
     portal = _signed_in(app, owner.email)
+    by_others = portal.get("/portal/events")
+    assert by_others.status_code == 200
+    assert (
+        "Công ty Mạo Danh" in by_others.text and f"/portal/lots/{lot.id}#journey" in by_others.text
+    )
     lot_page = portal.get(f"/portal/lots/{lot.id}")
     assert lot_page.status_code == 200 and "Công ty Mạo Danh" in lot_page.text
     token = _CSRF.search(lot_page.text)
@@ -237,6 +242,7 @@ def test_nobody_writes_into_another_enterprise_journey(
     assert flagged.status_code == 303, flagged.text
     after = _state(db_session)
     assert after[1] == before[1] + 1 and after[2] > before[2]  # the flag, and its audit entry
+    assert "Đã báo cho Chi cục" in portal.get("/portal/events").text
     again = portal.post(flag_url, data={"csrf_token": token.group(1), "reason": "Lần nữa đây"})
     assert again.status_code == 409 and _state(db_session) == after
     # The recorder cannot flag (or even see) the producer's goods as its own.

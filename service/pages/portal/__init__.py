@@ -28,6 +28,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)]
 for area in (auth, signup, dashboard, imports, products, locations, lots, labels, stats, team):
     router.include_router(area.router)
 router.include_router(event_flags.router)
+router.include_router(event_flags.overview)
 router.include_router(media.router)
 
 __all__ = ["router"]
