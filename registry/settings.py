@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     # "development" lets `serve` start with the published development secret key.
     env: str = "production"
     session_max_age_seconds: int = 8 * 3600
+    # "fast": argon2id at its lowest cost, so test runs sign in quickly; `serve`
+    # refuses it outside development.
+    password_hash: Literal["argon2", "fast"] = "argon2"
     # A serial scanned more often than this, or from more distinct devices,
     # within the window, is shown as a suspicious copy.
     suspicious_scan_count: int = 20
@@ -40,6 +43,10 @@ class Settings(BaseSettings):
         """The published development key (or none) outside a development environment."""
         unsafe = self.secret_key in ("", DEVELOPMENT_SECRET_KEY)
         return unsafe and self.env.strip().lower() != "development"
+
+    @property
+    def weak_password_hash(self) -> bool:
+        return self.password_hash == "fast" and self.env.strip().lower() != "development"
 
     @property
     def public_base_url(self) -> str:

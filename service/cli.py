@@ -140,6 +140,14 @@ def serve(host: str, port: int, workers: int) -> None:
             err=True,
         )
         sys.exit(2)
+    if get_settings().weak_password_hash:
+        click.echo(
+            "Lỗi: TRUYXUAT_PASSWORD_HASH=fast chỉ dùng khi kiểm thử / Error:"
+            " TRUYXUAT_PASSWORD_HASH=fast is for test runs; refusing to serve with it"
+            " (set TRUYXUAT_ENV=development for development).",
+            err=True,
+        )
+        sys.exit(2)
     click.echo(_banner(f"http://{host}:{port}"))
     if workers > 1:
         # Each worker process counts its own metrics; /metrics adds them up from here.

@@ -21,10 +21,14 @@ from sqlalchemy.orm import Session
 from registry.db import make_engine
 from registry.migrate import prepare_database
 from registry.settings import Settings
+from tests.app_under_test import app_state_on, session_on
 from tests.outside_reads import LAST_TEST, OUTSIDE_READS, OutsideReads
 from tests.testdata import REPOSITORY
 
 DEFAULT_PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+# Production-cost argon2 makes each sign-in take most of a second; tests sign in a lot.
+os.environ.setdefault("TRUYXUAT_PASSWORD_HASH", "fast")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -138,29 +142,14 @@ def connection(engine: Engine) -> Iterator[Connection]:
 
 @pytest.fixture
 def db_session(connection: Connection) -> Iterator[Session]:
-    session = Session(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
+    session = session_on(connection)
     yield session
     session.close()
 
 
 @pytest.fixture
 def app_state(settings: Settings, connection: Connection, engine: Engine):  # type: ignore[no-untyped-def]
-    from sqlalchemy.orm import sessionmaker
-
-    from service.state import AppState
-
-    factory = sessionmaker(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
-    return AppState(
-        settings=settings,
-        engine=engine,
-        write_sessions=factory,
-        read_sessions=factory,
-        inline_jobs=True,
-    )
+    return app_state_on(settings, connection, engine)
 
 
 @pytest.fixture

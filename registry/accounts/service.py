@@ -7,27 +7,19 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.accounts.actor import Actor
 from registry.accounts.models import ApiKey, Role, User
+from registry.accounts.passwords import hash_password, needs_rehash, password_matches
 from registry.audit.service import record_change
 from registry.db import utcnow
 from registry.enterprises.models import Enterprise
 from registry.errors import Conflict, InvalidInput, Unauthorized
 
-_hasher = PasswordHasher()
 API_KEY_PREFIX = "tx"
 MIN_PASSWORD_LENGTH = 10
-# Verified against when the e-mail is unknown, so both paths cost the same.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
 
 
 def check_password_strength(password: str) -> None:
@@ -96,16 +88,13 @@ def create_user(
 
 def authenticate_password(session: Session, *, email: str, password: str) -> User:
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
-    candidate = user.password_hash if user else _DUMMY_HASH
-    try:
-        _hasher.verify(candidate, password)
-    except (VerificationError, InvalidHashError):
+    if not password_matches(user.password_hash if user else None, password):
         user = None
     if user is None or not user.is_active:
         raise Unauthorized(
             "E-mail hoặc mật khẩu không đúng.", "Wrong e-mail or password.", field="password"
         )
-    if _hasher.check_needs_rehash(user.password_hash):
+    if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     return user
@@ -116,14 +105,12 @@ def change_password(
 ) -> None:
     """Users change their own password with the current one; an admin resets without it."""
     if current_password is not None:
-        try:
-            _hasher.verify(user.password_hash, current_password)
-        except (VerificationError, InvalidHashError) as exc:
+        if not password_matches(user.password_hash, current_password):
             raise InvalidInput(
                 "Mật khẩu hiện tại không đúng.",
                 "The current password is wrong.",
                 field="current_password",
-            ) from exc
+            )
     elif not actor.is_admin:
         actor.ensure_admin()
     check_password_strength(new_password)

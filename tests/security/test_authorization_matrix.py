@@ -3,8 +3,8 @@
 The matrix is data: (method, route) → the request to send and the status expected for
 anonymous, enterprise A (the owner of every record in the paths), enterprise B (asking
 for A's records), agency staff and an administrator. Another enterprise's records answer
-404, never 403, so their existence does not leak. Each request runs in a savepoint that
-is rolled back, so the probes do not see each other's writes.
+404, never 403, so their existence does not leak. Each route is a test of its own; each
+request runs in a savepoint that is rolled back, so the probes do not see each other's writes.
 """
 
 from __future__ import annotations
@@ -20,11 +20,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Engine
 
 from registry.events.steps import CONTEXT, gln_uri, lot_uri
+from registry.settings import Settings
 from service import ratelimit
+from service.app import create_app
+from tests.app_under_test import app_state_on, session_on
 from tests.factories import unique_tax_code
 from tests.security.world import BASE, ROLES, World, build_world
 
@@ -490,20 +492,63 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return path
 
 
-@pytest.fixture
-def world(db_session: Session, app: FastAPI, client: TestClient) -> Iterator[World]:
-    world = build_world(db_session, app)
-    # A capture job of enterprise A, for /epcis/capture/{capture_id}.
-    answer = client.post(
-        "/epcis/capture",
-        json=_event_document(world),
-        headers=world.actors["enterprise_a"].api_headers,
+@dataclass
+class Probing:
+    """One world per database, shared by the module's tests; each probe rolls back."""
+
+    app: FastAPI
+    world: World
+    connection: Connection
+    # (method, route as the app lists it) → (route as the matrix writes it, probe)
+    probes: dict[tuple[str, str], tuple[str, Probe]]
+    values: dict[str, str]
+    anonymous: TestClient
+
+
+def _path_values(w: World) -> dict[str, str]:
+    values = w.path_values()
+    values.update(
+        epc=lot_uri(w.lot),
+        event_type="ObjectEvent",
+        biz_step="commissioning",
+        disposition="active",
+        biz_location=gln_uri(w.location.gln),
+        read_point=gln_uri(w.location.gln),
+        **{"event_id:path": values["event_id"]},
     )
-    assert answer.status_code == 202, answer.text
-    world.capture_id = answer.headers["location"].rsplit("/", 1)[-1]
-    yield world
-    for actor in world.actors.values():
-        actor.browser.close()
+    for name in ("epc", "biz_step", "disposition", "biz_location", "read_point"):
+        values[name + ":path"] = values[name]
+    return values
+
+
+@pytest.fixture(scope="module")
+def probing(settings: Settings, engine: Engine) -> Iterator[Probing]:
+    # Module scope: the world (two enterprises, four signed-in actors, one record of
+    # every kind) is built once per database, not once per route.
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        session = session_on(connection)
+        app = create_app(settings, state=app_state_on(settings, connection, engine))
+        with TestClient(app, base_url=BASE) as client:
+            world = build_world(session, app)
+            # A capture job of enterprise A, for /epcis/capture/{capture_id}.
+            answer = client.post(
+                "/epcis/capture",
+                json=_event_document(world),
+                headers=world.actors["enterprise_a"].api_headers,
+            )
+            assert answer.status_code == 202, answer.text
+            world.capture_id = answer.headers["location"].rsplit("/", 1)[-1]
+            anonymous = TestClient(app, base_url=BASE)
+            probes = {
+                (method, _plain(route)): (route, probe)
+                for (method, route), probe in matrix(world).items()
+            }
+            yield Probing(app, world, connection, probes, _path_values(world), anonymous)
+            for actor in world.actors.values():
+                actor.browser.close()
+        session.close()
+        transaction.rollback()
 
 
 def _ask(
@@ -537,47 +582,40 @@ def _ask(
     return answer.status_code, answer.text[:300]
 
 
-def test_every_route_is_in_the_matrix_and_answers_each_role_as_expected(
-    app: FastAPI, world: World, connection: Connection
-) -> None:
-    # One test, so the world (sign-ins are argon2-slow) is built once per database.
-    listed = {(method, _plain(path)) for method, path in matrix(world)}
-    routes = app_routes(app)
+def _routes_of_the_app() -> list[tuple[str, str]]:
+    """The app's routes, known at collection so that each becomes a test of its own."""
+    app = create_app(Settings(database_url="sqlite://", secret_key="collection-only"))
+    return sorted(app_routes(app))
+
+
+ROUTES = _routes_of_the_app()
+
+
+def test_every_matrix_entry_is_a_route_of_the_app(probing: Probing) -> None:
+    listed = set(probing.probes)
+    routes = app_routes(probing.app)
     assert routes - listed == set(), "routes missing from the authorization matrix"
     assert listed - routes == set(), "matrix entries for routes that no longer exist"
 
-    values = world.path_values()
-    values.update(
-        epc=lot_uri(world.lot),
-        event_type="ObjectEvent",
-        biz_step="commissioning",
-        disposition="active",
-        biz_location=gln_uri(world.location.gln),
-        read_point=gln_uri(world.location.gln),
-        **{"event_id:path": values["event_id"]},
-    )
-    for name in ("epc", "biz_step", "disposition", "biz_location", "read_point"):
-        values[name + ":path"] = values[name]
-    anonymous = TestClient(app, base_url=BASE)
-    dump = os.environ.get("SECURITY_MATRIX_DUMP")
-    wrong: list[str] = []
-    for (method, route), probe in matrix(world).items():
-        path = probe.path or _fill(route, values)
-        got: dict[str, int] = {}
-        bodies: dict[str, str] = {}
-        for role in ROLES:
-            savepoint = connection.begin_nested()
-            try:
-                got[role], bodies[role] = _ask(world, anonymous, role, method, path, probe)
-            finally:
-                savepoint.rollback()
-        expected = probe.statuses()
-        shown = " ".join(map(str, got.values()))
-        if got != expected:
-            detail = "; ".join(
-                f"{role}: {bodies[role]!r}" for role in ROLES if got[role] != expected[role]
+
+@pytest.mark.parametrize(("method", "route"), ROUTES, ids=[f"{m} {r}" for m, r in ROUTES])
+def test_route_answers_each_role_as_expected(method: str, route: str, probing: Probing) -> None:
+    assert (method, route) in probing.probes, f"{method} {route} is missing from the matrix"
+    written, probe = probing.probes[method, route]
+    path = probe.path or _fill(written, probing.values)
+    got: dict[str, int] = {}
+    bodies: dict[str, str] = {}
+    for role in ROLES:
+        savepoint = probing.connection.begin_nested()
+        try:
+            got[role], bodies[role] = _ask(
+                probing.world, probing.anonymous, role, method, path, probe
             )
-            wrong.append(f"{method} {route}: expected {probe.expect}, got {shown} — {detail}")
-        if dump:
-            print(f"MATRIX {method} {route} {shown}")
-    assert not wrong, "\n".join(wrong)
+        finally:
+            savepoint.rollback()
+    shown = " ".join(map(str, got.values()))
+    if os.environ.get("SECURITY_MATRIX_DUMP"):
+        print(f"MATRIX {method} {route} {shown}")
+    expected = probe.statuses()
+    wrong = "; ".join(f"{role}: {bodies[role]!r}" for role in ROLES if got[role] != expected[role])
+    assert got == expected, f"{method} {route}: expected {probe.expect}, got {shown} — {wrong}"

@@ -57,6 +57,29 @@ def test_serve_refuses_the_development_key_outside_development(tmp_path: Path) -
     assert not (tmp_path / "unused.sqlite3").exists()
 
 
+def test_serve_refuses_the_fast_password_hash_outside_development(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'unused.sqlite3'}"
+    started = subprocess.run(
+        [str(TRUYXUAT), "serve", "--port", str(_free_port())],
+        cwd=tmp_path,
+        env=_environment(
+            tmp_path,
+            TRUYXUAT_DATABASE_URL=database,
+            TRUYXUAT_SECRET_KEY="a-long-production-secret-key-for-this-test",
+            TRUYXUAT_PASSWORD_HASH="fast",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode == 2, (started.stdout, started.stderr)
+    lines = started.stderr.strip().splitlines()
+    assert len(lines) == 1, started.stderr
+    assert lines[0].startswith("Lỗi: TRUYXUAT_PASSWORD_HASH=fast")
+    assert "Error: TRUYXUAT_PASSWORD_HASH=fast is for test runs" in lines[0]
+    assert not (tmp_path / "unused.sqlite3").exists()
+
+
 def test_serve_starts_with_the_development_key_in_development(
     tmp_path: Path, empty_database_url: str
 ) -> None:
