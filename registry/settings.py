@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # serving process's GIL; "thread": in a thread of the serving process.
     scan_writer: Literal["process", "thread"] = "process"
     log_json: bool = False
+    # EPCIS capture bodies: 50,000 events (registry.events.capture.CAPTURE_LIMIT) take about 16 MB.
+    epcis_max_body_bytes: int = 20 * 1024 * 1024
     # Print-run outputs, uploaded images and other files the app writes.
     data_dir: Path = Path("var")
 

@@ -34,7 +34,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from registry.accounts.actor import Actor
 from registry.db import Base, utcnow
-from registry.errors import Conflict, FieldProblem, Forbidden, InvalidInput
+from registry.errors import Conflict, FieldProblem, Forbidden, InvalidInput, TruyxuatError
 from registry.events.hashing import context_namespaces
 from registry.events.models import CaptureJob, EpcisEvent, EventEpc, EventParty, TraceLink
 from registry.events.ownership import ownership_problems
@@ -51,6 +51,7 @@ from registry.locations.models import Location
 
 CAPTURE_LIMIT: Final = 50_000
 ERROR_BEHAVIOURS: Final = ("rollback", "proceed")
+DOCUMENT_TYPES: Final = ("EPCISDocument", "EPCISQueryDocument")
 _CHUNK: Final = 5000
 
 
@@ -60,6 +61,14 @@ class InvalidEpcisDocument(InvalidInput):
     status = 400
     slug = "epcis-validation"
     title = "EPCIS validation exception"
+
+
+class CaptureLimitExceeded(TruyxuatError):
+    """EPCIS 2.0 REST binding: CaptureLimitExceededException is answered with 413."""
+
+    status = 413
+    slug = "epcis-capture-limit-exceeded"
+    title = "Capture payload too large"
 
 
 @dataclass(frozen=True)
@@ -121,14 +130,12 @@ def capture_document(
     """Validate and store every event of an EPCISDocument (or EPCISQueryDocument)."""
     events = _event_list(document)
     if len(events) > CAPTURE_LIMIT:
-        raise _refuse(
-            [
-                FieldProblem(
-                    "epcisBody.eventList",
-                    f"Mỗi lần gửi tối đa {CAPTURE_LIMIT} sự kiện.",
-                    f"At most {CAPTURE_LIMIT} events per capture.",
-                )
-            ]
+        raise CaptureLimitExceeded(
+            f"Tài liệu có {len(events)} sự kiện; mỗi lần gửi tối đa {CAPTURE_LIMIT} sự kiện. "
+            "Hãy chia thành nhiều lần gửi.",
+            f"The document holds {len(events)} events; at most {CAPTURE_LIMIT} are accepted "
+            "per capture. Split it into several captures.",
+            field="epcisBody.eventList",
         )
     if error_behaviour not in ERROR_BEHAVIOURS:
         raise InvalidEpcisDocument(
@@ -185,6 +192,14 @@ def capture_event(session: Session, *, actor: Actor, event: Any) -> tuple[str, b
 
     Capturing an event that is already stored is answered with the stored eventID.
     """
+    if isinstance(event, dict) and event.get("type") in DOCUMENT_TYPES:
+        raise InvalidEpcisDocument(
+            f"Đây là cả một {event['type']}, không phải một sự kiện. "
+            "Hãy gửi tài liệu đến POST /epcis/capture.",
+            f"This is a whole {event['type']}, not one event. "
+            "Send documents to POST /epcis/capture.",
+            field="type",
+        )
     found = event_problems(event, standalone=True)
     if found:
         raise _refuse([FieldProblem(p.path, p.message_vi, p.message_en) for p in found])

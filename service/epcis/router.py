@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
 
-from registry.errors import FieldProblem, NotFound
+from registry.errors import NotFound
 from registry.events import query as queries
-from registry.events.capture import InvalidEpcisDocument, capture_document, capture_event
+from registry.events.body import body_too_large, read_epcis_json
+from registry.events.capture import capture_document, capture_event
 from registry.events.documents import collection, iso, query_document, served_event
 from registry.events.models import CaptureJob
 from registry.events.query import EventQuery
-from service.deps import CurrentActor, SessionDep
+from service.deps import CurrentActor, SessionDep, SettingsDep, get_settings
 from service.epcis.browser_writes import refuse_cross_site_writes
+from service.request_body import BodyTooLarge, read_body_within
 
 router = APIRouter(prefix="/epcis", tags=["epcis"])
 
@@ -39,17 +40,16 @@ def _json(
     )
 
 
-async def _body(request: Request) -> Any:
-    raw = await request.body()
+async def epcis_body(request: Request, settings: SettingsDep) -> bytes:
+    """The raw body, read on the event loop; parsing it is left to the handler's thread."""
+    limit = settings.epcis_max_body_bytes
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        message = getattr(exc, "msg", str(exc))
-        raise InvalidEpcisDocument(
-            f"Nội dung gửi lên không phải JSON hợp lệ: {message}.",
-            f"The request body is not valid JSON: {message}.",
-            problems=[FieldProblem("body", "JSON không hợp lệ.", "Malformed JSON.")],
-        ) from exc
+        return await read_body_within(request, limit)
+    except BodyTooLarge as exc:
+        raise body_too_large(limit) from exc
+
+
+EpcisBody = Annotated[bytes, Depends(epcis_body)]
 
 
 def _job_out(job: CaptureJob) -> dict[str, Any]:
@@ -69,13 +69,14 @@ def _job_out(job: CaptureJob) -> dict[str, Any]:
 
 
 @router.post("/capture", status_code=202, dependencies=[Depends(refuse_cross_site_writes)])
-async def capture(
-    request: Request,
+def capture(
     session: SessionDep,
     actor: CurrentActor,
+    # After the actor: an anonymous client is refused before its body is read.
+    received: EpcisBody,
     error_behaviour: Annotated[str, Header(alias="GS1-Capture-Error-Behaviour")] = "rollback",
 ) -> Response:
-    document = await _body(request)
+    document = read_epcis_json(received)
     result = capture_document(
         session, actor=actor, document=document, error_behaviour=error_behaviour
     )
@@ -92,8 +93,8 @@ def capture_job(capture_id: str, session: SessionDep, actor: CurrentActor) -> Re
 
 
 @router.post("/events", status_code=201, dependencies=[Depends(refuse_cross_site_writes)])
-async def post_event(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
-    event = await _body(request)
+def post_event(session: SessionDep, actor: CurrentActor, received: EpcisBody) -> Response:
+    event = read_epcis_json(received)
     event_id, _ = capture_event(session, actor=actor, event=event)
     stored = queries.find_event(session, actor=actor, event_id=event_id)
     location = f"/epcis/events/{quote(event_id, safe='')}"
@@ -110,7 +111,8 @@ def _events_response(
     headers: dict[str, str] = {}
     if page.next_page_token:
         following = {**parameters, "nextPageToken": page.next_page_token}
-        url = f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
+        # The configured address, never the client's Host header.
+        url = get_settings(request).public_base_url + request.url.path
         headers["Link"] = f'<{url}?{urlencode(following)}>; rel="next"'
     return _json(query_document(page.events), headers=headers, media_type=LD_JSON)
 

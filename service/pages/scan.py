@@ -24,6 +24,7 @@ from scanner_client.decode import DecodedCode, DecodeError, decode_image
 from scanner_client.interpret import Interpretation, Kind, ResolverConfig, interpret, interpret_code
 from service.deps import SettingsDep
 from service.i18n import LANGUAGES
+from service.request_body import BodyTooLarge, read_body_within
 from service.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -193,16 +194,12 @@ async def scan_upload(request: Request, settings: SettingsDep) -> Response:
 
 
 async def _uploaded_photo(request: Request) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES:
-        raise _Rejected("too_large", 413)
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES:
-            raise _Rejected("too_large", 413)
     try:
-        form = await _replayed(request, bytes(body)).form(max_files=1, max_fields=4)
+        body = await read_body_within(request, MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES)
+    except BodyTooLarge as error:
+        raise _Rejected("too_large", 413) from error
+    try:
+        form = await _replayed(request, body).form(max_files=1, max_fields=4)
     except (MultiPartException, ValueError) as error:
         raise _Rejected("bad_form", 400) from error
     try:
