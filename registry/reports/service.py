@@ -18,6 +18,10 @@ from registry.reports.models import ConsumerReport, ReportKind
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
 MAX_MESSAGE_CHARS = 2000
+# A 40-megapixel photo holds about 360 MB while it is cleaned: a few at once, the
+# others wait their turn rather than take the server's memory.
+PHOTOS_CLEANED_AT_ONCE = 2
+_photo_slots = threading.BoundedSemaphore(PHOTOS_CLEANED_AT_ONCE)
 PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
@@ -128,7 +132,10 @@ def submit_report(
             f"Describe the problem ({MAX_MESSAGE_CHARS} characters at most).",
             field="message",
         )
-    clean = clean_photo(photo) if photo else None
+    clean = None
+    if photo:
+        with _photo_slots:
+            clean = clean_photo(photo)
     report = ConsumerReport(
         created_at=dt.datetime.now(dt.UTC),
         kind=report_kind,

@@ -451,7 +451,7 @@ def report_form(request: Request, path: str = "", verdict: str = "") -> Response
 
 
 @router.post(f"{PAGE_PREFIX}/report")
-async def send_report(
+def send_report(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -467,7 +467,8 @@ async def send_report(
     _rate_limiter(request).hit(device)
     photo_bytes = None
     if photo is not None and photo.filename:
-        photo_bytes = await photo.read(MAX_PHOTO_BYTES + 1)
+        # A plain handler: the photo is read and cleaned in a worker thread.
+        photo_bytes = photo.file.read(MAX_PHOTO_BYTES + 1)
     gtin = lot = serial = None
     try:
         link = parse_digital_link(settings.public_base_url + "/" + path.lstrip("/"))

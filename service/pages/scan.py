@@ -41,6 +41,7 @@ DECODE_GRACE_SECONDS = 3.0
 MAX_CONCURRENT_DECODES = 2
 QUEUE_WAIT_SECONDS = 5.0
 MAX_CODE_TEXT = 4096
+REPLAY_PIECE_BYTES = 64 * 1024
 # BarcodeDetector formats whose symbols may carry GS1 element strings (FNC1 first).
 GS1_CAPABLE_FORMATS = frozenset({"data_matrix", "code_128", "qr_code"})
 
@@ -217,15 +218,24 @@ async def _uploaded_photo(request: Request) -> bytes:
 
 
 def _replayed(request: Request, body: bytes) -> Request:
-    """The same request with its (already read, size-checked) body to parse again."""
-    delivered = False
+    """The same request with its (already read, size-checked) body to parse again, in
+    pieces: parsing 15 MB at once holds the event loop for 200 ms; between pieces,
+    other requests get their turn."""
+    pieces = [
+        body[start : start + REPLAY_PIECE_BYTES]
+        for start in range(0, len(body), REPLAY_PIECE_BYTES)
+    ] or [b""]
+    delivered = 0
 
     async def receive() -> Message:
         nonlocal delivered
-        if delivered:
+        if delivered == len(pieces):
             return {"type": "http.disconnect"}
-        delivered = True
-        return {"type": "http.request", "body": body, "more_body": False}
+        if delivered:
+            await asyncio.sleep(0)
+        delivered += 1
+        more = delivered < len(pieces)
+        return {"type": "http.request", "body": pieces[delivered - 1], "more_body": more}
 
     return Request(request.scope, receive)
 
