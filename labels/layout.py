@@ -30,6 +30,9 @@ EAN13_MODULES_WITH_QUIET_ZONES = 113
 TEXT_SHARE_BESIDE_EAN13 = 0.3
 MIN_QR_SHARE = 0.5
 COMMON_SIZES_MM = ((50.0, 30.0), (40.0, 25.0), (70.0, 50.0))
+# A label is a sticker, not a poster: below 15 mm a side no scannable QR fits, and above
+# 200 mm the drawing (and a raster preview of it) grows without purpose.
+LABEL_SIDE_RANGE_MM = (15.0, 200.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +67,23 @@ class LabelSize:
                 f"Label size {text!r} is not valid; write it as 50x30 (mm).",
                 field="size",
             )
-        return cls(float(match[1]), float(match[2]))
+        return cls(float(match[1]), float(match[2])).printable()
 
     @property
     def name(self) -> str:
         return f"{self.width:g}x{self.height:g}"
+
+    def printable(self, *, field: str = "size") -> LabelSize:
+        """This size, if each side is within LABEL_SIDE_RANGE_MM; a LabelError naming it if not."""
+        low, high = LABEL_SIDE_RANGE_MM
+        if low <= self.width <= high and low <= self.height <= high:
+            return self
+        given = f"{self.width:.4g}x{self.height:.4g}"
+        raise LabelError(
+            f"Tem {given} mm: mỗi cạnh tem phải từ {low:g} đến {high:g} mm.",
+            f"A {given} mm label: each side must be {low:g} to {high:g} mm.",
+            field=field,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,11 +10,15 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from labels import fonts
+from labels.errors import LabelError
 from labels.shapes import Drawing, ModuleGrid
 
 MM_PER_INCH = 25.4
 _BOLD = ' font-weight="bold"'
 _PIL_ANCHOR = {"start": "ls", "middle": "ms", "end": "rs"}
+# 16 megapixels of greyscale is 16 MB and a second or two of drawing: a 200x200 mm label
+# at 500 dpi fits, a 5000x5000 mm one (14 GB at 600 dpi) never starts.
+MAX_RASTER_PIXELS = 16_000_000
 
 
 def _n(value: float) -> str:
@@ -102,7 +106,16 @@ def draw_texts_on_canvas(canvas: Canvas, drawing: Drawing, *, x: float, y: float
 def to_image(drawing: Drawing, *, dpi: float) -> Image.Image:
     """Rasterise to a greyscale image; module edges snap to whole pixels."""
     scale = dpi / MM_PER_INCH
-    image = Image.new("L", (round(drawing.width * scale), round(drawing.height * scale)), 255)
+    size = (round(drawing.width * scale), round(drawing.height * scale))
+    if size[0] * size[1] > MAX_RASTER_PIXELS:
+        raise LabelError(
+            f"Ảnh {size[0]}x{size[1]} điểm ảnh vượt giới hạn {MAX_RASTER_PIXELS:,} điểm ảnh;"
+            " giảm dpi hoặc cỡ tem.".replace(",", "."),
+            f"A {size[0]}x{size[1]} pixel image exceeds the {MAX_RASTER_PIXELS:,} pixel limit;"
+            " lower the dpi or the label size.",
+            field="dpi",
+        )
+    image = Image.new("L", size, 255)
     pen = ImageDraw.Draw(image)
     for r in drawing.rects:
         x0, y0 = round(r.x * scale), round(r.y * scale)

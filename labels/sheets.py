@@ -47,15 +47,20 @@ class SheetLayout:
         margin_mm: float = DEFAULT_SHEET_MARGIN_MM,
         gap_mm: float = DEFAULT_SHEET_GAP_MM,
     ) -> SheetLayout:
+        name = f"a4-{columns}x{rows}"
+        if columns < 1 or rows < 1:
+            raise _bad_layout(name)
         width, height = A4_MM
         label = LabelSize(
             (width - 2 * margin_mm - (columns - 1) * gap_mm) / columns,
             (height - 2 * margin_mm - (rows - 1) * gap_mm) / rows,
         )
-        if columns < 1 or rows < 1 or label.width <= 0 or label.height <= 0:
-            raise _bad_layout(f"a4-{columns}x{rows}")
+        try:
+            label.printable()
+        except LabelError as error:
+            raise _layout_error(name, error) from error
         return cls(
-            f"a4-{columns}x{rows}", width, height, columns, rows, label,
+            name, width, height, columns, rows, label,
             margin_mm, margin_mm, gap_mm, gap_mm,
         )  # fmt: skip
 
@@ -76,7 +81,10 @@ class SheetLayout:
         if match := re.fullmatch(r"a4-(\d{1,2})x(\d{1,2})", text):
             return cls.a4(int(match[1]), int(match[2]), margin_mm=margin_mm, gap_mm=gap_mm)
         if text.startswith("roll-"):
-            return cls.roll(LabelSize.parse(text.removeprefix("roll-")))
+            try:
+                return cls.roll(LabelSize.parse(text.removeprefix("roll-")))
+            except LabelError as error:
+                raise _layout_error(text, error) from error
         raise _bad_layout(name)
 
 
@@ -84,5 +92,13 @@ def _bad_layout(name: str) -> LabelError:
     return LabelError(
         f"Bố cục {name!r} không hợp lệ; dùng dạng a4-3x7 (cột x hàng) hoặc roll-50x30 (mm).",
         f"Layout {name!r} is not valid; use a4-3x7 (columns x rows) or roll-50x30 (mm).",
+        field="layout",
+    )
+
+
+def _layout_error(name: str, error: LabelError) -> LabelError:
+    return LabelError(
+        f"Bố cục {name!r}: {error.message_vi}",
+        f"Layout {name!r}: {error.message_en}",
         field="layout",
     )

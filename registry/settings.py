@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     log_json: bool = False
     # EPCIS capture bodies: 50,000 events (registry.events.capture.CAPTURE_LIMIT) take about 16 MB.
     epcis_max_body_bytes: int = 20 * 1024 * 1024
+    # The most labels one print run may hold, and the most labels an enterprise may have
+    # waiting to be rendered (recorded, not yet printed) across its runs.
+    print_run_max_labels: int = 100_000
+    print_queue_max_labels: int = 200_000
     # Print-run outputs, uploaded images and other files the app writes.
     data_dir: Path = Path("var")
 

@@ -14,18 +14,23 @@ import logging
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from labels.layout import LabelData
+from labels.errors import LabelError
+from labels.layout import LabelData, label_drawing
 from labels.output import PrintFormat, write_print_run
+from labels.sheets import SheetLayout
 from registry.certificates.models import CertificateKind
 from registry.certificates.service import certificates_for_product
 from registry.db import unit_of_work, utcnow
+from registry.errors import InvalidInput
 from registry.gs1 import build_digital_link
 from registry.labels.models import LabelRun, RunStatus
+from registry.labels.serials import SERIAL_LENGTH
 from registry.labels.service import iter_run_serials
 from registry.lots.models import Lot
 from service.observability import LABEL_JOBS
@@ -64,10 +69,27 @@ def label_template(session: Session, lot: Lot, *, base_url: str) -> LabelData:
     )
 
 
+def checked_layout(
+    session: Session, lot: Lot, layout: str, *, serialized: bool, base_url: str
+) -> SheetLayout:
+    """The layout, once a label of the lot has been drawn on it (with a serial of full
+    length if the run has serials): a size that cannot carry a scannable label is refused
+    before a run is accepted, not after it has started."""
+    try:
+        sheet = SheetLayout.parse(layout)
+        sample = label_template(session, lot, base_url=base_url)
+        if serialized:
+            serial = "0" * SERIAL_LENGTH
+            link = run_digital_link(base_url, lot, serial)
+            sample = replace(sample, digital_link=link, serial=serial)
+        label_drawing(sample, sheet.label)
+    except LabelError as error:
+        raise InvalidInput(error.message_vi, error.message_en, field="layout") from error
+    return sheet
+
+
 def run_labels(session: Session, run: LabelRun, *, base_url: str) -> Iterator[LabelData]:
     """Every label of a run, in print order, generated lazily (runs can be 100,000 long)."""
-    from dataclasses import replace
-
     template = label_template(session, run.lot, base_url=base_url)
     if not run.serialized:
         for _ in range(run.count):

@@ -12,18 +12,30 @@ from sqlalchemy.orm import Session
 from registry.accounts.actor import Actor
 from registry.audit.service import record_change
 from registry.db import utcnow
-from registry.errors import InvalidInput
+from registry.enterprises.models import Enterprise
+from registry.errors import InvalidInput, RateLimited
 from registry.labels import serials
-from registry.labels.models import LabelRun
+from registry.labels.models import LabelRun, RunStatus
 from registry.lots.models import Lot
-
-MAX_RUN_SIZE = 1_000_000
+from registry.settings import Settings, get_settings
 
 
 class SerialStatus(enum.StrEnum):
     issued = "issued"
     void = "void"
     never_issued = "never_issued"
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    """How much printing one request may ask for (TRUYXUAT_PRINT_* settings)."""
+
+    max_labels: int
+    max_queued_labels: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> RunLimits:
+        return cls(settings.print_run_max_labels, settings.print_queue_max_labels)
 
 
 @dataclass(frozen=True)
@@ -41,14 +53,12 @@ def create_run(
     serialized: bool,
     layout: str,
     label_size: str = "50x30",
+    limits: RunLimits | None = None,
 ) -> LabelRun:
     actor.ensure_sees(lot.product.enterprise_id, what=("lô hàng", "lot"))
-    if not 1 <= count <= MAX_RUN_SIZE:
-        raise InvalidInput(
-            f"Số lượng tem phải từ 1 đến {MAX_RUN_SIZE:,}.",
-            f"The label count must be between 1 and {MAX_RUN_SIZE:,}.",
-            field="count",
-        )
+    limits = limits or RunLimits.of(get_settings())
+    check_count(count, limits=limits)
+    _check_queue(session, enterprise_id=lot.product.enterprise_id, count=count, limits=limits)
     # Lock the lot so two runs for it never receive overlapping serial ranges.
     session.execute(select(Lot.id).where(Lot.id == lot.id).with_for_update())
     used = session.scalar(
@@ -85,6 +95,43 @@ def create_run(
         after={"lot_id": lot.id, "count": count, "serialized": serialized, "layout": layout},
     )
     return run
+
+
+def check_count(count: int, *, limits: RunLimits) -> int:
+    if not 1 <= count <= limits.max_labels:
+        raise InvalidInput(
+            f"Số lượng tem mỗi đợt in phải từ 1 đến {limits.max_labels:,}.".replace(",", "."),
+            f"The label count of a print run must be 1 to {limits.max_labels:,}.",
+            field="count",
+        )
+    return count
+
+
+def queued_labels(session: Session, *, enterprise_id: int) -> int:
+    """Labels of the enterprise's live runs that are recorded but not yet rendered."""
+    waiting = session.scalar(
+        select(func.coalesce(func.sum(LabelRun.count - LabelRun.progress), 0)).where(
+            LabelRun.enterprise_id == enterprise_id,
+            LabelRun.status.in_([RunStatus.pending, RunStatus.rendering]),
+            LabelRun.voided_at.is_(None),
+        )
+    )
+    return int(waiting or 0)
+
+
+def _check_queue(session: Session, *, enterprise_id: int, count: int, limits: RunLimits) -> None:
+    # Lock the enterprise so two concurrent runs cannot both squeeze under the quota.
+    session.execute(select(Enterprise.id).where(Enterprise.id == enterprise_id).with_for_update())
+    waiting = queued_labels(session, enterprise_id=enterprise_id)
+    if waiting + count > limits.max_queued_labels:
+        quota = limits.max_queued_labels
+        raise RateLimited(
+            f"Doanh nghiệp đang có {waiting:,} tem chờ in; tối đa {quota:,} tem được chờ cùng"
+            " lúc. Xin đợi các đợt in trước xong rồi thử lại.".replace(",", "."),
+            f"Your enterprise has {waiting:,} labels waiting to print; at most {quota:,} may"
+            " wait at once. Try again when earlier runs have printed.",
+            field="count",
+        )
 
 
 def run_serials(run: LabelRun) -> list[str] | None:

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from labels.layout import LabelSize, label_drawing
 from labels.render import to_png, to_svg
-from labels.sheets import SheetLayout
 from registry.accounts.actor import Actor, not_found
 from registry.db import after_commit
 from registry.errors import Conflict, InvalidInput
@@ -26,18 +25,19 @@ from registry.schemas import Id, Out, PageOut
 from registry.spreadsheets import csv_text
 from service.api.common import OptionalId, PageNumber, PerPage, QueryId, RecordId, page_out
 from service.deps import CurrentActor, SessionDep, get_state
-from service.labels_jobs import label_template, run_labels
+from service.labels_jobs import checked_layout, label_template, run_labels
 from service.state import start_print_job
 
 URI_CSV_COLUMNS = ("index", "digital_link", "serial", "lot", "gtin13")
 
 router = APIRouter(tags=["labels"])
 WHAT = ("đợt in", "print run")
+PREVIEW_DPI_RANGE = (72, 600)
 
 
 class RunIn(BaseModel):
     lot_id: Id
-    count: int = Field(ge=1, le=runs.MAX_RUN_SIZE)
+    count: int = Field(ge=1, description="At most TRUYXUAT_PRINT_RUN_MAX_LABELS")
     serialized: bool = True
     layout: str = Field(default="a4-3x7", max_length=32)
 
@@ -62,17 +62,6 @@ class VoidIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-def _layout(name: str) -> SheetLayout:
-    try:
-        return SheetLayout.parse(name)
-    except ValueError as exc:
-        raise InvalidInput(
-            f"Khổ in '{name}' không hợp lệ (ví dụ a4-3x7 hoặc roll-50x30).",
-            f"Unknown layout '{name}' (e.g. a4-3x7 or roll-50x30).",
-            field="layout",
-        ) from exc
-
-
 def _run(session: Session, actor: Actor, run_id: int) -> LabelRun:
     run = session.get(LabelRun, run_id)
     if run is None:
@@ -93,18 +82,24 @@ def preview(
     session: SessionDep,
     actor: CurrentActor,
     lot_id: QueryId,
-    size: str = "50x30",
+    size: Annotated[
+        str, Query(max_length=32, description="width x height in mm, 15 to 200 each")
+    ] = "50x30",
     format: Literal["svg", "png"] = "svg",
-    dpi: Annotated[int, Query(ge=72, le=600)] = 200,
+    dpi: Annotated[int, Query(description="PNG only: 72 to 600")] = 200,
 ) -> Response:
-    """A sample label of a lot (its first serial position shows as a placeholder)."""
-    lot = get_lot(session, actor=actor, lot_id=lot_id)
-    try:
-        label_size = LabelSize.parse(size)
-    except ValueError as exc:
+    """A sample label of a lot (its first serial position shows as a placeholder).
+
+    Bounded: each side 15–200 mm, 72–600 dpi and at most 16 megapixels."""
+    low, high = PREVIEW_DPI_RANGE
+    if not low <= dpi <= high:
         raise InvalidInput(
-            f"Cỡ tem '{size}' không hợp lệ.", f"Unknown label size '{size}'.", field="size"
-        ) from exc
+            f"Độ phân giải phải từ {low} đến {high} dpi.",
+            f"The resolution must be {low} to {high} dpi.",
+            field="dpi",
+        )
+    label_size = LabelSize.parse(size)
+    lot = get_lot(session, actor=actor, lot_id=lot_id)
     base_url = get_state(request).settings.public_base_url
     drawing = label_drawing(label_template(session, lot, base_url=base_url), label_size)
     if format == "png":
@@ -133,17 +128,25 @@ def create_run(
     body: RunIn, request: Request, response: Response, session: SessionDep, actor: CurrentActor
 ) -> Any:
     """Record a print run; its PDF renders in the background (poll the run for progress)."""
+    state = get_state(request)
     lot = get_lot(session, actor=actor, lot_id=body.lot_id)
-    _layout(body.layout)
+    sheet = checked_layout(
+        session,
+        lot,
+        body.layout,
+        serialized=body.serialized,
+        base_url=state.settings.public_base_url,
+    )
     run = runs.create_run(
         session,
         actor=actor,
         lot=lot,
         count=body.count,
         serialized=body.serialized,
-        layout=body.layout,
+        layout=sheet.name,
+        label_size=sheet.label.name,
+        limits=runs.RunLimits.of(state.settings),
     )
-    state = get_state(request)
     after_commit(session, lambda: start_print_job(state, run.id))
     response.headers["Location"] = f"/api/v1/label-runs/{run.id}"
     return run

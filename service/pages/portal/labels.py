@@ -18,11 +18,11 @@ from registry.accounts.actor import not_found
 from registry.db import after_commit
 from registry.errors import Conflict, InvalidInput, TruyxuatError
 from registry.labels.models import LabelRun, RunStatus
-from registry.labels.service import create_run
+from registry.labels.service import RunLimits, check_count, create_run
 from registry.lots.service import get_lot, list_lots
 from service.deps import SessionDep, get_state
 from service.i18n import request_language
-from service.labels_jobs import label_template
+from service.labels_jobs import checked_layout, label_template
 from service.pages.portal.common import (
     FormDep,
     Portal,
@@ -44,7 +44,6 @@ LAYOUTS = [
     ("roll-40x25", "Cuộn tem 40 × 25 mm"),
     ("roll-70x50", "Cuộn tem 70 × 50 mm"),
 ]
-MAX_PORTAL_RUN = 100_000
 REFRESH_SECONDS = 2
 FIELDS = ["lot_id", "layout", "count", "serialized"]
 
@@ -55,14 +54,14 @@ def _layout(name: str) -> SheetLayout:
     return SheetLayout.parse(name)
 
 
-def _count(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= MAX_PORTAL_RUN:
-        raise InvalidInput(
-            f"Số tem phải từ 1 đến {MAX_PORTAL_RUN:,}.".replace(",", "."),
-            f"The count must be between 1 and {MAX_PORTAL_RUN:,}.",
-            field="count",
-        )
-    return int(text)
+def _limits(request: Request) -> RunLimits:
+    return RunLimits.of(get_state(request).settings)
+
+
+def _count(text: str, limits: RunLimits) -> int:
+    if not text.strip().isdigit():
+        raise InvalidInput("Nhập số tem.", "Enter the number of labels.", field="count")
+    return check_count(int(text), limits=limits)
 
 
 def _runs(session: Session, portal: Portal) -> list[LabelRun]:
@@ -121,7 +120,7 @@ def labels(request: Request, session: SessionDep, portal: PortalDep) -> Response
             else:
                 raise InvalidInput("Chọn lô hàng.", "Choose the lot.", field="lot_id")
             _layout(values["layout"])
-            _count(values["count"])
+            _count(values["count"], _limits(request))
         except TruyxuatError as exc:
             errors = field_errors(exc, request_language(request))
     return _labels_page(request, session, portal, values=values, errors=errors, preview=preview)
@@ -150,15 +149,22 @@ def start_run(request: Request, session: SessionDep, portal: PortalDep, form: Fo
         if not values["lot_id"].isdigit():
             raise InvalidInput("Chọn lô hàng.", "Choose the lot.", field="lot_id")
         lot = get_lot(session, actor=portal.actor, lot_id=int(values["lot_id"]))
-        sheet = _layout(values["layout"])
+        _layout(values["layout"])
+        base_url = get_state(request).settings.public_base_url
+        serialized = bool(values["serialized"])
+        sheet = checked_layout(
+            session, lot, values["layout"], serialized=serialized, base_url=base_url
+        )
+        limits = _limits(request)
         run = create_run(
             session,
             actor=portal.actor,
             lot=lot,
-            count=_count(values["count"]),
-            serialized=bool(values["serialized"]),
+            count=_count(values["count"], limits),
+            serialized=serialized,
             layout=sheet.name,
             label_size=sheet.label.name,
+            limits=limits,
         )
     except TruyxuatError as exc:
         session.rollback()
