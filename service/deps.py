@@ -48,7 +48,9 @@ def get_session(request: Request) -> Iterator[Session]:
     finish(session)
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# "function" scope: the unit of work ends (commits or fails) before the response is
+# sent, so a 2xx means stored and a failed commit still reaches the error handlers.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

@@ -8,13 +8,13 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from labels.errors import LabelError
-from registry.errors import FieldProblem, InvalidInput, NotFound, TruyxuatError
+from registry.errors import Conflict, FieldProblem, InvalidInput, NotFound, TruyxuatError
 from registry.gs1 import GS1Error
 from registry.schemas import Problem
 from service.i18n import request_language
@@ -136,18 +136,27 @@ def install_error_handlers(app: FastAPI) -> None:
         error = InvalidInput(exc.message_vi, exc.message_en, field=exc.field or "label")
         return problem_response(request, error)
 
+    # The database refused what the checks let through: bad input (a NUL character, a
+    # number out of its column's range) or a conflict they could not see coming (a
+    # record written meanwhile by another request, a rule the database enforces at
+    # commit). Either way the client's data, not the server, is at fault.
+    refusals: dict[type[Exception], TruyxuatError] = {
+        DataError: InvalidInput(
+            "Dữ liệu có ký tự hoặc giá trị không hợp lệ.",
+            "The data holds a character or value that is not allowed.",
+        ),
+        IntegrityError: Conflict(
+            "Dữ liệu xung đột với dữ liệu vừa được lưu. Hãy tải lại và thử lại.",
+            "The data conflicts with data stored meanwhile. Reload and try again.",
+        ),
+    }
+
     @app.exception_handler(DataError)
-    async def _data(request: Request, exc: DataError) -> Response:
-        # The database refused a value the validators let through (a NUL character,
-        # a number out of its range): the input was bad, not the server.
-        log.info("database refused a value on %s: %s", request.url.path, exc.orig)
-        return problem_response(
-            request,
-            InvalidInput(
-                "Dữ liệu có ký tự hoặc giá trị không hợp lệ.",
-                "The data holds a character or value that is not allowed.",
-            ),
-        )
+    @app.exception_handler(IntegrityError)
+    async def _refused(request: Request, exc: DBAPIError) -> Response:
+        log.info("database refused a write on %s: %s", request.url.path, exc.orig)
+        error = next(error for kind, error in refusals.items() if isinstance(exc, kind))
+        return problem_response(request, error)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeout)

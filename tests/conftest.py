@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -165,11 +166,11 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
         yield client
 
 
-@pytest.fixture
-def empty_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """A brand-new empty database on the same backend, for migration and CLI tests."""
+@contextmanager
+def _new_database(database_url: str, directory: Path) -> Iterator[str]:
+    """A brand-new empty database on the same backend as `database_url`, dropped afterwards."""
     if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        yield f"sqlite:///{directory / 'empty.sqlite3'}"
         return
     server = make_url(_postgres_server_url())
     name = f"truyxuat_empty_{uuid.uuid4().hex[:10]}"
@@ -182,6 +183,24 @@ def empty_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def empty_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """A brand-new empty database on the same backend, for migration and CLI tests."""
+    with _new_database(database_url, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def committed_database_url(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A migrated database of its own for the module's tests whose writes really commit
+    (real sessions, a real server): nothing they store reaches the shared test database."""
+    with _new_database(database_url, tmp_path_factory.mktemp("committed")) as url:
+        prepare_database(url)
+        yield url
 
 
 @pytest.fixture

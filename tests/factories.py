@@ -8,6 +8,7 @@ import io
 import itertools
 import random
 from decimal import Decimal
+from typing import Any
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from registry.certificates.models import Certificate, CertificateKind
 from registry.certificates.service import create_certificate
 from registry.enterprises.models import Enterprise, EnterpriseKind
 from registry.enterprises.service import EnterpriseDetails, register_enterprise, verify_enterprise
+from registry.events.steps import CONTEXT
 from registry.locations.models import Location, LocationKind
 from registry.locations.service import create_location
 from registry.lots.models import Lot
@@ -189,3 +191,14 @@ def prefix_request_body(prefix: str, **changes: object) -> dict[str, object]:
     }
     body.update(changes)
     return body
+
+
+def epcis_document(*events: dict[str, Any], day: str) -> dict[str, Any]:
+    """An EPCISDocument carrying `events`, created on `day` (YYYY-MM-DD)."""
+    return {
+        "@context": CONTEXT,
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": f"{day}T08:00:00.000Z",
+        "epcisBody": {"eventList": list(events)},
+    }

@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,6 +145,16 @@ def serve(directory: Path) -> Iterator[LiveApp]:
     app = create_app(settings)
     mount_ahead(app, verification_router)
     mount_ahead(app, scan_router)
+    try:
+        with uvicorn_thread(app, port):
+            yield LiveApp(settings.public_base_url, database_url, sessions, world)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def uvicorn_thread(app: FastAPI, port: int) -> Iterator[None]:
+    """Serve `app` on 127.0.0.1:`port` in a thread until the block ends."""
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
@@ -155,11 +166,10 @@ def serve(directory: Path) -> Iterator[LiveApp]:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
     try:
-        yield LiveApp(settings.public_base_url, database_url, sessions, world)
+        yield
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        engine.dispose()
 
 
 @pytest.fixture(scope="module")

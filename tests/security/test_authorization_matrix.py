@@ -27,7 +27,7 @@ from registry.settings import Settings
 from service import ratelimit
 from service.app import create_app
 from tests.app_under_test import app_state_on, session_on
-from tests.factories import unique_tax_code
+from tests.factories import epcis_document, unique_tax_code
 from tests.security.world import BASE, ROLES, World, build_world
 
 TODAY = dt.date.today().isoformat()
@@ -64,13 +64,7 @@ def _event_document(w: World) -> dict[str, Any]:
         "quantityList": [{"epcClass": lot_uri(w.lot)}],
         "readPoint": {"id": gln_uri(w.location.gln)},
     }
-    return {
-        "@context": CONTEXT,
-        "type": "EPCISDocument",
-        "schemaVersion": "2.0",
-        "creationDate": f"{EVENT_DAY}T08:00:00.000Z",
-        "epcisBody": {"eventList": [event]},
-    }
+    return epcis_document(event, day=EVENT_DAY)
 
 
 def _enterprise_body() -> dict[str, Any]:

@@ -23,6 +23,7 @@ from service import ratelimit
 from tests.factories import (
     PASSWORD,
     api_headers,
+    epcis_document,
     make_enterprise,
     make_location,
     make_lot,
@@ -47,13 +48,7 @@ def _event(lot_epc: str, gln: str, minute: int) -> dict[str, Any]:
 
 
 def _document(event: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "@context": CONTEXT,
-        "type": "EPCISDocument",
-        "schemaVersion": "2.0",
-        "creationDate": f"{DAY}T08:00:00.000Z",
-        "epcisBody": {"eventList": [event]},
-    }
+    return epcis_document(event, day=DAY)
 
 
 def _count(db_session: Session) -> int:

@@ -28,6 +28,7 @@ from service import ratelimit
 from tests.factories import (
     PASSWORD,
     api_headers,
+    epcis_document,
     make_enterprise,
     make_location,
     make_lot,
@@ -52,13 +53,7 @@ def _event(lot: Lot, *, minute: int, **fields: Any) -> dict[str, Any]:
 
 
 def _document(*events: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "@context": CONTEXT,
-        "type": "EPCISDocument",
-        "schemaVersion": "2.0",
-        "creationDate": f"{DAY}T08:00:00.000Z",
-        "epcisBody": {"eventList": list(events)},
-    }
+    return epcis_document(*events, day=DAY)
 
 
 def _state(session: Session) -> tuple[int, int, int]:
