@@ -1,8 +1,8 @@
 """`truyxuat scan`: check every code in inspectors' photos against the registry.
 
-Exit status: 0 when every code checked is fine, 1 when any is a fake label (serial never
-issued or void), recalled or not registered, 3 when some could not be checked because the
-server did not answer (and none failed).
+Exit status: 0 when every code checked is fine, 1 when the registry's verdict on any is
+red (a fake label, a recall, an invalid code: docs/verdicts.md), 3 when some could not be
+checked because the server did not answer (and none failed).
 """
 
 from __future__ import annotations
@@ -237,6 +237,9 @@ def _print_table(reports: list[ImageReport]) -> None:
             problems = [*item.interpretation.errors, *item.interpretation.notes]
             for problem in problems:
                 notes.append(f"{name}: {problem.message_vi} / {problem.message_en}")
+            advice = item.verification.advice
+            if advice is not None and item.verification.colour != "green":
+                notes.append(f"{name}: {advice[0]} / {advice[1]}")
     header = ("Tệp / File", "Loại / Type", "Mã / Code", "Kết luận / Verdict")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
     for row in [header, *rows]:

@@ -31,30 +31,19 @@ LINKSET_MEDIA_TYPE = "application/linkset+json"
 USER_AGENT = "truyxuat-scanner/0.1 (+https://truyxuat.dongthap.gov.vn)"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 
-# Verdicts the registry gives (registry.resolution.verdict.Verdict), and the ones this
-# client gives itself for codes it does not send anywhere.
-VERDICT_LABELS: dict[str, tuple[str, str]] = {
-    "genuine": ("Chính hãng, đã đăng ký", "Genuine, registered"),
-    "recalled": ("Đang bị thu hồi", "Recalled"),
-    "expired": ("Đã hết hạn", "Expired"),
-    "withdrawn": ("Đã ngừng lưu hành", "Withdrawn"),
-    "suspended": ("Nhà sản xuất bị đình chỉ", "Producer suspended"),
-    "not_registered": ("Chưa đăng ký trong hệ thống", "Not registered"),
+# The registry's verdicts come with their own wording and colour (its verdict table,
+# docs/verdicts.md); these are the ones this client gives itself, for codes it does not
+# send anywhere or could not send.
+LOCAL_VERDICT_LABELS: dict[str, tuple[str, str]] = {
     "invalid": ("Mã GS1 không hợp lệ", "Invalid GS1 code"),
-    "serial_never_issued": ("Số sê-ri chưa từng được cấp (nghi giả)", "Serial never issued (fake)"),
-    "serial_void": ("Số sê-ri đã bị huỷ (nghi giả)", "Serial void (fake)"),
-    "suspicious_copy": ("Nghi tem bị sao chép", "Suspicious copy"),
+    "not_registered": ("Chưa đăng ký trong hệ thống", "Not registered"),
     "not_gs1": ("Không phải mã GS1", "Not a GS1 code"),
     "phishing": ("Địa chỉ web lạ, có thể lừa đảo", "Unknown website, possible phishing"),
     "unreachable": ("Không liên lạc được máy chủ", "Server unreachable"),
     "not_checked": ("Chưa kiểm tra", "Not checked"),
 }
-# What an inspector must act on: a fake label, a recalled product, an unknown code.
-FAILING_VERDICTS = frozenset({"serial_never_issued", "serial_void", "recalled", "not_registered"})
-
-
-def verdict_label(verdict: str) -> tuple[str, str]:
-    return VERDICT_LABELS.get(verdict, (verdict, verdict))
+# What an inspector must act on: the registry's red verdicts (a fake label, a recall).
+FAILING_COLOUR = "red"
 
 
 class ResolverUnavailable(Exception):
@@ -88,12 +77,28 @@ class Verification:
     """(vi, en) explanations, for verdicts without a server answer or with problems."""
 
     @property
+    def colour(self) -> str | None:
+        """The registry's colour for the verdict (green, amber, red, grey), if it gave one."""
+        colour = self.body.get("colour")
+        return str(colour) if colour else None
+
+    @property
     def failing(self) -> bool:
-        return self.verdict in FAILING_VERDICTS
+        return self.colour == FAILING_COLOUR
 
     @property
     def label(self) -> tuple[str, str]:
-        return verdict_label(self.verdict)
+        headline = self.body.get("headline")
+        if isinstance(headline, dict):
+            return str(headline.get("vi", "")), str(headline.get("en", ""))
+        return LOCAL_VERDICT_LABELS.get(self.verdict, (self.verdict, self.verdict))
+
+    @property
+    def advice(self) -> tuple[str, str] | None:
+        advice = self.body.get("advice")
+        if isinstance(advice, dict):
+            return str(advice.get("vi", "")), str(advice.get("en", ""))
+        return None
 
     @property
     def product_name(self) -> str | None:
@@ -109,6 +114,7 @@ class Verification:
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "verdict": self.verdict,
+            "colour": self.colour,
             "label_vi": self.label[0],
             "label_en": self.label[1],
             "uri": self.uri,
@@ -203,7 +209,7 @@ class ResolverClient:
         problem = _problem_body(response)
         messages = _problem_messages(problem)
         if response.status_code == 400:
-            return Verification("invalid", uri, problem, messages)
+            return Verification(str(problem.get("verdict", "invalid")), uri, problem, messages)
         if response.status_code == 404:
             return Verification("not_registered", uri, problem, messages)
         raise ResolverUnavailable(f"HTTP {response.status_code}")

@@ -56,8 +56,13 @@ def wants_html(request: Request) -> bool:
 
 
 def problem_response(
-    request: Request, error: TruyxuatError, *, headers: dict[str, str] | None = None
+    request: Request,
+    error: TruyxuatError,
+    *,
+    headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> Response:
+    """RFC 9457 problem JSON (with `extensions` as extra members, §3.2), or a page."""
     if wants_html(request):
         from service.templating import render
 
@@ -86,6 +91,7 @@ def problem_response(
     }
     if error.problems:
         body["errors"] = [p.as_dict() for p in error.problems]
+    body.update(extensions or {})
     return JSONResponse(body, status_code=error.status, media_type=PROBLEM_JSON, headers=headers)
 
 

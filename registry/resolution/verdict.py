@@ -8,7 +8,6 @@ producer and the lot (one query), an active recall (one), the serial's print run
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +25,7 @@ from registry.lots.models import Lot, LotStatus
 from registry.products.models import Product, ProductStatus
 from registry.recalls.models import Recall
 from registry.resolution.cache import Refresher, TTLCache
+from registry.resolution.verdict_table import Verdict, verdict_of_unknown_gtin
 from registry.scans.recorder import ScanRecorder
 from registry.scans.service import (
     NO_ACTIVITY,
@@ -45,23 +45,6 @@ LOT_ROLLUP_LIMIT = 10_000
 LOT_ROLLUP_ENTRIES = 64
 PAGE_BODY_TTL_SECONDS = 60.0
 PAGE_BODY_ENTRIES = 10_000  # a page is 2-4 KB: 40 MB at most
-
-
-class Verdict(enum.StrEnum):
-    genuine = "genuine"
-    recalled = "recalled"
-    expired = "expired"
-    withdrawn = "withdrawn"
-    suspended = "suspended"
-    not_registered = "not_registered"
-    invalid = "invalid"
-    serial_never_issued = "serial_never_issued"
-    serial_void = "serial_void"
-    suspicious_copy = "suspicious_copy"
-
-    @property
-    def is_warning(self) -> bool:
-        return self is not Verdict.genuine
 
 
 @dataclass(frozen=True)
@@ -331,7 +314,7 @@ def resolve(
         EnterpriseStatus.pending,
         EnterpriseStatus.rejected,
     ):
-        return Resolution(gtin, lot_code, serial, Verdict.not_registered)
+        return Resolution(gtin, lot_code, serial, verdict_of_unknown_gtin(gtin))
     today = now.date()
     status = None
     activity = None
@@ -358,6 +341,7 @@ def resolve(
     expiry_on = (lot.expiry_on if lot is not None else None) or _yymmdd(_attribute(link, "17"))
     verdict = _decide(
         product=product,
+        lot_code=lot_code,
         lot=lot,
         recall=snapshot.recall,
         serial_status=status,
@@ -383,6 +367,7 @@ def resolve(
 def _decide(
     *,
     product: Product,
+    lot_code: str | None,
     lot: Lot | None,
     recall: Recall | None,
     serial_status: SerialStatus | None,
@@ -392,7 +377,7 @@ def _decide(
     today: dt.date,
 ) -> Verdict:
     """One verdict, the gravest first: a fake label before a recall, a recall before
-    a suspended producer, and so on down to genuine."""
+    a suspended producer, and so on down to genuine (docs/verdicts.md)."""
     if serial_status is SerialStatus.never_issued:
         return Verdict.serial_never_issued
     if serial_status is SerialStatus.void:
@@ -405,8 +390,10 @@ def _decide(
         lot is not None and lot.status is LotStatus.withdrawn
     ):
         return Verdict.withdrawn
+    if lot_code is not None and lot is None:
+        return Verdict.lot_undeclared
     if expiry_on is not None and expiry_on < today:
         return Verdict.expired
     if activity is not None and is_suspicious(activity, thresholds):
         return Verdict.suspicious_copy
-    return Verdict.genuine
+    return Verdict.genuine if serial_status is SerialStatus.issued else Verdict.registered

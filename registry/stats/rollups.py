@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from registry.products.models import Product
+from registry.resolution.verdict_table import GREEN_VERDICTS
 from registry.scans.models import AgentClass, Scan
 from registry.stats.models import (
     NO_ENTERPRISE,
@@ -28,7 +29,6 @@ from registry.stats.models import (
     ScanPeriodProduct,
 )
 
-GENUINE = "genuine"
 if TYPE_CHECKING:
     # Only for annotations: the recorder calls apply_scans, so no import at run time.
     from registry.scans.recorder import ScanRecord
@@ -139,7 +139,7 @@ def apply_scans(session: Session, scans: Iterable[ScanFacts | ScanRecord | Scan]
         keys = period_keys(day)
         for period in keys:
             by_product[(period, fact.gtin)] += 1
-            if fact.verdict != GENUINE:
+            if fact.verdict not in GREEN_VERDICTS:
                 warnings[(period, fact.gtin)] += 1
         place = (fact.province_code or UNKNOWN, fact.ward_code or UNKNOWN)
         by_place[(month, *place, fact.verdict)] += 1

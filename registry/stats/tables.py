@@ -23,11 +23,14 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
 }
 VERDICT_LABELS: dict[str, tuple[str, str]] = {
     "genuine": ("Hợp lệ", "Genuine"),
+    "registered": ("Đã đăng ký (không sê-ri)", "Registered (no serial)"),
+    "lot_undeclared": ("Lô chưa khai báo", "Undeclared lot"),
     "recalled": ("Bị thu hồi", "Recalled"),
     "expired": ("Hết hạn", "Expired"),
     "withdrawn": ("Ngừng lưu hành", "Withdrawn"),
     "suspended": ("Doanh nghiệp bị đình chỉ", "Enterprise suspended"),
     "not_registered": ("Chưa đăng ký", "Not registered"),
+    "foreign_prefix": ("Mã ngoài 893", "Outside 893"),
     "invalid": ("Mã không hợp lệ", "Invalid code"),
     "serial_never_issued": ("Số sê-ri chưa từng cấp", "Serial never issued"),
     "serial_void": ("Sê-ri đã hủy", "Serial voided"),

@@ -32,13 +32,13 @@ from registry.resolution.errors import InvalidDigitalLink, unknown_key
 from registry.resolution.verdict import (
     Resolution,
     ResolverCaches,
-    Verdict,
     resolve,
     stored_links_for,
 )
+from registry.resolution.verdict_table import Verdict, VerdictCard, verdict_for
 from registry.scans.device import coarse_coordinate
 from registry.scans.recorder import Place, ScanRecorder
-from registry.scans.service import SerialActivity, Thresholds, attach_place
+from registry.scans.service import Thresholds, attach_place
 from registry.settings import Settings
 from service.deps import SessionDep, SettingsDep
 from service.i18n import request_language
@@ -65,18 +65,6 @@ PAGE_SECTIONS = frozenset(
 
 router = APIRouter(tags=["consumer"])
 
-VERDICT_TONE = {
-    Verdict.genuine: "ok",
-    Verdict.expired: "warn",
-    Verdict.withdrawn: "warn",
-    Verdict.suspicious_copy: "warn",
-    Verdict.recalled: "bad",
-    Verdict.suspended: "bad",
-    Verdict.not_registered: "bad",
-    Verdict.invalid: "bad",
-    Verdict.serial_never_issued: "bad",
-    Verdict.serial_void: "bad",
-}
 REPORT_KINDS = [
     (ReportKind.counterfeit, "Nghi hàng giả, hàng nhái"),
     (ReportKind.not_registered, "Mã không có trong hệ thống"),
@@ -135,14 +123,10 @@ class PageView:
 
     gtin: str  # first: ResolverCaches.forget_gtin finds the page by it
     lang: str
-    verdict: Verdict
+    card: VerdictCard
     title: str | None
     has_product: bool
     serial: str | None
-    expiry_on: dt.date | None
-    # Shown for a suspicious copy only; None otherwise, so other pages are shared.
-    activity: SerialActivity | None
-    window_days: int
     shared: bool
     toggle_url: str
     report_url: str
@@ -150,10 +134,7 @@ class PageView:
     sections: Markup
 
     def context(self) -> dict[str, Any]:
-        values = {field: getattr(self, field) for field in self.__slots__}
-        values["verdict"] = self.verdict.value
-        values["tone"] = VERDICT_TONE[self.verdict]
-        return values
+        return {field: getattr(self, field) for field in self.__slots__}
 
 
 def render_product_page(
@@ -182,15 +163,12 @@ def render_product_page(
     view = PageView(
         gtin=resolution.gtin,
         lang=lang,
-        verdict=resolution.verdict,
+        card=verdict_for(resolution, window_days=settings.suspicious_window_days),
         title=(product.name_en if lang == "en" and product.name_en else product.name_vi)
         if product
         else None,
         has_product=product is not None,
         serial=resolution.serial,
-        expiry_on=resolution.expiry_on,
-        activity=resolution.activity if resolution.verdict is Verdict.suspicious_copy else None,
-        window_days=settings.suspicious_window_days,
         shared=request.query_params.get("shared") == "1",
         toggle_url=_language_toggle(request, lang),
         report_url=links["report_url"],
@@ -208,7 +186,8 @@ def render_product_page(
         body, etag = _page_body(view)
     else:
         body, etag = caches.page_bodies.get(view) or caches.page_bodies.put(view, _page_body(view))
-    status = 404 if resolution.verdict is Verdict.not_registered else 200
+    # GS1-Conformant Resolver 1.2 §4.3: a valid key the registry does not hold is a 404.
+    status = 404 if product is None else 200
     return _page_response(request, body, etag, status=status, lang=lang, headers=headers)
 
 
@@ -260,7 +239,7 @@ def page_sections(
     """The product, producer, certificate, journey and link sections: the same for
     every serial of a lot, so a lot's scans share one rendering for the caches' TTL."""
     enterprise_links: tuple[LinkView, ...] = ()
-    if resolution.verdict is not Verdict.not_registered:
+    if resolution.product is not None:
         rows = stored_links_for(
             session, caches, gtin_anchor=anchor_path(link, 0), anchors=walk_up_anchors(link)
         )
@@ -315,8 +294,7 @@ def render_problem_page(
     context = {
         "error": error,
         "status": error.status,
-        "verdict": Verdict.invalid.value if error.status == 400 else "",
-        "tone": "bad",
+        "card": verdict_for(Verdict.invalid if error.status == 400 else Verdict.not_registered),
         "toggle_url": _language_toggle(request, lang),
         "report_url": f"{PAGE_PREFIX}/report?"
         + urlencode({"path": raw.decode("ascii", "replace")[:500], "lang": lang}),

@@ -39,10 +39,10 @@ from registry.resolution.errors import unknown_key, unknown_link_type
 from registry.resolution.verdict import (
     Resolution,
     ResolverCaches,
-    Verdict,
     resolve,
     stored_links_for,
 )
+from registry.resolution.verdict_table import verdict_for
 from registry.scans.recorder import ScanRecorder
 from registry.scans.service import Thresholds
 from registry.settings import Settings
@@ -243,14 +243,16 @@ def _redirect(
     return RedirectResponse(_with_query(target.href, query), status_code=307, headers=headers)
 
 
-def _item_description(resolution: Resolution, language: str) -> str:
+def _item_description(resolution: Resolution, language: str, *, window_days: int) -> str:
+    """The product, the lot as scanned, and the verdict's headline (docs/verdicts.md)."""
+    headline = verdict_for(resolution, window_days=window_days).headline.in_language(language)
     product = resolution.product
     if product is None:
-        return resolution.gtin
+        return f"{resolution.gtin}: {headline}"
     name = product.name_en if language == "en" and product.name_en else product.name_vi
-    if resolution.lot_code and resolution.lot is not None:
-        return f"{name} — {'lot' if language == 'en' else 'lô'} {resolution.lot_code}"
-    return name
+    if resolution.lot_code:
+        name = f"{name} — {'lot' if language == 'en' else 'lô'} {resolution.lot_code}"
+    return f"{name}: {headline}"
 
 
 def _resolve_item(
@@ -274,7 +276,7 @@ def _resolve_item(
         counting_this_scan=is_scan,
         caches=caches,
     )
-    if resolution.verdict is Verdict.not_registered:
+    if resolution.product is None:
         if is_scan:
             _record(request, settings, recorder, link, resolution, now)
         if wants_html(request) and not linkset:
@@ -304,7 +306,9 @@ def _resolve_item(
         return _linkset_response(
             request,
             anchor=settings.public_base_url + anchor_path(link),
-            description=_item_description(resolution, language),
+            description=_item_description(
+                resolution, language, window_days=settings.suspicious_window_days
+            ),
             links=links,
         )
     response = _redirect(

@@ -19,8 +19,9 @@ from registry.db import utcnow
 from registry.errors import TruyxuatError
 from registry.gs1 import DigitalLink, GS1Error, parse_digital_link_lenient
 from registry.links.service import resolve_links, stored_links, walk_up_anchors
-from registry.resolution.errors import invalid_digital_link, unknown_key
+from registry.resolution.errors import InvalidDigitalLink, invalid_digital_link, unknown_key
 from registry.resolution.verdict import Resolution, resolve
+from registry.resolution.verdict_table import Verdict, verdict_for
 from registry.scans.recorder import ScanRecorder
 from registry.scans.service import Thresholds
 from registry.settings import Settings
@@ -79,7 +80,15 @@ def verify(
         )
         return JSONResponse(body, headers=CORS_HEADERS)
     except TruyxuatError as error:
-        return problem_response(request, error, headers=CORS_HEADERS)
+        # An invalid code has a verdict too: the table's plain words, beside the details.
+        card = verdict_for(Verdict.invalid) if isinstance(error, InvalidDigitalLink) else None
+        extensions = _card_fields(card.as_dict()) if card else None
+        return problem_response(request, error, headers=CORS_HEADERS, extensions=extensions)
+
+
+def _card_fields(card: dict[str, Any]) -> dict[str, Any]:
+    """The verdict card as top-level members: `verdict` is its kind."""
+    return {"verdict": card.pop("kind"), **card}
 
 
 def _thresholds(settings: Settings) -> Thresholds:
@@ -132,9 +141,10 @@ def verification_body(
         resolution.activity,
     )
     enterprise = resolution.enterprise
+    card = verdict_for(resolution, window_days=settings.suspicious_window_days)
     return {
         "uri": uri,
-        "verdict": resolution.verdict.value,
+        **_card_fields(card.as_dict()),
         "gtin": resolution.gtin,
         "product": None
         if product is None

@@ -65,7 +65,7 @@ def test_recalled_lot(live_app: LiveApp, client: ResolverClient) -> None:
 def test_unknown_gtin_is_not_registered(live_app: LiveApp, client: ResolverClient) -> None:
     result = client.verify(live_app.link(live_app.world.unknown_gtin))
     assert result.verdict == "not_registered"
-    assert result.failing
+    assert result.colour == "grey" and not result.failing
 
 
 def test_element_string_is_asked_on_the_configured_resolver(

@@ -14,7 +14,7 @@ from registry.places.models import AdminUnit
 from registry.products.models import Product
 from registry.recalls.models import Recall
 from registry.reports.models import ConsumerReport
-from registry.resolution.verdict import Verdict
+from registry.resolution.verdict_table import Verdict
 from registry.scans.models import Scan
 from registry.stats.models import ScanMonthEnterprise
 from service.deps import SessionDep
