@@ -1,15 +1,22 @@
-"""Serials with anomalous scans, read from the per-serial daily rollup (SerialScanDay)."""
+"""Serials the agency should look at: scanned like a copied label (read from the
+per-serial daily rollup, SerialScanDay), or scanned at all as a serial the registry
+never issued or voided (read from the scans, a verdict that is rare by nature)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import distinct, func, or_, select
 from sqlalchemy.orm import Session
 
+from registry.enterprises.models import Enterprise
+from registry.places.models import AdminUnit
 from registry.products.models import Product
-from registry.scans.models import Scan, SerialScanDay
+from registry.resolution.verdict_table import FAKE_LABEL_VERDICTS, Verdict
+from registry.scans.models import AgentClass, Scan, SerialScanDay
 
 
 @dataclass(frozen=True)
@@ -22,9 +29,75 @@ class SuspiciousSerial:
     place_count: int
     last_scanned_at: dt.datetime
     product_name: str | None
+    verdict: Verdict = Verdict.suspicious_copy
+    enterprise_name: str | None = None
+    # Names of the provinces and wards consumers shared when scanning it.
+    places: tuple[str, ...] = ()
 
 
 def suspicious_serials(
+    session: Session,
+    *,
+    today: dt.date,
+    window_days: int,
+    scan_threshold: int,
+    device_threshold: int,
+    limit: int = 200,
+) -> list[SuspiciousSerial]:
+    """Fake labels (never issued, void) first, then suspicious copies, with the product,
+    its enterprise and the places of the scans, within the window."""
+    copies = copied_serials(
+        session,
+        today=today,
+        window_days=window_days,
+        scan_threshold=scan_threshold,
+        device_threshold=device_threshold,
+        limit=limit,
+    )
+    fakes = fake_label_serials(session, today=today, window_days=window_days, limit=limit)
+    faked = {(f.gtin, f.lot, f.serial) for f in fakes}
+    found = [*fakes, *(c for c in copies if (c.gtin, c.lot, c.serial) not in faked)][:limit]
+    return _with_names_and_places(session, found, since=_window_start(today, window_days))
+
+
+def _window_start(today: dt.date, window_days: int) -> dt.datetime:
+    return dt.datetime.combine(today - dt.timedelta(days=window_days - 1), dt.time(), dt.UTC)
+
+
+def fake_label_serials(
+    session: Session, *, today: dt.date, window_days: int, limit: int
+) -> list[SuspiciousSerial]:
+    """Serials scanned within the window with a fake-label verdict: one scan is enough."""
+    lot = func.coalesce(Scan.lot, "")
+    scans = func.count()
+    rows = session.execute(
+        select(
+            Scan.gtin,
+            lot,
+            Scan.serial,
+            func.max(Scan.verdict),
+            scans,
+            func.count(distinct(Scan.device_hash)),
+            func.count(distinct(func.coalesce(Scan.ward_code, Scan.province_code))),
+            func.max(Scan.scanned_at),
+        )
+        .where(
+            Scan.scanned_at >= _window_start(today, window_days),
+            Scan.verdict.in_([v.value for v in FAKE_LABEL_VERDICTS]),
+            Scan.serial.is_not(None),
+            Scan.agent_class != AgentClass.bot.value,
+        )
+        .group_by(Scan.gtin, lot, Scan.serial)
+        .order_by(scans.desc())
+        .limit(limit)
+    ).all()
+    return [
+        SuspiciousSerial(g, lt, s or "", int(n), int(d), int(p), last, None, Verdict(verdict))
+        for g, lt, s, verdict, n, d, p, last in rows
+    ]
+
+
+def copied_serials(
     session: Session,
     *,
     today: dt.date,
@@ -55,15 +128,59 @@ def suspicious_serials(
         .order_by(scans.desc())
         .limit(limit)
     ).all()
-    names = dict(
-        session.execute(
-            select(Product.gtin, Product.name_vi).where(Product.gtin.in_({r[0] for r in rows}))
-        ).all()
-    )
     return [
-        SuspiciousSerial(g, lot, s, int(n), int(d), int(p), last, names.get(g))
+        SuspiciousSerial(g, lot, s, int(n), int(d), int(p), last, None)
         for g, lot, s, n, d, p, last in rows
     ]
+
+
+def _with_names_and_places(
+    session: Session, found: list[SuspiciousSerial], *, since: dt.datetime
+) -> list[SuspiciousSerial]:
+    """Product and enterprise names (one query) and shared places (one query over the
+    serial index, one for the names)."""
+    if not found:
+        return []
+    owners = {
+        gtin: (product, enterprise)
+        for gtin, product, enterprise in session.execute(
+            select(Product.gtin, Product.name_vi, Enterprise.legal_name)
+            .join(Enterprise, Enterprise.id == Product.enterprise_id)
+            .where(Product.gtin.in_({f.gtin for f in found}))
+        )
+    }
+    codes: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for gtin, lot, serial, ward, province in session.execute(
+        select(
+            Scan.gtin, func.coalesce(Scan.lot, ""), Scan.serial, Scan.ward_code, Scan.province_code
+        )
+        .where(
+            Scan.serial.in_({f.serial for f in found}),
+            Scan.scanned_at >= since,
+            or_(Scan.ward_code.is_not(None), Scan.province_code.is_not(None)),
+        )
+        .distinct()
+    ):
+        codes[(gtin, lot, serial or "")].extend(c for c in (ward, province) if c)
+    wanted = {c for found_codes in codes.values() for c in found_codes}
+    names = dict(
+        session.execute(select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(wanted)))
+        .tuples()
+        .all()
+    )
+    result = []
+    for item in found:
+        product, enterprise = owners.get(item.gtin, (None, None))
+        places = codes.get((item.gtin, item.lot, item.serial), [])
+        result.append(
+            dataclasses.replace(
+                item,
+                product_name=product,
+                enterprise_name=enterprise,
+                places=tuple(dict.fromkeys(names.get(c, c) for c in places)),
+            )
+        )
+    return result
 
 
 def scans_of_serial(

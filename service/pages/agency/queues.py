@@ -25,6 +25,7 @@ from registry.population.service import import_population
 from registry.prefixes.models import PrefixRequest, PrefixRequestStatus
 from registry.reports.models import ConsumerReport
 from registry.reports.triage import TriageStatus, list_reports, triage_report
+from registry.resolution.verdict_table import verdict_for
 from registry.stats.suspicious import scans_of_serial, suspicious_serials
 from service.deps import AgencyActor, SessionDep, SettingsDep
 from service.pages.agency.common import page_context, require_csrf, today
@@ -113,8 +114,9 @@ def suspicious(
         scan_threshold=settings.suspicious_scan_count,
         device_threshold=settings.suspicious_device_count,
     )
+    cards = {kind: verdict_for(kind) for kind in {s.verdict for s in serials}}
     context = page_context(request)
-    context.update({"serials": serials, "settings": settings})
+    context.update({"serials": serials, "settings": settings, "cards": cards})
     return render(request, "agency/suspicious.html", context)
 
 
