@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from registry.settings import Settings, get_settings
 from service.api.router import api_router
 from service.epcis.router import router as epcis_router
 from service.middleware import RequestMiddleware
+from service.observability import watch_event_loop_lag
 from service.pages import agency, docs, health, home, portal, scan
 from service.problems import install_error_handlers
 from service.resolver import lifecycle as resolver_lifecycle
@@ -35,6 +37,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        lag_watch = asyncio.create_task(watch_event_loop_lag())
         # Tests pass their own state and drive these themselves.
         owns_state = state is None
         if owns_state:
@@ -48,6 +51,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
                 # Start anyway: /readyz reports the database, jobs resume on the next start.
                 log.warning("database unavailable at start-up; print runs not resumed")
         yield
+        lag_watch.cancel()
         if owns_state:
             await resolver_lifecycle.stop(app)
             app_state.print_jobs.shutdown()

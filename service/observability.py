@@ -5,6 +5,7 @@ No client address is logged: the public side keeps no raw IP addresses (DESIGN Â
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -37,6 +38,27 @@ SCAN_BUFFER_DEPTH = Gauge(
     "truyxuat_scan_buffer_depth", "Scans waiting in memory to be written", multiprocess_mode="sum"
 )
 LABEL_JOBS = Counter("truyxuat_label_jobs_total", "Print-run jobs finished", ["outcome"])
+EVENT_LOOP_LAG = Histogram(
+    "truyxuat_event_loop_lag_seconds",
+    "How late the event loop ran a timer: time during which no request could be answered",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+LAG_PROBE_SECONDS = 0.1
+
+
+async def watch_event_loop_lag(interval: float = LAG_PROBE_SECONDS) -> None:
+    """Sleep `interval` again and again; whatever it wakes late, the loop was blocked."""
+    loop = asyncio.get_running_loop()
+    while True:
+        due = loop.time() + interval
+        await asyncio.sleep(interval)
+        EVENT_LOOP_LAG.observe(max(0.0, loop.time() - due))
+
+
+def scans_flushed(written: int, pending: int) -> None:
+    """The scan recorder's flush observer (registry.scans.recorder.FlushObserver)."""
+    SCANS_RECORDED.inc(written)
+    SCAN_BUFFER_DEPTH.set(pending)
 
 
 def route_template(scope: MutableMapping[str, Any]) -> str:

@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, cast
 
@@ -115,6 +115,10 @@ class BatchWriter(Protocol):
     def close(self) -> None: ...
 
 
+FlushObserver = Callable[[int, int], None]
+"""Told after every flush attempt: the scans it wrote, the scans still waiting."""
+
+
 class ScanRecorder:
     """Thread-safe: request handlers call `record` on the event loop or from worker
     threads. `record` is O(1) under one short lock; the flush does the rest."""
@@ -125,8 +129,10 @@ class ScanRecorder:
         *,
         flush_at: int = FLUSH_AT,
         max_pending: int = MAX_PENDING,
+        on_flushed: FlushObserver | None = None,
     ) -> None:
         self._writer = writer
+        self._on_flushed = on_flushed
         self._flush_at = flush_at
         self._max_pending = max_pending
         self._lock = threading.Lock()
@@ -241,6 +247,7 @@ class ScanRecorder:
                 with self._lock:
                     batch.extend(self._pending)
                     self._pending, self._inflight = batch, deque()
+                self._tell_flushed(0)
                 raise
             with self._lock:
                 self._inflight = deque()
@@ -251,7 +258,12 @@ class ScanRecorder:
                         entry.written_in = self.generation
                 self._forget_old_recent()
             self.stored += len(batch)
+            self._tell_flushed(len(batch))
             return len(batch)
+
+    def _tell_flushed(self, written: int) -> None:
+        if self._on_flushed is not None:
+            self._on_flushed(written, self.pending_count())
 
     def _forget_old_recent(self) -> None:
         """Drop written scans older than RECENT_SECONDS. Scans are written in the order

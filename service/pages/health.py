@@ -7,8 +7,9 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
+from registry.scans.recorder import ScanRecorder
 from service.deps import get_state
-from service.observability import metrics_payload
+from service.observability import SCAN_BUFFER_DEPTH, metrics_payload
 
 router = APIRouter(tags=["operations"])
 
@@ -40,5 +41,9 @@ def readyz(request: Request) -> JSONResponse:
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics() -> PlainTextResponse:
+def metrics(request: Request) -> PlainTextResponse:
+    recorder: ScanRecorder | None = getattr(request.app.state, "scan_recorder", None)
+    if recorder is not None:
+        # As of now, not as of the last flush.
+        SCAN_BUFFER_DEPTH.set(recorder.pending_count())
     return PlainTextResponse(metrics_payload(), media_type=CONTENT_TYPE_LATEST)

@@ -14,6 +14,7 @@ from registry.resolution.cache import Refresher
 from registry.resolution.verdict import ResolverCaches
 from registry.scans.recorder import BatchWriter, ScanRecorder
 from registry.scans.writer import SessionWriter
+from service.observability import scans_flushed
 from service.state import AppState
 
 
@@ -23,7 +24,7 @@ async def start(
     """Without a `writer`, batches are written in a thread with the app's own sessions
     (what tests sharing one connection need); the served app passes a writer process."""
     state: AppState = app.state.truyxuat
-    recorder = ScanRecorder(writer or SessionWriter(state.write_sessions))
+    recorder = ScanRecorder(writer or SessionWriter(state.write_sessions), on_flushed=scans_flushed)
     interval = (
         state.settings.scan_flush_interval_seconds if flush_interval is None else flush_interval
     )
@@ -66,7 +67,7 @@ def scan_recorder(request: Request) -> ScanRecorder:
     recorder: ScanRecorder | None = getattr(request.app.state, "scan_recorder", None)
     if recorder is None:
         state: AppState = request.app.state.truyxuat
-        recorder = ScanRecorder(SessionWriter(state.write_sessions))
+        recorder = ScanRecorder(SessionWriter(state.write_sessions), on_flushed=scans_flushed)
         request.app.state.scan_recorder = recorder
     return recorder
 

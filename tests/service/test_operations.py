@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from fastapi.testclient import TestClient
 
 from registry.settings import Settings
 from service.app import create_app
+from tests.metrics import Scrape, metric_value
 
 
 def test_health_ready_and_metrics(client: TestClient) -> None:
@@ -46,3 +49,19 @@ def test_a_browser_that_is_not_signed_in_is_sent_to_sign_in(client: TestClient) 
     assert answer.headers["location"] == "/login?next=/agency/%3Fperiod%3D2026-Q3"
     api = client.get("/api/v1/products", headers={"Accept": "text/html"})
     assert api.status_code == 401, "API clients keep the problem answer"
+
+
+def test_a_blocked_event_loop_shows_in_the_lag_metric(client: TestClient) -> None:
+    def blocked_over_quarter_second() -> float:
+        scrape = Scrape(client)
+        total = scrape.value("truyxuat_event_loop_lag_seconds_count")
+        return total - scrape.value("truyxuat_event_loop_lag_seconds_bucket", le="0.25")
+
+    before = blocked_over_quarter_second()
+    # Called on the event loop's own thread: nothing else runs for 0.4 s.
+    client.portal.call(time.sleep, 0.4)
+    deadline = time.monotonic() + 2
+    while blocked_over_quarter_second() == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert blocked_over_quarter_second() > before
+    assert metric_value(client, "truyxuat_event_loop_lag_seconds_count") > 0
