@@ -16,6 +16,11 @@ as on real labels.
 With `--workers N` uvicorn runs N processes, each with its own scan buffer; each
 reports what it sent and stored when it stops, and the totals are compared.
 
+The load comes from 127.0.0.1, a trusted proxy by default, and each request names one
+of CLIENT_NETWORKS client networks in X-Forwarded-For, so the per-network rate limits
+and scan counting are measured at work, as behind the reverse proxy, without refusing
+the load (each network stays well under its limit).
+
 Needs `wrk` (apt-get install wrk). PostgreSQL: TRUYXUAT_TEST_DATABASE_URL, default
 postgresql+psycopg://postgres@127.0.0.1:5432/postgres; skipped if it does not answer.
 """
@@ -45,6 +50,7 @@ BARE_PATH = "/bench/bare"
 COUNT_PATH = "/bench/redirects"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SERIALS = 500
+CLIENT_NETWORKS = 2000
 WARM_UP_SECONDS = 2
 
 
@@ -121,8 +127,11 @@ def run_wrk(url: str, paths: list[str], *, duration: int, connections: int) -> L
         "local i = 0\n"
         "request = function()\n"
         "  i = i + 1\n"
+        f"  local n = i % {CLIENT_NETWORKS}\n"
+        "  local client = '10.' .. math.floor(n / 250) .. '.' .. (n % 250) .. '.7'\n"
         "  return wrk.format('GET', paths[(i % #paths) + 1], "
-        "{['Accept'] = 'text/html', ['User-Agent'] = 'Mozilla/5.0 (Linux; Android 14) Mobile'})\n"
+        "{['Accept'] = 'text/html', ['User-Agent'] = 'Mozilla/5.0 (Linux; Android 14) Mobile', "
+        "['X-Forwarded-For'] = client})\n"
         "end\n"
     )
     out = subprocess.run(
@@ -222,6 +231,7 @@ def server(url: str, *, workers: int) -> Iterator[tuple[str, list[str]]]:
             "--port",
             str(port),
             "--no-access-log",
+            "--no-proxy-headers",  # as `truyxuat serve`: the app reads them itself
             "--log-level",
             "warning",
             "--workers",

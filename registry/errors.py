@@ -85,7 +85,12 @@ class Exhausted(Conflict):
     title = "Capacity exhausted"
 
 
+@dataclass
 class RateLimited(TruyxuatError):
+    """`retry_after`: whole seconds until the next request would be allowed."""
+
+    retry_after: int = 60
+
     status = 429
     slug = "rate-limited"
     title = "Too many requests"

@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     suspicious_scan_count: int = 20
     suspicious_device_count: int = 5
     suspicious_window_days: int = 30
+    # Who may say, in X-Forwarded-For, which client it forwards: addresses or CIDR
+    # networks, comma-separated. Anyone else's X-Forwarded-For is ignored.
+    trusted_proxies: str = "127.0.0.1,::1"
+    # Requests per network (IPv4 /24, IPv6 /48), refilled evenly: see docs/verdicts.md.
+    resolver_requests_per_minute: int = 300
+    page_requests_per_minute: int = 300
+    verify_requests_per_minute: int = 60
+    reports_per_hour: int = 10
     scan_flush_interval_seconds: float = 0.5
     # "process": scan batches are written by a writer process of their own, off the
     # serving process's GIL; "thread": in a thread of the serving process.

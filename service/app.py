@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.middleware.sessions import SessionMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from registry.scans.writer import batch_writer
 from registry.settings import Settings, get_settings
@@ -21,6 +22,7 @@ from service.middleware import RequestMiddleware
 from service.observability import watch_event_loop_lag
 from service.pages import agency, docs, health, home, portal, scan
 from service.problems import install_error_handlers
+from service.ratelimit import NetworkLimits
 from service.resolver import lifecycle as resolver_lifecycle
 from service.resolver.dispatch import ResolverDispatch
 from service.resolver.router import router as resolver_router
@@ -67,6 +69,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         redoc_url=None,
     )
     app.state.truyxuat = app_state
+    app.state.network_limits = NetworkLimits(settings)
     install_error_handlers(app)
     app.add_middleware(
         SessionMiddleware,
@@ -79,6 +82,8 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     # Scans go straight to the resolver, inside RequestMiddleware, outside the session.
     app.add_middleware(ResolverDispatch, owner=app)
     app.add_middleware(RequestMiddleware)
+    # Outermost: everything inside sees the client a trusted proxy forwarded, not the proxy.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.include_router(api_router)
     app.include_router(epcis_router)
     app.include_router(docs.router)

@@ -160,8 +160,8 @@ def serve(host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        # The app reads forwarded headers itself, from TRUYXUAT_TRUSTED_PROXIES only.
+        proxy_headers=False,
         log_level="info",
         access_log=False,
         timeout_graceful_shutdown=20,

@@ -14,7 +14,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from labels.errors import LabelError
-from registry.errors import Conflict, FieldProblem, InvalidInput, NotFound, TruyxuatError
+from registry.errors import (
+    Conflict,
+    FieldProblem,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    TruyxuatError,
+)
 from registry.gs1 import GS1Error
 from registry.schemas import Problem
 from service.i18n import request_language
@@ -63,6 +70,8 @@ def problem_response(
     extensions: dict[str, Any] | None = None,
 ) -> Response:
     """RFC 9457 problem JSON (with `extensions` as extra members, §3.2), or a page."""
+    if isinstance(error, RateLimited):
+        headers = {**(headers or {}), "retry-after": str(error.retry_after)}
     if wants_html(request):
         from service.templating import render
 

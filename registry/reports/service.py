@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import threading
-import time
-from collections import deque
 from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
-from registry.errors import InvalidInput, RateLimited
+from registry.errors import InvalidInput
 from registry.reports.models import ConsumerReport, ReportKind
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -73,36 +71,6 @@ def clean_photo(data: bytes) -> CleanPhoto:
     else:
         image.save(out, "WEBP", quality=85)
     return CleanPhoto(out.getvalue(), PHOTO_FORMATS[kind], width, height)
-
-
-class RateLimiter:
-    """At most `limit` events per key in a sliding `window` of seconds (in memory)."""
-
-    def __init__(self, *, limit: int, window: float) -> None:
-        self.limit = limit
-        self.window = window
-        self._events: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def hit(self, key: str, *, now: float | None = None) -> None:
-        moment = time.monotonic() if now is None else now
-        with self._lock:
-            events = self._events.setdefault(key, deque())
-            while events and events[0] <= moment - self.window:
-                events.popleft()
-            if len(events) >= self.limit:
-                raise RateLimited(
-                    "Bạn đã gửi nhiều phản ánh; xin thử lại sau ít phút.",
-                    "You have sent several reports; please try again in a few minutes.",
-                )
-            events.append(moment)
-            if len(self._events) > 100_000:
-                self._forget_idle(moment)
-
-    def _forget_idle(self, moment: float) -> None:
-        idle = [k for k, v in self._events.items() if not v or v[-1] <= moment - self.window]
-        for key in idle:
-            del self._events[key]
 
 
 def submit_report(

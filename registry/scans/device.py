@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
+import ipaddress
 import re
 
 from registry.scans.models import AgentClass
@@ -31,6 +32,27 @@ def device_hash(*, secret_key: str, user_agent: str, client_ip: str, day: dt.dat
     """Same phone, same day → same hash; across days, or without the secret, unlinkable."""
     material = f"{user_agent}\x1f{client_ip}".encode()
     return hmac.digest(daily_salt(secret_key, day), material, "sha256").hex()[:32]
+
+
+# Homes, shops and mobile carriers hand out addresses from these blocks: every
+# phone behind one NAT, or one home router, falls in one network.
+IPV4_NETWORK_BITS = 24
+IPV6_NETWORK_BITS = 48
+
+
+# A busy resolver sees the same few thousand addresses again and again.
+@functools.lru_cache(maxsize=65536)
+def network_of(address: str) -> str:
+    """The IPv4 /24 or IPv6 /48 an address belongs to; anything that is not an
+    address (a Unix socket, a test client) stands for itself."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    bits = IPV4_NETWORK_BITS if ip.version == 4 else IPV6_NETWORK_BITS
+    return str(ipaddress.ip_network((ip, bits), strict=False))
 
 
 # Phones of one model and browser send the same string: few distinct values.

@@ -19,14 +19,14 @@ from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from registry.db import utcnow
-from registry.errors import InvalidInput, TruyxuatError
+from registry.errors import InvalidInput, RateLimited, TruyxuatError
 from registry.gs1 import DigitalLink, GS1Error, parse_digital_link
 from registry.gs1.digital_link import FIX_GTIN_ZERO_PADDED
 from registry.links.service import LinkView, anchor_path, stored_link_views, walk_up_anchors
 from registry.locations.models import Location
 from registry.places.models import AdminUnit
 from registry.reports.models import ReportKind
-from registry.reports.service import MAX_PHOTO_BYTES, RateLimiter, submit_report
+from registry.reports.service import MAX_PHOTO_BYTES, submit_report
 from registry.resolution.details import page_details
 from registry.resolution.errors import InvalidDigitalLink, unknown_key
 from registry.resolution.verdict import (
@@ -42,6 +42,8 @@ from registry.scans.service import Thresholds, attach_place
 from registry.settings import Settings
 from service.deps import SessionDep, SettingsDep
 from service.i18n import request_language
+from service.problems import problem_response, wants_html
+from service.ratelimit import client_network, network_limits
 from service.resolver.fast_path import cached_or_database, item_of
 from service.resolver.lifecycle import resolver_caches, scan_recorder
 from service.resolver.request_link import read_request_link
@@ -54,8 +56,6 @@ PAGE_PREFIX = "/p"
 # A verdict may change (a recall, a copied label): browsers and proxies keep the
 # page one minute at most, then revalidate with the ETag.
 PAGE_CACHE_CONTROL = "public, max-age=60, must-revalidate"
-REPORTS_PER_DEVICE = 5
-REPORT_WINDOW_SECONDS = 600
 PLACE_WINDOW = dt.timedelta(hours=2)
 # The sections of consumer/_sections.html; ?view= names one to put first. The GS1 link
 # types' own pages use "verification" and "recall", which show the verdict first.
@@ -73,14 +73,6 @@ REPORT_KINDS = [
     (ReportKind.expired, "Hàng hết hạn"),
     (ReportKind.other, "Khác"),
 ]
-
-
-def _rate_limiter(request: Request) -> RateLimiter:
-    limiter: RateLimiter | None = getattr(request.app.state, "report_rate_limiter", None)
-    if limiter is None:
-        limiter = RateLimiter(limit=REPORTS_PER_DEVICE, window=REPORT_WINDOW_SECONDS)
-        request.app.state.report_rate_limiter = limiter
-    return limiter
 
 
 def _language_toggle(request: Request, lang: str) -> str:
@@ -306,6 +298,20 @@ def render_problem_page(
     )
 
 
+def rate_limited_response(
+    request: Request, error: RateLimited, *, headers: dict[str, str] | None = None
+) -> Response:
+    """Over a per-network limit: a page that asks a person to wait, or problem JSON
+    (both with Retry-After)."""
+    headers = {**(headers or {}), "cache-control": "no-store"}
+    if not wants_html(request):
+        return problem_response(request, error, headers=headers)
+    lang = request_language(request)
+    context = {"error": error, "toggle_url": _language_toggle(request, lang)}
+    headers |= {"retry-after": str(error.retry_after), "vary": "Accept-Language, Cookie"}
+    return render(request, "consumer/busy.html", context, status_code=error.status, headers=headers)
+
+
 def render_location_page(request: Request, session: Session, *, link: DigitalLink) -> Response:
     location = session.scalar(select(Location).where(Location.gln == link.primary[1]))
     if location is None:
@@ -440,9 +446,13 @@ def send_report(
     contact: Annotated[str, Form()] = "",
     photo: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
+    limits = network_limits(request)
+    try:
+        limits.check(limits.reports, client_network(request))
+    except RateLimited as refused:
+        return rate_limited_response(request, refused)
     now = utcnow()
     device = request_device_hash(request, settings, now=now)
-    _rate_limiter(request).hit(device)
     photo_bytes = None
     if photo is not None and photo.filename:
         # A plain handler: the photo is read and cleaned in a worker thread.

@@ -24,7 +24,10 @@ from starlette.responses import Response
 from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service.pages.consumer import PAGE_PREFIX, consumer_page
+from registry.errors import RateLimited
+from registry.scans.device import network_of
+from service.pages.consumer import PAGE_PREFIX, consumer_page, rate_limited_response
+from service.ratelimit import NetworkLimits
 from service.resolver.router import CORS_HEADERS, preflight, resolve_digital_link
 
 # GS1 Digital Link URI Syntax 1.4 §4: every primary key is a numeric AI.
@@ -94,6 +97,25 @@ class ResolverDispatch:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if is_resolver_request(scope):
             scope["router"] = self.owner.router
+            refused = _over_limit(scope, self.owner.state.network_limits)
+            if refused is not None:
+                # Refused before anything is resolved: a scan over the limit is not counted.
+                response = rate_limited_response(Request(scope), refused, headers=CORS_HEADERS)
+                await response(scope, receive, send)
+                return
             await self.resolver(scope, receive, send)
         else:
             await self.app(scope, receive, send)
+
+
+def _over_limit(scope: Scope, limits: NetworkLimits) -> RateLimited | None:
+    if scope["method"] == "OPTIONS":
+        return None
+    client = scope.get("client")
+    network = network_of(client[0] if client else "unknown")
+    buckets = limits.page if scope["path"].startswith(PAGE_PREFIX + "/") else limits.resolver
+    try:
+        limits.check(buckets, network)
+    except RateLimited as refused:
+        return refused
+    return None

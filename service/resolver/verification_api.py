@@ -28,6 +28,7 @@ from registry.settings import Settings
 from service.deps import SessionDep, SettingsDep
 from service.i18n import request_language
 from service.problems import PROBLEM_RESPONSES, problem_response
+from service.ratelimit import client_network, network_limits
 from service.resolver.lifecycle import scan_recorder
 from service.resolver.scanning import scan_record
 
@@ -55,6 +56,8 @@ def verify(
 ) -> Response:
     """The verdict for the product, lot or serial a GS1 Digital Link names."""
     try:
+        limits = network_limits(request)
+        limits.check(limits.verify, client_network(request))
         try:
             link = parse_digital_link_lenient(uri.strip()).link
         except GS1Error as error:

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.reports.models import ConsumerReport
-from registry.reports.service import RateLimiter
 from tests.resolver.conftest import World
 
 GPS_IFD = 0x8825
@@ -86,29 +85,3 @@ def test_bad_photos_and_text_are_refused(client: TestClient, world: World) -> No
         )
         assert response.status_code == 422, (field, response.status_code)
         assert response.json()["errors"][0]["field"] == field
-
-
-def test_reports_are_rate_limited_per_device(client: TestClient, world: World) -> None:
-    data = {"kind": "other", "message": "Thử", "path": world.path()}
-    headers = {"user-agent": "Rate limited phone", "accept": "application/json"}
-    statuses = [
-        client.post("/p/report", data=data, headers=headers, follow_redirects=False).status_code
-        for _ in range(6)
-    ]
-    assert statuses == [303] * 5 + [429]
-    other = client.post(
-        "/p/report", data=data, headers={"user-agent": "Another phone"}, follow_redirects=False
-    )
-    assert other.status_code == 303
-
-
-def test_rate_limiter_window_slides() -> None:
-    limiter = RateLimiter(limit=2, window=10)
-    limiter.hit("a", now=0)
-    limiter.hit("a", now=1)
-    try:
-        limiter.hit("a", now=5)
-        raise AssertionError("third hit inside the window must be refused")
-    except Exception as error:  # RateLimited
-        assert getattr(error, "status", None) == 429
-    limiter.hit("a", now=10.5)

@@ -178,7 +178,7 @@ def test_product_photo_is_stored_without_exif_or_gps(
 def _report(
     browser: TestClient, app: FastAPI, upload: tuple[str, bytes, str], lang: str
 ) -> TestClient:
-    app.state.report_rate_limiter = None  # a fresh per-device window for each upload
+    app.state.network_limits.reports.clear()  # a fresh per-network limit for each upload
     return browser.post(  # type: ignore[return-value]
         f"/p/report?lang={lang}",
         data={"kind": "quality", "message": "Hàng bị dập", "path": "/01/08936197000011"},
