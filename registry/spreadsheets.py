@@ -1,4 +1,5 @@
-"""Cells for every CSV and XLSX export: data, never formulas.
+"""CSV and XLSX files: exports whose cells are data, never formulas, and imports read
+within limits.
 
 A spreadsheet program runs a cell that begins with `=`, `+`, `-` or `@` (and, after a
 tab or carriage return, what follows) as a formula, so a product named
@@ -6,21 +7,30 @@ tab or carriage return, what follows) as a formula, so a product named
 data away when clicked. Text cells that begin so get a leading single quote (OWASP,
 "CSV Injection"); numbers stay numbers. XLSX text cells are written as strings
 (openpyxl data type "s"), so nothing in them is ever read as a formula either.
+
+An upload is read as a stream of rows under limits checked as early as they can be: the
+unpacked size of an XLSX archive (a 190 KB file can unpack to gigabytes) and the sheet's
+declared dimension before a row is parsed, then the row count as rows arrive.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+import re
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import IO, Any, Final
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from registry.errors import InvalidInput
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -80,3 +90,163 @@ def xlsx_bytes(*sheets: Sheet) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+XLSX_MAGIC: Final = b"PK\x03\x04"
+
+
+@dataclass(frozen=True)
+class TableLimits:
+    """How much of an uploaded table is read: data rows (the header row aside), the unpacked
+    bytes of an XLSX archive, and columns."""
+
+    max_rows: int
+    max_unpacked_bytes: int
+    max_columns: int = 64
+
+
+def read_table(data: bytes, *, limits: TableLimits) -> Iterator[list[str]]:
+    """The header row, then each data row, as stripped text, from a CSV (UTF-8, comma or
+    semicolon) or XLSX (first sheet) upload, judged by its content.
+
+    Refuses with InvalidInput on field "file", before any row when the archive or the sheet
+    says it is too large, and otherwise at the first row past the limit: callers consume the
+    rows before they write anything."""
+    rows = _xlsx_rows(data, limits) if data.startswith(XLSX_MAGIC) else _csv_rows(data)
+    for number, row in enumerate(rows):
+        if number > limits.max_rows:
+            raise _too_many_rows(limits.max_rows)
+        yield row
+
+
+def _file_problem(message_vi: str, message_en: str) -> InvalidInput:
+    return InvalidInput(message_vi, message_en, field="file")
+
+
+def _too_many_rows(max_rows: int) -> InvalidInput:
+    shown = f"{max_rows:,}"
+    return _file_problem(
+        f"Mỗi lần nhập tối đa {shown.replace(',', '.')} dòng (không kể dòng tiêu đề).",
+        f"At most {shown} rows per import (the header row aside).",
+    )
+
+
+def _unreadable_xlsx() -> InvalidInput:
+    return _file_problem(
+        "Không đọc được tệp Excel (.xlsx).", "The Excel (.xlsx) file cannot be read."
+    )
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _trimmed(values: tuple[Any, ...]) -> list[str]:
+    if values.count(None) == len(values):  # the blank rows readers fill gaps with: C speed
+        return []
+    row = [_text(v) for v in values]
+    while row and not row[-1]:
+        row.pop()
+    return row
+
+
+def _csv_rows(data: bytes) -> Iterator[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise _file_problem(
+            "Tệp CSV phải được lưu với bảng mã UTF-8.", "Save the CSV file as UTF-8."
+        ) from error
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    try:
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            yield [cell.strip() for cell in row]
+    except csv.Error as error:
+        raise _file_problem(
+            f"Tệp CSV bị lỗi: {error}.", f"The CSV file is malformed: {error}."
+        ) from error
+
+
+def _xlsx_rows(data: bytes, limits: TableLimits) -> Iterator[list[str]]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            _check_archive(archive, limits)
+    except (zipfile.BadZipFile, OSError, ValueError, zlib.error) as error:
+        raise _unreadable_xlsx() from error
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+    except Exception as error:  # openpyxl raises many kinds for a broken file
+        raise _unreadable_xlsx() from error
+    try:
+        declared_rows, declared_columns = sheet.max_row, sheet.max_column
+        if declared_rows is not None and declared_rows > limits.max_rows + 1:
+            raise _too_many_rows(limits.max_rows)
+        if declared_columns is not None and declared_columns > limits.max_columns:
+            raise _file_problem(
+                f"Trang tính có {declared_columns} cột; tối đa {limits.max_columns} cột.",
+                f"The sheet has {declared_columns} columns; at most {limits.max_columns}.",
+            )
+        # A declared dimension may also understate the sheet: read every row there is.
+        sheet.reset_dimensions()
+        yield from _sheet_rows(sheet, limits.max_columns)
+    finally:
+        workbook.close()
+
+
+def _check_archive(archive: zipfile.ZipFile, limits: TableLimits) -> None:
+    """Refuse an archive too large to open, before openpyxl opens it.
+
+    openpyxl parses the shared strings, and every sheet that does not declare its
+    dimension, whole while opening the file; so the unpacked size is capped (zipfile never
+    inflates a member past its declared size), and the row elements of every sheet are
+    counted in the raw XML, stopping at the first one past the limit."""
+    unpacked = sum(member.file_size for member in archive.infolist())
+    if unpacked > limits.max_unpacked_bytes:
+        mb = limits.max_unpacked_bytes // 1_000_000
+        raise _file_problem(
+            f"Tệp Excel giải nén ra {unpacked:,} byte, vượt giới hạn {mb} MB.".replace(",", "."),
+            f"The Excel file unpacks to {unpacked:,} bytes, more than the {mb} MB limit.",
+        )
+    for member in archive.infolist():
+        if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
+            with archive.open(member) as sheet:
+                if _more_rows_than(sheet, limits.max_rows + 1):
+                    raise _too_many_rows(limits.max_rows)
+
+
+_ROW_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+_CHUNK = 1 << 20
+
+
+def _more_rows_than(xml: IO[bytes], limit: int) -> bool:
+    rows, carry = 0, b""
+    while chunk := xml.read(_CHUNK):
+        buffer = carry + chunk
+        last_end = 0
+        for match in _ROW_START.finditer(buffer):
+            rows += 1
+            last_end = match.end()
+        if rows > limit:
+            return True
+        # Keep a tail that may hold the start of a tag cut by the chunk, never a counted one.
+        carry = buffer[max(last_end, len(buffer) - 16) :]
+    return False
+
+
+def _sheet_rows(sheet: Any, max_columns: int) -> Iterator[list[str]]:
+    # No max_col: openpyxl would pad every row out to it; cells past it are dropped here.
+    rows = sheet.iter_rows(values_only=True)
+    while True:
+        try:
+            values = next(rows, None)
+        except Exception as error:  # broken XML inside an archive that opened
+            raise _unreadable_xlsx() from error
+        if values is None:
+            return
+        yield _trimmed(values[:max_columns])

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import time
 
+import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.products.models import Product
+from tests import hostile_tables
 from tests.factories import make_product
 from tests.portal.conftest import Browser, Member
 
@@ -99,3 +102,63 @@ def test_a_file_that_is_not_utf8_is_explained(browser: Browser, member: Member) 
     )
     assert response.status_code == 400
     assert "UTF-8" in response.text
+
+
+@pytest.mark.parametrize(
+    ("make", "needle"),
+    [
+        (hostile_tables.many_identical_rows, "unpacks to"),
+        (hostile_tables.declared_rows, "At most 5,000 rows"),
+        (hostile_tables.skipped_rows, "At most 5,000 rows"),
+    ],
+)
+def test_a_spreadsheet_of_millions_of_rows_is_refused_at_once(
+    db_session: Session,
+    browser: Browser,
+    member: Member,
+    make,
+    needle: str,  # type: ignore[no-untyped-def]
+) -> None:
+    data = make("name_vi")
+    assert len(data) < 500_000
+    before = _count(db_session, member.enterprise.id)
+    started = time.perf_counter()
+    response = browser.post(
+        "/portal/products/import?lang=en",
+        files={"file": ("sp.xlsx", data, "application/octet-stream")},
+    )
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 400
+    assert needle in response.text
+    assert _count(db_session, member.enterprise.id) == before
+    assert elapsed < 3, f"refusing took {elapsed:.1f} s"
+
+
+def test_rows_beyond_an_understated_dimension_still_count(
+    db_session: Session, browser: Browser, member: Member
+) -> None:
+    before = _count(db_session, member.enterprise.id)
+    response = browser.post(
+        "/portal/products/import?lang=en",
+        files={"file": ("sp.xlsx", hostile_tables.understated_rows("name_vi", rows=5001), "x")},
+    )
+    assert response.status_code == 400 and "At most 5,000 rows" in response.text
+    assert _count(db_session, member.enterprise.id) == before
+
+
+def test_a_csv_is_capped_by_rows_and_field_size(
+    db_session: Session, browser: Browser, member: Member
+) -> None:
+    before = _count(db_session, member.enterprise.id)
+    rows = "name_vi\n" + "Cam\n" * 5001
+    too_long = browser.post(
+        "/portal/products/import?lang=en",
+        files={"file": ("sp.csv", rows.encode(), "text/csv")},
+    )
+    assert too_long.status_code == 400 and "At most 5,000 rows" in too_long.text
+    huge_field = browser.post(
+        "/portal/products/import?lang=en",
+        files={"file": ("sp.csv", b'name_vi\n"' + b"x" * 200_000 + b'"\n', "text/csv")},
+    )
+    assert huge_field.status_code == 400 and "The CSV file is malformed" in huge_field.text
+    assert _count(db_session, member.enterprise.id) == before
