@@ -8,7 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from registry.accounts.models import Role
+from registry.accounts.models import KeyScope, Role
 from registry.certificates.models import CertificateKind
 from registry.enterprises.models import EnterpriseKind, EnterpriseStatus, IdentityChangeStatus
 from registry.locations.models import LocationKind
@@ -132,6 +132,12 @@ class PrefixIn(BaseModel):
     enterprise_id: Id | None = None
 
 
+class GrantedPrefixIn(PrefixIn):
+    reason: str = Field(
+        default="", max_length=2000, description="Why it is granted (agency staff must say)"
+    )
+
+
 # A 5 MB image (the upload limit) is at most this long in base64.
 MAX_SCAN_BASE64 = 7_000_000
 
@@ -170,6 +176,9 @@ class PrefixRequestOut(Out):
 class PrefixAssignIn(BaseModel):
     enterprise_id: Id
     prefix_length: int | None = Field(default=None, ge=7, le=10)
+    reason: str = Field(
+        default="", max_length=2000, description="Why it is granted (agency staff must say)"
+    )
 
 
 class PrefixOut(Out):
@@ -358,12 +367,18 @@ class UserOut(Out):
     role: Role
     enterprise_id: int | None
     is_active: bool
+    is_owner: bool
 
 
 class ApiKeyIn(BaseModel):
     name: str = Field(default="", max_length=120)
     role: Role = Role.enterprise
     enterprise_id: Id | None = None
+    scope: KeyScope | None = Field(
+        default=None,
+        description="Agency keys only: 'read' (the default) or 'write'."
+        " Enterprise and admin keys always write.",
+    )
 
 
 class ApiKeyOut(Out):
@@ -371,6 +386,7 @@ class ApiKeyOut(Out):
     name: str
     lookup: str
     role: Role
+    scope: KeyScope
     enterprise_id: int | None
     created_at: dt.datetime
     last_used_at: dt.datetime | None

@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import secrets
 
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from registry.accounts.models import User
+from registry.accounts.service import authenticate_password
+from registry.errors import Unauthorized
 from service.deps import SESSION_EPOCH_KEY, SESSION_USER_KEY
+from service.ratelimit import ensure_sign_in_allowed, record_sign_in
+
+
+def check_sign_in(session: Session, *, email: str, password: str) -> User:
+    """The password check of both doors (API and portal), throttled per account."""
+    ensure_sign_in_allowed(email)
+    try:
+        user = authenticate_password(session, email=email, password=password)
+    except Unauthorized:
+        record_sign_in(email, succeeded=False)
+        raise
+    record_sign_in(email, succeeded=True)
+    return user
 
 
 def start_session(request: Request, user: User) -> None:

@@ -283,29 +283,81 @@ def user_create(
         engine.dispose()
 
 
+@user.command(
+    "deactivate",
+    help="Deactivate a user: their sessions end and the API keys they made are revoked at once.",
+)
+@click.option("--email", required=True)
+@click.option("--reason", required=True, help="Why; kept in the audit log")
+def user_deactivate(email: str, reason: str) -> None:
+    from sqlalchemy import select
+
+    from registry.accounts.models import User
+    from registry.accounts.service import set_user_active
+
+    engine, sessions = _sessions()
+    try:
+        with unit_of_work(sessions) as session:
+            account = session.scalar(select(User).where(User.email == email.strip().lower()))
+            if account is None:
+                raise click.ClickException(f"Không có tài khoản / No account: {email}")
+            set_user_active(session, actor=SYSTEM, user=account, active=False, reason=reason)
+            click.echo(f"Deactivated {account.email}.")
+    finally:
+        engine.dispose()
+
+
+KEY_HELP = """Create an API key and print its secret once.
+
+\b
+What each kind of key can do:
+  --enterprise TAX  reads and writes that enterprise's own data only (products,
+                    lots, locations, links, label runs, events); cannot create
+                    users or API keys.
+  --agency          reads every enterprise's data; changes nothing.
+  --agency --write  also acts as an officer on enterprises' data (links, voids,
+                    certificate removal, prefix grants, recalls, verification),
+                    each change with a reason kept in the audit log; cannot
+                    create users or API keys.
+  --admin           everything an officer can do, plus the prefix pool and
+                    administrator-only settings; cannot create users or API keys.
+"""
+
+
 @main.group(help="API keys.")
 def apikey() -> None:
     pass
 
 
-@apikey.command("create", help="Create an API key and print it once.")
+@apikey.command("create", help=KEY_HELP)
 @click.option("--enterprise", "tax_code", help="Tax code: a key bound to this enterprise")
-@click.option("--agency", is_flag=True, help="An agency key (reads everything)")
+@click.option("--agency", is_flag=True, help="An agency key: reads everything, changes nothing")
+@click.option(
+    "--write", is_flag=True, help="With --agency: may also act as an officer (with reasons)"
+)
 @click.option("--admin", is_flag=True, help="An administrator key")
 @click.option("--name", default="")
-def apikey_create(tax_code: str | None, agency: bool, admin: bool, name: str) -> None:
+def apikey_create(tax_code: str | None, agency: bool, write: bool, admin: bool, name: str) -> None:
+    from registry.accounts.models import KeyScope
     from registry.accounts.service import create_api_key
     from registry.enterprises.service import find_by_tax_code
 
     if sum([bool(tax_code), agency, admin]) != 1:
         raise click.UsageError("Give exactly one of --enterprise, --agency, --admin.")
+    if write and not agency:
+        raise click.UsageError("--write goes with --agency (other keys always write).")
     engine, sessions = _sessions()
     try:
         with unit_of_work(sessions) as session:
             enterprise = find_by_tax_code(session, tax_code) if tax_code else None
             role = Role.enterprise if tax_code else Role.agency if agency else Role.admin
             issued = create_api_key(
-                session, actor=SYSTEM, role=role, enterprise=enterprise, name=name
+                session,
+                actor=SYSTEM,
+                role=role,
+                enterprise=enterprise,
+                name=name,
+                scope=KeyScope.write if write else None,
             )
             click.echo(issued.secret)
     finally:

@@ -68,13 +68,21 @@ def session_user(request: Request, session: Session) -> User | None:
     return user
 
 
+def _key_actor(request: Request, session: Session, secret: str) -> Actor:
+    """A read-only key is refused at the door of every write, whichever route it is."""
+    actor = authenticate_api_key(session, secret)
+    if request.method not in SAFE_METHODS:
+        actor.ensure_may_write()
+    return actor
+
+
 def optional_actor(request: Request, session: SessionDep) -> Actor | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        return authenticate_api_key(session, header[7:].strip())
+        return _key_actor(request, session, header[7:].strip())
     api_key = request.headers.get("x-api-key")
     if api_key:
-        return authenticate_api_key(session, api_key.strip())
+        return _key_actor(request, session, api_key.strip())
     user = session_user(request, session)
     return actor_for_user(user) if user else None
 

@@ -1,6 +1,6 @@
 """Rate limits kept in this process's memory: token buckets per network for the public
 resolver, consumer page, verification API and reports; a sliding log per address for
-sign-in and sign-up.
+sign-in and sign-up, and per account (a hash of the e-mail) of failed sign-ins.
 
 A bucket holds `count` requests and refills evenly over `seconds`, so a burst up to
 `count` passes at once and a steady client gets `count` per `seconds`. Checking one
@@ -13,6 +13,7 @@ proxy holds one global limit in front of them.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 import time
@@ -120,7 +121,12 @@ def too_many_requests(wait: float) -> RateLimited:
 
 _lock = threading.Lock()
 _hits: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+_failures: dict[str, deque[float]] = defaultdict(deque)
 WINDOW_SECONDS = 60.0
+# Per account, over every address and both doors (API and portal): after this many
+# wrong passwords within the window, sign-in with that e-mail pauses until they age out.
+SIGN_IN_FAILURES_ALLOWED = 10
+SIGN_IN_FAILURE_WINDOW_SECONDS = 15 * 60.0
 
 
 def limit(request: Request, bucket: str, *, per_minute: int, key: str | None = None) -> None:
@@ -139,6 +145,44 @@ def limit(request: Request, bucket: str, *, per_minute: int, key: str | None = N
         window.append(now)
 
 
+def _account_key(email: str) -> str:
+    return hashlib.blake2s(email.strip().lower().encode(), digest_size=8).hexdigest()
+
+
+def _recent_failures(key: str, now: float) -> deque[float]:
+    window = _failures[key]
+    while window and now - window[0] > SIGN_IN_FAILURE_WINDOW_SECONDS:
+        window.popleft()
+    return window
+
+
+def ensure_sign_in_allowed(email: str) -> None:
+    """Refuse while the e-mail has too many recent failures. The answer is the same
+    whether or not an account has that e-mail: nothing about accounts is revealed."""
+    now = time.monotonic()
+    with _lock:
+        failures = _recent_failures(_account_key(email), now)
+        if len(failures) >= SIGN_IN_FAILURES_ALLOWED:
+            minutes = int(SIGN_IN_FAILURE_WINDOW_SECONDS // 60)
+            raise RateLimited(
+                "Đăng nhập bằng e-mail này đang tạm dừng vì đã sai mật khẩu quá nhiều lần."
+                f" Xin thử lại sau {minutes} phút.",
+                "Sign-in with this e-mail is paused after too many wrong passwords."
+                f" Please try again in {minutes} minutes.",
+                retry_after=max(1, math.ceil(SIGN_IN_FAILURE_WINDOW_SECONDS - (now - failures[0]))),
+            )
+
+
+def record_sign_in(email: str, *, succeeded: bool) -> None:
+    key = _account_key(email)
+    with _lock:
+        if succeeded:
+            _failures.pop(key, None)
+        else:
+            _recent_failures(key, time.monotonic()).append(time.monotonic())
+
+
 def reset() -> None:
     with _lock:
         _hits.clear()
+        _failures.clear()

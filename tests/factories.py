@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.accounts.actor import SYSTEM, Actor
-from registry.accounts.models import Role, User
+from registry.accounts.models import KeyScope, Role, User
 from registry.accounts.service import create_api_key, create_user
 from registry.certificates.models import Certificate, CertificateKind
 from registry.certificates.service import create_certificate
@@ -155,9 +155,15 @@ def make_user(
 
 
 def api_headers(
-    session: Session, *, role: Role = Role.enterprise, enterprise: Enterprise | None = None
+    session: Session,
+    *,
+    role: Role = Role.enterprise,
+    enterprise: Enterprise | None = None,
+    scope: KeyScope = KeyScope.write,
 ) -> dict[str, str]:
-    issued = create_api_key(session, actor=SYSTEM, role=role, enterprise=enterprise)
+    """A key's Authorization header; an agency key acts as an officer unless asked to
+    read only."""
+    issued = create_api_key(session, actor=SYSTEM, role=role, enterprise=enterprise, scope=scope)
     session.flush()
     return {"Authorization": f"Bearer {issued.secret}"}
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.db import Base, UTCDateTime, utcnow
@@ -16,6 +16,14 @@ class Role(enum.StrEnum):
     admin = "admin"
 
 
+class KeyScope(enum.StrEnum):
+    """What an API key may do. Enterprise and admin keys write; agency keys read
+    unless they were created with the write scope."""
+
+    read = "read"
+    write = "write"
+
+
 class User(Base):
     __tablename__ = "user_account"
 
@@ -26,6 +34,8 @@ class User(Base):
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16))
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The person who signed the enterprise up: they manage its team.
+    is_owner: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -44,6 +54,11 @@ class ApiKey(Base):
     lookup: Mapped[str] = mapped_column(String(16), unique=True)
     key_hash: Mapped[str] = mapped_column(String(128))
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16))
+    scope: Mapped[KeyScope] = mapped_column(
+        Enum(KeyScope, native_enum=False, length=16),
+        default=KeyScope.write,
+        server_default=KeyScope.write.value,
+    )
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,16 +7,16 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor
-from registry.accounts.models import ApiKey, Role, User
+from registry.accounts.actor import Actor, not_found, officer_reason
+from registry.accounts.models import ApiKey, KeyScope, Role, User
 from registry.accounts.passwords import hash_password, needs_rehash, password_matches
 from registry.audit.service import record_change
 from registry.db import utcnow
 from registry.enterprises.models import Enterprise
-from registry.errors import Conflict, InvalidInput, Unauthorized
+from registry.errors import Conflict, Forbidden, InvalidInput, Unauthorized
 
 API_KEY_PREFIX = "tx"
 MIN_PASSWORD_LENGTH = 10
@@ -47,6 +47,8 @@ def create_user(
     enterprise: Enterprise | None = None,
     full_name: str = "",
 ) -> User:
+    """The first account of an enterprise (the one that signs it up) is its owner."""
+    actor.ensure_person()
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise InvalidInput("Địa chỉ e-mail không hợp lệ.", "Invalid e-mail address.", field="email")
@@ -71,6 +73,9 @@ def create_user(
         password_hash=hash_password(password),
         role=role,
         enterprise_id=enterprise.id if enterprise else None,
+        is_owner=enterprise is not None
+        and session.scalar(select(User.id).where(User.enterprise_id == enterprise.id).limit(1))
+        is None,
     )
     session.add(user)
     session.flush()
@@ -144,7 +149,12 @@ def create_api_key(
     role: Role,
     enterprise: Enterprise | None = None,
     name: str = "",
+    scope: KeyScope | None = None,
 ) -> IssuedKey:
+    """Enterprise and admin keys write; an agency key reads unless given the write scope."""
+    actor.ensure_person()
+    if scope is None or role is not Role.agency:
+        scope = KeyScope.read if role is Role.agency else KeyScope.write
     if role is Role.enterprise and enterprise is None:
         raise InvalidInput(
             "Khóa API doanh nghiệp phải gắn với một doanh nghiệp.",
@@ -158,6 +168,7 @@ def create_api_key(
         lookup=lookup,
         key_hash=_digest(secret),
         role=role,
+        scope=scope,
         enterprise_id=enterprise.id if enterprise else None,
         created_by_id=actor.user_id,
     )
@@ -170,9 +181,23 @@ def create_api_key(
         entity="api_key",
         entity_id=key.id,
         enterprise_id=key.enterprise_id,
-        after={"name": name, "role": role.value},
+        after={"name": name, "role": role.value, "scope": scope.value},
     )
     return IssuedKey(key, secret)
+
+
+def visible_api_keys(actor: Actor) -> Select[ApiKey]:
+    """The keys an actor may list: their enterprise's, or those they made; only
+    administrators see administrator keys."""
+    statement = select(ApiKey).order_by(ApiKey.id)
+    if actor.is_admin:
+        return statement
+    statement = statement.where(ApiKey.role != Role.admin)
+    if actor.enterprise_id is not None:
+        return statement.where(ApiKey.enterprise_id == actor.enterprise_id)
+    if actor.user_id is not None:
+        return statement.where(ApiKey.created_by_id == actor.user_id)
+    return statement.where(ApiKey.id == actor.api_key_id)
 
 
 def authenticate_api_key(session: Session, secret: str) -> Actor:
@@ -191,6 +216,7 @@ def authenticate_api_key(session: Session, secret: str) -> Actor:
         label=f"api-key:{key.lookup}:{key.name}",
         enterprise_id=key.enterprise_id,
         api_key_id=key.id,
+        may_write=key.scope is KeyScope.write,
     )
 
 
@@ -205,3 +231,60 @@ def revoke_api_key(session: Session, *, actor: Actor, api_key: ApiKey) -> None:
         entity_id=api_key.id,
         enterprise_id=api_key.enterprise_id,
     )
+
+
+def may_manage_user(session: Session, *, actor: Actor, user: User) -> bool:
+    """Officers manage every account but administrators' (those are for administrators);
+    an enterprise's owner, signed in, manages the other members of its team. Nobody
+    locks themselves out."""
+    if actor.user_id is not None and actor.user_id == user.id:
+        return False
+    if actor.is_agency:
+        return actor.is_admin or user.role is not Role.admin
+    if actor.user_id is None or actor.enterprise_id is None:
+        return False
+    acting = session.get(User, actor.user_id)
+    return bool(acting and acting.is_owner and user.enterprise_id == actor.enterprise_id)
+
+
+def set_user_active(
+    session: Session, *, actor: Actor, user: User, active: bool, reason: str | None = None
+) -> User:
+    """Deactivating ends the user's sessions and revokes the API keys they made, at once;
+    reactivating lets them sign in again (their keys stay revoked)."""
+    if not may_manage_user(session, actor=actor, user=user):
+        if actor.can_see(user.enterprise_id):
+            raise Forbidden(
+                "Chỉ chủ tài khoản doanh nghiệp hoặc cán bộ Chi cục mới khoá được thành viên,"
+                " và không ai tự khoá chính mình.",
+                "Only the enterprise's owner or agency staff may deactivate a member,"
+                " and nobody deactivates themselves.",
+            )
+        raise not_found(("tài khoản", "account"))
+    text = officer_reason(actor, enterprise_id=user.enterprise_id, reason=reason)
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    revoked: list[int] = []
+    if not active:
+        user.session_epoch += 1
+        revoked = list(
+            session.scalars(
+                update(ApiKey)
+                .where(ApiKey.created_by_id == user.id, ApiKey.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+                .returning(ApiKey.id)
+            )
+        )
+    record_change(
+        session,
+        actor=actor,
+        action="activate" if active else "deactivate",
+        entity="user",
+        entity_id=user.id,
+        enterprise_id=user.enterprise_id,
+        before={"is_active": not active},
+        after={"is_active": active, **({"revoked_api_keys": revoked} if revoked else {})},
+        reason=text,
+    )
+    return user

@@ -19,7 +19,11 @@ def record_change(
     enterprise_id: int | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    reason: str | None = None,
 ) -> AuditEntry:
+    """One audit entry; an officer's reason for changing an enterprise's data rides in `after`."""
+    if reason is not None:
+        after = {**(after or {}), "reason": reason}
     entry = AuditEntry(
         actor=actor.label,
         user_id=actor.user_id,

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor, not_found
+from registry.accounts.actor import Actor, not_found, officer_reason
 from registry.audit.service import record_change, snapshot
 from registry.certificates.models import Certificate, CertificateKind
 from registry.enterprises.models import Enterprise
@@ -110,8 +110,11 @@ def get_certificate(session: Session, *, actor: Actor, certificate_id: int) -> C
     return certificate
 
 
-def delete_certificate(session: Session, *, actor: Actor, certificate: Certificate) -> None:
+def delete_certificate(
+    session: Session, *, actor: Actor, certificate: Certificate, reason: str | None = None
+) -> None:
     actor.ensure_sees(certificate.enterprise_id, what=WHAT)
+    why = officer_reason(actor, enterprise_id=certificate.enterprise_id, reason=reason)
     record_change(
         session,
         actor=actor,
@@ -120,6 +123,7 @@ def delete_certificate(session: Session, *, actor: Actor, certificate: Certifica
         entity_id=certificate.id,
         enterprise_id=certificate.enterprise_id,
         before=snapshot(certificate, FIELDS),
+        reason=why,
     )
     session.delete(certificate)
 

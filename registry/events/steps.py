@@ -19,7 +19,8 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor
+from registry.accounts.actor import Actor, officer_reason
+from registry.audit.service import record_change
 from registry.db import utcnow
 from registry.errors import InvalidInput
 from registry.events.capture import capture_document
@@ -388,7 +389,10 @@ def record_recall(
     reason: str | None = None,
     occurred_at: dt.datetime | None = None,
 ) -> str:
-    """The lot is recalled (disposition recalled); the reason rides as an extension."""
+    """The lot is recalled (disposition recalled); the reason rides as an extension and
+    is kept in the audit log (an officer recalling an enterprise's lot must give one)."""
+    enterprise_id = lot.product.enterprise_id
+    why = officer_reason(actor, enterprise_id=enterprise_id, reason=reason)
     event = _event(
         "ObjectEvent",
         occurred_at,
@@ -397,6 +401,17 @@ def record_recall(
         bizStep="holding",
         disposition="recalled",
         **(_at(location) if location is not None else {}),
-        **({"tx:recallReason": reason} if reason else {}),
+        **({"tx:recallReason": why} if why else {}),
     )
-    return _capture(session, actor, event)
+    event_id = _capture(session, actor, event)
+    record_change(
+        session,
+        actor=actor,
+        action="recall",
+        entity="lot",
+        entity_id=lot.id,
+        enterprise_id=enterprise_id,
+        after={"event_id": event_id},
+        reason=why,
+    )
+    return event_id

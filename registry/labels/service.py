@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor
+from registry.accounts.actor import Actor, officer_reason
 from registry.audit.service import record_change
 from registry.db import utcnow
 from registry.enterprises.models import Enterprise
@@ -153,9 +153,10 @@ def iter_run_serials(run: LabelRun):  # type: ignore[no-untyped-def]
 
 def void_run(session: Session, *, actor: Actor, run: LabelRun, reason: str) -> LabelRun:
     actor.ensure_sees(run.enterprise_id, what=("đợt in", "print run"))
+    why = officer_reason(actor, enterprise_id=run.enterprise_id, reason=reason)
     if run.voided_at is None:
         run.voided_at = utcnow()
-        run.void_reason = reason
+        run.void_reason = why
         record_change(
             session,
             actor=actor,
@@ -163,7 +164,7 @@ def void_run(session: Session, *, actor: Actor, run: LabelRun, reason: str) -> L
             entity="label_run",
             entity_id=run.id,
             enterprise_id=run.enterprise_id,
-            after={"reason": reason},
+            reason=why,
         )
     return run
 

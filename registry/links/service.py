@@ -16,7 +16,7 @@ from urllib.parse import quote
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor, not_found
+from registry.accounts.actor import Actor, not_found, officer_reason
 from registry.audit.service import record_change, snapshot
 from registry.errors import InvalidInput, NotFound
 from registry.gs1 import DigitalLink, GS1Error, parse_digital_link
@@ -388,12 +388,14 @@ def create_link(
     language: str | None = None,
     media_type: str | None = None,
     is_default: bool = False,
+    reason: str | None = None,
 ) -> ResolverLink:
     link = parse_anchor(anchor, base=base)
     owner = anchor_owner(session, link)
     if owner is None or not actor.can_see(owner):
         # Another enterprise's key answers exactly as an unregistered one: nothing is leaked.
         raise _unregistered_anchor(link)
+    why = officer_reason(actor, enterprise_id=owner, reason=reason)
     curie, href, title, language, media_type = _checked_fields(
         link_type=link_type, href=href, title=title, language=language, media_type=media_type
     )
@@ -420,6 +422,7 @@ def create_link(
         entity_id=row.id,
         enterprise_id=owner,
         after=snapshot(row, _AUDITED),
+        reason=why,
     )
     return row
 
@@ -449,8 +452,10 @@ def update_link(
     actor: Actor,
     link_id: int,
     changes: dict[str, object],
+    reason: str | None = None,
 ) -> ResolverLink:
     row = get_link(session, actor=actor, link_id=link_id)
+    why = officer_reason(actor, enterprise_id=row.enterprise_id, reason=reason)
     before = snapshot(row, _AUDITED)
 
     def changed(name: str, current: str | None) -> str | None:
@@ -480,12 +485,14 @@ def update_link(
         enterprise_id=row.enterprise_id,
         before=before,
         after=snapshot(row, _AUDITED),
+        reason=why,
     )
     return row
 
 
-def delete_link(session: Session, *, actor: Actor, link_id: int) -> None:
+def delete_link(session: Session, *, actor: Actor, link_id: int, reason: str | None = None) -> None:
     row = get_link(session, actor=actor, link_id=link_id)
+    why = officer_reason(actor, enterprise_id=row.enterprise_id, reason=reason)
     record_change(
         session,
         actor=actor,
@@ -494,6 +501,7 @@ def delete_link(session: Session, *, actor: Actor, link_id: int) -> None:
         entity_id=row.id,
         enterprise_id=row.enterprise_id,
         before=snapshot(row, _AUDITED),
+        reason=why,
     )
     session.delete(row)
     session.flush()

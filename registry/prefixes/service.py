@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor, ensure_officer, not_found
+from registry.accounts.actor import Actor, ensure_officer, not_found, officer_reason
 from registry.audit.service import record_change, snapshot
 from registry.db import utcnow
 from registry.enterprises.models import Enterprise
@@ -398,17 +398,20 @@ def _decide(
 def grant_prefix_request(
     session: Session, *, actor: Actor, request: PrefixRequest, reason: str | None = None
 ) -> CompanyPrefix:
-    """The officer's grant: only now may GTINs and GLNs be issued under the prefix."""
+    """The officer's grant, with its reason: only now may GTINs and GLNs be issued under
+    the prefix."""
     ensure_officer(actor)
     _ensure_pending(request)
     enterprise = request.enterprise
     if request.source is PrefixSource.own:
         assert request.prefix is not None
         _ensure_free(session, request.prefix)
+        why = officer_reason(actor, enterprise_id=request.enterprise_id, reason=reason)
         granted = _new_prefix(request.prefix, PrefixSource.own, enterprise)
         session.add(granted)
     else:
         granted = _next_free_pool_prefix(session)
+        why = officer_reason(actor, enterprise_id=request.enterprise_id, reason=reason)
         granted.enterprise_id = enterprise.id
         granted.assigned_at = utcnow()
         request.prefix = granted.prefix
@@ -419,7 +422,7 @@ def grant_prefix_request(
         actor=actor,
         request=request,
         status=PrefixRequestStatus.granted,
-        reason=(reason or "").strip() or None,
+        reason=why,
         action="grant",
     )
     return granted
@@ -460,6 +463,7 @@ def record_granted_prefix(
     ensure_officer(actor)
     value = _checked_prefix(prefix)
     _ensure_free(session, value)
+    why = officer_reason(actor, enterprise_id=enterprise.id, reason=reason)
     row = _new_prefix(value, PrefixSource.own, enterprise)
     session.add(row)
     session.flush()
@@ -470,7 +474,8 @@ def record_granted_prefix(
         entity="company_prefix",
         entity_id=row.id,
         enterprise_id=enterprise.id,
-        after={"prefix": value, "reason": (reason or "").strip() or None},
+        after={"prefix": value},
+        reason=why,
     )
     return row
 
@@ -498,7 +503,12 @@ def add_pool_prefix(session: Session, *, actor: Actor, prefix: str) -> CompanyPr
 
 
 def assign_pool_prefix(
-    session: Session, *, actor: Actor, enterprise: Enterprise, prefix_length: int | None = None
+    session: Session,
+    *,
+    actor: Actor,
+    enterprise: Enterprise,
+    prefix_length: int | None = None,
+    reason: str | None = None,
 ) -> CompanyPrefix:
     """The officer assigns a pool prefix directly; a waiting pool request is thereby granted."""
     ensure_officer(actor)
@@ -512,6 +522,7 @@ def assign_pool_prefix(
         .with_for_update()
     )
     row = _next_free_pool_prefix(session, prefix_length)
+    why = officer_reason(actor, enterprise_id=enterprise.id, reason=reason)
     row.enterprise_id = enterprise.id
     row.assigned_at = utcnow()
     record_change(
@@ -522,6 +533,7 @@ def assign_pool_prefix(
         entity_id=row.id,
         enterprise_id=enterprise.id,
         after={"prefix": row.prefix},
+        reason=why,
     )
     if waiting is not None:
         waiting.prefix = row.prefix
@@ -531,7 +543,7 @@ def assign_pool_prefix(
             actor=actor,
             request=waiting,
             status=PrefixRequestStatus.granted,
-            reason=None,
+            reason=why,
             action="grant",
         )
     return row

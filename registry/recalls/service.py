@@ -70,6 +70,7 @@ def recall_product(
 ) -> list[Recall]:
     """Recall the whole product (no lots given) or the given lots of it."""
     actor.ensure_agency()
+    actor.ensure_may_write()
     notice = notice.checked()
     for lot in lots:
         if lot.product_id != product.id:
@@ -138,6 +139,7 @@ def recall_product(
 def end_recall(session: Session, *, actor: Actor, recall: Recall) -> Recall:
     """End a recall; its lots become active again unless another open recall covers them."""
     actor.ensure_agency()
+    actor.ensure_may_write()
     if recall.ended_at is not None:
         raise Conflict("Đợt thu hồi này đã kết thúc.", "This recall has already ended.")
     recall.ended_at = utcnow()

@@ -10,9 +10,18 @@ from registry.accounts.actor import not_found
 from registry.accounts.models import ApiKey, Role, User
 from registry.enterprises.service import get_enterprise
 from registry.pagination import paginate
-from registry.schemas import ApiKeyIn, ApiKeyOut, IssuedApiKeyOut, LoginIn, PageOut, UserIn, UserOut
+from registry.schemas import (
+    ApiKeyIn,
+    ApiKeyOut,
+    IssuedApiKeyOut,
+    LoginIn,
+    PageOut,
+    ReasonIn,
+    UserIn,
+    UserOut,
+)
 from service.api.common import PageNumber, PerPage, RecordId, page_out
-from service.auth import end_session, start_session
+from service.auth import check_sign_in, end_session, start_session
 from service.deps import CurrentActor, SessionDep, session_user
 from service.ratelimit import limit
 
@@ -22,8 +31,7 @@ router = APIRouter(tags=["accounts"])
 @router.post("/auth/login", response_model=UserOut)
 def login(body: LoginIn, request: Request, session: SessionDep) -> Any:
     limit(request, "login", per_minute=10)
-    limit(request, "login-account", per_minute=10, key=body.email.strip().lower())
-    user = accounts.authenticate_password(session, email=body.email, password=body.password)
+    user = check_sign_in(session, email=body.email, password=body.password)
     start_session(request, user)
     return user
 
@@ -58,7 +66,9 @@ def list_users(
 
 @router.post("/users", response_model=UserOut, status_code=201)
 def create_user(body: UserIn, session: SessionDep, actor: CurrentActor) -> Any:
-    """Admins create any account; an enterprise user invites colleagues to its enterprise."""
+    """Admins create any account; an enterprise user invites colleagues to its enterprise.
+    Signed-in people only: an API key cannot create accounts."""
+    actor.ensure_person()
     if not actor.is_admin:
         if body.role is not Role.enterprise or actor.enterprise_id is None:
             actor.ensure_admin()
@@ -79,21 +89,50 @@ def create_user(body: UserIn, session: SessionDep, actor: CurrentActor) -> Any:
     )
 
 
+def _user(session: SessionDep, actor: CurrentActor, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None or not actor.can_see(user.enterprise_id):
+        raise not_found(("tài khoản", "account"))
+    return user
+
+
+@router.post("/users/{user_id}/deactivate", response_model=UserOut)
+def deactivate_user(
+    user_id: RecordId, body: ReasonIn, session: SessionDep, actor: CurrentActor
+) -> Any:
+    """Ends the user's sessions and revokes the keys they made, at once. An enterprise's
+    owner deactivates its members; officers anyone but administrators, with a reason."""
+    user = _user(session, actor, user_id)
+    return accounts.set_user_active(
+        session, actor=actor, user=user, active=False, reason=body.reason
+    )
+
+
+@router.post("/users/{user_id}/reactivate", response_model=UserOut)
+def reactivate_user(
+    user_id: RecordId, body: ReasonIn, session: SessionDep, actor: CurrentActor
+) -> Any:
+    """The user may sign in again; the keys they made stay revoked."""
+    user = _user(session, actor, user_id)
+    return accounts.set_user_active(
+        session, actor=actor, user=user, active=True, reason=body.reason
+    )
+
+
 @router.get("/api-keys", response_model=PageOut[ApiKeyOut])
 def list_api_keys(
     session: SessionDep, actor: CurrentActor, page: PageNumber = 1, per_page: PerPage = 50
 ) -> dict[str, Any]:
-    statement = select(ApiKey).order_by(ApiKey.id)
-    if not actor.is_admin:
-        statement = statement.where(ApiKey.enterprise_id == actor.enterprise_id)
-        if actor.enterprise_id is None:
-            statement = statement.where(ApiKey.created_by_id == actor.user_id)
+    """Your enterprise's keys, or the keys you made; administrator keys only to administrators."""
+    statement = accounts.visible_api_keys(actor)
     return page_out(paginate(session, statement, page=page, per_page=per_page), ApiKeyOut)
 
 
 @router.post("/api-keys", response_model=IssuedApiKeyOut, status_code=201)
 def create_api_key(body: ApiKeyIn, session: SessionDep, actor: CurrentActor) -> Any:
-    """A new API key; its secret is in this answer only."""
+    """A new API key, made by a signed-in person (a key cannot make keys); its secret is
+    in this answer only. Agency keys read unless `scope` is `write`."""
+    actor.ensure_person()
     if actor.is_admin:
         role, enterprise_id = body.role, body.enterprise_id
     elif actor.enterprise_id is not None:
@@ -106,7 +145,7 @@ def create_api_key(body: ApiKeyIn, session: SessionDep, actor: CurrentActor) -> 
         else None
     )
     issued = accounts.create_api_key(
-        session, actor=actor, role=role, enterprise=enterprise, name=body.name
+        session, actor=actor, role=role, enterprise=enterprise, name=body.name, scope=body.scope
     )
     return {**ApiKeyOut.model_validate(issued.api_key).model_dump(), "secret": issued.secret}
 

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from registry.certificates import service as certificates
 from registry.certificates.models import CertificateKind
@@ -81,8 +81,14 @@ def get_certificate(certificate_id: RecordId, session: SessionDep, actor: Curren
 
 @router.delete("/{certificate_id}", status_code=204)
 def delete_certificate(
-    certificate_id: RecordId, session: SessionDep, actor: CurrentActor
+    certificate_id: RecordId,
+    session: SessionDep,
+    actor: CurrentActor,
+    reason: Annotated[
+        str | None,
+        Query(max_length=2000, description="Why: required from agency staff; kept in the audit"),
+    ] = None,
 ) -> Response:
     certificate = certificates.get_certificate(session, actor=actor, certificate_id=certificate_id)
-    certificates.delete_certificate(session, actor=actor, certificate=certificate)
+    certificates.delete_certificate(session, actor=actor, certificate=certificate, reason=reason)
     return Response(status_code=204)

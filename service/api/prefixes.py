@@ -13,6 +13,7 @@ from registry.pagination import paginate
 from registry.prefixes import service as prefixes
 from registry.prefixes.models import CompanyPrefix, PrefixRequestStatus, PrefixSource
 from registry.schemas import (
+    GrantedPrefixIn,
     PageOut,
     PrefixAssignIn,
     PrefixIn,
@@ -66,7 +67,7 @@ def list_prefixes(
 
 
 @router.post("", response_model=PrefixOut, status_code=201)
-def record_granted_prefix(body: PrefixIn, session: SessionDep, actor: CurrentActor) -> Any:
+def record_granted_prefix(body: GrantedPrefixIn, session: SessionDep, actor: CurrentActor) -> Any:
     """Agency: record a licensed prefix the officer has checked; it is granted at once.
     Enterprises request prefixes at POST /prefix-requests instead."""
     if not actor.is_agency:
@@ -78,7 +79,7 @@ def record_granted_prefix(body: PrefixIn, session: SessionDep, actor: CurrentAct
         )
     enterprise = target_enterprise(session, actor, body.enterprise_id)
     return prefixes.record_granted_prefix(
-        session, actor=actor, enterprise=enterprise, prefix=body.prefix
+        session, actor=actor, enterprise=enterprise, prefix=body.prefix, reason=body.reason
     )
 
 
@@ -93,7 +94,11 @@ def assign_pool_prefix(body: PrefixAssignIn, session: SessionDep, actor: AgencyA
     """Agency: assign the next free pool prefix to an enterprise."""
     enterprise = target_enterprise(session, actor, body.enterprise_id)
     return prefixes.assign_pool_prefix(
-        session, actor=actor, enterprise=enterprise, prefix_length=body.prefix_length
+        session,
+        actor=actor,
+        enterprise=enterprise,
+        prefix_length=body.prefix_length,
+        reason=body.reason,
     )
 
 

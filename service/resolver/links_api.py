@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from registry.links import service as links
@@ -17,6 +17,7 @@ from service.resolver.lifecycle import resolver_caches
 
 router = APIRouter(prefix="/links", tags=["links"])
 CachesDep = Annotated[ResolverCaches, Depends(resolver_caches)]
+_REASON = "Why: required from agency staff changing an enterprise's link; kept in the audit log"
 
 
 class LinkIn(BaseModel):
@@ -27,6 +28,7 @@ class LinkIn(BaseModel):
     language: str | None = None
     media_type: str | None = None
     is_default: bool = False
+    reason: str | None = Field(default=None, description=_REASON)
 
 
 class LinkChanges(BaseModel):
@@ -36,6 +38,7 @@ class LinkChanges(BaseModel):
     language: str | None = None
     media_type: str | None = None
     is_default: bool | None = None
+    reason: str | None = Field(default=None, description=_REASON)
 
 
 class LinkOut(BaseModel):
@@ -101,16 +104,21 @@ def update_link(
     caches: CachesDep,
 ) -> LinkOut:
     changes = body.model_dump(exclude_unset=True)
-    row = links.update_link(session, actor=actor, link_id=link_id, changes=changes)
+    reason = changes.pop("reason", None)
+    row = links.update_link(session, actor=actor, link_id=link_id, changes=changes, reason=reason)
     _forget(caches, row)
     return _out(row)
 
 
 @router.delete("/{link_id}", status_code=204)
 def delete_link(
-    link_id: RecordId, session: SessionDep, actor: CurrentActor, caches: CachesDep
+    link_id: RecordId,
+    session: SessionDep,
+    actor: CurrentActor,
+    caches: CachesDep,
+    reason: Annotated[str | None, Query(max_length=1000, description=_REASON)] = None,
 ) -> Response:
     row = links.get_link(session, actor=actor, link_id=link_id)
+    links.delete_link(session, actor=actor, link_id=link_id, reason=reason)
     _forget(caches, row)
-    links.delete_link(session, actor=actor, link_id=link_id)
     return Response(status_code=204)

@@ -110,7 +110,7 @@ def test_prefix_rules_when_an_officer_records_a_licence(
     agency = api_headers(db_session, role=Role.agency)
 
     def record(prefix: str) -> Response:
-        body = {"prefix": prefix, "enterprise_id": enterprise.id}
+        body = {"prefix": prefix, "enterprise_id": enterprise.id, "reason": "Giấy GS1 bản gốc"}
         return client.post("/api/v1/prefixes", json=body, headers=agency)
 
     for bad in ("2001234", "8935123", "89312"):
@@ -139,7 +139,9 @@ def test_pool_assignment(client: TestClient, db_session: Session) -> None:
         == 201
     )
     assigned = client.post(
-        "/api/v1/prefixes/assign", json={"enterprise_id": enterprise.id}, headers=agency
+        "/api/v1/prefixes/assign",
+        json={"enterprise_id": enterprise.id, "reason": "Hợp tác xã mới"},
+        headers=agency,
     )
     assert assigned.status_code == 201
     assert assigned.json()["enterprise_id"] == enterprise.id

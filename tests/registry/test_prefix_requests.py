@@ -211,7 +211,7 @@ def test_conflicting_and_incomplete_requests_are_refused(
     holder = make_enterprise(db_session, prefix=False)
     agency = api_headers(db_session, role=Role.agency)
     # 8937… lies in no range of known length, so a prefix there may nest in another.
-    granted = {"prefix": "893712345", "enterprise_id": holder.id}
+    granted = {"prefix": "893712345", "enterprise_id": holder.id, "reason": "Giấy GS1"}
     assert client.post("/api/v1/prefixes", json=granted, headers=agency).status_code == 201
     first = api_headers(db_session, enterprise=make_enterprise(db_session, prefix=False))
     second = api_headers(db_session, enterprise=make_enterprise(db_session, prefix=False))
@@ -262,7 +262,9 @@ def test_a_prefix_over_a_granted_one_is_refused(client: TestClient, db_session: 
     holder = make_enterprise(db_session, prefix=False)
     agency = api_headers(db_session, role=Role.agency)
     recorded = client.post(
-        "/api/v1/prefixes", json={"prefix": "8934675", "enterprise_id": holder.id}, headers=agency
+        "/api/v1/prefixes",
+        json={"prefix": "8934675", "enterprise_id": holder.id, "reason": "Giấy GS1"},
+        headers=agency,
     )
     assert recorded.status_code == 201, recorded.text
     other = api_headers(db_session, enterprise=make_enterprise(db_session, prefix=False))
@@ -380,7 +382,7 @@ def test_a_pool_request_is_granted_from_the_pool(client: TestClient, db_session:
         ).status_code
         == 201
     )
-    granted = client.post(grant_path, json={}, headers=agency)
+    granted = client.post(grant_path, json={"reason": "Hợp tác xã mới"}, headers=agency)
     assert granted.status_code == 200, granted.text
     assert granted.json()["prefix"] == "893620002"
     assert granted.json()["enterprise_id"] == enterprise.id

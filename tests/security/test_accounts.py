@@ -67,8 +67,13 @@ def test_api_key_secrets_are_never_stored(
 ) -> None:
     enterprise = make_enterprise(db_session)
     headers = api_headers(db_session, role=Role.enterprise, enterprise=enterprise)
-    issued = client.post("/api/v1/api-keys", json={"name": "máy in"}, headers=headers)
+    user = make_user(db_session, enterprise=enterprise)
+    db_session.flush()
+    signed_in = client.post("/api/v1/auth/login", json={"email": user.email, "password": PASSWORD})
+    assert signed_in.status_code == 200, signed_in.text
+    issued = client.post("/api/v1/api-keys", json={"name": "máy in"})
     assert issued.status_code == 201, issued.text
+    client.cookies.clear()
     secrets = [issued.json()["secret"], headers["Authorization"].removeprefix("Bearer ")]
     assert client.get("/api/v1/auth/me", headers={"X-API-Key": secrets[0]}).status_code == 200
     assert db_session.scalars(select(ApiKey.key_hash)).all()

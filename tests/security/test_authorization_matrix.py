@@ -87,8 +87,9 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ("POST", "/api/v1/auth/logout"): Probe("204 204 204 204 204", via=SESSION),
         ("GET", "/api/v1/auth/me"): Probe("401 200 200 200 200"),
         ("GET", "/api/v1/users"): Probe("401 200 200 200 200"),
+        # Accounts and keys are made by signed-in people, never by a key.
         ("POST", "/api/v1/users"): Probe(
-            "401 201 201 403 201",
+            "401 403 403 403 403",
             json={
                 "email": "moi@example.vn",
                 "password": "mat-khau-du-dai-1",
@@ -98,16 +99,22 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ),
         ("GET", "/api/v1/api-keys"): Probe("401 200 200 200 200"),
         ("POST", "/api/v1/api-keys"): Probe(
-            # An admin says which role; the others get a key of their own kind whatever they ask.
-            "401 201 201 201 201",
-            json={"name": "probe", "role": "agency"},
+            "401 403 403 403 403", json={"name": "probe", "role": "agency"}
+        ),
+        # The owner, signed in, manages the team; officers anyone (with a reason).
+        ("POST", "/api/v1/users/{user_id}/deactivate"): Probe(
+            "401 403 404 200 200", json={"reason": "Nghỉ việc"}
+        ),
+        ("POST", "/api/v1/users/{user_id}/reactivate"): Probe(
+            "401 403 404 200 200", json={"reason": "Trở lại"}
         ),
         ("DELETE", "/api/v1/api-keys/{key_id}"): Probe("401 204 404 404 204"),
         # -- enterprises
         ("GET", "/api/v1/enterprises"): Probe("401 200 200 200 200"),
         ("POST", "/api/v1/enterprises"): Probe("401 403 403 201 201", json=_enterprise_body()),
+        # A sign-up creates an account: not something a key does.
         ("POST", "/api/v1/enterprises/sign-up"): Probe(
-            "201 201 201 201 201",
+            "201 403 403 403 403",
             json={
                 **_enterprise_body(),
                 "account_email": "dangky@example.vn",
@@ -144,7 +151,8 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ("GET", "/api/v1/prefixes"): Probe("401 200 200 200 200"),
         # Enterprises request prefixes; only the agency records a granted one.
         ("POST", "/api/v1/prefixes"): Probe(
-            "401 403 403 201 201", json={"prefix": "893612345", "enterprise_id": a_id}
+            "401 403 403 201 201",
+            json={"prefix": "893612345", "enterprise_id": a_id, "reason": "Giấy GS1 bản gốc"},
         ),
         ("POST", "/api/v1/prefixes/pool"): Probe(
             "401 403 403 403 201",
@@ -164,7 +172,7 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
             "401 404 404 404 404"
         ),
         ("POST", "/api/v1/prefix-requests/{request_id}/grant"): Probe(
-            "401 403 403 200 200", json={}
+            "401 403 403 200 200", json={"reason": "Đã đối chiếu bản gốc"}
         ),
         ("POST", "/api/v1/prefix-requests/{request_id}/reject"): Probe(
             "401 403 403 200 200", json={"reason": "Ảnh mờ"}
@@ -212,7 +220,8 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
             },
         ),
         ("GET", "/api/v1/certificates/{certificate_id}"): Probe("401 200 404 200 200"),
-        ("DELETE", "/api/v1/certificates/{certificate_id}"): Probe("401 204 404 204 204"),
+        # An officer removing an enterprise's certificate says why (?reason=…): 422 without.
+        ("DELETE", "/api/v1/certificates/{certificate_id}"): Probe("401 204 404 422 422"),
         ("GET", "/api/v1/admin-units"): Probe("200 200 200 200 200"),
         ("GET", "/api/v1/admin-units/{code}"): Probe(
             "200 200 200 200 200", path="/api/v1/admin-units/28360"
@@ -261,10 +270,11 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ("GET", "/api/v1/events/export"): Probe("401 200 200 200 200", params={"lot_id": str(lot)}),
         # -- resolver links (the owner of the anchor decides)
         ("GET", "/api/v1/links"): Probe("401 200 200 200 200"),
-        ("POST", "/api/v1/links"): Probe("401 201 404 201 201", json=link),
+        # Officers changing an enterprise's links give a reason: 422 without one.
+        ("POST", "/api/v1/links"): Probe("401 201 404 422 422", json=link),
         ("GET", "/api/v1/links/{link_id}"): Probe("401 200 404 200 200"),
-        ("PATCH", "/api/v1/links/{link_id}"): Probe("401 200 404 200 200", json={"title": "Mới"}),
-        ("DELETE", "/api/v1/links/{link_id}"): Probe("401 204 404 204 204"),
+        ("PATCH", "/api/v1/links/{link_id}"): Probe("401 200 404 422 422", json={"title": "Mới"}),
+        ("DELETE", "/api/v1/links/{link_id}"): Probe("401 204 404 422 422"),
         ("GET", "/api/v1/verify"): Probe(
             "200 200 200 200 200", params={"uri": f"{BASE}/01/{w.gtin}"}
         ),
@@ -395,6 +405,12 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ("POST", "/portal/team/keys/{key_id}/revoke"): Probe(
             "303 303 404 403 403", via=SESSION, form={}
         ),
+        ("POST", "/portal/team/users/{user_id}/deactivate"): Probe(
+            "303 303 404 403 403", via=SESSION, form={}
+        ),
+        ("POST", "/portal/team/users/{user_id}/reactivate"): Probe(
+            "303 303 404 403 403", via=SESSION, form={}
+        ),
         ("GET", "/portal/team/audit"): Probe("303 200 200 403 403", via=SESSION),
         # -- agency pages (agency staff and administrators only)
         ("GET", "/agency/"): Probe("401 403 403 200 200", via=SESSION),
@@ -433,7 +449,7 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
             "401 403 403 404 404", via=SESSION
         ),
         ("POST", "/agency/prefix-requests/{request_id}/grant"): Probe(
-            "401 403 403 303 303", via=SESSION, form={}
+            "401 403 403 303 303", via=SESSION, form={"reason": "Đã đối chiếu bản gốc"}
         ),
         ("POST", "/agency/prefix-requests/{request_id}/reject"): Probe(
             "401 403 403 303 303", via=SESSION, form={"reason": "Ảnh mờ"}
@@ -444,6 +460,13 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ),
         ("POST", "/agency/identity-changes/{change_id}/reject"): Probe(
             "401 403 403 303 303", via=SESSION, form={"reason": "Thiếu giấy tờ"}
+        ),
+        ("GET", "/agency/users"): Probe("401 403 403 200 200", via=SESSION),
+        ("POST", "/agency/users/{user_id}/deactivate"): Probe(
+            "401 403 403 303 303", via=SESSION, form={"reason": "Nghỉ việc"}
+        ),
+        ("POST", "/agency/users/{user_id}/reactivate"): Probe(
+            "401 403 403 303 303", via=SESSION, form={"reason": "Trở lại"}
         ),
         ("GET", "/agency/population"): Probe("401 403 403 200 200", via=SESSION),
         # Body-less probes: the role is checked before the form (422 only for staff).

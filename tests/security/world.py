@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.accounts.actor import SYSTEM
-from registry.accounts.models import Role, User
+from registry.accounts.models import KeyScope, Role, User
 from registry.accounts.service import create_api_key
 from registry.certificates.models import Certificate
 from registry.enterprises.models import Enterprise
@@ -102,7 +102,10 @@ class World:
     capture_id: str = ""
     event_pk: int = 0
     flag_id: int = 0
+    member_id: int = 0  # a member of A's team who is not its owner
     actors: dict[str, Actor] = field(default_factory=dict)
+    # An agency key made without the write scope (the "agency" actor's key has it).
+    read_only_agency_headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def gtin(self) -> str:
@@ -130,6 +133,7 @@ class World:
             "capture_id": self.capture_id,
             "event_pk": str(self.event_pk),
             "flag_id": str(self.flag_id),
+            "user_id": str(self.member_id),
         }
 
 
@@ -225,7 +229,9 @@ def build_world(session: Session, app: FastAPI) -> World:
         "enterprise_b": create_api_key(
             session, actor=SYSTEM, role=Role.enterprise, enterprise=enterprise_b
         ).secret,
-        "agency": create_api_key(session, actor=SYSTEM, role=Role.agency).secret,
+        "agency": create_api_key(
+            session, actor=SYSTEM, role=Role.agency, scope=KeyScope.write
+        ).secret,
         "admin": create_api_key(session, actor=SYSTEM, role=Role.admin).secret,
     }
     session.flush()
@@ -253,6 +259,10 @@ def build_world(session: Session, app: FastAPI) -> World:
         prefix_request_id=prefix_request.id,
         identity_change_id=identity_change.id,
     )
+    read_only = create_api_key(session, actor=SYSTEM, role=Role.agency)
+    world.member_id = make_user(session, enterprise=enterprise_a).id
+    session.flush()
+    world.read_only_agency_headers = {"Authorization": f"Bearer {read_only.secret}"}
     for role in ROLES:
         user = users[role]
         headers = {"Authorization": f"Bearer {keys[role]}"} if role in keys else {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from service.pages.agency import dashboard, flags, queues, recalls, requests
+from service.pages.agency import dashboard, flags, queues, recalls, requests, users
 
 router = APIRouter(
     prefix="/agency",
@@ -16,5 +16,6 @@ router.include_router(queues.router)
 router.include_router(recalls.router)
 router.include_router(requests.router)
 router.include_router(flags.router)
+router.include_router(users.router)
 
 __all__ = ["router"]

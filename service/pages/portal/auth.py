@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from registry.accounts.service import authenticate_password, change_password
+from registry.accounts.service import change_password
 from registry.errors import RateLimited, TruyxuatError
-from service.auth import end_session, start_session
+from service.auth import check_sign_in, end_session, start_session
 from service.deps import SessionDep, session_user
 from service.i18n import request_language
 from service.pages.portal.common import (
@@ -48,7 +48,7 @@ def login(request: Request, session: SessionDep, form: FormDep) -> Response:
     lang = request_language(request)
     try:
         limit(request, "portal-login", per_minute=LOGINS_PER_MINUTE)
-        user = authenticate_password(session, email=email, password=str(form.get("password") or ""))
+        user = check_sign_in(session, email=email, password=str(form.get("password") or ""))
     except RateLimited as exc:
         errors = {"form": exc.message_vi if lang == "vi" else exc.message_en}
         return page(

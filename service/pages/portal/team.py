@@ -11,7 +11,13 @@ from starlette.responses import Response
 
 from registry.accounts.actor import not_found
 from registry.accounts.models import ApiKey, Role, User
-from registry.accounts.service import create_api_key, create_user, revoke_api_key
+from registry.accounts.service import (
+    create_api_key,
+    create_user,
+    may_manage_user,
+    revoke_api_key,
+    set_user_active,
+)
 from registry.audit.models import AuditEntry
 from registry.errors import TruyxuatError
 from registry.pagination import paginate
@@ -58,6 +64,9 @@ def _team_page(
         "portal/team.html",
         {
             "users": users,
+            "manageable": {
+                user.id for user in users if may_manage_user(session, actor=portal.actor, user=user)
+            },
             "keys": keys,
             "values": values or {"password_mode": "generate"},
             "errors": errors or {},
@@ -103,6 +112,34 @@ def invite(request: Request, session: SessionDep, portal: PortalDep, form: FormD
     if generated:
         shown["secret"] = password
     return _team_page(request, session, portal, shown_once=shown)
+
+
+def _member(session: Session, portal: Portal, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None or user.enterprise_id != portal.enterprise.id:
+        raise not_found(("thành viên", "member"))
+    return user
+
+
+@router.post("/users/{user_id}/deactivate")
+def deactivate(request: Request, session: SessionDep, portal: PortalDep, user_id: int) -> Response:
+    """The owner locks a member out: their sessions and the keys they made stop at once."""
+    user = _member(session, portal, user_id)
+    set_user_active(session, actor=portal.actor, user=user, active=False)
+    flash(
+        request,
+        f"Đã khoá tài khoản {user.email}; các khóa API người này tạo đã bị thu hồi.",
+        f"Deactivated {user.email}; the API keys they made are revoked.",
+    )
+    return see_other("/portal/team")
+
+
+@router.post("/users/{user_id}/reactivate")
+def reactivate(request: Request, session: SessionDep, portal: PortalDep, user_id: int) -> Response:
+    user = _member(session, portal, user_id)
+    set_user_active(session, actor=portal.actor, user=user, active=True)
+    flash(request, f"Đã mở lại tài khoản {user.email}.", f"Reactivated {user.email}.")
+    return see_other("/portal/team")
 
 
 @router.post("/keys")

@@ -1,0 +1,91 @@
+"""Every account, and the officer's switch to lock one out (with the reason why)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import or_, select
+
+from registry.accounts.actor import Actor, not_found
+from registry.accounts.models import User
+from registry.accounts.service import may_manage_user, set_user_active
+from registry.enterprises.models import Enterprise
+from registry.pagination import paginate
+from service.deps import AgencyActor, SessionDep
+from service.pages.agency.common import page_context, require_csrf
+from service.templating import render
+
+router = APIRouter()
+SEE_OTHER = 303
+USERS_PER_PAGE = 50
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users(
+    request: Request, session: SessionDep, actor: AgencyActor, q: str = "", page: int = 1
+) -> HTMLResponse:
+    statement = select(User).outerjoin(Enterprise).order_by(User.id)
+    text = q.strip()[:200]
+    if text:
+        pattern = f"%{text.lower()}%"
+        statement = statement.where(
+            or_(User.email.like(pattern), Enterprise.legal_name.ilike(pattern))
+        )
+    listing = paginate(session, statement, page=page, per_page=USERS_PER_PAGE)
+    context = page_context(request)
+    context.update(
+        {
+            "listing": listing,
+            "q": text,
+            "manageable": {
+                user.id
+                for user in listing.items
+                if may_manage_user(session, actor=actor, user=user)
+            },
+            "done": request.query_params.get("done"),
+        }
+    )
+    return render(request, "agency/users.html", context)
+
+
+def _switch(
+    request: Request, session: SessionDep, actor: Actor, user_id: int, *, active: bool, reason: str
+) -> RedirectResponse:
+    user = session.get(User, user_id)
+    if user is None:
+        raise not_found(("tài khoản", "account"))
+    set_user_active(session, actor=actor, user=user, active=active, reason=reason)
+    done = "reactivated" if active else "deactivated"
+    return RedirectResponse(
+        f"/agency/users?{urlencode({'q': user.email, 'done': done})}", status_code=SEE_OTHER
+    )
+
+
+@router.post("/users/{user_id}/deactivate")
+def deactivate(
+    user_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: AgencyActor,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> RedirectResponse:
+    """Their sessions end and the keys they made are revoked at once."""
+    require_csrf(request, csrf_token)
+    return _switch(request, session, actor, user_id, active=False, reason=reason)
+
+
+@router.post("/users/{user_id}/reactivate")
+def reactivate(
+    user_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: AgencyActor,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> RedirectResponse:
+    require_csrf(request, csrf_token)
+    return _switch(request, session, actor, user_id, active=True, reason=reason)
