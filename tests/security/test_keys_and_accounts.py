@@ -514,3 +514,28 @@ def test_sign_in_is_throttled_per_account_across_addresses(
     assert "Sign-in with this e-mail is paused" in body["message_en"]
     ratelimit.reset()
     assert _guess(app, "192.0.2.201", user.email, PASSWORD).status_code == 303
+
+
+def test_the_cli_deactivates_a_user_with_a_reason(cli_env: str) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    email = "can-bo@chicuc.gov.vn"
+    created = runner.invoke(
+        main,
+        ["user", "create", "--email", email, "--role", "agency", "--password-stdin"],
+        input="mat-khau-that-dai\n",
+    )
+    assert created.exit_code == 0, created.output
+    unknown = runner.invoke(
+        main, ["user", "deactivate", "--email", "khong-co@x.vn", "--reason", "Nghỉ việc"]
+    )
+    assert unknown.exit_code != 0 and "No account" in unknown.output
+    done = runner.invoke(main, ["user", "deactivate", "--email", email, "--reason", "Nghỉ việc"])
+    assert done.exit_code == 0, done.output
+    engine = make_engine(cli_env)
+    with Session(engine) as session:
+        user = session.scalar(select(User).where(User.email == email))
+        assert user is not None and not user.is_active
+        reasons = _audit_reasons(session, "user", user.id)
+    engine.dispose()
+    assert "Nghỉ việc" in reasons
