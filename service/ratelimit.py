@@ -175,11 +175,16 @@ def ensure_sign_in_allowed(email: str) -> None:
 
 def record_sign_in(email: str, *, succeeded: bool) -> None:
     key = _account_key(email)
+    now = time.monotonic()
     with _lock:
         if succeeded:
             _failures.pop(key, None)
-        else:
-            _recent_failures(key, time.monotonic()).append(time.monotonic())
+            return
+        _recent_failures(key, now).append(now)
+        # Guesses at made-up e-mails must not grow the table without end.
+        if len(_failures) > MAX_CLIENTS:
+            for stale in [k for k in _failures if not _recent_failures(k, now)]:
+                del _failures[stale]
 
 
 def reset() -> None:

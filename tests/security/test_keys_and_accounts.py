@@ -539,3 +539,15 @@ def test_the_cli_deactivates_a_user_with_a_reason(cli_env: str) -> None:
         reasons = _audit_reasons(session, "user", user.id)
     engine.dispose()
     assert "Nghỉ việc" in reasons
+
+
+def test_guesses_at_made_up_e_mails_do_not_grow_the_failure_table(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ratelimit.reset()
+    monkeypatch.setattr(ratelimit, "MAX_CLIENTS", 5)
+    monkeypatch.setattr(ratelimit, "SIGN_IN_FAILURE_WINDOW_SECONDS", 0.0)
+    for i in range(50):
+        ratelimit.record_sign_in(f"bia-{i}@example.vn", succeeded=False)
+    assert len(ratelimit._failures) <= 6
+    ratelimit.reset()
