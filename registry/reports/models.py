@@ -44,8 +44,15 @@ class ConsumerReport(Base):
     verdict: Mapped[str | None] = mapped_column(String(24))
     message: Mapped[str] = mapped_column(Text)
     contact: Mapped[str | None] = mapped_column(String(200))
+    # Where the consumer says they bought it (a shop, a market), if they say.
+    purchase_place: Mapped[str | None] = mapped_column(String(200))
     device_hash: Mapped[str] = mapped_column(String(32))
     photo: Mapped[bytes | None] = mapped_column(LargeBinary)
     photo_type: Mapped[str | None] = mapped_column(String(16))
     photo_width: Mapped[int | None]
     photo_height: Mapped[int | None]
+
+    @property
+    def reference(self) -> str:
+        """The number the consumer is given, and the agency finds the report by."""
+        return f"PA-{self.id:06d}"

@@ -85,6 +85,7 @@ def submit_report(
     scanned_path: str | None = None,
     verdict: str | None = None,
     contact: str | None = None,
+    purchase_place: str | None = None,
     photo: bytes | None = None,
 ) -> ConsumerReport:
     try:
@@ -109,6 +110,7 @@ def submit_report(
         kind=report_kind,
         message=text,
         contact=(contact or "").strip()[:200] or None,
+        purchase_place=(purchase_place or "").strip()[:200] or None,
         device_hash=device_hash,
         gtin=gtin,
         lot=lot,

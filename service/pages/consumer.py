@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -32,6 +33,7 @@ from registry.resolution.errors import InvalidDigitalLink, unknown_key
 from registry.resolution.verdict import (
     Resolution,
     ResolverCaches,
+    load_product_and_lot,
     resolve,
     stored_links_for,
 )
@@ -57,6 +59,8 @@ PAGE_PREFIX = "/p"
 # page one minute at most, then revalidate with the ETag.
 PAGE_CACHE_CONTROL = "public, max-age=60, must-revalidate"
 PLACE_WINDOW = dt.timedelta(hours=2)
+# ConsumerReport.reference: only that shape is echoed on the thank-you page.
+REFERENCE = re.compile(r"PA-\d{6,9}")
 # The sections of consumer/_sections.html; ?view= names one to put first. The GS1 link
 # types' own pages use "verification" and "recall", which show the verdict first.
 PAGE_SECTIONS = frozenset(
@@ -421,17 +425,39 @@ def _place_from_form(session: Session, province_code: str, latitude: str, longit
 
 
 @router.get(f"{PAGE_PREFIX}/report")
-def report_form(request: Request, path: str = "", verdict: str = "") -> Response:
+def report_form(
+    request: Request, session: SessionDep, settings: SettingsDep, path: str = "", verdict: str = ""
+) -> Response:
     lang = request_language(request)
+    gtin, lot, serial = _item_of_path(path, settings)
+    product = load_product_and_lot(session, gtin=gtin, lot_code=None)[0] if gtin else None
     context = {
         "path": path[:500],
         "verdict": verdict[:24],
+        "product_name": (product.name_en if lang == "en" and product.name_en else product.name_vi)
+        if product
+        else None,
+        "gtin": gtin,
+        "lot": lot,
+        "serial": serial,
         "kinds": REPORT_KINDS,
         "max_mb": MAX_PHOTO_BYTES // (1024 * 1024),
         "toggle_url": _language_toggle(request, lang),
         "back_url": f"{PAGE_PREFIX}{path}" if path.startswith("/") else "",
     }
     return render(request, "consumer/report.html", context)
+
+
+def _item_of_path(path: str, settings: Settings) -> tuple[str | None, str | None, str | None]:
+    """GTIN, lot and serial of the Digital Link path a report is about, if it names one."""
+    try:
+        link = parse_digital_link(settings.public_base_url + "/" + path.lstrip("/"))
+    except GS1Error:
+        return None, None, None
+    if link.primary[0] != "01":
+        return None, None, None
+    qualifiers = dict(link.qualifiers)
+    return link.primary[1], qualifiers.get("10"), qualifiers.get("21")
 
 
 @router.post(f"{PAGE_PREFIX}/report")
@@ -444,6 +470,7 @@ def send_report(
     path: Annotated[str, Form()] = "",
     verdict: Annotated[str, Form()] = "",
     contact: Annotated[str, Form()] = "",
+    purchase_place: Annotated[str, Form()] = "",
     photo: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     limits = network_limits(request)
@@ -457,16 +484,8 @@ def send_report(
     if photo is not None and photo.filename:
         # A plain handler: the photo is read and cleaned in a worker thread.
         photo_bytes = photo.file.read(MAX_PHOTO_BYTES + 1)
-    gtin = lot = serial = None
-    try:
-        link = parse_digital_link(settings.public_base_url + "/" + path.lstrip("/"))
-        qualifiers = dict(link.qualifiers)
-        gtin, lot, serial = link.primary[1], qualifiers.get("10"), qualifiers.get("21")
-        if link.primary[0] != "01":
-            gtin = None
-    except GS1Error:
-        pass
-    submit_report(
+    gtin, lot, serial = _item_of_path(path, settings)
+    report = submit_report(
         session,
         kind=kind,
         message=message,
@@ -477,18 +496,19 @@ def send_report(
         scanned_path=path,
         verdict=verdict or None,
         contact=contact,
+        purchase_place=purchase_place,
         photo=photo_bytes or None,
     )
     lang = request_language(request)
-    return RedirectResponse(
-        f"{PAGE_PREFIX}/report/sent?lang={lang}&path={quote(path, safe='/')}", status_code=303
-    )
+    query = urlencode({"lang": lang, "ref": report.reference, "path": path})
+    return RedirectResponse(f"{PAGE_PREFIX}/report/sent?{query}", status_code=303)
 
 
 @router.get(f"{PAGE_PREFIX}/report/sent")
-def report_sent(request: Request, path: str = "") -> Response:
+def report_sent(request: Request, path: str = "", ref: str = "") -> Response:
     lang = request_language(request)
     context = {
+        "reference": ref if REFERENCE.fullmatch(ref) else "",
         "toggle_url": _language_toggle(request, lang),
         "back_url": f"{PAGE_PREFIX}{path}" if path.startswith("/") else "",
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from fastapi.testclient import TestClient
 from PIL import Image
@@ -85,3 +86,48 @@ def test_bad_photos_and_text_are_refused(client: TestClient, world: World) -> No
         )
         assert response.status_code == 422, (field, response.status_code)
         assert response.json()["errors"][0]["field"] == field
+
+
+def test_a_report_from_a_red_card_names_the_product_keeps_the_language_and_gives_a_reference(
+    client: TestClient, world: World, db_session: Session
+) -> None:
+    phone = {"accept": "text/html", "accept-language": "en"}
+    path = world.path(lot=world.lot, serial=world.never_issued_serial)
+    page = client.get(f"/p{path}", headers=phone).text
+    card = re.search(r'<section id="xac-thuc".*?</section>', page, flags=re.S)
+    assert card is not None
+    button = re.search(r'class="button report" href="([^"]+)"', card.group(0))
+    assert button is not None  # the report button sits inside the red card
+    # The consumer switched to English on the page; the form and the thanks stay English.
+    form = client.get(button.group(1).replace("&amp;", "&"), headers={"accept": "text/html"})
+    assert '<html lang="en">' in form.text
+    assert "Hoa Loc mango" in form.text and world.lot.code in form.text
+    assert world.never_issued_serial in form.text and 'name="purchase_place"' in form.text
+    action = re.search(r'<form method="post" action="([^"]+)"', form.text)
+    assert action is not None and "lang=en" in action.group(1)
+    sent = client.post(
+        action.group(1),
+        data={
+            "kind": "counterfeit",
+            "message": "Label looks printed at home",
+            "path": path,
+            "verdict": "serial_never_issued",
+            "purchase_place": "  Chợ Cao Lãnh, sạp 12  ",
+        },
+        headers={"accept": "text/html"},
+    )
+    assert sent.status_code == 200 and '<html lang="en">' in sent.text
+    (report,) = db_session.scalars(select(ConsumerReport))
+    assert report.purchase_place == "Chợ Cao Lãnh, sạp 12"
+    assert f'Your reference number: <strong class="reference">{report.reference}</strong>' in (
+        sent.text
+    )
+    assert re.fullmatch(r"PA-\d{6}", report.reference)
+
+
+def test_the_thank_you_page_echoes_only_a_reference(client: TestClient) -> None:
+    page = client.get(
+        "/p/report/sent", params={"ref": "<b>PA-1</b>"}, headers={"accept": "text/html"}
+    )
+    assert page.status_code == 200
+    assert 'class="reference"' not in page.text and "&lt;b&gt;" not in page.text
