@@ -316,11 +316,12 @@ What each kind of key can do:
                     users or API keys.
   --agency          reads every enterprise's data; changes nothing.
   --agency --write  also acts as an officer on enterprises' data (links, voids,
-                    certificate removal, prefix grants, recalls, verification),
-                    each change with a reason kept in the audit log; cannot
-                    create users or API keys.
-  --admin           everything an officer can do, plus the prefix pool and
-                    administrator-only settings; cannot create users or API keys.
+                    certificate removal, prefix grants, recalls, verification,
+                    deactivating users), each change with a reason kept in the
+                    audit log; cannot create users or API keys.
+  --admin           everything --agency --write can do, plus adding prefixes to
+                    the agency's pool, deactivating administrators and listing
+                    every key; cannot create users or API keys.
 """
 
 
