@@ -259,6 +259,7 @@ def user_create(
     email: str, role: str, tax_code: str | None, name: str, password_stdin: bool
 ) -> None:
     from registry.accounts.service import create_user
+    from registry.enterprises.policy import Deed, ensure_allows
     from registry.enterprises.service import find_by_tax_code
 
     if password_stdin:
@@ -269,6 +270,8 @@ def user_create(
     try:
         with unit_of_work(sessions) as session:
             enterprise = find_by_tax_code(session, tax_code) if tax_code else None
+            if enterprise is not None:
+                ensure_allows(enterprise, Deed.manage_team)
             account = create_user(
                 session,
                 actor=SYSTEM,
@@ -341,6 +344,7 @@ def apikey() -> None:
 def apikey_create(tax_code: str | None, agency: bool, write: bool, admin: bool, name: str) -> None:
     from registry.accounts.models import KeyScope
     from registry.accounts.service import create_api_key
+    from registry.enterprises.policy import Deed, ensure_allows
     from registry.enterprises.service import find_by_tax_code
 
     if sum([bool(tax_code), agency, admin]) != 1:
@@ -351,6 +355,8 @@ def apikey_create(tax_code: str | None, agency: bool, write: bool, admin: bool, 
     try:
         with unit_of_work(sessions) as session:
             enterprise = find_by_tax_code(session, tax_code) if tax_code else None
+            if enterprise is not None:
+                ensure_allows(enterprise, Deed.manage_team)
             role = Role.enterprise if tax_code else Role.agency if agency else Role.admin
             issued = create_api_key(
                 session,

@@ -27,6 +27,7 @@ from labels.sheets import SheetLayout
 from registry.certificates.models import CertificateKind
 from registry.certificates.service import certificates_for_product
 from registry.db import unit_of_work, utcnow
+from registry.enterprises.policy import Deed, StatusRefused, ensure_allows
 from registry.errors import InvalidInput
 from registry.gs1 import build_digital_link
 from registry.labels.models import LabelRun, RunStatus
@@ -108,6 +109,15 @@ def output_path(data_dir: Path, run: LabelRun, fmt: PrintFormat = "pdf") -> Path
     return data_dir / "label-runs" / f"run-{run.id}.{suffix}"
 
 
+def status_refusal(run: LabelRun) -> StatusRefused | None:
+    """A run queued before its enterprise was suspended is not rendered after."""
+    try:
+        ensure_allows(run.lot.product.enterprise, Deed.print_labels)
+    except StatusRefused as refusal:
+        return refusal
+    return None
+
+
 def render_run(
     sessions: sessionmaker[Session],
     run_id: int,
@@ -122,9 +132,12 @@ def render_run(
     hold the write lock for the whole render and block the progress updates."""
     with unit_of_work(sessions) as session:
         run = session.get_one(LabelRun, run_id)
-        run.status = RunStatus.rendering
+        refusal = status_refusal(run)
+        run.status = RunStatus.failed if refusal else RunStatus.rendering
         run.progress = 0
-        run.error = None
+        run.error = f"{refusal.message_vi} / {refusal.message_en}" if refusal else None
+    if refusal:
+        raise refusal
     target = output_path(data_dir, run)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".part")

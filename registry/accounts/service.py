@@ -16,6 +16,7 @@ from registry.accounts.passwords import hash_password, needs_rehash, password_ma
 from registry.audit.service import record_change
 from registry.db import utcnow
 from registry.enterprises.models import Enterprise
+from registry.enterprises.policy import Deed, ensure_allows
 from registry.errors import Conflict, Forbidden, InvalidInput, Unauthorized
 
 API_KEY_PREFIX = "tx"
@@ -99,6 +100,8 @@ def authenticate_password(session: Session, *, email: str, password: str) -> Use
         raise Unauthorized(
             "E-mail hoặc mật khẩu không đúng.", "Wrong e-mail or password.", field="password"
         )
+    if user.enterprise is not None:
+        ensure_allows(user.enterprise, Deed.sign_in)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()

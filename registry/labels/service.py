@@ -13,6 +13,7 @@ from registry.accounts.actor import Actor, officer_reason
 from registry.audit.service import record_change
 from registry.db import utcnow
 from registry.enterprises.models import Enterprise
+from registry.enterprises.policy import Deed, ensure_allows
 from registry.errors import InvalidInput, RateLimited
 from registry.labels import serials
 from registry.labels.models import LabelRun, RunStatus
@@ -56,6 +57,7 @@ def create_run(
     limits: RunLimits | None = None,
 ) -> LabelRun:
     actor.ensure_sees(lot.product.enterprise_id, what=("lô hàng", "lot"))
+    ensure_allows(lot.product.enterprise, Deed.print_labels)
     limits = limits or RunLimits.of(get_settings())
     check_count(count, limits=limits)
     _check_queue(session, enterprise_id=lot.product.enterprise_id, count=count, limits=limits)

@@ -1,6 +1,6 @@
 """The JSON API, version 1."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from service.api import (
     accounts,
@@ -16,8 +16,11 @@ from service.api import (
 )
 from service.problems import PROBLEM_RESPONSES
 from service.resolver import links_api
+from service.status_doors import api_door
 
-api_router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+api_router = APIRouter(
+    prefix="/api/v1", responses=PROBLEM_RESPONSES, dependencies=[Depends(api_door)]
+)
 for module in (
     accounts,
     enterprises,

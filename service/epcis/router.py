@@ -18,8 +18,9 @@ from registry.events.query import EventQuery
 from service.deps import CurrentActor, SessionDep, SettingsDep, get_settings
 from service.epcis.browser_writes import refuse_cross_site_writes
 from service.request_body import BodyTooLarge, read_body_within
+from service.status_doors import api_door
 
-router = APIRouter(prefix="/epcis", tags=["epcis"])
+router = APIRouter(prefix="/epcis", tags=["epcis"], dependencies=[Depends(api_door)])
 
 EPCIS_HEADERS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"}
 LD_JSON = "application/ld+json"

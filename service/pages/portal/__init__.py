@@ -22,8 +22,11 @@ from service.pages.portal import (
     team,
 )
 from service.pages.portal.common import require_csrf
+from service.status_doors import portal_door
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])
+router = APIRouter(
+    include_in_schema=False, dependencies=[Depends(require_csrf), Depends(portal_door)]
+)
 # imports before products: /portal/products/import is not a product id.
 for area in (auth, signup, dashboard, imports, products, locations, lots, labels, stats, team):
     router.include_router(area.router)

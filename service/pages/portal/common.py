@@ -14,7 +14,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 from registry.accounts.actor import Actor
 from registry.accounts.models import User
 from registry.accounts.service import actor_for_user
-from registry.enterprises.models import Enterprise, EnterpriseStatus
+from registry.enterprises.models import Enterprise
 from registry.errors import Forbidden, TruyxuatError
 from service.auth import csrf_token, csrf_valid, end_session
 from service.deps import SAFE_METHODS, SessionDep, session_user
@@ -34,10 +34,6 @@ class Portal:
     user: User
     actor: Actor
     enterprise: Enterprise
-
-    @property
-    def verified(self) -> bool:
-        return self.enterprise.status is EnterpriseStatus.verified
 
 
 def _login_redirect(request: Request) -> HTTPException:
@@ -81,15 +77,6 @@ def portal_context(request: Request, session: SessionDep) -> Portal:
 
 
 PortalDep = Annotated[Portal, Depends(portal_context)]
-
-
-def require_verified(portal: Portal) -> None:
-    """Codes, lots and labels are issued only once the agency has verified the enterprise."""
-    if not portal.verified:
-        raise Forbidden(
-            "Doanh nghiệp chưa được Chi cục xác minh nên chưa thể thực hiện thao tác này.",
-            "The agency has not verified the enterprise yet, so this cannot be done.",
-        )
 
 
 async def require_csrf(request: Request) -> None:

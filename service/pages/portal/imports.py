@@ -22,7 +22,6 @@ from service.pages.portal.common import (
     flash,
     optional,
     page,
-    require_verified,
     see_other,
 )
 from service.pages.portal.products import DETAIL_FIELDS, product_details
@@ -129,7 +128,6 @@ def import_template() -> Response:
 
 @router.post("/import")
 def run_import(request: Request, session: SessionDep, portal: PortalDep, form: FormDep) -> Response:
-    require_verified(portal)
     lang = request_language(request)
     upload = form.get("file")
     try:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from registry.enterprises.policy import Deed, ensure_allows
 from registry.errors import InvalidInput, TruyxuatError
 from registry.locations.models import Location, LocationKind
 from registry.locations.service import (
@@ -25,7 +26,6 @@ from service.pages.portal.common import (
     form_values,
     optional,
     page,
-    require_verified,
     see_other,
 )
 from service.pages.portal.places import ward_groups
@@ -98,7 +98,7 @@ def locations(request: Request, session: SessionDep, portal: PortalDep) -> Respo
 
 @router.get("/new")
 def new_location(request: Request, session: SessionDep, portal: PortalDep) -> Response:
-    require_verified(portal)
+    ensure_allows(portal.enterprise, Deed.issue_codes)
     values = {
         "kind": LocationKind.farm.value,
         "ward_code": portal.enterprise.ward_code or "",
@@ -109,7 +109,6 @@ def new_location(request: Request, session: SessionDep, portal: PortalDep) -> Re
 
 @router.post("/new")
 def create(request: Request, session: SessionDep, portal: PortalDep, form: FormDep) -> Response:
-    require_verified(portal)
     values = form_values(form, FIELDS)
     if form.get("action") == "find_ward":
         return _form_page(request, session, portal, location=None, values=values, errors={})

@@ -16,6 +16,7 @@ from registry.certificates.service import (
     delete_certificate,
     get_certificate,
 )
+from registry.enterprises.policy import Deed, ensure_allows
 from registry.errors import InvalidInput, TruyxuatError
 from registry.lots.service import list_lots
 from registry.products.models import Product
@@ -37,7 +38,6 @@ from service.pages.portal.common import (
     form_values,
     optional,
     page,
-    require_verified,
     see_other,
 )
 from service.pages.portal.images import media_root, store_image, uploaded_image
@@ -102,13 +102,12 @@ def _form_page(
 
 @router.get("/new")
 def new_product(request: Request, portal: PortalDep) -> Response:
-    require_verified(portal)
+    ensure_allows(portal.enterprise, Deed.issue_codes)
     return _form_page(request, portal, product=None, values={"gtin_mode": "auto"}, errors={})
 
 
 @router.post("/new")
 def create(request: Request, session: SessionDep, portal: PortalDep, form: FormDep) -> Response:
-    require_verified(portal)
     values = form_values(form, [*DETAIL_FIELDS, "gtin_mode", "gtin"])
     lang = request_language(request)
     try:
@@ -245,7 +244,6 @@ def _stars(text: str) -> int | None:
 def add_certificate(
     request: Request, session: SessionDep, portal: PortalDep, form: FormDep, product_id: int
 ) -> Response:
-    require_verified(portal)
     product = get_product(session, actor=portal.actor, product_id=product_id)
     values = form_values(form, CERTIFICATE_FIELDS)
     try:

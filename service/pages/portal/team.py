@@ -31,7 +31,6 @@ from service.pages.portal.common import (
     flash,
     form_values,
     page,
-    require_verified,
     see_other,
 )
 
@@ -85,7 +84,6 @@ def team(request: Request, session: SessionDep, portal: PortalDep) -> Response:
 
 @router.post("/users")
 def invite(request: Request, session: SessionDep, portal: PortalDep, form: FormDep) -> Response:
-    require_verified(portal)
     values = form_values(form, ["email", "full_name", "password_mode"])
     generated = values["password_mode"] != "set"
     password = (
@@ -144,7 +142,6 @@ def reactivate(request: Request, session: SessionDep, portal: PortalDep, user_id
 
 @router.post("/keys")
 def new_key(request: Request, session: SessionDep, portal: PortalDep, form: FormDep) -> Response:
-    require_verified(portal)
     name = str(form.get("name") or "").strip()[:120]
     issued = create_api_key(
         session, actor=portal.actor, role=Role.enterprise, enterprise=portal.enterprise, name=name
