@@ -3,7 +3,8 @@ a new cooperative signs up and requests its own GS1 prefix with a scan of the ce
 nothing can be issued under it yet; an officer signed in to the agency pages verifies the
 cooperative and grants the prefix after looking at the scan; the cooperative then records a
 farm, a product, a lot, a harvest and a shipment, prints labels, and the QR on the
-downloaded PDF resolves to the consumer page of that lot."""
+downloaded PDF resolves to the consumer page of that lot. A second cooperative takes a
+prefix from the agency's pool, and is told what its pending status does not allow yet."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from registry.accounts.models import Role
 from registry.accounts.service import create_api_key
 from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.migrate import prepare_database
+from registry.prefixes.service import add_pool_prefix
 from tests.factories import (
     PASSWORD,
     WARD_CAI_BE,
@@ -71,6 +73,7 @@ class Server:
     url: str
     agency_key: str
     officer_email: str
+    database_url: str
 
 
 def _free_port() -> int:
@@ -119,7 +122,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError((folder / "server.log").read_text())
             time.sleep(0.2)
-        yield Server(base, agency_key, officer_email)
+        yield Server(base, agency_key, officer_email, url)
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -154,6 +157,14 @@ def both_widths(page: Page, name: str) -> None:
 def submit(page: Page, form_selector: str) -> None:
     with page.expect_navigation():
         page.locator(f"{form_selector} button[type=submit]").last.click()
+
+
+def _decoded_links(pdf_path: Path) -> list[str]:
+    """The QR codes on the first page of a label PDF."""
+    document = pypdfium2.PdfDocument(str(pdf_path))
+    image = document[0].render(scale=400 / 72).to_pil()
+    return [r.text for r in zxingcpp.read_barcodes(image)
+            if r.format == zxingcpp.BarcodeFormat.QRCode]  # fmt: skip
 
 
 def test_cooperative_from_sign_up_to_a_scanned_label(
@@ -285,11 +296,8 @@ def test_cooperative_from_sign_up_to_a_scanned_label(
         page.click("text=Tải tệp PDF")
     pdf_path = tmp_path / "labels.pdf"
     download.value.save_as(pdf_path)
-    document = pypdfium2.PdfDocument(str(pdf_path))
-    assert len(document) == 2
-    image = document[0].render(scale=400 / 72).to_pil()
-    codes = [r.text for r in zxingcpp.read_barcodes(image)
-             if r.format == zxingcpp.BarcodeFormat.QRCode]  # fmt: skip
+    assert len(pypdfium2.PdfDocument(str(pdf_path))) == 2
+    codes = _decoded_links(pdf_path)
     assert len(codes) == 1
     link = codes[0]
     assert link.startswith(f"{server.url}/01/{gtin}/10/XOAI-2026-05/21/")
@@ -301,4 +309,88 @@ def test_cooperative_from_sign_up_to_a_scanned_label(
     assert "Xoài cát Hòa Lộc" in text
     assert "XOAI-2026-05" in text
     both_widths(consumer, "07-consumer")
+    context.close()
+
+
+def test_cooperative_with_a_pool_prefix_from_sign_up_to_a_label_pdf(
+    server: Server, chromium: object, tmp_path: Path
+) -> None:
+    tax_code = unique_tax_code()
+    pool = "89360" + tax_code[-4:]
+    engine = make_engine(server.database_url)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        add_pool_prefix(session, actor=SYSTEM, prefix=pool)
+    engine.dispose()
+    context = chromium.new_context(viewport=PHONE, accept_downloads=True, locale="vi-VN")  # type: ignore[attr-defined]
+    page = context.new_page()
+
+    # 1. Sign up.
+    page.goto(f"{server.url}/portal/signup")
+    page.fill("#f-tax_code", tax_code)
+    page.check("input[name=kind][value=cooperative]")
+    page.fill("#f-legal_name", "Hợp tác xã Bưởi Năm Roi Châu Thành")
+    page.select_option("#f-ward_code", WARD_CAI_BE)
+    page.fill("#f-account_email", f"buoi{tax_code}@example.vn")
+    page.fill("#f-password", "mat-khau-du-dai")
+    page.fill("#f-confirm_password", "mat-khau-du-dai")
+    submit(page, "form[method=post]")
+    assert "Đang chờ Chi cục xác minh" in page.inner_text(".status-banner")
+
+    # 2. Pending: the product form says why not yet, in the page's language.
+    refused = page.goto(f"{server.url}/portal/products/new")
+    assert refused is not None and refused.status == 403
+    assert "chờ xác minh" in page.inner_text("main")
+    page.goto(f"{server.url}/portal")
+
+    # 3. A prefix from the agency's pool.
+    submit(page, "form[action='/portal/prefix/request']")
+    assert page.locator("form[action='/portal/prefix/request']").count() == 0
+
+    # 4. An officer verifies the cooperative and grants it a pool prefix.
+    officer = chromium.new_context(viewport=DESKTOP, locale="vi-VN")  # type: ignore[attr-defined]
+    desk = officer.new_page()
+    desk.goto(f"{server.url}/login?next=/agency/enterprises")
+    desk.fill("#f-email", server.officer_email)
+    desk.fill("#f-password", PASSWORD)
+    submit(desk, "form[method=post]")
+    card = desk.locator("article.queue-item", has_text=tax_code)
+    with desk.expect_navigation():
+        card.locator("form[action$='/verify'] button").click()
+    with desk.expect_navigation():
+        desk.click("#count-prefix-requests")
+    request_card = desk.locator("article.queue-item", has_text=tax_code)
+    with desk.expect_navigation():
+        request_card.locator("form[action$='/grant'] button").click()
+    assert "Đã cấp tiền tố" in desk.inner_text("main")
+    officer.close()
+
+    page.goto(f"{server.url}/portal")
+    assert page.locator(".status-banner").count() == 0
+    assert pool in page.inner_text(".granted-prefixes")
+
+    # 5. A product under the pool prefix, then a lot.
+    page.goto(f"{server.url}/portal/products/new")
+    page.fill("#f-name_vi", "Bưởi Năm Roi")
+    submit(page, "form[enctype]")
+    gtin = page.inner_text(".product-head .code").strip()
+    assert gtin.startswith("0" + pool)
+    page.click("text=Tạo lô hàng")
+    page.fill("#f-code", "BUOI-2026-01")
+    submit(page, "form[action='/portal/lots/new']")
+
+    # 6. A label run and its PDF, whose QR is the lot's GS1 Digital Link.
+    page.click("text=In tem cho lô này")
+    page.select_option("#f-layout", "roll-50x30")
+    page.fill("#f-count", "1")
+    submit(page, "#label-form")
+    submit(page, "form[action='/portal/labels'][method=post]")
+    page.wait_for_selector("a[href$='/download'], p.field-error", timeout=60_000)
+    assert page.locator("a[href$='/download']").count() == 1, page.inner_text("main")
+    with page.expect_download() as download:
+        page.click("text=Tải tệp PDF")
+    pdf_path = tmp_path / "labels.pdf"
+    download.value.save_as(pdf_path)
+    assert pdf_path.read_bytes().startswith(b"%PDF-")
+    links = _decoded_links(pdf_path)
+    assert len(links) == 1 and links[0].startswith(f"{server.url}/01/{gtin}/10/BUOI-2026-01/21/")
     context.close()
