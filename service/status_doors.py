@@ -26,6 +26,8 @@ WRITE_DEEDS: dict[tuple[str, str], Deed | None] = {
     ("POST", "/api/v1/auth/login"): None,
     ("POST", "/api/v1/auth/logout"): None,
     ("POST", "/api/v1/users"): Deed.manage_team,
+    ("POST", "/api/v1/users/{user_id}/deactivate"): Deed.account,
+    ("POST", "/api/v1/users/{user_id}/reactivate"): Deed.manage_team,
     ("POST", "/api/v1/api-keys"): Deed.manage_team,
     ("DELETE", "/api/v1/api-keys/{key_id}"): Deed.account,
     # -- enterprises (verification and identity reviews are the agency's)
@@ -95,6 +97,8 @@ WRITE_DEEDS: dict[tuple[str, str], Deed | None] = {
     ("POST", "/portal/lots/{lot_id}/events/{event_pk}/flag"): Deed.record_events,
     ("POST", "/portal/labels"): Deed.print_labels,
     ("POST", "/portal/team/users"): Deed.manage_team,
+    ("POST", "/portal/team/users/{user_id}/deactivate"): Deed.account,
+    ("POST", "/portal/team/users/{user_id}/reactivate"): Deed.manage_team,
     ("POST", "/portal/team/keys"): Deed.manage_team,
     ("POST", "/portal/team/keys/{key_id}/revoke"): Deed.account,
     # -- consumers (public) and agency pages: no enterprise acts there
@@ -110,6 +114,8 @@ WRITE_DEEDS: dict[tuple[str, str], Deed | None] = {
     ("POST", "/agency/identity-changes/{change_id}/approve"): None,
     ("POST", "/agency/identity-changes/{change_id}/reject"): None,
     ("POST", "/agency/population"): None,
+    ("POST", "/agency/users/{user_id}/deactivate"): None,
+    ("POST", "/agency/users/{user_id}/reactivate"): None,
     ("POST", "/agency/recalls"): None,
     ("POST", "/agency/recalls/{recall_id}/end"): None,
 }

@@ -20,7 +20,8 @@ class Deed(enum.StrEnum):
 
     sign_in = "sign_in"
     read = "read"
-    # The user's own password, and revoking the enterprise's own API keys.
+    # The user's own password; taking access away: revoking its API keys, deactivating
+    # its team members (giving access is `manage_team`).
     account = "account"
     edit_profile = "edit_profile"
     request_prefix = "request_prefix"
@@ -32,7 +33,7 @@ class Deed(enum.StrEnum):
     print_labels = "print_labels"
     # Traceability steps, EPCIS capture, pallets, recalls of its own lots, flags.
     record_events = "record_events"
-    # Team members and API keys beyond the account sign-up gives.
+    # Team members and API keys beyond the account sign-up gives, and reactivations.
     manage_team = "manage_team"
 
 
