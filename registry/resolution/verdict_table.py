@@ -133,6 +133,13 @@ NEUTRAL_ADVICE = Wording(
     "Read the package and buy from a seller you trust. If in doubt, tell the agency.",
 )
 
+PRODUCT_ONLY = Wording(
+    "Sản phẩm có trong hệ thống của tỉnh, nhà sản xuất đã được Chi cục xác minh. Tem không "
+    "ghi lô hay số sê-ri nên không xác nhận được từng món hàng.",
+    "The product is in the provincial registry and the agency has verified the producer. "
+    "The label names no lot or serial number, so it cannot vouch for this single item.",
+)
+
 _FIXED: dict[Verdict, tuple[Wording, Wording, Wording]] = {
     Verdict.genuine: (
         Wording("Tem chính hãng, sản phẩm đã đăng ký", "Genuine label, registered product"),
@@ -177,8 +184,8 @@ _FIXED: dict[Verdict, tuple[Wording, Wording, Wording]] = {
             "The authorities have recalled this product or lot.",
         ),
         Wording(
-            "Không sử dụng. Mang trả nơi mua hoặc làm theo thông báo thu hồi bên dưới.",
-            "Do not use it. Return it where you bought it or follow the recall notice below.",
+            "Không sử dụng sản phẩm này; mang trả nơi mua.",
+            "Do not use it; return it where you bought it.",
         ),
     ),
     Verdict.expired: (
@@ -309,9 +316,11 @@ def verdict_for(scan: Resolution | Verdict, *, window_days: int = 0) -> VerdictC
         )
         if recall.notice_vi:
             advice = Wording(
-                f"{advice.vi} {recall.notice_vi}",
-                f"{advice.en} {recall.notice_en or recall.notice_vi}",
+                f"Không sử dụng sản phẩm này. Thông báo thu hồi: {recall.notice_vi}",
+                f"Do not use it. The recall notice: {recall.notice_en or recall.notice_vi}",
             )
+    elif kind is Verdict.registered and resolution.lot_code is None:
+        explanation = PRODUCT_ONLY
     elif kind is Verdict.expired and resolution.expiry_on is not None:
         reason = _expired_on(resolution.expiry_on)
     elif kind is Verdict.suspicious_copy and resolution.activity is not None:

@@ -1,7 +1,9 @@
-"""Headless Chromium at a phone's size renders the consumer page for every verdict.
+"""Headless Chromium at a phone's size renders the consumer page for every verdict of
+docs/verdicts.md, in Vietnamese and in English.
 
 A real uvicorn serves the real app on a file-backed SQLite database; screenshots go
-to tests/artifacts/consumer/ for people to look at.
+to a temporary folder (pytest's basetemp: run with --basetemp=DIR to keep and look at
+them), named <verdict>-<lang>.png.
 """
 
 from __future__ import annotations
@@ -21,14 +23,34 @@ from PIL import Image
 
 from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.migrate import prepare_database
-from tests.resolver.conftest import World, build_world, seed_suspicious
+from tests.resolver.conftest import World, build_world, free_gtin, seed_suspicious
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "consumer"
 ROOT = Path(__file__).resolve().parents[2]
-# Banner colours of consumer.css (.verdict.ok / .warn / .bad).
-TONES = {"ok": (30, 125, 58), "warn": (179, 92, 0), "bad": (179, 38, 30)}
+# Card colours of consumer.css (.verdict.green / .amber / .red / .grey).
+COLOURS = {
+    "green": (30, 125, 58),
+    "amber": (179, 92, 0),
+    "red": (179, 38, 30),
+    "grey": (79, 91, 102),
+}
+# Each verdict's colour as docs/verdicts.md gives it.
+VERDICT_COLOURS = {
+    "genuine": "green",
+    "registered": "green",
+    "lot_undeclared": "amber",
+    "expired": "amber",
+    "withdrawn": "amber",
+    "suspended": "amber",
+    "suspicious_copy": "amber",
+    "recalled": "red",
+    "invalid": "red",
+    "serial_never_issued": "red",
+    "serial_void": "red",
+    "not_registered": "grey",
+    "foreign_prefix": "grey",
+}
 
 
 def free_port() -> int:
@@ -57,6 +79,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
         )
         paths = {
             "genuine": world.path(lot=world.lot, serial=world.serials[0]),
+            "registered": world.path(lot=world.lot),
+            "lot_undeclared": world.path() + "/10/NOPE-1",
+            "foreign_prefix": f"/01/{free_gtin(session, stem='0400638')}",
             "recalled": world.path(world.recalled_product, world.recalled_lot),
             "expired": world.path(lot=world.expired_lot),
             "withdrawn": world.path(world.withdrawn_product),
@@ -132,25 +157,24 @@ def screenshot(url: str, target: Path, profile: Path) -> Image.Image:
     return Image.open(target).convert("RGB")
 
 
-def tone_of(verdict: str) -> str:
-    if verdict == "genuine":
-        return "ok"
-    if verdict in ("expired", "withdrawn", "suspicious_copy"):
-        return "warn"
-    return "bad"
-
-
+@pytest.mark.parametrize("lang", ["vi", "en"])
 def test_every_verdict_renders_at_phone_size(
-    server: tuple[str, dict[str, str]], tmp_path: Path
+    server: tuple[str, dict[str, str]], tmp_path: Path, lang: str
 ) -> None:
     base, paths = server
+    assert set(paths) == set(VERDICT_COLOURS)
+    shots = tmp_path / "screenshots"
     for verdict, path in paths.items():
-        image = screenshot(base + path, ARTIFACTS / f"{verdict}.png", tmp_path / "profile")
+        url = f"{base}{path}?lang={lang}"
+        image = screenshot(url, shots / f"{verdict}-{lang}.png", tmp_path / "profile")
         assert image.size == (390, 844)
         colours = image.crop((0, 0, 390, 300)).getcolors(390 * 300) or []
-        banner = sum(count for count, colour in colours if colour == TONES[tone_of(verdict)])
-        # The banner is the first thing on the screen, in its verdict's colour.
-        assert banner > 390 * 40, (verdict, banner)
+        card = sum(count for count, rgb in colours if rgb == COLOURS[VERDICT_COLOURS[verdict]])
+        # The card is the first thing on the screen, in its verdict's colour.
+        assert card > 390 * 40, (verdict, lang, card)
+        # Nothing spills sideways: the right edge shows the page's background only.
+        edge = {image.getpixel((389, y)) for y in range(0, 844, 4)}
+        assert len(edge) <= 3, (verdict, lang, edge)
 
 
 def test_page_and_stylesheet_weigh_under_30_kb(server: tuple[str, dict[str, str]]) -> None:

@@ -230,10 +230,19 @@ def test_the_recall_card_gives_the_officers_reason_and_what_to_do(
     path = world.path(world.recalled_product, world.recalled_lot)
     card = _card(_scan(client, path, PHONE).text)
     assert "Lý do thu hồi: Vượt ngưỡng histamin" in card
-    assert world.recall.notice_vi in card
+    assert f"Thông báo thu hồi: {world.recall.notice_vi}" in card
     english = _card(_scan(client, path, ENGLISH).text)
     assert "Reason for the recall: Histamine above the limit" in english
-    assert world.recall.notice_en in english
+    assert f"The recall notice: {world.recall.notice_en}" in english
+
+
+def test_a_label_without_lot_or_serial_does_not_claim_a_lot(
+    client: TestClient, world: World
+) -> None:
+    product_only = _card(_scan(client, world.path(), PHONE).text)
+    assert "không ghi lô hay số sê-ri" in product_only and "Sản phẩm và lô hàng" not in product_only
+    with_lot = _card(_scan(client, world.path(lot=world.lot), PHONE).text)
+    assert "Sản phẩm và lô hàng có trong hệ thống" in with_lot
 
 
 def test_an_invalid_code_gives_no_check_digit_and_no_jargon(
