@@ -6,7 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from registry.accounts.models import KeyScope, Role
 from registry.certificates.models import CertificateKind
@@ -15,11 +16,49 @@ from registry.locations.models import LocationKind
 from registry.lots.models import LotStatus
 from registry.prefixes.models import PrefixRequestStatus, PrefixSource
 from registry.products.models import ProductStatus
+from registry.text import MAX_QUANTITY, MAX_TEXT_LENGTH, QUANTITY_PLACES, forbidden_character
 
 T = TypeVar("T")
 # Record ids are 32-bit on PostgreSQL; anything larger cannot exist and must not reach SQL.
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+# A quantity in the lot's unit; the database column is Numeric(18, 3).
+Quantity = Annotated[Decimal, Field(ge=0, le=MAX_QUANTITY, decimal_places=QUANTITY_PLACES)]
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+
+
+class In(BaseModel):
+    """Every request body: no control characters in any text, no text longer than
+    MAX_TEXT_LENGTH unless its field says otherwise; caught here, not by the database."""
+
+    model_config = ConfigDict(str_max_length=MAX_TEXT_LENGTH)
+
+    @field_validator("*")
+    @classmethod
+    def _text_is_printable(cls, value: Any) -> Any:
+        _refuse_forbidden_characters(value)
+        return value
+
+
+def _refuse_forbidden_characters(value: Any) -> None:
+    if isinstance(value, str):
+        character = forbidden_character(value)
+        if character is not None:
+            raise PydanticCustomError(
+                "control_character",
+                "Text holds a control character that is not allowed ({character})",
+                {"character": character},
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_forbidden_characters(key)
+            _refuse_forbidden_characters(item)
+    elif isinstance(value, list | tuple | set):
+        for item in value:
+            _refuse_forbidden_characters(item)
 
 
 def kept(**constraints: Any) -> Any:
@@ -45,13 +84,15 @@ class PageOut(BaseModel, Generic[T]):
     pages: int
 
 
-class EnterpriseIn(BaseModel):
-    tax_code: str = Field(description="Mã số thuế (10 or 13 digits) or 12-digit personal ID")
+class EnterpriseIn(In):
+    tax_code: str = Field(
+        max_length=32, description="Mã số thuế (10 or 13 digits) or 12-digit personal ID"
+    )
     legal_name: str = Field(min_length=1, max_length=300)
     kind: EnterpriseKind
     trading_name: str | None = Field(default=None, max_length=300)
     address: str = Field(default="", max_length=500)
-    ward_code: str | None = None
+    ward_code: str | None = Field(default=None, max_length=16)
     sector: str | None = Field(default=None, max_length=120)
     contact_name: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=32)
@@ -65,7 +106,7 @@ class EnterpriseSignUp(EnterpriseIn):
     account_name: str = Field(default="", max_length=200)
 
 
-class EnterprisePatch(BaseModel):
+class EnterprisePatch(In):
     """Contact details change at once; for a verified enterprise the legal name, tax code
     and kind wait for an officer's approval (answered 202)."""
 
@@ -75,7 +116,7 @@ class EnterprisePatch(BaseModel):
     trading_name: str | None = Field(default=None, max_length=300)
     kind: EnterpriseKind = kept()
     address: str = kept(max_length=500)
-    ward_code: str | None = None
+    ward_code: str | None = Field(default=None, max_length=16)
     sector: str | None = Field(default=None, max_length=120)
     contact_name: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=32)
@@ -123,11 +164,11 @@ class EnterpriseDetailOut(EnterpriseOut):
     pending_identity_change: IdentityChangeOut | None = None
 
 
-class ReasonIn(BaseModel):
+class ReasonIn(In):
     reason: str = Field(default="", max_length=2000)
 
 
-class PrefixIn(BaseModel):
+class PrefixIn(In):
     prefix: str = Field(max_length=12)
     enterprise_id: Id | None = None
 
@@ -142,7 +183,7 @@ class GrantedPrefixIn(PrefixIn):
 MAX_SCAN_BASE64 = 7_000_000
 
 
-class PrefixRequestIn(BaseModel):
+class PrefixRequestIn(In):
     """`own`: the prefix GS1 Vietnam licensed to the enterprise, with the certificate's
     number, dates and a scan (JPEG, PNG or WebP, base64, 5 MB at most).
     `pool`: any prefix from the agency's pool; nothing else is needed."""
@@ -173,7 +214,7 @@ class PrefixRequestOut(Out):
     created_at: dt.datetime
 
 
-class PrefixAssignIn(BaseModel):
+class PrefixAssignIn(In):
     enterprise_id: Id
     prefix_length: int | None = Field(default=None, ge=7, le=10)
     reason: str = Field(
@@ -191,9 +232,11 @@ class PrefixOut(Out):
     assigned_at: dt.datetime | None
 
 
-class ProductIn(BaseModel):
+class ProductIn(In):
     enterprise_id: Id | None = None
-    gtin: str | None = Field(default=None, description="Leave out to allocate the next GTIN")
+    gtin: str | None = Field(
+        default=None, max_length=32, description="Leave out to allocate the next GTIN"
+    )
     item_reference: int | None = Field(default=None, ge=0, le=999_999)
     prefix_id: Id | None = None
     name_vi: str = Field(min_length=1, max_length=300)
@@ -208,7 +251,7 @@ class ProductIn(BaseModel):
     warnings_en: str | None = Field(default=None, max_length=2000)
 
 
-class ProductPatch(BaseModel):
+class ProductPatch(In):
     model_config = ConfigDict(extra="forbid")
     name_vi: str = kept(max_length=300)
     name_en: str | None = Field(default=None, max_length=300)
@@ -243,25 +286,27 @@ class ProductOut(Out):
     created_at: dt.datetime
 
 
-class LocationIn(BaseModel):
+class LocationIn(In):
     enterprise_id: Id | None = None
-    gln: str | None = Field(default=None, description="Leave out to allocate the next GLN")
+    gln: str | None = Field(
+        default=None, max_length=32, description="Leave out to allocate the next GLN"
+    )
     name: str = Field(min_length=1, max_length=300)
     kind: LocationKind
     address: str = Field(default="", max_length=500)
-    ward_code: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
+    ward_code: str | None = Field(default=None, max_length=16)
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
 
 
-class LocationPatch(BaseModel):
+class LocationPatch(In):
     model_config = ConfigDict(extra="forbid")
     name: str = kept(max_length=300)
     kind: LocationKind = kept()
     address: str = kept(max_length=500)
-    ward_code: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
+    ward_code: str | None = Field(default=None, max_length=16)
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
 
 
 class LocationOut(Out):
@@ -276,13 +321,13 @@ class LocationOut(Out):
     longitude: float | None
 
 
-class CertificateIn(BaseModel):
+class CertificateIn(In):
     enterprise_id: Id | None = None
     kind: CertificateKind
     number: str = Field(min_length=1, max_length=120)
     issuer: str = Field(min_length=1, max_length=300)
     title: str | None = Field(default=None, max_length=300)
-    stars: int | None = None
+    stars: int | None = Field(default=None, ge=0, le=5)
     valid_from: dt.date
     valid_until: dt.date | None = None
     product_id: Id | None = None
@@ -303,24 +348,24 @@ class CertificateOut(Out):
     location_id: int | None
 
 
-class LotIn(BaseModel):
+class LotIn(In):
     product_id: Id
     code: str = Field(max_length=80)
     production_on: dt.date | None = None
     expiry_on: dt.date | None = None
     best_before_on: dt.date | None = None
-    quantity: Decimal | None = None
-    unit: str | None = None
+    quantity: Quantity | None = None
+    unit: str | None = Field(default=None, max_length=3)
     origin_location_id: Id | None = None
 
 
-class LotPatch(BaseModel):
+class LotPatch(In):
     model_config = ConfigDict(extra="forbid")
     production_on: dt.date | None = None
     expiry_on: dt.date | None = None
     best_before_on: dt.date | None = None
-    quantity: Decimal | None = None
-    unit: str | None = None
+    quantity: Quantity | None = None
+    unit: str | None = Field(default=None, max_length=3)
     origin_location_id: Id | None = None
 
 
@@ -347,12 +392,12 @@ class AdminUnitOut(Out):
     successor_codes: list[str]
 
 
-class LoginIn(BaseModel):
+class LoginIn(In):
     email: str = Field(max_length=254)
     password: str = Field(max_length=200)
 
 
-class UserIn(BaseModel):
+class UserIn(In):
     email: str = Field(max_length=254)
     password: str = Field(max_length=200)
     role: Role
@@ -370,7 +415,7 @@ class UserOut(Out):
     is_owner: bool
 
 
-class ApiKeyIn(BaseModel):
+class ApiKeyIn(In):
     name: str = Field(default="", max_length=120)
     role: Role = Role.enterprise
     enterprise_id: Id | None = None

@@ -118,6 +118,45 @@ def gs1_error_as_problem(error: GS1Error, *, field: str) -> InvalidInput:
     )
 
 
+# What pydantic says in English, said in Vietnamese; the context fills the limits in.
+_VALIDATION_VI: dict[str, str] = {
+    "missing": "bắt buộc phải có",
+    "string_too_long": "dài tối đa {max_length} ký tự",
+    "string_too_short": "phải có ít nhất {min_length} ký tự",
+    "too_long": "có tối đa {max_length} phần tử",
+    "too_short": "phải có ít nhất {min_length} phần tử",
+    "less_than_equal": "phải nhỏ hơn hoặc bằng {le}",
+    "less_than": "phải nhỏ hơn {lt}",
+    "greater_than_equal": "phải lớn hơn hoặc bằng {ge}",
+    "greater_than": "phải lớn hơn {gt}",
+    "decimal_max_places": "có tối đa {decimal_places} chữ số thập phân",
+    "finite_number": "phải là một số hữu hạn",
+    "control_character": "chứa ký tự điều khiển không được phép ({character})",
+    "extra_forbidden": "không phải là trường được nhận",
+    "string_unicode": "phải là văn bản Unicode hợp lệ",
+    "string_type": "phải là văn bản",
+    "int_parsing": "phải là số nguyên",
+    "int_type": "phải là số nguyên",
+    "decimal_parsing": "phải là số",
+    "float_parsing": "phải là số",
+    "bool_parsing": "phải là true hoặc false",
+    "date_from_datetime_parsing": "phải là ngày dạng YYYY-MM-DD",
+    "date_parsing": "phải là ngày dạng YYYY-MM-DD",
+    "enum": "phải là một trong: {expected}",
+    "json_invalid": "không phải JSON hợp lệ",
+}
+
+
+def _in_vietnamese(error: Any) -> str:
+    template = _VALIDATION_VI.get(str(error.get("type")))
+    try:
+        if template is not None:
+            return template.format(**(error.get("ctx") or {}))
+    except (KeyError, IndexError, ValueError):
+        pass
+    return f"không hợp lệ: {error.get('msg', 'invalid')}"
+
+
 def _validation_problem(exc: RequestValidationError) -> InvalidInput:
     problems = []
     for err in exc.errors():
@@ -127,9 +166,7 @@ def _validation_problem(exc: RequestValidationError) -> InvalidInput:
         field = ".".join(location) or "body"
         message = str(err.get("msg", "invalid"))
         problems.append(
-            FieldProblem(
-                field, f"Trường '{field}' không hợp lệ: {message}", f"'{field}': {message}"
-            )
+            FieldProblem(field, f"Trường '{field}' {_in_vietnamese(err)}", f"'{field}': {message}")
         )
     first = (
         problems[0] if problems else FieldProblem("body", "Dữ liệu không hợp lệ.", "Invalid data.")

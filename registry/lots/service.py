@@ -22,6 +22,7 @@ from registry.locations.models import Location
 from registry.lots.models import Lot, LotStatus
 from registry.pagination import Page, paginate
 from registry.products.models import Product
+from registry.text import check_quantity
 from registry.vn import suggest_ascii
 
 WHAT = ("lô hàng", "lot")
@@ -73,10 +74,7 @@ def _check_dates(production_on: dt.date | None, expiry_on: dt.date | None) -> No
 
 
 def _check_unit(quantity: Decimal | None, unit: str | None) -> None:
-    if quantity is not None and quantity < 0:
-        raise InvalidInput(
-            "Số lượng không được âm.", "The quantity cannot be negative.", field="quantity"
-        )
+    check_quantity(quantity)
     if unit is not None and not (2 <= len(unit) <= 3 and unit.isalnum() and unit.isupper()):
         raise InvalidInput(
             "Đơn vị phải là mã UN/ECE (ví dụ KGM).",

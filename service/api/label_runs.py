@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,7 @@ from registry.labels import service as runs
 from registry.labels.models import LabelRun, RunStatus
 from registry.lots.service import get_lot
 from registry.pagination import paginate
-from registry.schemas import Id, Out, PageOut
+from registry.schemas import Id, In, Out, PageOut
 from registry.spreadsheets import csv_text
 from service.api.common import OptionalId, PageNumber, PerPage, QueryId, RecordId, page_out
 from service.deps import CurrentActor, SessionDep, get_state
@@ -35,7 +35,7 @@ WHAT = ("đợt in", "print run")
 PREVIEW_DPI_RANGE = (72, 600)
 
 
-class RunIn(BaseModel):
+class RunIn(In):
     lot_id: Id
     count: int = Field(ge=1, description="At most TRUYXUAT_PRINT_RUN_MAX_LABELS")
     serialized: bool = True
@@ -58,7 +58,7 @@ class RunOut(Out):
     void_reason: str | None
 
 
-class VoidIn(BaseModel):
+class VoidIn(In):
     reason: str = Field(min_length=1, max_length=2000)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -19,7 +18,7 @@ from registry.events.trace import DEFAULT_MAX_DEPTH, lot_node, recall_impact, tr
 from registry.locations.models import Location
 from registry.locations.service import get_location
 from registry.lots.models import Lot
-from registry.schemas import MAX_ID, Id
+from registry.schemas import MAX_ID, Id, In, Quantity
 from service.api.common import OptionalId, RecordId
 from service.deps import CurrentActor, SessionDep
 
@@ -28,26 +27,26 @@ router = APIRouter(tags=["steps"])
 
 class StepOut(BaseModel):
     event_id: str
-    sscc: str | None = None
+    sscc: str | None = Field(default=None, max_length=32)
 
 
-class Amount(BaseModel):
-    quantity: Decimal | None = Field(default=None, ge=0)
+class Amount(In):
+    quantity: Quantity | None = None
     unit: str | None = Field(default=None, min_length=2, max_length=3)
     occurred_at: dt.datetime | None = None
 
 
-class HarvestIn(BaseModel):
+class HarvestIn(In):
     location_id: Id
     harvested_on: dt.date
-    quantity: Decimal = Field(ge=0)
+    quantity: Quantity
     unit: str = Field(min_length=2, max_length=3)
     growing_area_id: Id | None = None
 
 
-class LotAmount(BaseModel):
+class LotAmount(In):
     lot_id: Id
-    quantity: Decimal | None = Field(default=None, ge=0)
+    quantity: Quantity | None = None
     unit: str | None = Field(default=None, min_length=2, max_length=3)
 
 
@@ -58,39 +57,39 @@ class TransformIn(Amount):
 
 class ShipIn(Amount):
     from_location_id: Id
-    to_gln: str
-    despatch_advice: str | None = None
+    to_gln: str = Field(max_length=32)
+    despatch_advice: str | None = Field(default=None, max_length=80)
 
 
 class ReceiveIn(Amount):
     location_id: Id
-    from_gln: str
-    despatch_advice: str | None = None
+    from_gln: str = Field(max_length=32)
+    despatch_advice: str | None = Field(default=None, max_length=80)
 
 
-class InspectIn(BaseModel):
+class InspectIn(In):
     location_id: Id
     passed: bool
     sampling: bool = False
-    report_number: str | None = None
+    report_number: str | None = Field(default=None, max_length=80)
     occurred_at: dt.datetime | None = None
 
 
-class StoreIn(BaseModel):
+class StoreIn(In):
     location_id: Id
     occurred_at: dt.datetime | None = None
 
 
-class RecallIn(BaseModel):
+class RecallIn(In):
     location_id: Id | None = None
-    reason: str | None = None
+    reason: str | None = Field(default=None, max_length=2000)
     occurred_at: dt.datetime | None = None
 
 
-class PalletIn(BaseModel):
+class PalletIn(In):
     location_id: Id
     contents: list[LotAmount] = Field(min_length=1)
-    sscc: str | None = None
+    sscc: str | None = Field(default=None, max_length=32)
     occurred_at: dt.datetime | None = None
 
 

@@ -44,6 +44,7 @@ from registry.scans.service import Thresholds, attach_place
 from registry.settings import Settings
 from service.deps import SessionDep, SettingsDep
 from service.i18n import request_language
+from service.pages.form_text import refuse_bad_form_text
 from service.problems import problem_response, wants_html
 from service.ratelimit import client_network, network_limits
 from service.resolver.fast_path import cached_or_database, item_of
@@ -67,7 +68,7 @@ PAGE_SECTIONS = frozenset(
     {"product", "recall", "warnings", "producer", "certificates", "journey", "links"}
 )
 
-router = APIRouter(tags=["consumer"])
+router = APIRouter(tags=["consumer"], dependencies=[Depends(refuse_bad_form_text)])
 
 REPORT_KINDS = [
     (ReportKind.counterfeit, "Nghi hàng giả, hàng nhái"),

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from registry.links import service as links
 from registry.links.models import AnchorLevel, ResolverLink
 from registry.resolution.verdict import ResolverCaches
+from registry.schemas import In
 from service.api.common import RecordId
 from service.deps import CurrentActor, SessionDep, SettingsDep
 from service.resolver.lifecycle import resolver_caches
@@ -20,23 +21,29 @@ CachesDep = Annotated[ResolverCaches, Depends(resolver_caches)]
 _REASON = "Why: required from agency staff changing an enterprise's link; kept in the audit log"
 
 
-class LinkIn(BaseModel):
-    anchor: str = Field(description="Digital Link URI or path: /01/{gtin}[/10/{lot}[/21/{serial}]]")
-    link_type: str = Field(description="GS1 link type, e.g. gs1:pip or https://ref.gs1.org/voc/pip")
-    href: str
-    title: str
-    language: str | None = None
-    media_type: str | None = None
+class LinkIn(In):
+    anchor: str = Field(
+        max_length=1000,
+        description="Digital Link URI or path: /01/{gtin}[/10/{lot}[/21/{serial}]]",
+    )
+    link_type: str = Field(
+        max_length=200,
+        description="GS1 link type, e.g. gs1:pip or https://ref.gs1.org/voc/pip",
+    )
+    href: str = Field(max_length=1000)
+    title: str = Field(max_length=300)
+    language: str | None = Field(default=None, max_length=8)
+    media_type: str | None = Field(default=None, max_length=100)
     is_default: bool = False
     reason: str | None = Field(default=None, description=_REASON)
 
 
-class LinkChanges(BaseModel):
-    link_type: str | None = None
-    href: str | None = None
-    title: str | None = None
-    language: str | None = None
-    media_type: str | None = None
+class LinkChanges(In):
+    link_type: str | None = Field(default=None, max_length=200)
+    href: str | None = Field(default=None, max_length=1000)
+    title: str | None = Field(default=None, max_length=300)
+    language: str | None = Field(default=None, max_length=8)
+    media_type: str | None = Field(default=None, max_length=100)
     is_default: bool | None = None
     reason: str | None = Field(default=None, description=_REASON)
 

@@ -19,6 +19,7 @@ from registry.locations.service import get_location, list_locations
 from registry.lots.models import Lot
 from registry.lots.service import COMMON_UNITS, create_lot, get_lot, list_lots
 from registry.products.service import get_product, list_products
+from registry.text import check_quantity
 from service.deps import SessionDep
 from service.i18n import request_language
 from service.pages.portal.common import (
@@ -80,11 +81,13 @@ def parse_quantity(text: str, field: str) -> Decimal | None:
     if not text:
         return None
     try:
-        return Decimal(text.replace(",", "."))
+        quantity = Decimal(text.replace(",", "."))
     except InvalidOperation as exc:
         raise InvalidInput(
             "Số lượng phải là số.", "The quantity must be a number.", field=field
         ) from exc
+    check_quantity(quantity, field=field)
+    return quantity
 
 
 def _choice_id(text: str) -> int | None:
