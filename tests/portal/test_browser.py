@@ -359,6 +359,7 @@ def test_cooperative_with_a_pool_prefix_from_sign_up_to_a_label_pdf(
     with desk.expect_navigation():
         desk.click("#count-prefix-requests")
     request_card = desk.locator("article.queue-item", has_text=tax_code)
+    request_card.locator("form[action$='/grant'] input[name=reason]").fill("Cấp từ kho Chi cục")
     with desk.expect_navigation():
         request_card.locator("form[action$='/grant'] button").click()
     assert "Đã cấp tiền tố" in desk.inner_text("main")
