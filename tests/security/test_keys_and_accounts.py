@@ -359,8 +359,11 @@ def test_deactivation_stops_sessions_and_keys_at_once(
     assert client.get("/api/v1/auth/me", headers=member_key).status_code == 200
     assert member_browser.get("/portal", follow_redirects=False).status_code == 200
 
+    # The owner's team page offers the switch; a member's offers none.
+    switch = f"/portal/team/users/{member.id}/deactivate"
+    assert switch in owner_actor.browser.get("/portal/team").text
+    assert "/deactivate" not in member_browser.get("/portal/team").text
     # A member who is not the owner cannot lock the owner out (nor anyone).
-    member_browser.get("/portal/team")
     token = _csrf(member_browser)
     before = _snapshot(db_session)
     refused = _form(member_browser, f"/portal/team/users/{owner_actor.user.id}/deactivate", token)
