@@ -20,7 +20,7 @@ from service.api.router import api_router
 from service.epcis.router import router as epcis_router
 from service.middleware import RequestMiddleware
 from service.observability import watch_event_loop_lag
-from service.pages import agency, docs, health, home, portal, scan
+from service.pages import agency, docs, health, home, portal, scan, site_files
 from service.problems import install_error_handlers
 from service.ratelimit import NetworkLimits
 from service.resolver import lifecycle as resolver_lifecycle
@@ -67,6 +67,9 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         docs_url=None,
         openapi_url="/api/openapi.json",
         redoc_url=None,
+        # Otherwise the resolver's /{key}/{rest} route, which matches "/x/", turns every
+        # unknown "/x" into a 307 to "/x/" before its 404.
+        redirect_slashes=False,
     )
     app.state.truyxuat = app_state
     app.state.network_limits = NetworkLimits(settings)
@@ -88,12 +91,12 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     app.include_router(epcis_router)
     app.include_router(docs.router)
     app.include_router(home.router)
+    app.include_router(site_files.router)
     app.include_router(health.router)
     app.include_router(scan.router)
     app.include_router(portal.router)
     app.include_router(agency.router)
     app.include_router(verification_router)
-    app.mount("/api/docs/assets", docs.swagger_assets, name="api-docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Last: the resolver's /{primary key}/... routes must not shadow anything.
     app.include_router(resolver_router)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 import registry.models  # noqa: F401 - every table in the metadata
@@ -32,8 +32,6 @@ from registry.reports.models import ConsumerReport  # noqa: F401
 from registry.scans.models import Scan, SerialScanDay  # noqa: F401
 from registry.settings import Settings
 from service.app import create_app
-from service.pages.scan import router as scan_router
-from service.resolver.verification_api import router as verification_router
 from tests.factories import make_enterprise, make_lot, make_product
 
 
@@ -42,15 +40,6 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def mount_ahead(app: FastAPI, router: APIRouter) -> None:
-    """Put the router's routes before the resolver's catch-all, as the lead will."""
-    before = len(app.router.routes)
-    app.include_router(router)
-    added = app.router.routes[before:]
-    del app.router.routes[before:]
-    app.router.routes[0:0] = added
 
 
 @dataclass(frozen=True)
@@ -143,8 +132,6 @@ def serve(directory: Path) -> Iterator[LiveApp]:
         secret_key="live-test-secret",
     )
     app = create_app(settings)
-    mount_ahead(app, verification_router)
-    mount_ahead(app, scan_router)
     try:
         with uvicorn_thread(app, port):
             yield LiveApp(settings.public_base_url, database_url, sessions, world)

@@ -17,6 +17,7 @@ from registry.events.models import CaptureJob
 from registry.events.query import EventQuery
 from service.deps import CurrentActor, SessionDep, SettingsDep, get_settings
 from service.epcis.browser_writes import refuse_cross_site_writes
+from service.epcis.description import interface_description
 from service.request_body import BodyTooLarge, read_body_within
 from service.status_doors import api_door
 
@@ -67,6 +68,12 @@ def _job_out(job: CaptureJob) -> dict[str, Any]:
     if job.finished_at is not None:
         body["finishedAt"] = iso(job.finished_at)
     return body
+
+
+@router.get("")
+def describe_interface() -> Response:
+    """The interface's root: what it offers and where; public, like the OpenAPI document."""
+    return _json(interface_description(EPCIS_HEADERS))
 
 
 @router.post("/capture", status_code=202, dependencies=[Depends(refuse_cross_site_writes)])

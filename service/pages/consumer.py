@@ -519,7 +519,9 @@ def report_sent(request: Request, path: str = "", ref: str = "") -> Response:
 # --- the page itself ------------------------------------------------------------------
 
 
-@router.api_route(f"{PAGE_PREFIX}/{{rest:path}}", methods=["GET", "HEAD"])
+# One route per method: each needs an operation id of its own in the OpenAPI document.
+@router.head(f"{PAGE_PREFIX}/{{rest:path}}")
+@router.get(f"{PAGE_PREFIX}/{{rest:path}}")
 async def consumer_page(request: Request, rest: str) -> Response:
     settings: Settings = request.app.state.truyxuat.settings
     recorder = scan_recorder(request)

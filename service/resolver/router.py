@@ -107,7 +107,9 @@ def preflight(key: str, rest: str) -> Response:
     return Response(status_code=204, headers=headers)
 
 
-@router.api_route("/{key}/{rest:path}", methods=["GET", "HEAD"])
+# One route per method: each needs an operation id of its own in the OpenAPI document.
+@router.head("/{key}/{rest:path}")
+@router.get("/{key}/{rest:path}")
 async def resolve_digital_link(request: Request, key: str, rest: str) -> Response:
     if not key.isdigit():
         raise HTTPException(status_code=404)

@@ -279,6 +279,7 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
             "200 200 200 200 200", params={"uri": f"{BASE}/01/{w.gtin}"}
         ),
         # -- EPCIS
+        ("GET", "/epcis"): Probe("200 200 200 200 200"),
         ("POST", "/epcis/capture"): Probe("401 202 403 202 202", json=_event_document(w)),
         ("GET", "/epcis/capture/{capture_id}"): Probe("401 200 404 200 200"),
         ("POST", "/epcis/events"): Probe(
@@ -300,6 +301,8 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ("GET", "/epcis/readPoints/{read_point:path}/events"): Probe("401 200 200 200 200"),
         # -- public pages
         ("GET", "/api/docs"): Probe("200 200 200 200 200", via=SESSION),
+        ("GET", "/favicon.ico"): Probe("200 200 200 200 200"),
+        ("GET", "/robots.txt"): Probe("200 200 200 200 200"),
         ("GET", "/"): Probe("200 200 200 200 200", via=SESSION),
         ("GET", "/healthz"): Probe("200 200 200 200 200"),
         ("GET", "/readyz"): Probe("200 200 200 200 200"),
@@ -342,7 +345,6 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ("GET", "/media/products/{name}"): Probe(
             "404 404 404 404 404", path="/media/products/000000000000000000000000.jpg"
         ),
-        ("GET", "/api/docs/assets"): Probe("404 404 404 404 404", path="/api/docs/assets/none.js"),
         ("GET", "/static"): Probe("404 404 404 404 404", path="/static/none.css"),
         # -- enterprise portal (browser sessions; agency and admin have no enterprise)
         ("GET", "/portal/password"): Probe("303 200 200 403 403", via=SESSION),
