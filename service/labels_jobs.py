@@ -8,7 +8,6 @@ half-rendered by a stopped server are started again by `resume_unfinished`.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 import threading
@@ -139,7 +138,6 @@ def render_run(
     if refusal:
         raise refusal
     target = output_path(data_dir, run)
-    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".part")
 
     def progress(done: int) -> None:
@@ -149,6 +147,7 @@ def render_run(
             progress_session.get_one(LabelRun, run_id).progress = done
 
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         with unit_of_work(read_sessions or sessions) as session, partial.open("wb") as out:
             run = session.get_one(LabelRun, run_id)
             write_print_run(
@@ -161,11 +160,12 @@ def render_run(
             )
         partial.replace(target)
     except Exception as exc:
-        partial.unlink(missing_ok=True)
         with unit_of_work(sessions) as session:
             failed = session.get_one(LabelRun, run_id)
             failed.status = RunStatus.failed
             failed.error = str(exc)[:2000]
+        if partial.exists():  # False, not an error, when its folder cannot be made
+            partial.unlink()
         raise
     with unit_of_work(sessions) as session:
         done = session.get_one(LabelRun, run_id)
@@ -199,9 +199,14 @@ class PrintJobs:
 
     def start(self, run_id: int) -> None:
         if self._inline:
-            # Tests share one connection between the app and the test: render right here.
-            with contextlib.suppress(Exception):
-                self._render(run_id)
+            # Tests share one connection between the app and the test: render right here,
+            # keeping the outcome (a failure too) as the background worker's future would.
+            future: Future[Path] = Future()
+            try:
+                future.set_result(self._render(run_id))
+            except Exception as exc:
+                future.set_exception(exc)
+            self._futures[run_id] = future
             return
         with self._lock:
             if run_id in self._futures and not self._futures[run_id].done():
@@ -224,10 +229,10 @@ class PrintJobs:
         LABEL_JOBS.labels("done").inc()
         return path
 
-    def wait(self, run_id: int, timeout: float | None = None) -> None:
+    def wait(self, run_id: int, timeout: float | None = None) -> BaseException | None:
+        """Wait for the run's job to end; what it failed with, if it did."""
         future = self._futures.get(run_id)
-        if future is not None:
-            future.exception(timeout=timeout)
+        return None if future is None else future.exception(timeout=timeout)
 
     def resume_unfinished(self) -> list[int]:
         with unit_of_work(self._sessions) as session:

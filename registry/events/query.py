@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, and_, distinct, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from registry.accounts.actor import Actor
@@ -253,7 +253,7 @@ def find_event(session: Session, *, actor: Actor, event_id: str) -> EpcisEvent |
 
 
 def _distinct(session: Session, actor: Actor, column: Any) -> list[str]:
-    statement = select(distinct(column)).where(column.is_not(None))
+    statement = select(column).distinct().where(column.is_not(None))
     visibility = visible_to(actor)
     if visibility is not None:
         statement = statement.where(visibility)

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pypdfium2
+import pytest
 import zxingcpp
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
 from registry.gs1 import parse_digital_link
 from registry.labels import serials
 from registry.labels.models import LabelRun
 from registry.labels.service import SerialStatus, check_serial, iter_run_serials
+from registry.settings import Settings
+from service.app import create_app
+from tests.app_under_test import app_state_on
 from tests.factories import api_headers, make_enterprise, make_lot, make_product
 
 
@@ -41,7 +46,7 @@ def test_a_serialized_run_prints_labels_that_verify(
     )
     assert created.status_code == 202, created.text
     run_id = created.json()["id"]
-    app.state.truyxuat.print_jobs.wait(run_id, timeout=120)
+    assert app.state.truyxuat.print_jobs.wait(run_id, timeout=120) is None
     status = client.get(f"/api/v1/label-runs/{run_id}", headers=headers).json()
     assert status["status"] == "done" and status["progress"] == 24
 
@@ -91,7 +96,7 @@ def test_runs_of_one_lot_never_share_serials(
             json={"lot_id": lot.id, "count": 5, "layout": "roll-50x30"},
         )
         ids.append(answer.json()["id"])
-        app.state.truyxuat.print_jobs.wait(ids[-1], timeout=60)
+        assert app.state.truyxuat.print_jobs.wait(ids[-1], timeout=60) is None
     first, second = (set(iter_run_serials(db_session.get_one(LabelRun, i))) for i in ids)
     assert len(first) == len(second) == 5 and not first & second
 
@@ -145,3 +150,35 @@ def test_preview_svg_and_png(client: TestClient, db_session: Session) -> None:
     image = Image.open(io.BytesIO(png.content))
     results = zxingcpp.read_barcodes(image)
     assert any(r.text.endswith(f"/10/{lot.code}?17={lot.expiry_on:%y%m%d}") for r in results)
+
+
+def test_a_print_run_that_cannot_render_is_failed_visibly(
+    settings: Settings,
+    connection: Connection,
+    engine: Engine,
+    db_session: Session,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The data folder is a file: the output cannot be written.
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    broken = settings.model_copy(update={"data_dir": blocked})
+    app = create_app(broken, state=app_state_on(broken, connection, engine))
+    enterprise = make_enterprise(db_session)
+    lot = make_lot(db_session, product=make_product(db_session, enterprise=enterprise))
+    headers = api_headers(db_session, enterprise=enterprise)
+    with TestClient(app, base_url="https://truyxuat.dongthap.gov.vn") as client:
+        created = client.post(
+            "/api/v1/label-runs",
+            headers=headers,
+            json={"lot_id": lot.id, "count": 3, "layout": "a4-3x7"},
+        )
+        assert created.status_code == 202, created.text
+        run_id = created.json()["id"]
+        error = app.state.truyxuat.print_jobs.wait(run_id)
+        assert isinstance(error, OSError), error
+        status = client.get(f"/api/v1/label-runs/{run_id}", headers=headers).json()
+    assert status["status"] == "failed"
+    assert "not-a-folder" in status["error"]
+    assert f"print run {run_id} failed" in caplog.text
