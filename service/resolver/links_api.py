@@ -35,7 +35,7 @@ class LinkIn(In):
     language: str | None = Field(default=None, max_length=8)
     media_type: str | None = Field(default=None, max_length=100)
     is_default: bool = False
-    reason: str | None = Field(default=None, description=_REASON)
+    reason: str | None = Field(default=None, max_length=2000, description=_REASON)
 
 
 class LinkChanges(In):
@@ -45,7 +45,7 @@ class LinkChanges(In):
     language: str | None = Field(default=None, max_length=8)
     media_type: str | None = Field(default=None, max_length=100)
     is_default: bool | None = None
-    reason: str | None = Field(default=None, description=_REASON)
+    reason: str | None = Field(default=None, max_length=2000, description=_REASON)
 
 
 class LinkOut(BaseModel):
