@@ -25,13 +25,14 @@ from scanner_client.client import (
 )
 from scanner_client.decode import DecodedCode, DecodeError, decode_many
 from scanner_client.interpret import (
-    DEFAULT_RESOLVER,
     Interpretation,
     Kind,
     ResolverConfig,
     interpret_code,
 )
 
+# The registry's own default TRUYXUAT_BASE_URL: what `truyxuat serve` answers on.
+LOCAL_REGISTRY = "http://127.0.0.1:8000"
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".avif"})
 EXIT_FAILING = 1
 EXIT_UNCHECKED = 3
@@ -149,10 +150,10 @@ def _reports(
 )
 @click.option(
     "--server",
-    envvar="TRUYXUAT_RESOLVER_URL",
-    default=DEFAULT_RESOLVER,
+    envvar=["TRUYXUAT_RESOLVER_URL", "TRUYXUAT_BASE_URL"],
+    default=LOCAL_REGISTRY,
     show_default=True,
-    help="The registry's resolver to ask.",
+    help="The registry's resolver to ask; else $TRUYXUAT_RESOLVER_URL, else $TRUYXUAT_BASE_URL.",
 )
 @click.option(
     "--trust",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import zxingcpp
@@ -81,7 +82,9 @@ def _as_retail_reads(symbology: str, text: str) -> tuple[str, str]:
     return symbology, text
 
 
-def _load_zbar() -> Any:
+@cache
+def _zbar() -> Any:
+    """pyzbar, loaded when a scan first needs it, so the notice below comes once and only then."""
     try:
         from pyzbar import pyzbar
     except (ImportError, OSError) as error:  # OSError: pyzbar present, libzbar0 missing
@@ -90,20 +93,14 @@ def _load_zbar() -> Any:
     return pyzbar
 
 
-_zbar = _load_zbar()
-
-
-def zbar_available() -> bool:
-    return _zbar is not None
-
-
 def read_zbar_retail(view: View) -> list[Hit]:
     """EAN-13, EAN-8 and UPC-A with ZBar; empty when ZBar is not installed."""
-    if _zbar is None:
+    zbar = _zbar()
+    if zbar is None:
         return []
-    symbols = [_zbar.ZBarSymbol.EAN13, _zbar.ZBarSymbol.EAN8, _zbar.ZBarSymbol.UPCA]
+    symbols = [zbar.ZBarSymbol.EAN13, zbar.ZBarSymbol.EAN8, zbar.ZBarSymbol.UPCA]
     hits = []
-    for result in _zbar.decode(view.image, symbols=symbols):
+    for result in zbar.decode(view.image, symbols=symbols):
         if result.type not in RETAIL_FORMATS:
             continue
         symbology, text = _as_retail_reads(result.type, result.data.decode("ascii", "replace"))

@@ -12,7 +12,8 @@ import pytest
 import qrcode
 from click.testing import CliRunner
 
-from scanner_client.cli import scan
+from registry.settings import Settings
+from scanner_client.cli import LOCAL_REGISTRY, scan
 from tests.live_app import LiveApp, free_port, live_app
 from tests.testdata import data_path
 
@@ -140,3 +141,24 @@ def test_unreachable_server_is_reported_not_hidden(tmp_path: Path) -> None:
     )
     assert result.exit_code == 3, result.output
     assert "Server unreachable" in result.stdout
+
+
+def test_the_server_defaults_to_the_registrys_base_url(live_app: LiveApp, tmp_path: Path) -> None:
+    world = live_app.world
+    photo = _label(tmp_path / "genuine.png", live_app.link(world.gtin, world.lot, world.serials[2]))
+    result = CliRunner().invoke(scan, [str(photo)], env={"TRUYXUAT_BASE_URL": live_app.url})
+    assert result.exit_code == 0, result.output
+    assert "Genuine label, registered product" in result.stdout
+    # TRUYXUAT_RESOLVER_URL, the scanner's own setting, comes first.
+    elsewhere = f"http://127.0.0.1:{free_port()}"
+    result = CliRunner().invoke(
+        scan,
+        [str(photo)],
+        env={"TRUYXUAT_BASE_URL": live_app.url, "TRUYXUAT_RESOLVER_URL": elsewhere},
+    )
+    assert result.exit_code == 3, result.output
+    assert "Server unreachable" in result.stdout
+
+
+def test_without_the_server_setting_the_local_registry_is_asked() -> None:
+    assert Settings.model_fields["base_url"].default == LOCAL_REGISTRY
