@@ -15,8 +15,9 @@ import os
 import zipfile
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import BinaryIO, Literal
 
 from reportlab import rl_config
@@ -119,6 +120,43 @@ def render_pdf_parallel(
     joined.close()
     summary.pages = joined.page_count
     return summary
+
+
+class SlicedPdf:
+    """One PDF written a slice of labels at a time, so that several print runs can take turns
+    on the same workers. Every slice but the last must fill whole pages (`slice_size`)."""
+
+    def __init__(
+        self, out: BinaryIO, *, layout: str | SheetLayout, encoder: EncoderName | None = None
+    ) -> None:
+        self.sheet = _as_layout(layout)
+        self.summary = RenderSummary()
+        self._joined = PdfConcatenator(out)
+        self._encoder = encoder
+
+    def slice_size(self, labels: int) -> int:
+        """About `labels` labels, rounded to whole pages (at least one)."""
+        per_page = self.sheet.per_page
+        return max(1, round(labels / per_page)) * per_page
+
+    def add(
+        self, labels: list[LabelData], *, pool: Executor | None = None, workers: int = 1
+    ) -> None:
+        """Draw the labels onto the next pages; with a pool, split over `workers` processes."""
+        per_page = self.sheet.per_page
+        pages = -(-len(labels) // per_page)
+        piece = per_page * min(DEFAULT_CHUNK_PAGES, -(-pages // max(1, workers)))
+        pieces = [labels[i : i + piece] for i in range(0, len(labels), piece)]
+        draw = partial(render_chunk, sheet=self.sheet, encoder=self._encoder)
+        for pdf, warnings in pool.map(draw, pieces) if pool else map(draw, pieces):
+            self._joined.append(pdf)
+            self.summary.add_warnings(warnings)
+        self.summary.labels += len(labels)
+
+    def close(self) -> RenderSummary:
+        self._joined.close()
+        self.summary.pages = self._joined.page_count
+        return self.summary
 
 
 def _chunks(labels: Iterable[LabelData], size: int) -> Iterator[list[LabelData]]:

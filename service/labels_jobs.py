@@ -1,27 +1,37 @@
-"""Print runs: turning a recorded run into its PDF (or ZIP/CSV) in the background.
+"""Print runs: turning a recorded run into its PDF in the background, fairly.
 
-One job renders at a time in a worker thread (large PDFs use every core through
-worker processes inside `labels.output`). Progress is written to the run's row
-in short transactions, so any page or API call can show it. Runs left pending or
-half-rendered by a stopped server are started again by `resume_unfinished`.
+One worker thread renders every run of the process, a slice at a time (about
+TRUYXUAT_PRINT_SLICE_LABELS labels, whole pages). Enterprises with runs waiting take
+turns: the worker renders one slice of the oldest run of the enterprise at the head of
+the rotation, then sends that enterprise to the back. So a 10-label run of one
+enterprise waits for one slice of another's 40,000-label run, never for all of it;
+one enterprise's own runs print in the order they were recorded. Slices of large runs
+are split over worker processes, one per core. Progress is written to the run's row
+after each slice in a short transaction, so any page or API call can show it. Runs left
+pending or half-rendered by a stopped server are started again by `resume_unfinished`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
+import multiprocessing
+import os
 import threading
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from labels.errors import LabelError
 from labels.layout import LabelData, label_drawing
-from labels.output import PrintFormat, write_print_run
+from labels.output import PARALLEL_MIN_LABELS, PrintFormat, SlicedPdf
 from labels.sheets import SheetLayout
 from registry.certificates.models import CertificateKind
 from registry.certificates.service import certificates_for_product
@@ -36,15 +46,20 @@ from registry.lots.models import Lot
 from service.observability import LABEL_JOBS
 
 log = logging.getLogger("truyxuat.labels")
-PROGRESS_EVERY = 500
 
 
 def run_digital_link(base_url: str, lot: Lot, serial: str | None = None) -> str:
-    elements = [("01", lot.product.gtin), ("10", lot.code)]
+    return _digital_link(base_url, lot.product.gtin, lot.code, lot.expiry_on, serial)
+
+
+def _digital_link(
+    base_url: str, gtin: str, lot_code: str, expiry_on: dt.date | None, serial: str | None
+) -> str:
+    elements = [("01", gtin), ("10", lot_code)]
     if serial is not None:
         elements.append(("21", serial))
-    if lot.expiry_on is not None:
-        elements.append(("17", lot.expiry_on.strftime("%y%m%d")))
+    if expiry_on is not None:
+        elements.append(("17", expiry_on.strftime("%y%m%d")))
     return build_digital_link(base_url, elements)
 
 
@@ -89,18 +104,23 @@ def checked_layout(
 
 
 def run_labels(session: Session, run: LabelRun, *, base_url: str) -> Iterator[LabelData]:
-    """Every label of a run, in print order, generated lazily (runs can be 100,000 long)."""
+    """Every label of a run, in print order, generated lazily (runs can be 100,000 long).
+
+    Everything is read from the database before this returns, so the labels can be drawn
+    after the session has closed."""
     template = label_template(session, run.lot, base_url=base_url)
     if not run.serialized:
-        for _ in range(run.count):
-            yield template
-        return
-    for serial in iter_run_serials(run):
-        yield replace(
+        return itertools.repeat(template, run.count)
+    lot = run.lot
+    gtin, code, expiry_on = lot.product.gtin, lot.code, lot.expiry_on
+    return (
+        replace(
             template,
-            digital_link=run_digital_link(base_url, run.lot, serial),
+            digital_link=_digital_link(base_url, gtin, code, expiry_on, serial),
             serial=serial,
         )
+        for serial in iter_run_serials(run)
+    )
 
 
 def output_path(data_dir: Path, run: LabelRun, fmt: PrintFormat = "pdf") -> Path:
@@ -117,67 +137,25 @@ def status_refusal(run: LabelRun) -> StatusRefused | None:
     return None
 
 
-def render_run(
-    sessions: sessionmaker[Session],
-    run_id: int,
-    *,
-    base_url: str,
-    data_dir: Path,
-    read_sessions: sessionmaker[Session] | None = None,
-) -> Path:
-    """Render a run's PDF to disk, recording progress; returns the file written.
+@dataclass
+class _Rendering:
+    """A run between two of its slices: its open output and the labels still to draw."""
 
-    The labels are read in a read-only transaction: on SQLite a writing one would
-    hold the write lock for the whole render and block the progress updates."""
-    with unit_of_work(sessions) as session:
-        run = session.get_one(LabelRun, run_id)
-        refusal = status_refusal(run)
-        run.status = RunStatus.failed if refusal else RunStatus.rendering
-        run.progress = 0
-        run.error = f"{refusal.message_vi} / {refusal.message_en}" if refusal else None
-    if refusal:
-        raise refusal
-    target = output_path(data_dir, run)
-    partial = target.with_suffix(".part")
+    run_id: int
+    count: int
+    labels: Iterator[LabelData]
+    target: Path
+    file: BinaryIO
+    pdf: SlicedPdf
+    done: int = 0
 
-    def progress(done: int) -> None:
-        if done % PROGRESS_EVERY and done != run.count:
-            return
-        with unit_of_work(sessions) as progress_session:
-            progress_session.get_one(LabelRun, run_id).progress = done
-
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with unit_of_work(read_sessions or sessions) as session, partial.open("wb") as out:
-            run = session.get_one(LabelRun, run_id)
-            write_print_run(
-                run_labels(session, run, base_url=base_url),
-                fmt="pdf",
-                layout=run.layout,
-                out=out,
-                expected_count=run.count,
-                progress=progress,
-            )
-        partial.replace(target)
-    except Exception as exc:
-        with unit_of_work(sessions) as session:
-            failed = session.get_one(LabelRun, run_id)
-            failed.status = RunStatus.failed
-            failed.error = str(exc)[:2000]
-        if partial.exists():  # False, not an error, when its folder cannot be made
-            partial.unlink()
-        raise
-    with unit_of_work(sessions) as session:
-        done = session.get_one(LabelRun, run_id)
-        done.status = RunStatus.done
-        done.progress = done.count
-        done.output_path = str(target)
-        done.finished_at = utcnow()
-    return target
+    @property
+    def partial(self) -> Path:
+        return self.target.with_suffix(".part")
 
 
 class PrintJobs:
-    """A single background worker that renders print runs one after another."""
+    """The print queue of one server process (see the module docstring for the turns)."""
 
     def __init__(
         self,
@@ -187,61 +165,190 @@ class PrintJobs:
         data_dir: Path,
         read_sessions: sessionmaker[Session] | None = None,
         inline: bool = False,
+        slice_labels: int = 1000,
     ):
+        # inline: no thread; `wait` renders in the calling thread (tests that share one
+        # connection between the app and the test).
         self._inline = inline
         self._sessions = sessions
-        self._read_sessions = read_sessions
+        self._read_sessions = read_sessions or sessions
         self._base_url = base_url
         self._data_dir = data_dir
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="print-run")
-        self._futures: dict[int, Future[Path]] = {}
-        self._lock = threading.Lock()
+        self._slice_labels = max(1, slice_labels)
+        self._queues: dict[int, deque[int]] = {}
+        self._turns: deque[int] = deque()
+        self._rendering: dict[int, _Rendering] = {}
+        self._finished: dict[int, threading.Event] = {}
+        self._failures: dict[int, Exception] = {}
+        self._changed = threading.Condition()
+        self._stopping = False
+        self._worker: threading.Thread | None = None
+        self._pool: ProcessPoolExecutor | None = None
 
     def start(self, run_id: int) -> None:
-        if self._inline:
-            # Tests share one connection between the app and the test: render right here,
-            # keeping the outcome (a failure too) as the background worker's future would.
-            future: Future[Path] = Future()
-            try:
-                future.set_result(self._render(run_id))
-            except Exception as exc:
-                future.set_exception(exc)
-            self._futures[run_id] = future
-            return
-        with self._lock:
-            if run_id in self._futures and not self._futures[run_id].done():
-                return
-            self._futures[run_id] = self._executor.submit(self._render, run_id)
-
-    def _render(self, run_id: int) -> Path:
-        try:
-            path = render_run(
-                self._sessions,
-                run_id,
-                base_url=self._base_url,
-                data_dir=self._data_dir,
-                read_sessions=self._read_sessions,
+        """Queue a recorded run behind its own enterprise's earlier runs."""
+        with unit_of_work(self._read_sessions) as session:
+            enterprise_id = session.scalar(
+                select(LabelRun.enterprise_id).where(LabelRun.id == run_id)
             )
-        except Exception:
-            LABEL_JOBS.labels("failed").inc()
-            log.exception("print run %s failed", run_id)
-            raise
-        LABEL_JOBS.labels("done").inc()
-        return path
+        if enterprise_id is None:
+            return
+        with self._changed:
+            if run_id in self._finished and not self._finished[run_id].is_set():
+                return
+            self._finished[run_id] = threading.Event()
+            if enterprise_id not in self._queues:
+                self._queues[enterprise_id] = deque()
+                self._turns.append(enterprise_id)
+            self._queues[enterprise_id].append(run_id)
+            self._changed.notify()
+            if not self._inline and self._worker is None:
+                self._worker = threading.Thread(target=self._work, name="print-queue", daemon=True)
+                self._worker.start()
 
-    def wait(self, run_id: int, timeout: float | None = None) -> BaseException | None:
-        """Wait for the run's job to end; what it failed with, if it did."""
-        future = self._futures.get(run_id)
-        return None if future is None else future.exception(timeout=timeout)
+    def queued(self) -> list[int]:
+        """Run ids waiting or rendering, in the order their next slices would be drawn."""
+        with self._changed:
+            return [run for enterprise in self._turns for run in self._queues[enterprise]]
+
+    def wait(self, run_id: int, timeout: float | None = None) -> Exception | None:
+        """Until the run has finished; what it failed with, if it did. Inline, by rendering
+        the queue (every enterprise's turns) in the calling thread."""
+        finished = self._finished.get(run_id)
+        if finished is not None and self._inline:
+            while not finished.is_set() and self._take_turn():
+                pass
+        elif finished is not None:
+            finished.wait(timeout)
+        return self._failures.get(run_id)
+
+    def _work(self) -> None:
+        while True:
+            with self._changed:
+                while not self._turns and not self._stopping:
+                    self._changed.wait()
+                if self._stopping:
+                    return
+            self._take_turn()
+
+    def _take_turn(self) -> bool:
+        """Render one slice of the next enterprise's oldest run; False when nothing waits."""
+        with self._changed:
+            if not self._turns:
+                return False
+            enterprise_id = self._turns[0]
+            run_id = self._queues[enterprise_id][0]
+        finished = self._render_slice(run_id)
+        with self._changed:
+            self._turns.rotate(-1)
+            if finished:
+                queue = self._queues[enterprise_id]
+                queue.popleft()
+                if not queue:
+                    del self._queues[enterprise_id]
+                    self._turns.remove(enterprise_id)
+                self._finished.pop(run_id).set()
+        return True
+
+    def _render_slice(self, run_id: int) -> bool:
+        """Draw the next slice of a run; True once the run is done, failed or gone."""
+        rendering = self._rendering.get(run_id)
+        try:
+            if rendering is None:
+                rendering = self._begin(run_id)
+                if rendering is None:
+                    return True
+            labels = list(
+                itertools.islice(rendering.labels, rendering.pdf.slice_size(self._slice_labels))
+            )
+            pool = self._process_pool() if rendering.count >= PARALLEL_MIN_LABELS else None
+            rendering.pdf.add(labels, pool=pool, workers=os.cpu_count() or 1)
+            rendering.done += len(labels)
+            if rendering.done < rendering.count and labels:
+                with unit_of_work(self._sessions) as session:
+                    session.get_one(LabelRun, run_id).progress = rendering.done
+                return False
+            self._finish(rendering)
+        except Exception as exc:
+            self._fail(run_id, exc)
+        return True
+
+    def _begin(self, run_id: int) -> _Rendering | None:
+        with unit_of_work(self._sessions) as session:
+            run = session.get(LabelRun, run_id)
+            if run is None or run.voided_at is not None or run.status is RunStatus.done:
+                return None
+            refusal = status_refusal(run)
+            run.status = RunStatus.failed if refusal else RunStatus.rendering
+            run.progress = 0
+            run.error = f"{refusal.message_vi} / {refusal.message_en}" if refusal else None
+        if refusal:
+            LABEL_JOBS.labels("failed").inc()
+            log.info("print run %s refused: %s", run_id, refusal.message_en)
+            self._failures[run_id] = refusal
+            return None
+        with unit_of_work(self._read_sessions) as session:
+            run = session.get_one(LabelRun, run_id)
+            labels = run_labels(session, run, base_url=self._base_url)
+            target = output_path(self._data_dir, run)
+            count, layout = run.count, run.layout
+        target.parent.mkdir(parents=True, exist_ok=True)
+        file = target.with_suffix(".part").open("wb")
+        rendering = _Rendering(run_id, count, labels, target, file, SlicedPdf(file, layout=layout))
+        self._rendering[run_id] = rendering
+        return rendering
+
+    def _finish(self, rendering: _Rendering) -> None:
+        if rendering.done != rendering.count:
+            raise RuntimeError(f"{rendering.done} labels drawn, {rendering.count} expected")
+        del self._rendering[rendering.run_id]
+        rendering.pdf.close()
+        rendering.file.close()
+        rendering.partial.replace(rendering.target)
+        with unit_of_work(self._sessions) as session:
+            done = session.get_one(LabelRun, rendering.run_id)
+            done.status = RunStatus.done
+            done.progress = done.count
+            done.output_path = str(rendering.target)
+            done.finished_at = utcnow()
+        LABEL_JOBS.labels("done").inc()
+
+    def _fail(self, run_id: int, exc: Exception) -> None:
+        self._failures[run_id] = exc
+        LABEL_JOBS.labels("failed").inc()
+        log.exception("print run %s failed", run_id, exc_info=exc)
+        rendering = self._rendering.pop(run_id, None)
+        if rendering is not None:
+            rendering.file.close()
+            rendering.partial.unlink(missing_ok=True)
+        try:
+            with unit_of_work(self._sessions) as session:
+                failed = session.get_one(LabelRun, run_id)
+                failed.status = RunStatus.failed
+                failed.error = str(exc)[:2000]
+        except Exception:  # the database is down too: the run resumes on the next start
+            log.exception("print run %s: its failure could not be recorded", run_id)
+
+    def _process_pool(self) -> ProcessPoolExecutor | None:
+        if self._inline or (os.cpu_count() or 1) < 2:
+            return None
+        if self._pool is None:
+            # forkserver, not fork: this is a threaded web server, and a forked child would
+            # inherit its locks and database connections.
+            context = multiprocessing.get_context("forkserver")
+            self._pool = ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=context)
+        return self._pool
 
     def resume_unfinished(self) -> list[int]:
-        with unit_of_work(self._sessions) as session:
+        with unit_of_work(self._read_sessions) as session:
             ids = list(
                 session.scalars(
-                    select(LabelRun.id).where(
+                    select(LabelRun.id)
+                    .where(
                         LabelRun.status.in_([RunStatus.pending, RunStatus.rendering]),
                         LabelRun.voided_at.is_(None),
                     )
+                    .order_by(LabelRun.id)
                 )
             )
         for run_id in ids:
@@ -249,5 +356,15 @@ class PrintJobs:
         return ids
 
     def shutdown(self) -> None:
-        """Let the running job finish (so nothing is half-written); queued ones resume later."""
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        """Finish the slice being drawn and stop; unfinished runs start again on the next start."""
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
+        if self._worker is not None:
+            self._worker.join()
+        for rendering in self._rendering.values():
+            rendering.file.close()
+            rendering.partial.unlink(missing_ok=True)
+        self._rendering.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)

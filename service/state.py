@@ -46,6 +46,7 @@ class AppState:
                 data_dir=self.settings.data_dir,
                 read_sessions=self.read_sessions,
                 inline=self.inline_jobs,
+                slice_labels=self.settings.print_slice_labels,
             )
         return self._print_jobs
 

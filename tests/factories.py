@@ -208,3 +208,10 @@ def epcis_document(*events: dict[str, Any], day: str) -> dict[str, Any]:
         "creationDate": f"{day}T08:00:00.000Z",
         "epcisBody": {"eventList": list(events)},
     }
+
+
+def lot_with_api_headers(session: Session) -> tuple[Lot, dict[str, str]]:
+    """A lot of a new enterprise, and the headers of an API key of that enterprise."""
+    enterprise = make_enterprise(session)
+    lot = make_lot(session, product=make_product(session, enterprise=enterprise))
+    return lot, api_headers(session, enterprise=enterprise)

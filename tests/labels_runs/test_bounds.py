@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 from registry.accounts.actor import SYSTEM
 from registry.labels.models import LabelRun
 from registry.labels.service import RunLimits, create_run
-from registry.lots.models import Lot
 from service.state import AppState
-from tests.factories import api_headers, make_enterprise, make_lot, make_product
+from tests.factories import lot_with_api_headers
 
 
 @pytest.fixture
@@ -29,12 +28,6 @@ def app_state(app_state: AppState, tmp_path: Path) -> AppState:
         }
     )
     return app_state
-
-
-def _lot_and_headers(db_session: Session) -> tuple[Lot, dict[str, str]]:
-    enterprise = make_enterprise(db_session)
-    lot = make_lot(db_session, product=make_product(db_session, enterprise=enterprise))
-    return lot, api_headers(db_session, enterprise=enterprise)
 
 
 def _runs(db_session: Session) -> int:
@@ -64,7 +57,7 @@ def _assert_problem(answer, status: int, *needles: str) -> None:  # type: ignore
 def test_a_preview_beyond_the_limits_is_refused_at_once(
     client: TestClient, db_session: Session, params: dict[str, object], field: str, needle: str
 ) -> None:
-    lot, headers = _lot_and_headers(db_session)
+    lot, headers = lot_with_api_headers(db_session)
     started = time.perf_counter()
     answer = client.get(
         "/api/v1/labels/preview", params={"lot_id": lot.id, **params}, headers=headers
@@ -76,7 +69,7 @@ def test_a_preview_beyond_the_limits_is_refused_at_once(
 
 
 def test_the_largest_preview_allowed_still_renders(client: TestClient, db_session: Session) -> None:
-    lot, headers = _lot_and_headers(db_session)
+    lot, headers = lot_with_api_headers(db_session)
     answer = client.get(
         "/api/v1/labels/preview",
         params={"lot_id": lot.id, "size": "200x200", "format": "png", "dpi": 500},
@@ -100,7 +93,7 @@ def test_the_largest_preview_allowed_still_renders(client: TestClient, db_sessio
 def test_a_layout_that_cannot_print_is_refused_before_the_run_is_accepted(
     client: TestClient, db_session: Session, layout: str, needle: str
 ) -> None:
-    lot, headers = _lot_and_headers(db_session)
+    lot, headers = lot_with_api_headers(db_session)
     before = _runs(db_session)
     answer = client.post(
         "/api/v1/label-runs", headers=headers, json={"lot_id": lot.id, "count": 5, "layout": layout}
@@ -113,7 +106,7 @@ def test_a_layout_that_cannot_print_is_refused_before_the_run_is_accepted(
 def test_a_run_above_the_per_run_maximum_is_refused(
     client: TestClient, db_session: Session
 ) -> None:
-    lot, headers = _lot_and_headers(db_session)
+    lot, headers = lot_with_api_headers(db_session)
     before = _runs(db_session)
     answer = client.post(
         "/api/v1/label-runs", headers=headers, json={"lot_id": lot.id, "count": 501}
@@ -125,8 +118,8 @@ def test_a_run_above_the_per_run_maximum_is_refused(
 def test_an_enterprise_cannot_queue_more_than_its_quota(
     client: TestClient, db_session: Session
 ) -> None:
-    lot, headers = _lot_and_headers(db_session)
-    other_lot, other_headers = _lot_and_headers(db_session)
+    lot, headers = lot_with_api_headers(db_session)
+    other_lot, other_headers = lot_with_api_headers(db_session)
     unbounded = RunLimits(max_labels=10_000, max_queued_labels=10_000)
     # Recorded but not rendered: nothing has started them.
     for count in (400, 300):
