@@ -3,7 +3,6 @@ naming the limit, in Vietnamese and English, and record nothing."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -54,18 +53,15 @@ def _assert_problem(answer, status: int, *needles: str) -> None:  # type: ignore
         ({"size": "50x30", "format": "png", "dpi": 10}, "dpi", "72 to 600 dpi"),
     ],
 )
-def test_a_preview_beyond_the_limits_is_refused_at_once(
+def test_a_preview_beyond_the_limits_is_refused(
     client: TestClient, db_session: Session, params: dict[str, object], field: str, needle: str
 ) -> None:
     lot, headers = lot_with_api_headers(db_session)
-    started = time.perf_counter()
     answer = client.get(
         "/api/v1/labels/preview", params={"lot_id": lot.id, **params}, headers=headers
     )
-    elapsed = time.perf_counter() - started
     _assert_problem(answer, 422, needle)
     assert answer.json()["errors"][0]["field"] == field
-    assert elapsed < 2, f"refusing took {elapsed:.1f} s"
 
 
 def test_the_largest_preview_allowed_still_renders(client: TestClient, db_session: Session) -> None:

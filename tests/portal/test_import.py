@@ -131,7 +131,7 @@ def test_a_spreadsheet_of_millions_of_rows_is_refused_at_once(
     assert response.status_code == 400
     assert needle in response.text
     assert _count(db_session, member.enterprise.id) == before
-    assert elapsed < 3, f"refusing took {elapsed:.1f} s"
+    assert elapsed < 5, f"refusing took {elapsed:.1f} s"
 
 
 def test_rows_beyond_an_understated_dimension_still_count(
