@@ -1,5 +1,9 @@
 """docs/verdicts.md, row by row: each situation, scanned through HTTP, gets the same
-verdict, colour and words on the consumer page, in /api/v1/verify and in the linkset."""
+verdict, colour and words on the consumer page, in /api/v1/verify and in the linkset.
+
+Where the app has a door for making the situation (an officer's recall form, the API's
+suspend, withdraw and void), the test goes through it; the rest is the resolver's
+world of tests/resolver/conftest.py."""
 
 from __future__ import annotations
 
@@ -12,8 +16,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from registry.accounts.actor import SYSTEM
-from registry.recalls.service import RecallNotice, recall_product
-from tests.factories import make_product
+from registry.accounts.models import Role
+from registry.labels.models import RunStatus
+from registry.labels.service import create_run, run_serials
+from service import ratelimit
+from tests.factories import PASSWORD, api_headers, make_enterprise, make_product, make_user
 from tests.resolver.conftest import BASE, World, free_gtin, seed_suspicious
 
 PHONE = {
@@ -31,26 +38,85 @@ class Row:
     headline_vi: str
     headline_en: str
     # Builds the situation in the registry and gives the path a label would carry.
-    situation: Callable[[World, Session], str]
+    situation: Callable[[World, Session, TestClient], str]
     status: int = 200  # of the page, the verify API and the linkset alike
     # Words of the card's reason (the officer's recall reason, the scans, the date).
     reason: str | None = None
 
 
-def _product_recall(world: World, session: Session) -> str:
+def _product_recall(world: World, session: Session, client: TestClient) -> str:
+    """An officer recalls a whole product through the agency's form."""
     product = make_product(session, enterprise=world.enterprise, name_vi="Bánh pía")
-    notice = RecallNotice(
-        reason_vi="Nhiễm nấm mốc",
-        notice_vi="Ngừng sử dụng, trả lại nơi mua.",
-        reason_en="Mould found",
-        notice_en="Stop using it and return it.",
-    )
-    recall_product(session, actor=SYSTEM, product=product, notice=notice)
+    officer = make_user(session, role=Role.agency)
     session.flush()
+    ratelimit.reset()
+    login = {"email": officer.email, "password": PASSWORD}
+    assert client.post("/api/v1/auth/login", json=login).status_code == 200
+    form = client.get(
+        "/agency/recalls", params={"gtin": product.gtin}, headers={"accept": "text/html"}
+    ).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None
+    started = client.post(
+        "/agency/recalls",
+        data={
+            "csrf_token": token.group(1),
+            "product_id": str(product.id),
+            "scope": "product",
+            "reason_vi": "Nhiễm nấm mốc",
+            "reason_en": "Mould found",
+            "notice_vi": "Ngừng sử dụng, trả lại nơi mua.",
+            "notice_en": "Stop using it and return it.",
+        },
+        headers={"accept": "text/html"},
+        follow_redirects=False,
+    )
+    assert started.status_code == 303, started.text
+    client.cookies.clear()  # the scans that follow are a consumer's
     return world.path(product)
 
 
-def _suspicious(world: World, session: Session) -> str:
+def _suspended(world: World, session: Session, client: TestClient) -> str:
+    """An officer suspends a producer through the API."""
+    producer = make_enterprise(session)
+    product = make_product(session, enterprise=producer, name_vi="Nem Lai Vung")
+    officer = api_headers(session, role=Role.agency)
+    answer = client.post(
+        f"/api/v1/enterprises/{producer.id}/suspend",
+        json={"reason": "Kiểm tra đột xuất"},
+        headers=officer,
+    )
+    assert answer.status_code == 200, answer.text
+    return world.path(product)
+
+
+def _withdrawn(world: World, session: Session, client: TestClient) -> str:
+    """The producer withdraws its product through the API."""
+    product = make_product(session, enterprise=world.enterprise, name_vi="Bánh phồng tôm")
+    owner = api_headers(session, enterprise=world.enterprise)
+    answer = client.patch(
+        f"/api/v1/products/{product.id}", json={"status": "withdrawn"}, headers=owner
+    )
+    assert answer.status_code == 200, answer.text
+    return world.path(product)
+
+
+def _voided(world: World, session: Session, client: TestClient) -> str:
+    """The producer voids a printed run through the API: all its serials are void."""
+    run = create_run(
+        session, actor=SYSTEM, lot=world.lot, count=3, serialized=True, layout="a4-3x7"
+    )
+    run.status = RunStatus.done
+    session.flush()
+    owner = api_headers(session, enterprise=world.enterprise)
+    answer = client.post(
+        f"/api/v1/label-runs/{run.id}/void", json={"reason": "In lỗi"}, headers=owner
+    )
+    assert answer.status_code == 200, answer.text
+    return world.path(lot=world.lot, serial=(run_serials(run) or [""])[1])
+
+
+def _suspicious(world: World, session: Session, client: TestClient) -> str:
     serial = world.serials[4]
     seed_suspicious(
         session, gtin=world.product.gtin, lot=world.lot.code, serial=serial, scans=30, devices=9
@@ -58,7 +124,7 @@ def _suspicious(world: World, session: Session) -> str:
     return world.path(lot=world.lot, serial=serial)
 
 
-def _invalid(world: World, session: Session) -> str:
+def _invalid(world: World, session: Session, client: TestClient) -> str:
     gtin = world.product.gtin
     return f"/01/{gtin[:-1]}{(int(gtin[-1]) + 1) % 10}"
 
@@ -70,7 +136,7 @@ ROWS = [
         "grey",
         "Mã chưa đăng ký tại hệ thống của tỉnh",
         "Not registered in this registry",
-        lambda w, s: f"/01/{w.unregistered_gtin}",
+        lambda w, s, c: f"/01/{w.unregistered_gtin}",
         status=404,
     ),
     Row(
@@ -78,7 +144,7 @@ ROWS = [
         "grey",
         "Mã không do Việt Nam cấp",
         "A code issued outside Viet Nam",
-        lambda w, s: f"/01/{free_gtin(s, stem='0400638')}",
+        lambda w, s, c: f"/01/{free_gtin(s, stem='0400638')}",
         status=404,
     ),
     Row(
@@ -86,21 +152,21 @@ ROWS = [
         "red",
         "Tem này không do hệ thống cấp",
         "This label was never issued",
-        lambda w, s: w.path(lot=w.lot, serial=w.never_issued_serial),
+        lambda w, s, c: w.path(lot=w.lot, serial=w.never_issued_serial),
     ),
     Row(
         "serial_void",
         "red",
         "Tem này đã bị hủy",
         "This label has been voided",
-        lambda w, s: w.path(lot=w.void_lot, serial=w.void_serial),
+        _voided,
     ),
     Row(
         "recalled",
         "red",
         "Sản phẩm đang bị thu hồi",
         "This product is being recalled",
-        lambda w, s: w.path(w.recalled_product, w.recalled_lot),
+        lambda w, s, c: w.path(w.recalled_product, w.recalled_lot),
         reason="Vượt ngưỡng histamin",
     ),
     Row(
@@ -116,28 +182,28 @@ ROWS = [
         "amber",
         "Nhà sản xuất đang bị tạm đình chỉ",
         "The producer is suspended",
-        lambda w, s: w.path(w.suspended_product),
+        _suspended,
     ),
     Row(
         "withdrawn",
         "amber",
         "Sản phẩm đã ngừng lưu hành",
         "This product has been withdrawn",
-        lambda w, s: w.path(w.withdrawn_product),
+        _withdrawn,
     ),
     Row(
         "lot_undeclared",
         "amber",
         "Lô hàng này chưa được khai báo",
         "This lot has not been declared",
-        lambda w, s: w.path() + "/10/NOPE-1",
+        lambda w, s, c: w.path() + "/10/NOPE-1",
     ),
     Row(
         "expired",
         "amber",
         "Sản phẩm đã hết hạn sử dụng",
         "This product has expired",
-        lambda w, s: w.path(lot=w.expired_lot),
+        lambda w, s, c: w.path(lot=w.expired_lot),
         reason="Hạn sử dụng: ",
     ),
     Row(
@@ -153,21 +219,21 @@ ROWS = [
         "green",
         "Tem chính hãng, sản phẩm đã đăng ký",
         "Genuine label, registered product",
-        lambda w, s: w.path(lot=w.lot, serial=w.serials[0]),
+        lambda w, s, c: w.path(lot=w.lot, serial=w.serials[0]),
     ),
     Row(
         "registered",
         "green",
         "Sản phẩm đã đăng ký",
         "Registered product",
-        lambda w, s: w.path(lot=w.lot),
+        lambda w, s, c: w.path(lot=w.lot),
     ),
     Row(
         "registered",
         "green",
         "Sản phẩm đã đăng ký",
         "Registered product",
-        lambda w, s: w.path(),
+        lambda w, s, c: w.path(),
     ),
 ]
 
@@ -190,7 +256,7 @@ def _card(page: str) -> str:
 def test_each_row_of_the_verdict_table(
     client: TestClient, world: World, db_session: Session, row: Row
 ) -> None:
-    path = row.situation(world, db_session)
+    path = row.situation(world, db_session, client)
 
     page = _scan(client, path, PHONE)
     assert page.status_code == row.status
@@ -246,9 +312,9 @@ def test_a_label_without_lot_or_serial_does_not_claim_a_lot(
 
 
 def test_an_invalid_code_gives_no_check_digit_and_no_jargon(
-    client: TestClient, world: World
+    client: TestClient, world: World, db_session: Session
 ) -> None:
-    wrong = _invalid(world, None)  # type: ignore[arg-type]
+    wrong = _invalid(world, db_session, client)
     for headers in (PHONE, ENGLISH):
         page = _scan(client, wrong, headers).text
         assert world.product.gtin not in page and world.product.gtin[1:] not in page
