@@ -24,7 +24,7 @@ from registry.products.models import Product
 from registry.recalls.models import Recall
 from registry.reports.models import ConsumerReport
 from registry.reports.triage import ReportTriage
-from registry.scans.models import Scan, SerialScanDay
+from registry.scans.models import Scan, SerialScanDay, SerialScanSource
 from registry.stats.models import (
     ScanMonthEnterprise,
     ScanMonthPlace,
@@ -62,6 +62,7 @@ __all__ = [
     "ScanPeriodEnterprise",
     "ScanPeriodProduct",
     "SerialScanDay",
+    "SerialScanSource",
     "TraceLink",
     "User",
 ]

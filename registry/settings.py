@@ -25,11 +25,14 @@ class Settings(BaseSettings):
     # "fast": argon2id at its lowest cost, so test runs sign in quickly; `serve`
     # refuses it outside development.
     password_hash: Literal["argon2", "fast"] = "argon2"
-    # A serial scanned more often than this, or from more distinct devices,
-    # within the window, is shown as a suspicious copy.
-    suspicious_scan_count: int = 20
+    # A serial scanned from more distinct networks than this, and by more distinct
+    # devices, within the window, is a suspicious copy (docs/scan-signals.md).
+    suspicious_network_count: int = 3
     suspicious_device_count: int = 5
     suspicious_window_days: int = 30
+    # Scans of one code from one network on one (UTC) day that statistics count; the
+    # rest are stored but counted nowhere.
+    counted_scans_per_network_day: int = 3
     # Who may say, in X-Forwarded-For, which client it forwards: addresses or CIDR
     # networks, comma-separated. Anyone else's X-Forwarded-For is ignored.
     trusted_proxies: str = "127.0.0.1,::1"

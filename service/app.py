@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.middleware.sessions import SessionMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from registry.scans.counting import DailyCap
 from registry.scans.writer import batch_writer
 from registry.settings import Settings, get_settings
 from service.api.router import api_router
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     )
     app.state.truyxuat = app_state
     app.state.network_limits = NetworkLimits(settings)
+    app.state.counted_scans = DailyCap(settings.counted_scans_per_network_day)
     install_error_handlers(app)
     app.add_middleware(
         SessionMiddleware,

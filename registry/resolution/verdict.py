@@ -337,6 +337,7 @@ def resolve(
                     activity.device_count + (0 if activity.device_count else 1),
                     activity.place_count,
                     activity.first_scanned_at or now,
+                    activity.network_count + (0 if activity.network_count else 1),
                 )
     expiry_on = (lot.expiry_on if lot is not None else None) or _yymmdd(_attribute(link, "17"))
     verdict = _decide(

@@ -328,10 +328,12 @@ def verdict_for(scan: Resolution | Verdict, *, window_days: int = 0) -> VerdictC
         first = activity.first_scanned_at
         since = first.strftime("%d/%m/%Y") if first else "–"
         reason = Wording(
-            f"{activity.scan_count} lượt quét từ {activity.device_count} thiết bị trong "
-            f"{window_days} ngày qua; quét lần đầu ngày {since}.",
-            f"{activity.scan_count} scans from {activity.device_count} devices in the last "
-            f"{window_days} days; first scanned on {since}.",
+            f"{activity.scan_count} lượt quét từ {activity.device_count} thiết bị ở "
+            f"{activity.network_count} mạng khác nhau trong {window_days} ngày qua; "
+            f"quét lần đầu ngày {since}.",
+            f"{activity.scan_count} scans from {activity.device_count} devices on "
+            f"{activity.network_count} different networks in the last {window_days} days; "
+            f"first scanned on {since}.",
         )
     return VerdictCard(kind, headline, explanation, advice, reason)
 

@@ -28,10 +28,27 @@ def daily_salt(secret_key: str, day: dt.date) -> bytes:
     ).digest()
 
 
-def device_hash(*, secret_key: str, user_agent: str, client_ip: str, day: dt.date) -> str:
-    """Same phone, same day → same hash; across days, or without the secret, unlinkable."""
-    material = f"{user_agent}\x1f{client_ip}".encode()
-    return hmac.digest(daily_salt(secret_key, day), material, "sha256").hex()[:32]
+def device_hash(*, secret_key: str, device: str, day: dt.date) -> str:
+    """Same device, same day → same hash; across days, or without the secret, unlinkable.
+    `device` comes from the device cookie (`device_identity`), never from the
+    User-Agent, which any client can change at will."""
+    return hmac.digest(daily_salt(secret_key, day), device.encode(), "sha256").hex()[:32]
+
+
+def device_identity(*, cookie: str) -> str:
+    return f"cookie:{cookie}"
+
+
+@functools.lru_cache(maxsize=8)
+def _source_key(secret_key: str) -> bytes:
+    return hmac.new(secret_key.encode(), b"scan-source", hashlib.sha256).digest()
+
+
+def source_id(*, secret_key: str, code: tuple[str, str, str], identity: str) -> str:
+    """A network's or device's id for one code (GTIN, lot, serial): stable across days,
+    so distinct ones can be counted over a window, and unrelated across codes."""
+    material = "\x1f".join((*code, identity)).encode()
+    return hashlib.blake2b(material, key=_source_key(secret_key), digest_size=16).hexdigest()
 
 
 # Homes, shops and mobile carriers hand out addresses from these blocks: every

@@ -1,7 +1,9 @@
 """Consumer scans: one row per resolution, and a per-serial daily rollup.
 
 No raw IP address is ever stored: a device is a salted hash that changes every day.
-A place is kept only when the consumer chose to share it, and only coarsely.
+A place is kept only when the consumer chose to share it, and only coarsely. What the
+suspicious-copy rule counts, the networks and devices that scanned a serial, is kept as
+hashes salted per serial (SerialScanSource), which link nothing across serials.
 """
 
 from __future__ import annotations
@@ -20,6 +22,16 @@ class AgentClass(enum.StrEnum):
     mobile = "mobile"
     desktop = "desktop"
     bot = "bot"
+    # A person's scan past the day's counted scans of one code from one network
+    # (Settings.counted_scans_per_network_day): stored, left out of every count.
+    repeat = "repeat"
+
+    @property
+    def counted(self) -> bool:
+        return self in (AgentClass.mobile, AgentClass.desktop)
+
+
+COUNTED_AGENTS = (AgentClass.mobile.value, AgentClass.desktop.value)
 
 
 class Scan(Base):
@@ -60,3 +72,27 @@ class SerialScanDay(Base):
     place_count: Mapped[int] = mapped_column(Integer, default=0)
     first_scanned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_scanned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class SerialScanSource(Base):
+    """A network or a device that scanned a serial, and the last day it did: the
+    suspicious-copy rule counts the distinct ones within its window.
+
+    `source` is a keyed hash of the serial and the network (IPv4 /24, IPv6 /48) or the
+    device cookie, so the same phone scanning two serials leaves two unrelated values.
+    """
+
+    __tablename__ = "serial_scan_source"
+
+    gtin: Mapped[str] = mapped_column(String(14), primary_key=True)
+    lot: Mapped[str] = mapped_column(String(20), primary_key=True)
+    serial: Mapped[str] = mapped_column(String(20), primary_key=True)
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # SourceKind
+    first_seen_on: Mapped[dt.date] = mapped_column(Date)
+    last_seen_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class SourceKind(enum.StrEnum):
+    network = "network"
+    device = "device"

@@ -21,7 +21,13 @@ from typing import Any, Protocol, cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
-from registry.scans.models import AgentClass, Scan, SerialScanDay
+from registry.scans.models import (
+    COUNTED_AGENTS,
+    Scan,
+    SerialScanDay,
+    SerialScanSource,
+    SourceKind,
+)
 from registry.stats.rollups import apply_scans, upsert_adding
 
 log = logging.getLogger("truyxuat.scans")
@@ -59,11 +65,15 @@ class ScanRecord:
     device_hash: str
     agent_class: str
     place: Place = Place()
+    # Of a serial scan: the network's and the device's ids for this serial
+    # (registry.scans.device.source_id), which the suspicious-copy rule counts.
+    network: str = ""
+    device: str = ""
 
     @property
     def serial_key(self) -> tuple[str, str, str] | None:
-        """What the rollup counts: serials scanned by people (bots are not counted)."""
-        if self.serial is None or self.agent_class == AgentClass.bot:
+        """What the rollup counts: serials scanned by people (not bots, not repeats)."""
+        if self.serial is None or self.agent_class not in COUNTED_AGENTS:
             return None
         return (self.gtin, self.lot or "", self.serial)
 
@@ -89,6 +99,7 @@ class _Recent:
     """A serial scan this process recorded, and the flush that wrote it (if any)."""
 
     scanned_at: dt.datetime
+    network: str
     device: str
     place: str | None
     recorded: float
@@ -98,6 +109,7 @@ class _Recent:
 @dataclass(frozen=True)
 class PendingActivity:
     scan_count: int
+    networks: frozenset[str]
     devices: frozenset[str]
     places: frozenset[str]
     first_scanned_at: dt.datetime | None
@@ -174,7 +186,11 @@ class ScanRecorder:
             key = record.serial_key
             if key is not None:
                 entry = _Recent(
-                    record.scanned_at, record.device_hash, record.place.key, time.monotonic()
+                    record.scanned_at,
+                    record.network,
+                    record.device,
+                    record.place.key,
+                    time.monotonic(),
                 )
                 self._recent.setdefault(key, deque()).append(entry)
                 self._recent_order.append((key, entry))
@@ -195,6 +211,7 @@ class ScanRecorder:
         """This process's scans of a serial not yet written, or written by a flush
         after generation `written_after` (so not in a rollup read before it)."""
         count = 0
+        networks: set[str] = set()
         devices: set[str] = set()
         places: set[str] = set()
         first: dt.datetime | None = None
@@ -205,6 +222,7 @@ class ScanRecorder:
                 if r.written_in is not None and r.written_in <= written_after:
                     break
                 count += 1
+                networks.add(r.network)
                 devices.add(r.device)
                 if r.place:
                     places.add(r.place)
@@ -212,6 +230,7 @@ class ScanRecorder:
                     first = r.scanned_at
         return PendingActivity(
             scan_count=count,
+            networks=frozenset(networks),
             devices=frozenset(devices),
             places=frozenset(places),
             first_scanned_at=first,
@@ -397,6 +416,7 @@ def write_batch(
         added=["scan_count", "device_count", "place_count"],
         latest=["last_scanned_at"],
     )
+    _upsert_sources(session, groups)
     return {
         group_key: seen_devices[group_key] | {r.device_hash for r in group}
         for group_key, group in groups.items()
@@ -425,7 +445,7 @@ def _seen_before(
             Scan.serial.in_(serials),
             Scan.scanned_at >= start,
             Scan.scanned_at < end,
-            Scan.agent_class != AgentClass.bot.value,
+            Scan.agent_class.in_(COUNTED_AGENTS),
         ]
         if not with_places:
             conditions.append(Scan.device_hash.in_(wanted_devices))
@@ -437,3 +457,39 @@ def _seen_before(
             if with_places and (place := Place(*row[4:]).key):
                 places.setdefault(key, set()).add(place)
     return devices, places
+
+
+def _upsert_sources(session: Session, groups: dict[GroupKey, list[ScanRecord]]) -> None:
+    """Each network and device that scanned a serial, and the last day it did."""
+    spans: dict[tuple[str, str, str, str], tuple[str, dt.date, dt.date]] = {}
+    for (gtin, lot, serial, day), group in groups.items():
+        for record in group:
+            for kind, source in (
+                (SourceKind.network, record.network),
+                (SourceKind.device, record.device),
+            ):
+                if source:
+                    key = (gtin, lot, serial, source)
+                    _, first, last = spans.get(key, (kind, day, day))
+                    spans[key] = (kind.value, min(first, day), max(last, day))
+    rows = [
+        {
+            "gtin": gtin,
+            "lot": lot,
+            "serial": serial,
+            "source": source,
+            "kind": kind,
+            "first_seen_on": first,
+            "last_seen_on": last,
+        }
+        for (gtin, lot, serial, source), (kind, first, last) in spans.items()
+    ]
+    upsert_adding(
+        session,
+        cast(Table, SerialScanSource.__table__),
+        rows,
+        keys=["gtin", "lot", "serial", "source"],
+        added=[],
+        earliest=["first_seen_on"],
+        latest=["last_seen_on"],
+    )

@@ -8,26 +8,36 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
-from registry.scans.models import AgentClass, Scan, SerialScanDay
+from registry.scans.models import AgentClass, Scan, SerialScanDay, SerialScanSource, SourceKind
 from registry.scans.recorder import Place, ScanRecorder
+from registry.settings import Settings
 from registry.stats.rollups import move_scan_place
 
 
 @dataclass(frozen=True, slots=True)
 class SerialActivity:
-    """How often, and by how many devices and places, a serial was scanned."""
+    """How often, and from how many networks, devices and places, a serial was scanned."""
 
     scan_count: int
     device_count: int
     place_count: int
     first_scanned_at: dt.datetime | None
+    network_count: int = 0
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    scan_count: int
+    network_count: int
     device_count: int
     window_days: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> Thresholds:
+        return cls(
+            network_count=settings.suspicious_network_count,
+            device_count=settings.suspicious_device_count,
+            window_days=settings.suspicious_window_days,
+        )
 
 
 NO_ACTIVITY = SerialActivity(0, 0, 0, None)
@@ -36,12 +46,33 @@ _IN_WINDOW = SerialScanDay.day >= bindparam("since")
 _ACTIVITY = (
     func.min(SerialScanDay.first_scanned_at),
     func.coalesce(func.sum(case((_IN_WINDOW, SerialScanDay.scan_count), else_=0)), 0),
-    func.coalesce(func.sum(case((_IN_WINDOW, SerialScanDay.device_count), else_=0)), 0),
     func.coalesce(func.sum(case((_IN_WINDOW, SerialScanDay.place_count), else_=0)), 0),
+)
+_SOURCE_IN_WINDOW = SerialScanSource.last_seen_on >= bindparam("since")
+_SOURCES = (
+    func.coalesce(
+        func.sum(case((SerialScanSource.kind == SourceKind.network.value, 1), else_=0)), 0
+    ),
+    func.coalesce(
+        func.sum(case((SerialScanSource.kind == SourceKind.device.value, 1), else_=0)), 0
+    ),
+)
+_SOURCES_OF_LOT = (
+    SerialScanSource.gtin == bindparam("gtin"),
+    SerialScanSource.lot == bindparam("lot"),
+    _SOURCE_IN_WINDOW,
 )
 _OF_LOT = (SerialScanDay.gtin == bindparam("gtin"), SerialScanDay.lot == bindparam("lot"))
 # Built once: the resolver asks these for every lot and serial it has not seen for a while.
 _ROLLUP_QUERY = select(*_ACTIVITY).where(*_OF_LOT, SerialScanDay.serial == bindparam("serial"))
+_SOURCES_QUERY = select(*_SOURCES).where(
+    *_SOURCES_OF_LOT, SerialScanSource.serial == bindparam("serial")
+)
+_LOT_SOURCES_QUERY = (
+    select(SerialScanSource.serial, *_SOURCES)
+    .where(*_SOURCES_OF_LOT)
+    .group_by(SerialScanSource.serial)
+)
 # Grouped in primary-key order, so the database can stop at the limit.
 _LOT_ROLLUP_QUERY = (
     select(SerialScanDay.serial, *_ACTIVITY)
@@ -61,16 +92,12 @@ def rollup_activity(
     window_days: int,
     today: dt.date,
 ) -> SerialActivity:
-    """What earlier flushes left in the rollup: one primary-key range read.
-
-    Device hashes rotate daily, so a phone scanning on three days counts three times:
-    the count is an upper bound, which errs towards warning.
-    """
+    """What earlier flushes left in the rollups: two primary-key range reads."""
     since = today - dt.timedelta(days=window_days - 1)
-    first, scans, devices, places = session.execute(
-        _ROLLUP_QUERY, {"since": since, "gtin": gtin, "lot": lot or "", "serial": serial}
-    ).one()
-    return SerialActivity(int(scans), int(devices), int(places), first)
+    values = {"since": since, "gtin": gtin, "lot": lot or "", "serial": serial}
+    first, scans, places = session.execute(_ROLLUP_QUERY, values).one()
+    networks, devices = session.execute(_SOURCES_QUERY, values).one()
+    return SerialActivity(int(scans), int(devices), int(places), first, int(networks))
 
 
 def lot_rollup_activity(
@@ -85,15 +112,19 @@ def lot_rollup_activity(
     """`rollup_activity` of every serial of the lot ever scanned, in one read; a serial
     missing from it has none. None when more than `limit` serials were scanned."""
     since = today - dt.timedelta(days=window_days - 1)
-    rows = session.execute(
-        _LOT_ROLLUP_QUERY, {"since": since, "gtin": gtin, "lot": lot or "", "limit": limit + 1}
-    ).all()
+    values = {"since": since, "gtin": gtin, "lot": lot or "", "limit": limit + 1}
+    rows = session.execute(_LOT_ROLLUP_QUERY, values).all()
     if len(rows) > limit:
         return None
-    return {
-        serial: SerialActivity(int(scans), int(devices), int(places), first)
-        for serial, first, scans, devices, places in rows
+    sources = {
+        serial: (int(networks), int(devices))
+        for serial, networks, devices in session.execute(_LOT_SOURCES_QUERY, values)
     }
+    activities = {}
+    for serial, first, scans, places in rows:
+        networks, devices = sources.get(serial, (0, 0))
+        activities[serial] = SerialActivity(int(scans), devices, int(places), first, networks)
+    return activities
 
 
 def with_recent(
@@ -120,15 +151,16 @@ def with_recent(
         activity.device_count + len(recent.devices),
         activity.place_count + len(recent.places),
         first,
+        activity.network_count + len(recent.networks),
     )
 
 
 def is_suspicious(activity: SerialActivity, thresholds: Thresholds) -> bool:
-    """Scanned more often, or from more devices or places, than one buyer would."""
+    """Scanned from more networks, and by more devices, than one buyer's household:
+    one network alone, however many scans or devices it brings, never is."""
     return (
-        activity.scan_count > thresholds.scan_count
-        or activity.device_count > thresholds.device_count
-        or activity.place_count > thresholds.device_count
+        activity.network_count > thresholds.network_count
+        and activity.device_count > thresholds.device_count
     )
 
 
@@ -172,7 +204,7 @@ def attach_place(
     scan_id, scanned_at, agent, verdict, old_province, old_ward = latest
     if (
         serial
-        and agent != AgentClass.bot
+        and AgentClass(agent).counted
         and _is_new_place(
             session, gtin=gtin, lot=lot, serial=serial, day=scanned_at.date(), place=place
         )

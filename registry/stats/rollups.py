@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from registry.products.models import Product
 from registry.resolution.verdict_table import GREEN_VERDICTS
-from registry.scans.models import AgentClass, Scan
+from registry.scans.models import COUNTED_AGENTS, Scan
 from registry.stats.models import (
     NO_ENTERPRISE,
     UNKNOWN,
@@ -118,11 +118,12 @@ def _owners(session: Session, gtins: set[str]) -> dict[str, int]:
 def apply_scans(session: Session, scans: Iterable[ScanFacts | ScanRecord | Scan]) -> int:
     """Add a batch of scans to the monthly rollups; returns how many were counted.
 
-    Bots are not consumers and are left out. Safe to call concurrently: every
+    Bots are not consumers and are left out, and so are repeats (a network's scans of a
+    code past the day's cap, registry.scans.counting). Safe to call concurrently: every
     change is an atomic upsert that adds to what is there.
     """
     facts = [ScanFacts.of(scan) for scan in scans]
-    facts = [f for f in facts if f.agent_class != AgentClass.bot.value]
+    facts = [f for f in facts if f.agent_class in COUNTED_AGENTS]
     if not facts:
         return 0
     owners = _owners(session, {f.gtin for f in facts})
@@ -259,7 +260,7 @@ def move_scan_place(
 
     `before` and `after` are (province_code, ward_code).
     """
-    if agent_class == AgentClass.bot.value or before == after:
+    if agent_class not in COUNTED_AGENTS or before == after:
         return
     month = month_of(local_day(scanned_at))
     old = (before[0] or UNKNOWN, before[1] or UNKNOWN)

@@ -9,14 +9,15 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import distinct, func, or_, select
+from sqlalchemy import case, distinct, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from registry.enterprises.models import Enterprise
 from registry.places.models import AdminUnit
 from registry.products.models import Product
 from registry.resolution.verdict_table import FAKE_LABEL_VERDICTS, Verdict
-from registry.scans.models import AgentClass, Scan, SerialScanDay
+from registry.scans.models import AgentClass, Scan, SerialScanDay, SerialScanSource, SourceKind
+from registry.scans.service import Thresholds
 
 
 @dataclass(frozen=True)
@@ -33,27 +34,20 @@ class SuspiciousSerial:
     enterprise_name: str | None = None
     # Names of the provinces and wards consumers shared when scanning it.
     places: tuple[str, ...] = ()
+    network_count: int = 0
 
 
 def suspicious_serials(
     session: Session,
     *,
     today: dt.date,
-    window_days: int,
-    scan_threshold: int,
-    device_threshold: int,
+    thresholds: Thresholds,
     limit: int = 200,
 ) -> list[SuspiciousSerial]:
     """Fake labels (never issued, void) first, then suspicious copies, with the product,
     its enterprise and the places of the scans, within the window."""
-    copies = copied_serials(
-        session,
-        today=today,
-        window_days=window_days,
-        scan_threshold=scan_threshold,
-        device_threshold=device_threshold,
-        limit=limit,
-    )
+    window_days = thresholds.window_days
+    copies = copied_serials(session, today=today, thresholds=thresholds, limit=limit)
     fakes = fake_label_serials(session, today=today, window_days=window_days, limit=limit)
     faked = {(f.gtin, f.lot, f.serial) for f in fakes}
     found = [*fakes, *(c for c in copies if (c.gtin, c.lot, c.serial) not in faked)][:limit]
@@ -98,40 +92,59 @@ def fake_label_serials(
 
 
 def copied_serials(
-    session: Session,
-    *,
-    today: dt.date,
-    window_days: int,
-    scan_threshold: int,
-    device_threshold: int,
-    limit: int = 200,
+    session: Session, *, today: dt.date, thresholds: Thresholds, limit: int = 200
 ) -> list[SuspiciousSerial]:
-    """Serials scanned more often, or by more devices or places, than one buyer would,
-    within the window (the same test the resolver applies to one scan)."""
-    since = today - dt.timedelta(days=window_days - 1)
-    scans = func.sum(SerialScanDay.scan_count)
-    devices = func.sum(SerialScanDay.device_count)
-    places = func.sum(SerialScanDay.place_count)
-    rows = session.execute(
-        select(
-            SerialScanDay.gtin,
-            SerialScanDay.lot,
-            SerialScanDay.serial,
-            scans,
-            devices,
-            places,
-            func.max(SerialScanDay.last_scanned_at),
-        )
-        .where(SerialScanDay.day >= since)
-        .group_by(SerialScanDay.gtin, SerialScanDay.lot, SerialScanDay.serial)
-        .having(or_(scans > scan_threshold, devices > device_threshold, places > device_threshold))
-        .order_by(scans.desc())
+    """Serials scanned from more networks, and by more devices, than one buyer's
+    household within the window: `registry.scans.service.is_suspicious` over every
+    serial at once, read from the per-serial sources, then their daily rollups."""
+    since = today - dt.timedelta(days=thresholds.window_days - 1)
+    networks = func.sum(case((SerialScanSource.kind == SourceKind.network.value, 1), else_=0))
+    devices = func.sum(case((SerialScanSource.kind == SourceKind.device.value, 1), else_=0))
+    code = (SerialScanSource.gtin, SerialScanSource.lot, SerialScanSource.serial)
+    flagged = session.execute(
+        select(*code, networks, devices)
+        .where(SerialScanSource.last_seen_on >= since)
+        .group_by(*code)
+        .having(networks > thresholds.network_count, devices > thresholds.device_count)
+        .order_by(devices.desc())
         .limit(limit)
     ).all()
-    return [
-        SuspiciousSerial(g, lot, s, int(n), int(d), int(p), last, None)
-        for g, lot, s, n, d, p, last in rows
-    ]
+    if not flagged:
+        return []
+    day_code = (SerialScanDay.gtin, SerialScanDay.lot, SerialScanDay.serial)
+    rollups = {
+        (gtin, lot, serial): (int(scans), int(places), last)
+        for gtin, lot, serial, scans, places, last in session.execute(
+            select(
+                *day_code,
+                func.sum(SerialScanDay.scan_count),
+                func.sum(SerialScanDay.place_count),
+                func.max(SerialScanDay.last_scanned_at),
+            )
+            .where(
+                SerialScanDay.day >= since,
+                tuple_(*day_code).in_([(g, lt, s) for g, lt, s, _n, _d in flagged]),
+            )
+            .group_by(*day_code)
+        )
+    }
+    found = []
+    for gtin, lot, serial, network_count, device_count in flagged:
+        scans, places, last = rollups[(gtin, lot, serial)]
+        found.append(
+            SuspiciousSerial(
+                gtin,
+                lot,
+                serial,
+                scans,
+                int(device_count),
+                places,
+                last,
+                None,
+                network_count=int(network_count),
+            )
+        )
+    return found
 
 
 def _with_names_and_places(

@@ -92,14 +92,6 @@ def _language_toggle(request: Request, lang: str) -> str:
     return f"{path}?{urlencode([*params, ('lang', other)])}"
 
 
-def _thresholds(settings: Settings) -> Thresholds:
-    return Thresholds(
-        scan_count=settings.suspicious_scan_count,
-        device_count=settings.suspicious_device_count,
-        window_days=settings.suspicious_window_days,
-    )
-
-
 def _page_links(request: Request, link: DigitalLink) -> dict[str, str]:
     path = anchor_path(link)
     lang = request_language(request)
@@ -150,7 +142,7 @@ def render_product_page(
             session,
             link=link,
             recorder=recorder,
-            thresholds=_thresholds(settings),
+            thresholds=Thresholds.of(settings),
             now=utcnow(),
             caches=caches,
         )

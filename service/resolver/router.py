@@ -60,7 +60,7 @@ from service.resolver.linkset import (
     linkset_link_header,
 )
 from service.resolver.request_link import read_request_link
-from service.resolver.scanning import scan_record
+from service.resolver.scanning import give_device_cookie, scan_record
 
 RecorderDep = Annotated[ScanRecorder, Depends(scan_recorder)]
 CachesDep = Annotated[ResolverCaches, Depends(resolver_caches)]
@@ -143,14 +143,6 @@ def _resolve_location_in_session(
     state = request.app.state.truyxuat
     with unit_of_work(state.read_sessions) as session:
         return _resolve_location(request, session, settings, link)
-
-
-def _thresholds(settings: Settings) -> Thresholds:
-    return Thresholds(
-        scan_count=settings.suspicious_scan_count,
-        device_count=settings.suspicious_device_count,
-        window_days=settings.suspicious_window_days,
-    )
 
 
 def _link_type_asked(link: DigitalLink) -> str | None:
@@ -273,7 +265,7 @@ def _resolve_item(
         session,
         link=link,
         recorder=recorder,
-        thresholds=_thresholds(settings),
+        thresholds=Thresholds.of(settings),
         now=now,
         counting_this_scan=is_scan,
         caches=caches,
@@ -324,6 +316,7 @@ def _resolve_item(
     if is_scan:
         # Last: everything before may be run twice (registry.resolver.fast_path).
         _record(request, settings, recorder, link, resolution, now)
+        give_device_cookie(request, response, settings)
     return response
 
 

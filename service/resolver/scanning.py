@@ -1,37 +1,112 @@
-"""Turning a request into a scan record: time, key, verdict, device hash, agent class."""
+"""Turning a request into a scan record: time, key, verdict, device, network, agent class.
+
+A device is the first-party device cookie the resolver sets (DEVICE_COOKIE); a client
+that sends none is a new device each time. The network is the client's IPv4 /24 or
+IPv6 /48 (service.ratelimit.client_network). The User-Agent only tells people from
+machines.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import secrets
 
 from starlette.requests import Request
+from starlette.responses import Response
 
 from registry.gs1 import DigitalLink
-from registry.scans.device import agent_class, device_hash
+from registry.scans.counting import DailyCap
+from registry.scans.device import (
+    agent_class,
+    device_hash,
+    device_identity,
+    source_id,
+)
+from registry.scans.models import AgentClass, SourceKind
 from registry.scans.recorder import ScanRecord
 from registry.settings import Settings
+from service.ratelimit import client_network
+
+DEVICE_COOKIE = "truyxuat_device"
+# Browsers keep a cookie at most 400 days (RFC 6265bis §5.5).
+DEVICE_COOKIE_SECONDS = 400 * 24 * 3600
+_COOKIE_VALUE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+_ISSUED = "truyxuat.issued_device_cookie"
+
+
+def device_cookie(request: Request) -> str | None:
+    """The device cookie the request carries, if it is one this app could have set."""
+    value = request.cookies.get(DEVICE_COOKIE)
+    return value if value and _COOKIE_VALUE.fullmatch(value) else None
+
+
+def _issued_cookie(request: Request) -> str:
+    """The cookie this response gives a phone that came without one: chosen once per
+    request, so the scan is counted under the cookie the phone will send next time."""
+    state = request.scope.setdefault("state", {})
+    issued: str | None = state.get(_ISSUED)
+    if issued is None:
+        issued = state[_ISSUED] = secrets.token_urlsafe(16)
+    return issued
+
+
+def request_device(request: Request) -> str:
+    return device_identity(cookie=device_cookie(request) or _issued_cookie(request))
 
 
 def request_device_hash(request: Request, settings: Settings, *, now: dt.datetime) -> str:
-    client_ip = request.client.host if request.client else ""
     return device_hash(
-        secret_key=settings.secret_key,
-        user_agent=request.headers.get("user-agent", ""),
-        client_ip=client_ip,
-        day=now.date(),
+        secret_key=settings.secret_key, device=request_device(request), day=now.date()
     )
+
+
+def give_device_cookie(request: Request, response: Response, settings: Settings) -> None:
+    """A long-lived random first-party cookie for a phone that has none yet."""
+    if device_cookie(request) is not None:
+        return
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _issued_cookie(request),
+        max_age=DEVICE_COOKIE_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=settings.public_base_url.startswith("https://"),
+    )
+
+
+def counted_scans(request: Request) -> DailyCap:
+    cap: DailyCap = request.app.state.counted_scans
+    return cap
 
 
 def scan_record(
     request: Request, settings: Settings, *, link: DigitalLink, verdict: str, now: dt.datetime
 ) -> ScanRecord:
     qualifiers = dict(link.qualifiers)
+    gtin, lot, serial = link.primary[1], qualifiers.get("10"), qualifiers.get("21")
+    code = (gtin, lot or "", serial or "")
+    network = source_id(
+        secret_key=settings.secret_key,
+        code=code,
+        identity=f"{SourceKind.network}/network:{client_network(request)}",
+    )
+    agent = agent_class(request.headers.get("user-agent", ""))
+    if agent.counted and not counted_scans(request).admit(network, now.date()):
+        agent = AgentClass.repeat
+    device = request_device(request)
     return ScanRecord(
         scanned_at=now,
-        gtin=link.primary[1],
-        lot=qualifiers.get("10"),
-        serial=qualifiers.get("21"),
+        gtin=gtin,
+        lot=lot,
+        serial=serial,
         verdict=verdict,
-        device_hash=request_device_hash(request, settings, now=now),
-        agent_class=agent_class(request.headers.get("user-agent", "")).value,
+        device_hash=device_hash(secret_key=settings.secret_key, device=device, day=now.date()),
+        agent_class=agent.value,
+        network=network if serial else "",
+        device=source_id(
+            secret_key=settings.secret_key, code=code, identity=f"{SourceKind.device}/{device}"
+        )
+        if serial
+        else "",
     )

@@ -69,7 +69,7 @@ def verify(
             session,
             link=link,
             recorder=recorder,
-            thresholds=_thresholds(settings),
+            thresholds=Thresholds.of(settings),
             now=now,
             counting_this_scan=record,
         )
@@ -92,14 +92,6 @@ def verify(
 def _card_fields(card: dict[str, Any]) -> dict[str, Any]:
     """The verdict card as top-level members: `verdict` is its kind."""
     return {"verdict": card.pop("kind"), **card}
-
-
-def _thresholds(settings: Settings) -> Thresholds:
-    return Thresholds(
-        scan_count=settings.suspicious_scan_count,
-        device_count=settings.suspicious_device_count,
-        window_days=settings.suspicious_window_days,
-    )
 
 
 def _links(

@@ -38,6 +38,7 @@ from tests.factories import (
     make_product,
     make_user,
 )
+from tests.resolver.conftest import seed_sources
 
 HTML = {"accept": "text/html"}
 
@@ -288,6 +289,25 @@ def test_suspicious_codes_and_drill_down(db_session: Session, staff: TestClient)
             first_scanned_at=now,
             last_scanned_at=now,
         )
+    )
+    # Scanned by nine phones from five networks; CALM1 by one phone at home.
+    seed_sources(
+        db_session,
+        gtin="08930000000017",
+        lot="L1",
+        serial="SUSPECT1",
+        day=now.date(),
+        networks=5,
+        devices=9,
+    )
+    seed_sources(
+        db_session,
+        gtin="08930000000017",
+        lot="L1",
+        serial="CALM1",
+        day=now.date(),
+        networks=1,
+        devices=1,
     )
     write_batch(
         db_session,

@@ -24,8 +24,10 @@ from registry.locations.models import Location
 from registry.lots.models import Lot
 from registry.products.models import Product, ProductStatus
 from registry.recalls.models import Recall
-from registry.scans.models import SerialScanDay
+from registry.resolution import verdict as verdict_module
+from registry.scans.models import SerialScanDay, SerialScanSource, SourceKind
 from registry.scans.recorder import ScanRecorder
+from registry.settings import Settings
 from service.resolver import lifecycle
 from tests.factories import (
     make_certificate,
@@ -46,6 +48,51 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         client.portal.call(functools.partial(lifecycle.start, app, flush_interval=3600))
         yield client
         client.portal.call(lifecycle.stop, app)
+
+
+# TEST-NET-3 and TEST-NET-2: documentation blocks, never a real client.
+STALL = ("203.0.113.45", 40000)
+PROXY = ("198.51.100.7", 40000)
+
+
+def _client_at(app: FastAPI, address: tuple[str, int]) -> Iterator[TestClient]:
+    # A stopped clock for the rate limits: nothing refills while a test sends.
+    for buckets in vars(app.state.network_limits).values():
+        buckets.clock = lambda: 1000.0
+    with TestClient(app, base_url=BASE, client=address) as client:
+        client.portal.call(functools.partial(lifecycle.start, app, flush_interval=3600))
+        yield client
+        client.portal.call(lifecycle.stop, app)
+
+
+@pytest.fixture
+def stall(app: FastAPI) -> Iterator[TestClient]:
+    """Every phone of a market stall, behind the stall's one address."""
+    yield from _client_at(app, STALL)
+
+
+@pytest.fixture
+def proxied_app(settings: Settings, app_state) -> FastAPI:  # type: ignore[no-untyped-def]
+    """The app behind a reverse proxy at PROXY, which TRUYXUAT_TRUSTED_PROXIES names."""
+    from service.app import create_app
+
+    proxied = settings.model_copy(update={"trusted_proxies": "198.51.100.0/24"})
+    return create_app(proxied, state=app_state)
+
+
+@pytest.fixture
+def via_proxy(proxied_app: FastAPI) -> Iterator[TestClient]:
+    """A client whose connections come from the trusted proxy."""
+    yield from _client_at(proxied_app, PROXY)
+
+
+@pytest.fixture(params=["by-lot", "by-serial"])
+def rollup_reads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The lot's scanned serials read together, or (a lot past the limit) one by one."""
+    if request.param == "by-serial":
+        # A limit no lot is within, not even one never scanned.
+        monkeypatch.setattr(verdict_module, "LOT_ROLLUP_LIMIT", -1)
+    return str(request.param)
 
 
 @pytest.fixture
@@ -190,10 +237,27 @@ def build_world(session: Session) -> World:
 
 
 def seed_suspicious(
-    session: Session, *, gtin: str, lot: str, serial: str, scans: int, devices: int
+    session: Session,
+    *,
+    gtin: str,
+    lot: str,
+    serial: str,
+    scans: int,
+    devices: int,
+    networks: int | None = None,
 ) -> dt.datetime:
-    """Rollup rows as earlier flushes would have left them: `scans` over two days."""
+    """Rollup rows as earlier flushes would have left them: `scans` over two days, from
+    `devices` devices on `networks` networks (as many as devices unless given)."""
     first = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=2)
+    seed_sources(
+        session,
+        gtin=gtin,
+        lot=lot,
+        serial=serial,
+        day=first.date(),
+        networks=devices if networks is None else networks,
+        devices=devices,
+    )
     for offset, (count, device_count) in enumerate(
         ((scans // 2, devices // 2), (scans - scans // 2, devices - devices // 2))
     ):
@@ -213,3 +277,22 @@ def seed_suspicious(
         )
     session.flush()
     return first
+
+
+def seed_sources(
+    session: Session, *, gtin: str, lot: str, serial: str, day: dt.date, networks: int, devices: int
+) -> None:
+    """The networks and devices a serial's earlier flushes would have stored."""
+    for kind, count in ((SourceKind.network, networks), (SourceKind.device, devices)):
+        for number in range(count):
+            session.add(
+                SerialScanSource(
+                    gtin=gtin,
+                    lot=lot,
+                    serial=serial,
+                    source=f"{kind.value}-{number}",
+                    kind=kind.value,
+                    first_seen_on=day,
+                    last_seen_on=day,
+                )
+            )

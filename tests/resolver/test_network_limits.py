@@ -4,9 +4,6 @@ the limit is neither counted as a scan nor stored as a report."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterator
-
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -17,44 +14,9 @@ from registry.reports.models import ConsumerReport
 from registry.scans.models import Scan
 from registry.settings import Settings
 from service.ratelimit import Buckets, Rate
-from service.resolver import lifecycle
 from tests.resolver.conftest import BASE, World
 
 PHONE = "Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile Safari/537.36"
-# TEST-NET-3 and TEST-NET-2: documentation blocks, never a real client.
-STALL = ("203.0.113.45", 40000)
-PROXY = ("198.51.100.7", 40000)
-
-
-def _client(app: FastAPI, address: tuple[str, int]) -> Iterator[TestClient]:
-    # A stopped clock: nothing refills while the test sends, however slow the machine.
-    for buckets in vars(app.state.network_limits).values():
-        buckets.clock = lambda: 1000.0
-    with TestClient(app, base_url=BASE, client=address) as client:
-        client.portal.call(functools.partial(lifecycle.start, app, flush_interval=3600))
-        yield client
-        client.portal.call(lifecycle.stop, app)
-
-
-@pytest.fixture
-def stall(app: FastAPI) -> Iterator[TestClient]:
-    """Every phone of a market stall, behind the stall's one address."""
-    yield from _client(app, STALL)
-
-
-@pytest.fixture
-def proxied_app(settings: Settings, app_state) -> FastAPI:  # type: ignore[no-untyped-def]
-    from service.app import create_app
-
-    return create_app(
-        settings.model_copy(update={"trusted_proxies": "198.51.100.0/24"}), state=app_state
-    )
-
-
-@pytest.fixture
-def via_proxy(proxied_app: FastAPI) -> Iterator[TestClient]:
-    """A client whose connections come from the configured trusted proxy."""
-    yield from _client(proxied_app, PROXY)
 
 
 def _scans_of(session: Session, serial: str) -> int:

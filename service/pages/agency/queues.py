@@ -26,6 +26,7 @@ from registry.prefixes.models import PrefixRequest, PrefixRequestStatus
 from registry.reports.models import ConsumerReport
 from registry.reports.triage import TriageStatus, list_reports, triage_report
 from registry.resolution.verdict_table import verdict_for
+from registry.scans.service import Thresholds
 from registry.stats.suspicious import scans_of_serial, suspicious_serials
 from service.deps import AgencyActor, SessionDep, SettingsDep
 from service.pages.agency.common import page_context, require_csrf, today
@@ -110,9 +111,7 @@ def suspicious(
     serials = suspicious_serials(
         session,
         today=dt.datetime.now(dt.UTC).date(),
-        window_days=settings.suspicious_window_days,
-        scan_threshold=settings.suspicious_scan_count,
-        device_threshold=settings.suspicious_device_count,
+        thresholds=Thresholds.of(settings),
     )
     cards = {kind: verdict_for(kind) for kind in {s.verdict for s in serials}}
     context = page_context(request)
