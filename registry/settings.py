@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     print_queue_max_labels: int = 200_000
     # Print runs render in slices of about this many labels, taken in turn from each
     # enterprise with work waiting, so a small run never waits for another's large one.
-    print_slice_labels: int = 1_000
+    print_slice_labels: int = 500
     # Print-run outputs, uploaded images and other files the app writes.
     data_dir: Path = Path("var")
 

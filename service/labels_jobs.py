@@ -165,7 +165,7 @@ class PrintJobs:
         data_dir: Path,
         read_sessions: sessionmaker[Session] | None = None,
         inline: bool = False,
-        slice_labels: int = 1000,
+        slice_labels: int = 500,
     ):
         # inline: no thread; `wait` renders in the calling thread (tests that share one
         # connection between the app and the test).
