@@ -387,6 +387,7 @@ def _print_command() -> click.Command:
     def print_run(
         gtin: str, lot_code: str, count: int, serialize: bool, layout: str, output: str
     ) -> None:
+        from labels.errors import LabelError
         from labels.output import write_print_run
         from labels.sheets import SheetLayout
         from registry.labels.service import create_run
@@ -395,7 +396,10 @@ def _print_command() -> click.Command:
         from service.labels_jobs import run_labels
 
         settings = get_settings()
-        SheetLayout.parse(layout)
+        try:
+            SheetLayout.parse(layout)
+        except LabelError as exc:
+            raise click.ClickException(str(exc)) from exc
         engine, sessions = _sessions()
         try:
             with unit_of_work(sessions) as session:

@@ -60,3 +60,22 @@ def test_render_warns_on_small_qr(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 0
     assert "0.396" in result.output
+
+
+@pytest.mark.parametrize("layout", ["roll-0x0", "a4-99x99"])
+def test_print_refuses_a_layout_that_cannot_print_in_both_languages(
+    layout: str, tmp_path: Path
+) -> None:
+    from service.cli import main
+
+    target = tmp_path / "run.pdf"
+    result = CliRunner().invoke(
+        main,
+        ["labels", "print", "--gtin", "8934560865699", "--lot", "A1", "--count", "3",
+         "--layout", layout, "-o", str(target)],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "mỗi cạnh tem phải từ 15 đến 200 mm" in result.output
+    assert "each side must be 15 to 200 mm" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not target.exists()
