@@ -137,6 +137,13 @@ def status_refusal(run: LabelRun) -> StatusRefused | None:
     return None
 
 
+def _stop_voided(run: LabelRun) -> None:
+    # Voided runs leave the queue: they are not counted in the quota, so they must not
+    # keep the worker busy either.
+    run.status = RunStatus.failed
+    run.error = "Đợt in đã bị hủy trước khi in xong. / The run was voided before it was printed."
+
+
 @dataclass
 class _Rendering:
     """A run between two of its slices: its open output and the labels still to draw."""
@@ -266,8 +273,13 @@ class PrintJobs:
             rendering.done += len(labels)
             if rendering.done < rendering.count and labels:
                 with unit_of_work(self._sessions) as session:
-                    session.get_one(LabelRun, run_id).progress = rendering.done
-                return False
+                    run = session.get_one(LabelRun, run_id)
+                    if run.voided_at is None:
+                        run.progress = rendering.done
+                        return False
+                    _stop_voided(run)
+                self._discard(rendering)
+                return True
             self._finish(rendering)
         except Exception as exc:
             self._fail(run_id, exc)
@@ -276,7 +288,10 @@ class PrintJobs:
     def _begin(self, run_id: int) -> _Rendering | None:
         with unit_of_work(self._sessions) as session:
             run = session.get(LabelRun, run_id)
-            if run is None or run.voided_at is not None or run.status is RunStatus.done:
+            if run is None or run.status is RunStatus.done:
+                return None
+            if run.voided_at is not None:
+                _stop_voided(run)
                 return None
             refusal = status_refusal(run)
             run.status = RunStatus.failed if refusal else RunStatus.rendering
@@ -313,14 +328,18 @@ class PrintJobs:
             done.finished_at = utcnow()
         LABEL_JOBS.labels("done").inc()
 
+    def _discard(self, rendering: _Rendering) -> None:
+        self._rendering.pop(rendering.run_id, None)
+        rendering.file.close()
+        rendering.partial.unlink(missing_ok=True)
+
     def _fail(self, run_id: int, exc: Exception) -> None:
         self._failures[run_id] = exc
         LABEL_JOBS.labels("failed").inc()
         log.exception("print run %s failed", run_id, exc_info=exc)
-        rendering = self._rendering.pop(run_id, None)
+        rendering = self._rendering.get(run_id)
         if rendering is not None:
-            rendering.file.close()
-            rendering.partial.unlink(missing_ok=True)
+            self._discard(rendering)
         try:
             with unit_of_work(self._sessions) as session:
                 failed = session.get_one(LabelRun, run_id)
@@ -362,9 +381,7 @@ class PrintJobs:
             self._changed.notify_all()
         if self._worker is not None:
             self._worker.join()
-        for rendering in self._rendering.values():
-            rendering.file.close()
-            rendering.partial.unlink(missing_ok=True)
-        self._rendering.clear()
+        for rendering in list(self._rendering.values()):
+            self._discard(rendering)
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)

@@ -82,6 +82,35 @@ def test_a_small_run_finishes_long_before_another_enterprises_large_one(
     assert len(pypdfium2.PdfDocument(large_pdf.content)) == 10
 
 
+def test_a_voided_run_leaves_the_queue_with_no_file(
+    app: FastAPI, client: TestClient, db_session: Session, tmp_path: Path
+) -> None:
+    jobs = app.state.truyxuat.print_jobs
+    large, headers = _post_run(client, db_session, 4 * SLICE)
+    small, _ = _post_run(client, db_session, 5)
+    never, never_headers = _post_run(client, db_session, 3 * SLICE)
+
+    def void(run_id: int, its_headers: dict[str, str]) -> None:
+        answer = client.post(
+            f"/api/v1/label-runs/{run_id}/void", headers=its_headers, json={"reason": "In nhầm"}
+        )
+        assert answer.status_code == 200, answer.text
+
+    void(never, never_headers)  # before any of it is drawn
+    jobs.wait(small)  # by now the large run has drawn its first slice
+    assert _run(db_session, large).progress == SLICE
+    void(large, headers)
+    jobs.wait(large)
+    jobs.wait(never)
+    assert jobs.queued() == []
+    for run_id, drawn in ((large, SLICE), (never, 0)):
+        run = _run(db_session, run_id)
+        assert run.status is RunStatus.failed and run.progress == drawn
+        assert run.error and "voided before it was printed" in run.error
+        assert run.output_path is None
+    assert [p.name for p in (tmp_path / "label-runs").iterdir()] == [f"run-{small}.pdf"]
+
+
 def test_one_enterprises_runs_print_in_the_order_they_were_recorded(
     app: FastAPI, client: TestClient, db_session: Session
 ) -> None:
