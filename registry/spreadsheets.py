@@ -204,7 +204,7 @@ def _check_archive(archive: zipfile.ZipFile, limits: TableLimits) -> None:
 
     openpyxl parses the shared strings, and every sheet that does not declare its
     dimension, whole while opening the file; so the unpacked size is capped (zipfile never
-    inflates a member past its declared size), and the row elements of every sheet are
+    inflates a member past its declared size), and the row elements of every part are
     counted in the raw XML, stopping at the first one past the limit."""
     unpacked = sum(member.file_size for member in archive.infolist())
     if unpacked > limits.max_unpacked_bytes:
@@ -213,8 +213,9 @@ def _check_archive(archive: zipfile.ZipFile, limits: TableLimits) -> None:
             f"Tệp Excel giải nén ra {unpacked:,} byte, vượt giới hạn {mb} MB.".replace(",", "."),
             f"The Excel file unpacks to {unpacked:,} bytes, more than the {mb} MB limit.",
         )
+    # Every XML part, not only xl/worksheets/: the workbook's relations may put a sheet anywhere.
     for member in archive.infolist():
-        if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
+        if member.filename.lower().endswith(".xml"):
             with archive.open(member) as sheet:
                 if _more_rows_than(sheet, limits.max_rows + 1):
                     raise _too_many_rows(limits.max_rows)

@@ -22,19 +22,27 @@ def _row(*texts: str, number: int | None = None) -> bytes:
     return b"<row%s>%s</row>" % (attribute, cells)
 
 
-def xlsx_with_sheet(sheet_xml: Iterable[bytes]) -> bytes:
-    """A valid workbook from openpyxl whose first sheet is replaced by the given XML, deflated."""
+def xlsx_with_sheet(sheet_xml: Iterable[bytes], *, path: str = SHEET) -> bytes:
+    """A valid workbook from openpyxl whose first sheet is replaced by the given XML, deflated,
+    stored at `path` (its relation and content type follow it)."""
     workbook = Workbook()
     plain = io.BytesIO()
     workbook.save(plain)
     source = zipfile.ZipFile(plain)
+    moved = {
+        "xl/_rels/workbook.xml.rels": (b"/xl/worksheets/sheet1.xml", b"/" + path.encode()),
+        "[Content_Types].xml": (b"/xl/worksheets/sheet1.xml", b"/" + path.encode()),
+    }
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for member in source.infolist():
             if member.filename != SHEET:
-                archive.writestr(member, source.read(member))
+                data = source.read(member)
+                if member.filename in moved:
+                    data = data.replace(*moved[member.filename])
+                archive.writestr(member.filename, data)
                 continue
-            info = zipfile.ZipInfo(SHEET)
+            info = zipfile.ZipInfo(path)
             info.compress_type = zipfile.ZIP_DEFLATED
             with archive.open(info, "w", force_zip64=True) as sheet:
                 for part in sheet_xml:
@@ -42,7 +50,7 @@ def xlsx_with_sheet(sheet_xml: Iterable[bytes]) -> bytes:
     return out.getvalue()
 
 
-def many_identical_rows(*header: str, rows: int = 3_000_000) -> bytes:
+def many_identical_rows(*header: str, rows: int = 3_000_000, path: str = SHEET) -> bytes:
     """`rows` identical rows and no declared dimension: ~190 KB that unpacks to ~80 MB."""
 
     def xml() -> Iterator[bytes]:
@@ -52,7 +60,7 @@ def many_identical_rows(*header: str, rows: int = 3_000_000) -> bytes:
             yield block
         yield b"</sheetData></worksheet>"
 
-    return xlsx_with_sheet(xml())
+    return xlsx_with_sheet(xml(), path=path)
 
 
 def declared_rows(*header: str, rows: int = 3_000_000) -> bytes:

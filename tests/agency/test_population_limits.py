@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 
 import pytest
 from fastapi.testclient import TestClient
@@ -27,7 +28,9 @@ def _entries(db_session: Session) -> int:
         hostile_tables.many_identical_rows,
         hostile_tables.declared_rows,
         hostile_tables.skipped_rows,
+        partial(hostile_tables.many_identical_rows, path="xl/data/s.xml"),
     ],
+    ids=["identical", "declared", "skipped", "moved-sheet"],
 )
 def test_a_register_of_millions_of_rows_is_refused_at_once(
     db_session: Session, staff: TestClient, make: Callable[..., bytes]
