@@ -14,10 +14,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
+from registry.accounts.actor import SYSTEM
+from registry.enterprises.policy import StatusRefused
+from registry.enterprises.service import suspend_enterprise
 from registry.gs1 import parse_digital_link
 from registry.labels import serials
-from registry.labels.models import LabelRun
-from registry.labels.service import SerialStatus, check_serial, iter_run_serials
+from registry.labels.models import LabelRun, RunStatus
+from registry.labels.service import SerialStatus, check_serial, create_run, iter_run_serials
 from registry.settings import Settings
 from service.app import create_app
 from tests.app_under_test import app_state_on
@@ -182,3 +185,25 @@ def test_a_print_run_that_cannot_render_is_failed_visibly(
     assert status["status"] == "failed"
     assert "not-a-folder" in status["error"]
     assert f"print run {run_id} failed" in caplog.text
+
+
+def test_a_run_queued_before_a_suspension_is_not_rendered(
+    app: FastAPI, client: TestClient, db_session: Session
+) -> None:
+    enterprise = make_enterprise(db_session)
+    lot = make_lot(db_session, product=make_product(db_session, enterprise=enterprise))
+    run = create_run(db_session, actor=SYSTEM, lot=lot, count=3, serialized=True, layout="a4-3x7")
+    suspend_enterprise(db_session, actor=SYSTEM, enterprise=enterprise, reason="Tem giả mạo")
+    db_session.flush()
+
+    app.state.truyxuat.print_jobs.start(run.id)
+    db_session.expire_all()
+    failed = db_session.get_one(LabelRun, run.id)
+    assert failed.status is RunStatus.failed and failed.output_path is None
+    assert failed.error is not None
+    assert "bị đình chỉ" in failed.error and "Tem giả mạo" in failed.error
+    headers = api_headers(db_session, enterprise=enterprise)
+    assert client.get(f"/api/v1/label-runs/{run.id}/output.pdf", headers=headers).status_code == 409
+    # And no new run is accepted for it, whoever asks.
+    with pytest.raises(StatusRefused):
+        create_run(db_session, actor=SYSTEM, lot=lot, count=1, serialized=False, layout="a4-3x7")

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry.accounts.models import ApiKey, User
 from registry.db import make_engine
 from registry.enterprises.models import Enterprise
+from registry.labels.models import LabelRun
+from registry.lots.models import Lot
 from registry.migrate import current_heads, downgrade, upgrade
 from registry.products.models import Product
 from service.cli import main
@@ -71,6 +75,42 @@ def test_user_and_api_key_creation(cli_env: str) -> None:
     assert key.output.strip().startswith("tx_")
     both = runner.invoke(main, ["apikey", "create", "--agency", "--admin"])
     assert both.exit_code != 0
+
+
+def test_the_cli_asks_the_status_policy(cli_env: str, tmp_path: Path) -> None:
+    """The demo's unverified beekeeper gets no key, no user and no labels from the shell."""
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(main, ["demo", "load"]).exit_code == 0
+    pending = next(spec for spec in ENTERPRISES if not spec.verified)
+    engine = make_engine(cli_env)
+    with Session(engine) as session:
+        gtin, lot_code = session.execute(
+            select(Product.gtin, Lot.code)
+            .join(Lot, Lot.product_id == Product.id)
+            .join(Enterprise, Enterprise.id == Product.enterprise_id)
+            .where(Enterprise.tax_code == tax_code(pending.tax_base))
+        ).first() or ("", "")
+    engine.dispose()
+    before = (_count(cli_env, ApiKey), _count(cli_env, User), _count(cli_env, LabelRun))
+    refused = [
+        runner.invoke(main, ["apikey", "create", "--enterprise", tax_code(pending.tax_base)]),
+        runner.invoke(
+            main,
+            ["user", "create", "--email", "ong@demo.vn", "--role", "enterprise",
+             "--enterprise", tax_code(pending.tax_base), "--password-stdin"],
+            input="mat-khau-that-dai\n",
+        ),
+        runner.invoke(
+            main,
+            ["labels", "print", "--gtin", gtin, "--lot", lot_code, "--count", "1",
+             "-o", str(tmp_path / "tem.pdf")],
+        ),
+    ]  # fmt: skip
+    for answer in refused:
+        assert answer.exit_code == 1, answer.output
+        assert "chờ xác minh" in answer.output and "is pending" in answer.output
+    assert (_count(cli_env, ApiKey), _count(cli_env, User), _count(cli_env, LabelRun)) == before
 
 
 def test_gs1_and_taxcode_commands_are_registered() -> None:
