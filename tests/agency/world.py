@@ -101,9 +101,6 @@ def build_world(session: Session, *, seed: int = 7, scans: int = 400) -> World:
         ][index]
         enterprise.verified_at = enterprise.created_at + dt.timedelta(days=5)
         enterprises.append(enterprise)
-    enterprises[5].status = EnterpriseStatus.pending
-    enterprises[5].verified_at = None
-    reject_enterprise(session, actor=SYSTEM, enterprise=enterprises[8], reason="Hồ sơ sai")
     products: list[Product] = []
     lots: list[Lot] = []
     for index, enterprise in enumerate(enterprises):
@@ -138,6 +135,10 @@ def build_world(session: Session, *, seed: int = 7, scans: int = 400) -> World:
         run.finished_at = when
         runs.append(run)
     void_run(session, actor=SYSTEM, run=runs[2], reason="in lỗi")
+    # Statuses set after the runs: the status policy lets only verified enterprises print.
+    enterprises[5].status = EnterpriseStatus.pending
+    enterprises[5].verified_at = None
+    reject_enterprise(session, actor=SYSTEM, enterprise=enterprises[8], reason="Hồ sơ sai")
     session.flush()
 
     records = []
