@@ -196,7 +196,9 @@ def test_a_run_queued_before_a_suspension_is_not_rendered(
     suspend_enterprise(db_session, actor=SYSTEM, enterprise=enterprise, reason="Tem giả mạo")
     db_session.flush()
 
-    app.state.truyxuat.print_jobs.start(run.id)
+    jobs = app.state.truyxuat.print_jobs
+    jobs.start(run.id)
+    assert isinstance(jobs.wait(run.id, timeout=60), StatusRefused)
     db_session.expire_all()
     failed = db_session.get_one(LabelRun, run.id)
     assert failed.status is RunStatus.failed and failed.output_path is None
