@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import multiprocessing
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from typing import Any
 
@@ -13,7 +15,7 @@ import pytest
 
 from labels.errors import LabelError
 from labels.layout import LabelData
-from labels.output import render_pdf, render_pdf_parallel, render_zip
+from labels.output import SlicedPdf, render_pdf, render_pdf_parallel, render_zip
 from labels.sheets import SheetLayout
 
 SERIALS = [f"S{n:05d}Q" for n in range(30)]
@@ -47,6 +49,27 @@ def test_streamed_pdf_is_one_valid_document_with_every_label(render: Any, tools:
     second = {r.text for r in tools.decode(tools.rasterise_pdf(pdf, page=1))}
     expected = {label.digital_link for label in _run(25)}
     assert len(first) == 21 and first | second == expected
+
+
+def test_a_pdf_written_in_slices_over_worker_processes_keeps_every_label_in_order(
+    tools: Any,
+) -> None:
+    """Slices of whole pages (what the print queue draws, taking turns), split over two
+    worker processes and joined in order: the same document as drawn at once."""
+    labels = list(_run(30))
+    out = io.BytesIO()
+    pdf = SlicedPdf(out, layout="a4-2x3")  # 6 labels a page
+    assert pdf.slice_size(10) == 12 and pdf.slice_size(1) == 6
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        for start in range(0, 30, 12):
+            pdf.add(labels[start : start + 12], pool=pool, workers=2)
+    summary = pdf.close()
+    document = out.getvalue()
+    assert (summary.labels, summary.pages, tools.pdf_page_count(document)) == (30, 5, 5)
+    for page in range(5):
+        found = {r.text for r in tools.decode(tools.rasterise_pdf(document, page=page))}
+        assert found == {label.digital_link for label in labels[page * 6 : page * 6 + 6]}
 
 
 def test_roll_output_has_one_label_per_page_at_label_size(tools: Any) -> None:
