@@ -9,7 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import case, distinct, func, or_, select, tuple_
+from sqlalchemy import case, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from registry.enterprises.models import Enterprise
@@ -71,8 +71,8 @@ def fake_label_serials(
             Scan.serial,
             func.max(Scan.verdict),
             scans,
-            func.count(distinct(Scan.device_hash)),
-            func.count(distinct(func.coalesce(Scan.ward_code, Scan.province_code))),
+            func.count(Scan.device_hash.distinct()),
+            func.count(func.coalesce(Scan.ward_code, Scan.province_code).distinct()),
             func.max(Scan.scanned_at),
         )
         .where(
@@ -176,11 +176,12 @@ def _with_names_and_places(
     ):
         codes[(gtin, lot, serial or "")].extend(c for c in (ward, province) if c)
     wanted = {c for found_codes in codes.values() for c in found_codes}
-    names = dict(
-        session.execute(select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(wanted)))
-        .tuples()
-        .all()
-    )
+    names: dict[str, str] = {
+        code: name
+        for code, name in session.execute(
+            select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(wanted))
+        )
+    }
     result = []
     for item in found:
         product, enterprise = owners.get(item.gtin, (None, None))
