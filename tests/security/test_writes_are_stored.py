@@ -23,6 +23,7 @@ from registry.db import Base
 from tests.factories import PASSWORD, unique_tax_code
 from tests.security.test_authorization_matrix import (
     ROUTES,
+    SESSION,
     Probe,
     Probing,
     _ask,
@@ -164,16 +165,36 @@ def _request(probing: Probing, method: str, route: str) -> tuple[str, Probe, str
 def test_a_successful_write_is_stored(method: str, route: str, probing: Probing) -> None:
     path, probe, role = _request(probing, method, route)
     write = _writes(probing.world).get((method, route))
+    browser = probing.world.actors[role].browser if probe.via == SESSION else probing.anonymous
+    cookies = list(browser.cookies.jar)
     savepoint = probing.connection.begin_nested()
     try:
         if write is not None and write.first is not None:
+            # Through the same client as the write, keeping what it is given (a device
+            # cookie, say): the same phone, the same session.
             first_path, first_probe = _probe(probing, *write.first)
-            _ask(probing.world, probing.anonymous, role, write.first[0], first_path, first_probe)
+            browser.request(
+                write.first[0],
+                first_path,
+                json=first_probe.json,
+                data=_with_token(probing, role, first_probe) if probe.via == SESSION else None,
+                headers={} if probe.via == SESSION else probing.world.actors[role].api_headers,
+                follow_redirects=False,
+            )
         before = _snapshot(probing.connection)
         got, body = _ask(probing.world, probing.anonymous, role, method, path, probe)
         after = _snapshot(probing.connection)
     finally:
         savepoint.rollback()
+        browser.cookies.jar.clear()
+        for cookie in cookies:
+            browser.cookies.jar.set_cookie(cookie)
     assert _succeeds(got, role, route), f"{method} {path} as {role}: {got} {body}"
     changed = [name for name in before if before[name] != after[name]]
     assert changed, f"{method} {route} answered {got} to {role} but stored nothing"
+
+
+def _with_token(probing: Probing, role: str, probe: Probe) -> dict[str, str] | None:
+    if probe.form is None:
+        return None
+    return {**probe.form, "csrf_token": probing.world.actors[role].csrf()}
