@@ -430,7 +430,7 @@ def report_form(
         "product_name": (product.name_en if lang == "en" and product.name_en else product.name_vi)
         if product
         else None,
-        "gtin": gtin,
+        "gtin": (product.gtin13 or gtin) if product else gtin,
         "lot": lot,
         "serial": serial,
         "kinds": REPORT_KINDS,

@@ -184,3 +184,16 @@ def test_page_and_stylesheet_weigh_under_30_kb(server: tuple[str, dict[str, str]
         page = httpx.get(base + path, follow_redirects=True, headers={"accept": "text/html"})
         assert page.status_code in (200, 400, 404)
         assert len(page.content) + len(css.content) < 30 * 1024
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_report_form_names_the_product_on_a_phone(
+    server: tuple[str, dict[str, str]], tmp_path: Path, lang: str
+) -> None:
+    base, paths = server
+    url = f"{base}/p/report?path={paths['serial_never_issued']}&lang={lang}&verdict=x"
+    page = httpx.get(url).text
+    assert ("Hoa Loc mango" if lang == "en" else "Xoài cát Hòa Lộc") in page
+    image = screenshot(url, tmp_path / "screenshots" / f"report-{lang}.png", tmp_path / "p")
+    edge = {image.getpixel((389, y)) for y in range(0, 844, 4)}
+    assert len(edge) <= 3, edge  # the form fits the phone's width
