@@ -44,6 +44,10 @@ class TruyxuatError(Exception):
     def __str__(self) -> str:
         return self.message_en
 
+    def __reduce__(self) -> tuple[type[TruyxuatError], tuple[object, ...]]:
+        # Raised in a worker process, re-raised in the server (pickled both ways).
+        return (type(self), (self.message_vi, self.message_en, self.field, self.problems))
+
 
 class InvalidInput(TruyxuatError):
     status = 422

@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         if owns_state:
             await resolver_lifecycle.stop(app)
             app_state.print_jobs.shutdown()
+            app_state.workers.shutdown()
             app_state.engine.dispose()
 
     app = FastAPI(

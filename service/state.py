@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import make_engine, make_sessionmaker
 from registry.settings import Settings
+from service.workers import WorkerProcesses
 
 if TYPE_CHECKING:
     from service.labels_jobs import PrintJobs
@@ -24,6 +25,7 @@ class AppState:
     # Render print runs in the calling thread (tests that share one connection).
     inline_jobs: bool = False
     _print_jobs: PrintJobs | None = field(default=None, repr=False)
+    workers: WorkerProcesses = field(default_factory=WorkerProcesses, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:

@@ -11,12 +11,13 @@ from fastapi.responses import JSONResponse, Response
 from registry.errors import NotFound
 from registry.events import query as queries
 from registry.events.body import body_too_large, read_epcis_json
-from registry.events.capture import capture_document, capture_event
+from registry.events.capture import capture_event
 from registry.events.documents import collection, iso, query_document, served_event
 from registry.events.models import CaptureJob
 from registry.events.query import EventQuery
-from service.deps import CurrentActor, SessionDep, SettingsDep, get_settings
+from service.deps import CurrentActor, SessionDep, SettingsDep, get_settings, get_state
 from service.epcis.browser_writes import refuse_cross_site_writes
+from service.epcis.captures import store_capture
 from service.epcis.description import interface_description
 from service.request_body import BodyTooLarge, read_body_within
 from service.status_doors import api_door
@@ -78,18 +79,18 @@ def describe_interface() -> Response:
 
 @router.post("/capture", status_code=202, dependencies=[Depends(refuse_cross_site_writes)])
 def capture(
+    request: Request,
     session: SessionDep,
     actor: CurrentActor,
     # After the actor: an anonymous client is refused before its body is read.
     received: EpcisBody,
     error_behaviour: Annotated[str, Header(alias="GS1-Capture-Error-Behaviour")] = "rollback",
 ) -> Response:
-    document = read_epcis_json(received)
-    result = capture_document(
-        session, actor=actor, document=document, error_behaviour=error_behaviour
+    job = store_capture(
+        get_state(request), session, actor=actor, body=received, error_behaviour=error_behaviour
     )
-    location = f"/epcis/capture/{result.job.id}"
-    return _json(_job_out(result.job), status_code=202, headers={"Location": location})
+    location = f"/epcis/capture/{job.id}"
+    return _json(_job_out(job), status_code=202, headers={"Location": location})
 
 
 @router.get("/capture/{capture_id}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -27,7 +28,7 @@ from registry.links.service import LinkView, anchor_path, stored_link_views, wal
 from registry.locations.models import Location
 from registry.places.models import AdminUnit
 from registry.reports.models import ReportKind
-from registry.reports.service import MAX_PHOTO_BYTES, submit_report
+from registry.reports.service import MAX_PHOTO_BYTES, CleanPhoto, clean_photo, submit_report
 from registry.resolution.details import page_details
 from registry.resolution.errors import InvalidDigitalLink, unknown_key
 from registry.resolution.verdict import (
@@ -42,7 +43,7 @@ from registry.scans.device import coarse_coordinate
 from registry.scans.recorder import Place, ScanRecorder
 from registry.scans.service import Thresholds, attach_place
 from registry.settings import Settings
-from service.deps import SessionDep, SettingsDep
+from service.deps import SessionDep, SettingsDep, get_state
 from service.i18n import request_language
 from service.pages.form_text import refuse_bad_form_text
 from service.problems import problem_response, wants_html
@@ -51,6 +52,7 @@ from service.resolver.fast_path import cached_or_database, item_of
 from service.resolver.lifecycle import resolver_caches, scan_recorder
 from service.resolver.request_link import read_request_link
 from service.resolver.scanning import request_device_hash
+from service.state import AppState
 from service.templating import render, render_fragment
 
 RecorderDep = Annotated[ScanRecorder, Depends(scan_recorder)]
@@ -491,10 +493,21 @@ def send_report(
         contact=contact,
         purchase_place=purchase_place,
         photo=photo_bytes or None,
+        clean=_photo_cleaner(get_state(request)),
     )
     lang = request_language(request)
     query = urlencode({"lang": lang, "ref": report.reference, "path": path})
     return RedirectResponse(f"{PAGE_PREFIX}/report/sent?{query}", status_code=303)
+
+
+def _photo_cleaner(state: AppState) -> Callable[[bytes], CleanPhoto]:
+    if state.inline_jobs:
+        return clean_photo
+
+    def in_a_worker(photo: bytes) -> CleanPhoto:
+        return state.workers.run(clean_photo, photo)
+
+    return in_a_worker
 
 
 @router.get(f"{PAGE_PREFIX}/report/sent")

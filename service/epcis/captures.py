@@ -1,0 +1,36 @@
+"""Where a capture document is parsed, checked and stored: a worker process with its own
+connection (registry.events.capture_worker), or, for tests whose whole world lives in one
+open transaction (inline jobs), the request's thread and session."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from registry.accounts.actor import Actor
+from registry.events.body import read_epcis_json
+from registry.events.capture import capture_document
+from registry.events.capture_worker import capture_body
+from registry.events.models import CaptureJob
+from service.state import AppState
+
+
+def store_capture(
+    state: AppState, session: Session, *, actor: Actor, body: bytes, error_behaviour: str
+) -> CaptureJob:
+    """Store the document; its job is committed and readable when this returns."""
+    if state.inline_jobs:
+        document = read_epcis_json(body)
+        return capture_document(
+            session, actor=actor, document=document, error_behaviour=error_behaviour
+        ).job
+    # The worker writes through its own connection: end this request's transaction
+    # first (on SQLite it holds the write lock the worker needs).
+    session.commit()
+    job_id = state.workers.run(
+        capture_body,
+        state.settings.database_url,
+        actor=actor,
+        body=body,
+        error_behaviour=error_behaviour,
+    )
+    return session.get_one(CaptureJob, job_id)

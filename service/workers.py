@@ -1,0 +1,58 @@
+"""Worker processes for heavy CPU work: a 50,000-event capture, a 40-megapixel photo.
+
+In a thread of the server such work shares the GIL with the event loop: its long C calls
+(Pillow's optimised JPEG encoder) and the garbage collections of the objects it builds
+stop every request for up to seconds (measured under load). A worker process costs the
+server only the wait, in the request's own thread.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import ParamSpec, TypeVar
+
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
+# The machine's cores: more would only take turns.
+WORKER_PROCESSES = 2
+WORKER_NICENESS = 10
+
+
+class WorkerProcesses:
+    """Started on first use; `run` waits for the result (or re-raises the error)."""
+
+    def __init__(self, processes: int = WORKER_PROCESSES) -> None:
+        self._processes = processes
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def run(
+        self, work: Callable[Params, Result], *args: Params.args, **kwargs: Params.kwargs
+    ) -> Result:
+        return self._started().submit(work, *args, **kwargs).result()
+
+    def _started(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                # forkserver, not fork: a forked child would inherit the server's
+                # threads' locks and database connections.
+                context = multiprocessing.get_context("forkserver")
+                self._pool = ProcessPoolExecutor(
+                    self._processes,
+                    mp_context=context,
+                    # Lower priority: when the cores are busy, answering requests
+                    # comes before finishing a capture or a photo.
+                    initializer=os.nice,
+                    initargs=(WORKER_NICENESS,),
+                )
+            return self._pool
+
+    def shutdown(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
