@@ -1,4 +1,4 @@
-"""Capture a whole EPCIS document in a worker process, with a database connection of its own.
+"""Capture an EPCIS document (or one event) in a worker process with a connection of its own.
 
 A 50,000-event document is tens of seconds of Python work that builds millions of
 objects. In a thread of the serving process it shares the GIL with the event loop, and
@@ -13,20 +13,31 @@ from sqlalchemy.orm import Session, sessionmaker
 from registry.accounts.actor import Actor
 from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.events.body import read_epcis_json
-from registry.events.capture import capture_document
+from registry.events.capture import capture_document, capture_event
 
 _sessions: dict[str, sessionmaker[Session]] = {}
+
+
+def _own_sessions(database_url: str) -> sessionmaker[Session]:
+    sessions = _sessions.get(database_url)
+    if sessions is None:
+        sessions = _sessions[database_url] = make_sessionmaker(make_engine(database_url))
+    return sessions
 
 
 def capture_body(database_url: str, *, actor: Actor, body: bytes, error_behaviour: str) -> str:
     """Parse, check and store the document in one committed unit of work; the capture
     job's id. Domain errors (nothing stored) are raised as in the server."""
-    sessions = _sessions.get(database_url)
-    if sessions is None:
-        sessions = _sessions[database_url] = make_sessionmaker(make_engine(database_url))
-    with unit_of_work(sessions) as session:
+    with unit_of_work(_own_sessions(database_url)) as session:
         document = read_epcis_json(body)
         result = capture_document(
             session, actor=actor, document=document, error_behaviour=error_behaviour
         )
         return result.job.id
+
+
+def capture_event_body(database_url: str, *, actor: Actor, body: bytes) -> str:
+    """The same for one event given on its own (POST /epcis/events); its eventID."""
+    with unit_of_work(_own_sessions(database_url)) as session:
+        event_id, _ = capture_event(session, actor=actor, event=read_epcis_json(body))
+        return event_id

@@ -1,6 +1,6 @@
-"""Where a capture document is parsed, checked and stored: a worker process with its own
-connection (registry.events.capture_worker), or, for tests whose whole world lives in one
-open transaction (inline jobs), the request's thread and session."""
+"""Where a capture document (or one event) is parsed, checked and stored: a worker process
+with its own connection (registry.events.capture_worker), or, for tests whose whole world
+lives in one open transaction (inline jobs), the request's thread and session."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from registry.accounts.actor import Actor
 from registry.events.body import read_epcis_json
-from registry.events.capture import capture_document
-from registry.events.capture_worker import capture_body
+from registry.events.capture import capture_document, capture_event
+from registry.events.capture_worker import capture_body, capture_event_body
 from registry.events.models import CaptureJob
 from service.state import AppState
 
@@ -34,3 +34,13 @@ def store_capture(
         error_behaviour=error_behaviour,
     )
     return session.get_one(CaptureJob, job_id)
+
+
+def store_event(state: AppState, session: Session, *, actor: Actor, body: bytes) -> str:
+    """Store one event given on its own; its eventID, committed when this returns."""
+    if state.inline_jobs:
+        return capture_event(session, actor=actor, event=read_epcis_json(body))[0]
+    session.commit()  # as above
+    return state.workers.run(
+        capture_event_body, state.settings.database_url, actor=actor, body=body
+    )

@@ -10,14 +10,13 @@ from fastapi.responses import JSONResponse, Response
 
 from registry.errors import NotFound
 from registry.events import query as queries
-from registry.events.body import body_too_large, read_epcis_json
-from registry.events.capture import capture_event
+from registry.events.body import body_too_large
 from registry.events.documents import collection, iso, query_document, served_event
 from registry.events.models import CaptureJob
 from registry.events.query import EventQuery
 from service.deps import CurrentActor, SessionDep, SettingsDep, get_settings, get_state
 from service.epcis.browser_writes import refuse_cross_site_writes
-from service.epcis.captures import store_capture
+from service.epcis.captures import store_capture, store_event
 from service.epcis.description import interface_description
 from service.request_body import BodyTooLarge, read_body_within
 from service.status_doors import api_door
@@ -102,9 +101,10 @@ def capture_job(capture_id: str, session: SessionDep, actor: CurrentActor) -> Re
 
 
 @router.post("/events", status_code=201, dependencies=[Depends(refuse_cross_site_writes)])
-def post_event(session: SessionDep, actor: CurrentActor, received: EpcisBody) -> Response:
-    event = read_epcis_json(received)
-    event_id, _ = capture_event(session, actor=actor, event=event)
+def post_event(
+    request: Request, session: SessionDep, actor: CurrentActor, received: EpcisBody
+) -> Response:
+    event_id = store_event(get_state(request), session, actor=actor, body=received)
     stored = queries.find_event(session, actor=actor, event_id=event_id)
     location = f"/epcis/events/{quote(event_id, safe='')}"
     body = served_event(stored) if stored is not None else {"eventID": event_id}

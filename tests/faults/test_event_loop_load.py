@@ -85,10 +85,10 @@ def _photo(width: int, height: int) -> bytes:
     return out.getvalue()
 
 
-def _capture_document(gtin: str) -> bytes:
-    """CAPTURE_LIMIT distinct events about the demo product, about 16 MB of JSON."""
+def _capture_document(gtin: str, *, events: int = CAPTURE_LIMIT) -> bytes:
+    """Distinct events about the demo product; CAPTURE_LIMIT of them are about 16 MB of JSON."""
     start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    events = [
+    event_list = [
         {
             "type": "ObjectEvent",
             "eventTime": (start + dt.timedelta(seconds=index)).isoformat(),
@@ -98,14 +98,14 @@ def _capture_document(gtin: str) -> bytes:
             "bizStep": "inspecting",
             "disposition": "in_progress",
         }
-        for index in range(CAPTURE_LIMIT)
+        for index in range(events)
     ]
     document = {
         "@context": ["https://ref.gs1.org/standards/epcis/epcis-context.jsonld"],
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
         "creationDate": start.isoformat(),
-        "epcisBody": {"eventList": events},
+        "epcisBody": {"eventList": event_list},
     }
     return json.dumps(document).encode()
 
@@ -309,10 +309,10 @@ def _events(document: dict[str, Any]) -> list[Any]:
 def test_work_refused_in_a_worker_process_answers_as_in_the_server(
     kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Captures and report photos are checked in worker processes: what they refuse comes
-    back as the same problem, and nothing is stored."""
+    """Captures, single events and report photos are checked in worker processes: what they
+    refuse comes back as the same problem and nothing is stored; what they store is there."""
     with _database(kind, tmp_path) as database_url:
-        prepare_demo(database_url)
+        demo = prepare_demo(database_url)
         agency_key = _agency_key(database_url)
         monkeypatch.delenv("TRUYXUAT_PASSWORD_HASH", raising=False)
         server = Server(database_url, tmp_path / "data")
@@ -323,7 +323,12 @@ def test_work_refused_in_a_worker_process_answers_as_in_the_server(
                 before = client.get("/epcis/events", params={"perPage": "1000"}).json()
                 document = {"type": "EPCISDocument", "epcisBody": {"eventList": [{"x": 1}]}}
                 refused = client.post("/epcis/capture", content=json.dumps(document))
+                not_an_event = client.post("/epcis/events", content=json.dumps(document))
                 after = client.get("/epcis/events", params={"perPage": "1000"}).json()
+                one = json.loads(_capture_document(demo.gtin, events=1))
+                event = {"@context": one["@context"], **one["epcisBody"]["eventList"][0]}
+                created = client.post("/epcis/events", content=json.dumps(event))
+                found = client.get(created.headers.get("location", "/none"))
             with httpx.Client(base_url=server.url, timeout=60) as browser:
                 report = browser.post(
                     "/p/report",
@@ -337,6 +342,10 @@ def test_work_refused_in_a_worker_process_answers_as_in_the_server(
     problem = refused.json()
     assert problem["type"].endswith("epcis-validation")
     assert problem["errors"] and all(e["message_vi"] and e["message_en"] for e in problem["errors"])
+    assert not_an_event.status_code == 400, not_an_event.text
+    assert "/epcis/capture" in not_an_event.json()["message_en"]
     assert _events(after) == _events(before)
+    assert created.status_code == 201, created.text
+    assert found.status_code == 200 and found.json()["eventID"] == created.json()["eventID"]
     assert report.status_code == 422, report.text
     assert report.json()["errors"][0]["field"] == "photo"
