@@ -38,7 +38,7 @@ class Scan(Base):
     __tablename__ = "scan"
     __table_args__ = (
         Index("ix_scan_gtin_scanned_at", "gtin", "scanned_at"),
-        # Serial first: the suspicious-copy rollup asks "was this device seen for this serial?".
+        # Serial first: the writer asks "which places were seen for this serial today?".
         Index("ix_scan_serial", "serial", "device_hash"),
     )
 
@@ -68,7 +68,6 @@ class SerialScanDay(Base):
     serial: Mapped[str] = mapped_column(String(20), primary_key=True)
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     scan_count: Mapped[int] = mapped_column(Integer, default=0)
-    device_count: Mapped[int] = mapped_column(Integer, default=0)
     place_count: Mapped[int] = mapped_column(Integer, default=0)
     first_scanned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_scanned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -13,10 +13,10 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol, cast
+from typing import Protocol, cast
 
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
@@ -335,38 +335,11 @@ def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 GroupKey = tuple[str, str, str, dt.date]
-KNOWN_SERIAL_DAYS = 50_000  # about 20 MB
 
 
-class KnownDevices:
-    """The devices a writer knows are stored for a serial on a day (it stored them, or
-    read them): a scan from one of them needs no look-up. What it knows stays true,
-    scans are never taken back, so it needs no expiry; the oldest serial-days go
-    first past KNOWN_SERIAL_DAYS. Without it, a phone scanning one label all day made
-    every batch read all of that day's scans of the label again."""
-
-    def __init__(self, max_serial_days: int = KNOWN_SERIAL_DAYS) -> None:
-        self._devices: OrderedDict[GroupKey, set[str]] = OrderedDict()
-        self._max = max_serial_days
-
-    def of(self, key: GroupKey) -> set[str]:
-        return self._devices.get(key, set())
-
-    def learn(self, stored: dict[GroupKey, set[str]]) -> None:
-        """After the transaction that stored them has committed."""
-        for key, devices in stored.items():
-            self._devices.setdefault(key, set()).update(devices)
-            self._devices.move_to_end(key)
-        while len(self._devices) > self._max:
-            self._devices.popitem(last=False)
-
-
-def write_batch(
-    session: Session, batch: Iterable[ScanRecord], known: KnownDevices | None = None
-) -> dict[GroupKey, set[str]]:
-    """Insert the scans and add them to the per-serial daily rollup (a fixed number of
-    statements per batch, whatever the number of serials in it). Returns the devices
-    now stored for each serial and day, for `known` once committed."""
+def write_batch(session: Session, batch: Iterable[ScanRecord]) -> None:
+    """Insert the scans and add them to the per-serial daily rollup and sources (a fixed
+    number of statements per batch, whatever the number of serials in it)."""
     records = list(batch)
     groups: dict[GroupKey, list[ScanRecord]] = {}
     for record in records:
@@ -374,22 +347,13 @@ def write_batch(
         if key is not None:
             day = record.scanned_at.astimezone(dt.UTC).date()
             groups.setdefault((*key, day), []).append(record)
-    # New devices and places are those not seen for the serial that day before this
-    # batch, so they are looked up before the batch's rows go in; not for a group whose
-    # devices are all known and that brings no place.
-    known = known or KnownDevices(0)
-    unsure = {
-        group_key: group
-        for group_key, group in groups.items()
-        if any(r.place.key for r in group)
-        or not {r.device_hash for r in group} <= known.of(group_key)
-    }
-    seen_devices, seen_places = _seen_before(session, unsure)
-    for group_key in groups:
-        seen_devices[group_key] = seen_devices.get(group_key, set()) | known.of(group_key)
+    # New places are those not seen for the serial that day before this batch, so they
+    # are looked up before the batch's rows go in; only for groups that bring a place.
+    seen_places = _places_seen_before(
+        session, {key: group for key, group in groups.items() if any(r.place.key for r in group)}
+    )
     increments = []
     for group_key, group in groups.items():
-        devices = {r.device_hash for r in group}
         places = {k for r in group if (k := r.place.key)}
         increments.append(
             {
@@ -398,7 +362,6 @@ def write_batch(
                 "serial": group_key[2],
                 "day": group_key[3],
                 "scan_count": len(group),
-                "device_count": len(devices - seen_devices.get(group_key, set())),
                 "place_count": len(places - seen_places.get(group_key, set())),
                 "first_scanned_at": min(r.scanned_at for r in group),
                 "last_scanned_at": max(r.scanned_at for r in group),
@@ -413,50 +376,44 @@ def write_batch(
         cast(Table, SerialScanDay.__table__),
         increments,
         keys=["gtin", "lot", "serial", "day"],
-        added=["scan_count", "device_count", "place_count"],
+        added=["scan_count", "place_count"],
         latest=["last_scanned_at"],
     )
     _upsert_sources(session, groups)
-    return {
-        group_key: seen_devices[group_key] | {r.device_hash for r in group}
-        for group_key, group in groups.items()
-    }
 
 
-def _seen_before(
+def _places_seen_before(
     session: Session, groups: dict[GroupKey, list[ScanRecord]]
-) -> tuple[dict[GroupKey, set[str]], dict[GroupKey, set[str]]]:
-    """Devices (and places) already stored for each serial and day of the batch: one
-    DISTINCT query per UTC day over the (serial, device_hash) index, so a serial scanned
-    thousands of times by one phone comes back as one row, not thousands."""
-    devices: dict[GroupKey, set[str]] = {}
+) -> dict[GroupKey, set[str]]:
+    """Places already stored for each serial and day of the batch: one DISTINCT query
+    per UTC day over the serial index."""
     places: dict[GroupKey, set[str]] = {}
-    if not groups:
-        return devices, places
-    wanted_devices = {r.device_hash for group in groups.values() for r in group}
-    with_places = any(r.place.key for group in groups.values() for r in group)
-    columns: list[Any] = [Scan.gtin, Scan.lot, Scan.serial, Scan.device_hash]
-    if with_places:
-        columns += [Scan.province_code, Scan.ward_code, Scan.latitude, Scan.longitude]
     serials = {key[2] for key in groups}
     for day in sorted({key[3] for key in groups}):
         start, end = _day_bounds(day)
-        conditions = [
-            Scan.serial.in_(serials),
-            Scan.scanned_at >= start,
-            Scan.scanned_at < end,
-            Scan.agent_class.in_(COUNTED_AGENTS),
-        ]
-        if not with_places:
-            conditions.append(Scan.device_hash.in_(wanted_devices))
-        for row in session.execute(select(*columns).where(*conditions).distinct()):
+        rows = session.execute(
+            select(
+                Scan.gtin,
+                Scan.lot,
+                Scan.serial,
+                Scan.province_code,
+                Scan.ward_code,
+                Scan.latitude,
+                Scan.longitude,
+            )
+            .where(
+                Scan.serial.in_(serials),
+                Scan.scanned_at >= start,
+                Scan.scanned_at < end,
+                Scan.agent_class.in_(COUNTED_AGENTS),
+            )
+            .distinct()
+        )
+        for row in rows:
             key = (row[0], row[1] or "", row[2], day)
-            if key not in groups:
-                continue
-            devices.setdefault(key, set()).add(row[3])
-            if with_places and (place := Place(*row[4:]).key):
+            if key in groups and (place := Place(*row[3:]).key):
                 places.setdefault(key, set()).add(place)
-    return devices, places
+    return places
 
 
 def _upsert_sources(session: Session, groups: dict[GroupKey, list[ScanRecord]]) -> None:

@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import is_sqlite, make_engine, make_sessionmaker, unit_of_work
-from registry.scans.recorder import BatchWriter, KnownDevices, ScanRecord, write_batch
+from registry.scans.recorder import BatchWriter, ScanRecord, write_batch
 
 log = logging.getLogger("truyxuat.scans")
 
@@ -45,12 +45,10 @@ class SessionWriter:
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
-        self._known = KnownDevices()
 
     def write(self, batch: Sequence[ScanRecord]) -> None:
         with unit_of_work(self._sessions) as session:
-            stored = write_batch(session, batch, self._known)
-        self._known.learn(stored)
+            write_batch(session, batch)
 
     def close(self) -> None:
         pass

@@ -258,9 +258,7 @@ def seed_suspicious(
         networks=devices if networks is None else networks,
         devices=devices,
     )
-    for offset, (count, device_count) in enumerate(
-        ((scans // 2, devices // 2), (scans - scans // 2, devices - devices // 2))
-    ):
+    for offset, count in enumerate((scans // 2, scans - scans // 2)):
         at = first + dt.timedelta(days=offset)
         session.add(
             SerialScanDay(
@@ -269,7 +267,6 @@ def seed_suspicious(
                 serial=serial,
                 day=at.date(),
                 scan_count=count,
-                device_count=device_count,
                 place_count=0,
                 first_scanned_at=at,
                 last_scanned_at=at,

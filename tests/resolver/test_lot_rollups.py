@@ -32,7 +32,6 @@ def test_the_lot_read_gives_each_serial_what_its_own_read_gives(
             serial=world.serials[2],
             day=long_ago.date(),
             scan_count=1,
-            device_count=1,
             place_count=0,
             first_scanned_at=long_ago,
             last_scanned_at=long_ago,

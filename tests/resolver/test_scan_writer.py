@@ -5,6 +5,7 @@ commits for real, outside any test transaction."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import signal
@@ -19,7 +20,7 @@ from sqlalchemy import event, func, select
 
 from registry.db import make_engine, make_sessionmaker
 from registry.migrate import prepare_database
-from registry.scans.models import Scan, SerialScanDay
+from registry.scans.models import Scan, SerialScanDay, SerialScanSource
 from registry.scans.recorder import ScanRecord, ScanRecorder
 from registry.scans.writer import ProcessWriter, ScanWriteError, SessionWriter, batch_writer
 from tests.faults.harness import dedicated_postgres_database, postgres_unavailable_reason
@@ -173,7 +174,7 @@ def test_the_writer_does_not_run_the_servers_main_script_again(tmp_path: Path) -
     assert _stored(url) == (1, 1)
 
 
-def test_a_device_the_writer_knows_is_not_looked_up_again_and_counts_once(
+def test_a_phone_scanning_all_day_costs_no_look_up_and_counts_once(
     fresh_url: str,
 ) -> None:
     engine = make_engine(fresh_url)
@@ -185,17 +186,26 @@ def test_a_device_the_writer_knows_is_not_looked_up_again_and_counts_once(
 
     event.listen(engine, "before_cursor_execute", watch)
     writer = SessionWriter(make_sessionmaker(engine))
+
+    def scans(*serials: str, device: str) -> list[ScanRecord]:
+        return [
+            dataclasses.replace(record, network="n" * 32, device=device)
+            for record in _scans(*serials)
+        ]
+
     try:
-        writer.write(_scans("A", "A", device="1" * 32))
-        assert len(lookups) == 1  # a device not known yet: looked up
-        for _ in range(3):  # the same phone again, all day: nothing to look up
-            writer.write(_scans("A", device="1" * 32))
-        assert len(lookups) == 1
-        writer.write(_scans("A", device="2" * 32))  # a second phone
-        assert len(lookups) == 2
+        writer.write(scans("A", "A", device="1" * 32))
+        for _ in range(3):  # the same phone again, all day
+            writer.write(scans("A", device="1" * 32))
+        writer.write(scans("A", device="2" * 32))  # a second phone, same network
+        assert lookups == []  # no place shared: nothing to look up
         with engine.connect() as connection:
-            devices = connection.scalar(select(func.sum(SerialScanDay.device_count)))
-        assert devices == 2
+            kinds = dict(
+                connection.execute(
+                    select(SerialScanSource.kind, func.count()).group_by(SerialScanSource.kind)
+                ).all()
+            )
+        assert kinds == {"network": 1, "device": 2}
         assert _stored(fresh_url) == (6, 6)
     finally:
         event.remove(engine, "before_cursor_execute", watch)
