@@ -22,7 +22,8 @@ class AppState:
     engine: Engine
     write_sessions: sessionmaker[Session]
     read_sessions: sessionmaker[Session]
-    # Render print runs in the calling thread (tests that share one connection).
+    # All work in the calling thread (tests that share one connection): print runs
+    # render there and the resolver's caches load in the request, never in a thread.
     inline_jobs: bool = False
     _print_jobs: PrintJobs | None = field(default=None, repr=False)
     workers: WorkerProcesses = field(default_factory=WorkerProcesses, repr=False)

@@ -29,7 +29,8 @@ async def start(
         state.settings.scan_flush_interval_seconds if flush_interval is None else flush_interval
     )
     app.state.scan_recorder = recorder
-    app.state.resolver_caches = ResolverCaches(Refresher(state.read_sessions))
+    refresher = None if state.inline_jobs else Refresher(state.read_sessions)
+    app.state.resolver_caches = ResolverCaches(refresher)
     app.state.scan_flush_task = asyncio.create_task(recorder.run(interval))
     # Let the task take note of its loop before the first request comes in.
     await asyncio.sleep(0)

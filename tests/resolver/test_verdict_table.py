@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -20,7 +19,6 @@ from registry.accounts.actor import SYSTEM
 from registry.accounts.models import Role
 from registry.labels.models import RunStatus
 from registry.labels.service import create_run, run_serials
-from registry.resolution.verdict import ResolverCaches
 from service import ratelimit
 from tests.factories import PASSWORD, api_headers, make_enterprise, make_product, make_user
 from tests.resolver.conftest import BASE, World, free_gtin, seed_suspicious
@@ -44,16 +42,6 @@ class Row:
     status: int = 200  # of the page, the verify API and the linkset alike
     # Words of the card's reason (the officer's recall reason, the scans, the date).
     reason: str | None = None
-
-
-@pytest.fixture
-def client(client: TestClient, app: FastAPI) -> TestClient:
-    """The resolver's client with caches that load in the request only: a background
-    refresh would share the test's one connection with the requests (a flaky
-    PendingRollbackError), and these tests are about verdicts, not about the caches."""
-    app.state.resolver_caches.close()
-    app.state.resolver_caches = ResolverCaches()
-    return client
 
 
 def _product_recall(world: World, session: Session, client: TestClient) -> str:
