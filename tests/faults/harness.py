@@ -154,6 +154,9 @@ class Server:
             "TRUYXUAT_SECRET_KEY": self.secret_key,
             "TRUYXUAT_DATA_DIR": str(self.data_dir),
         }
+        # tests/conftest.py sets the test-only fast hash, which `serve` refuses: the served
+        # app hashes passwords as in production.
+        env.pop("TRUYXUAT_PASSWORD_HASH", None)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.data_dir / f"server-{self.port}-{time.monotonic_ns()}.log"
         command = [str(VENV_BIN / "truyxuat"), "serve", "--port", str(self.port)]

@@ -257,8 +257,6 @@ def test_health_answers_within_200_ms_while_heavy_work_runs(
         demo = prepare_demo(database_url)
         agency_key = _agency_key(database_url)
         document = _capture_document(demo.gtin)
-        # The served app hashes passwords as in production.
-        monkeypatch.delenv("TRUYXUAT_PASSWORD_HASH", raising=False)
         # Every reporter comes from 127.0.0.1: one network for the per-network limit.
         monkeypatch.setenv("TRUYXUAT_REPORTS_PER_HOUR", str(REPORTERS * REPORTS_EACH * 2))
         server = Server(database_url, tmp_path / "data")
@@ -307,14 +305,13 @@ def _events(document: dict[str, Any]) -> list[Any]:
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_work_refused_in_a_worker_process_answers_as_in_the_server(
-    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kind: str, tmp_path: Path
 ) -> None:
     """Captures, single events and report photos are checked in worker processes: what they
     refuse comes back as the same problem and nothing is stored; what they store is there."""
     with _database(kind, tmp_path) as database_url:
         demo = prepare_demo(database_url)
         agency_key = _agency_key(database_url)
-        monkeypatch.delenv("TRUYXUAT_PASSWORD_HASH", raising=False)
         server = Server(database_url, tmp_path / "data")
         server.start()
         try:
