@@ -63,3 +63,53 @@ def check_quantity(quantity: Decimal | None, *, field: str = "quantity") -> None
             f"The quantity has at most {QUANTITY_PLACES} decimal places.",
             field=field,
         )
+
+
+# Vietnamese writes "1.200,5": "." groups thousands, "," marks the decimals.
+_DIGITS = re.compile(r"\d+")
+_THOUSANDS = re.compile(r"[1-9]\d{0,2}(\.\d{3})+")
+_DECIMAL_POINT = re.compile(r"\d+\.\d+")
+_NUMBER_CHARACTERS = re.compile(r"[\d.,]+")
+_QUANTITY_SPACES = re.compile(r"[\s\u00a0\u202f]")
+
+
+def parse_quantity(text: str, *, field: str = "quantity") -> Decimal | None:
+    """A quantity as a person in Viet Nam types it; None when left empty.
+
+    "1.200" → 1200, "1.200,5" → 1200.5, "1,5" → 1.5, "1200.5" → 1200.5 (a dot not
+    followed by a group of three digits cannot be a thousands mark). "1,200.5" and
+    "1.20.000" are refused: guessing would store a number a thousand times off.
+    """
+    compact = _QUANTITY_SPACES.sub("", text)
+    if not compact:
+        return None
+    if not _NUMBER_CHARACTERS.fullmatch(compact):
+        raise InvalidInput(
+            "Số lượng phải là một số không âm, ví dụ 1.200 hoặc 12,5.",
+            "The quantity must be a number of zero or more, like 1.200 or 12,5.",
+            field=field,
+        )
+    whole, comma, decimals = compact.partition(",")
+    if comma and not _DIGITS.fullmatch(decimals):
+        raise _ambiguous_quantity(field)
+    if _DIGITS.fullmatch(whole):
+        number = whole
+    elif _THOUSANDS.fullmatch(whole):
+        number = whole.replace(".", "")
+    elif not comma and _DECIMAL_POINT.fullmatch(whole):
+        number = whole  # "1200.5", "0.125": a decimal point, never a thousands group
+    else:
+        raise _ambiguous_quantity(field)
+    quantity = Decimal(f"{number}.{decimals}" if comma else number)
+    check_quantity(quantity, field=field)
+    return quantity
+
+
+def _ambiguous_quantity(field: str) -> InvalidInput:
+    return InvalidInput(
+        "Số lượng chưa rõ. Viết như 1.200 (một nghìn hai trăm) hoặc 1.200,5"
+        " (dấu chấm ngăn hàng nghìn, dấu phẩy trước phần lẻ).",
+        "The quantity is unclear. Write it like 1.200 (one thousand two hundred) or"
+        " 1.200,5 (a dot between thousands, a comma before the decimals).",
+        field=field,
+    )

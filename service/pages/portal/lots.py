@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -19,7 +18,7 @@ from registry.locations.service import get_location, list_locations
 from registry.lots.models import Lot
 from registry.lots.service import COMMON_UNITS, create_lot, get_lot, list_lots
 from registry.products.service import get_product, list_products
-from registry.text import check_quantity
+from registry.text import parse_quantity
 from service.deps import SessionDep
 from service.i18n import request_language
 from service.pages.portal.common import (
@@ -75,19 +74,6 @@ def parse_date(text: str, field: str) -> dt.date | None:
             "Ngày không hợp lệ (dạng năm-tháng-ngày).", "Invalid date (year-month-day).",
             field=field,
         ) from exc  # fmt: skip
-
-
-def parse_quantity(text: str, field: str) -> Decimal | None:
-    if not text:
-        return None
-    try:
-        quantity = Decimal(text.replace(",", "."))
-    except InvalidOperation as exc:
-        raise InvalidInput(
-            "Số lượng phải là số.", "The quantity must be a number.", field=field
-        ) from exc
-    check_quantity(quantity, field=field)
-    return quantity
 
 
 def _choice_id(text: str) -> int | None:
@@ -159,7 +145,7 @@ def create(request: Request, session: SessionDep, portal: PortalDep, form: FormD
             production_on=parse_date(values["production_on"], "production_on"),
             expiry_on=parse_date(values["expiry_on"], "expiry_on"),
             best_before_on=parse_date(values["best_before_on"], "best_before_on"),
-            quantity=parse_quantity(values["quantity"], "quantity"),
+            quantity=parse_quantity(values["quantity"], field="quantity"),
             unit=optional(values["unit"]),
             origin_location=origin,
         )
@@ -258,11 +244,11 @@ def _step_input(session: Session, portal: Portal, step: str, values: dict[str, s
         step=step,
         occurred_at=_event_time(values["event_time"]),
         location=location,
-        quantity=parse_quantity(values["quantity"], "quantity"),
+        quantity=parse_quantity(values["quantity"], field="quantity"),
         unit=optional(values["unit"]),
         other_gln=_other_gln(values["other_gln"]),
         output_lot=output_lot,
-        output_quantity=parse_quantity(values["output_quantity"], "output_quantity"),
+        output_quantity=parse_quantity(values["output_quantity"], field="output_quantity"),
         passed=values["result"] != "non_conformant",
     )
 
