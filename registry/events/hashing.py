@@ -17,12 +17,21 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from registry.events.identifiers import hash_form
-from registry.events.vocabulary import GS1_VOC_BASE, modernised, web_uri
+from registry.events.vocabulary import (
+    CBV_BASE,
+    GS1_VOC_BASE,
+    SENSOR_ALERT_TYPES,
+    SENSOR_COMPONENTS,
+    modernised,
+    web_uri,
+)
 
 HASH_PREFIX: Final = "ni:///sha-256;"
 HASH_SUFFIX: Final = "?ver=CBV2.0"
 # §8.9.2 step 2: not part of what happened, so not hashed.
 _EXCLUDED: Final = frozenset({"@context", "type", "eventID", "recordTime", "errorDeclaration"})
+# Remarks for people, not facts of the event: the reference drops them at every level.
+_COMMENTS: Final = frozenset({"rdfs:comment", "comment"})
 _EPC_LISTS: Final = ("epcList", "inputEPCList", "childEPCs")
 _QUANTITY_LISTS: Final = ("quantityList", "childQuantityList", "inputQuantityList")
 _PAIR_LISTS: Final = {
@@ -115,6 +124,9 @@ def _numeric(text: str) -> str:
 class _Serialiser:
     def __init__(self, namespaces: Mapping[str, str]) -> None:
         self.namespaces = namespaces
+        # Members of nested elements that the reference does not take as the element's own
+        # (see `split`): it hashes them at the end, under their path, with the extensions.
+        self.leftovers: list[str] = []
 
     def name(self, key: str) -> str:
         prefix, colon, local = key.partition(":")
@@ -139,7 +151,7 @@ class _Serialiser:
         return f"{name}={text}" if text else ""
 
     def event(self, event: Mapping[str, Any]) -> str:
-        rest = {k: v for k, v in event.items() if k not in _EXCLUDED}
+        rest = {k: v for k, v in event.items() if k not in _EXCLUDED and k not in _COMMENTS}
         parts = ["eventType=" + str(event.get("type", ""))]
 
         def take(name: str) -> Any:
@@ -165,7 +177,7 @@ class _Serialiser:
         for name in ("readPoint", "bizLocation"):
             parts.append(self.location(name, take(name)))
         parts.append(self.sensor_elements(take("sensorElementList")))
-        parts.append(self.generic_members(rest))
+        parts.append(self.generic_members(rest, self.leftovers))
         return "".join(parts)
 
     def repeated(self, name: str, value: Any) -> str:
@@ -209,35 +221,41 @@ class _Serialiser:
     def location(self, name: str, value: Any) -> str:
         if not isinstance(value, dict):
             return ""
-        extensions = sorted(
-            s
-            for k, v in value.items()
-            if k != "id" and self.name(k).startswith("{")
-            for s in self.member(self.name(k), v)
-        )
+        extensions, leftovers = self.split(value, ("id",))
+        if leftovers:
+            self.leftovers.append(name + "".join(sorted(leftovers)))
         text = self.field("id", value["id"]) if "id" in value else ""
-        return name + text + "".join(extensions) if text or extensions else ""
+        return name + text + extensions if text or extensions else ""
 
     def sensor_elements(self, value: Any) -> str:
         if not value:
             return ""
-        elements = []
+        elements, element_leftovers = [], []
         for element in value:
-            text = ""
+            text, leftovers = "", []
             metadata = element.get("sensorMetadata")
             if isinstance(metadata, dict):
-                text += "sensorMetadata" + self.ordered(metadata, _SENSOR_METADATA_ORDER)
-            reports = element.get("sensorReport") or []
-            text += "".join(
-                sorted(
-                    "sensorReport" + self.ordered(report, _SENSOR_REPORT_ORDER)
-                    for report in reports
-                )
-            )
-            elements.append("sensorElement" + text)
-        return "sensorElementList" + "".join(sorted(elements))
+                own, rest = self.ordered(metadata, _SENSOR_METADATA_ORDER)
+                text += "sensorMetadata" + own if own else ""
+                leftovers += ["sensorMetadata" + "".join(sorted(rest))] if rest else []
+            reports = []
+            for report in element.get("sensorReport") or []:
+                own, rest = self.ordered(report, _SENSOR_REPORT_ORDER)
+                reports += ["sensorReport" + own] if own else []
+                leftovers += ["sensorReport" + "".join(sorted(rest))] if rest else []
+            text += "".join(sorted(reports))
+            extensions, rest = self.split(element, ("sensorMetadata", "sensorReport"))
+            text += extensions
+            leftovers += rest
+            if text:
+                elements.append("sensorElement" + text)
+            if leftovers:
+                element_leftovers.append("sensorElement" + "".join(sorted(leftovers)))
+        if element_leftovers:
+            self.leftovers.append("sensorElementList" + "".join(sorted(element_leftovers)))
+        return "sensorElementList" + "".join(sorted(elements)) if elements else ""
 
-    def ordered(self, obj: Mapping[str, Any], order: tuple[str, ...]) -> str:
+    def ordered(self, obj: Mapping[str, Any], order: tuple[str, ...]) -> tuple[str, list[str]]:
         parts = []
         for name in order:
             if name not in obj:
@@ -247,18 +265,40 @@ class _Serialiser:
                 parts.append(self.field(name, raw, lambda v: _utc_milliseconds(self.text(v))))
             elif name == "type" and isinstance(raw, str) and ":" not in raw:
                 parts.append(self.field(name, GS1_VOC_BASE + raw))
+            elif name == "component" and raw in SENSOR_COMPONENTS:
+                parts.append(self.field(name, CBV_BASE + "Comp-" + raw))
+            elif name == "exception" and raw in SENSOR_ALERT_TYPES:
+                parts.append(self.field(name, GS1_VOC_BASE + raw))
             else:
                 parts.append(self.field(name, raw))
-        extensions = sorted(
-            s
-            for k, v in obj.items()
-            if k not in order and self.name(k).startswith("{")
-            for s in self.member(self.name(k), v)
-        )
-        return "".join(parts) + "".join(extensions)
+        extensions, leftovers = self.split(obj, order)
+        return "".join(parts) + extensions, leftovers
 
-    def generic_members(self, obj: Mapping[str, Any]) -> str:
-        items = [s for key, value in obj.items() for s in self.member(self.name(key), value)]
+    def split(self, obj: Mapping[str, Any], standard: tuple[str, ...]) -> tuple[str, list[str]]:
+        """The other members of a nested standard element: (its extensions, leftovers).
+
+        The reference keeps an extension with its element only when the namespace ends
+        in "/" and the element has more than one member; everything else it hashes at
+        the end of the event under the element's path.
+        """
+        members = {k: v for k, v in obj.items() if k not in _COMMENTS}
+        extensions: list[str] = []
+        leftovers: list[str] = []
+        for key, value in members.items():
+            if key in standard:
+                continue
+            name = self.name(key)
+            own = len(members) > 1 and name.startswith("{") and "/}" in name
+            (extensions if own else leftovers).extend(self.member(name, value))
+        return "".join(sorted(extensions)), leftovers
+
+    def generic_members(self, obj: Mapping[str, Any], extra: list[str] | None = None) -> str:
+        items = [
+            s
+            for key, value in obj.items()
+            if key not in _COMMENTS
+            for s in self.member(self.name(key), value)
+        ] + (extra or [])
         if not any(key in ("bizTransaction", "source", "destination") for key in obj):
             items.sort()
         return "".join(items)

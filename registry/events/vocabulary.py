@@ -111,6 +111,27 @@ BIZ_TRANSACTION_TYPES: Final = frozenset(
     }
 )
 SOURCE_DESTINATION_TYPES: Final = frozenset({"owning_party", "possessing_party", "location"})
+# CBV 2.0 §7.8 sensor value components (the EPCIS 2.0 context maps them to "cbv:Comp-…").
+SENSOR_COMPONENTS: Final = frozenset(
+    {
+        "x",
+        "y",
+        "z",
+        "axial_distance",
+        "azimuth",
+        "height",
+        "spherical_radius",
+        "polar_angle",
+        "elevation_angle",
+        "easting",
+        "northing",
+        "latitude",
+        "longitude",
+        "altitude",
+    }
+)
+# EPCIS 2.0 §7.3.8 sensor alert types (the context maps them to "gs1:…").
+SENSOR_ALERT_TYPES: Final = frozenset({"ALARM_CONDITION", "ERROR_CONDITION"})
 EVENT_TYPES: Final = (
     "ObjectEvent",
     "AggregationEvent",

@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from epcis_event_hash_generator import hash_generator, json_to_py
+from pyld.jsonld import JsonLdError
 
 logging.getLogger().setLevel(logging.CRITICAL)
 
@@ -38,7 +39,7 @@ def oracle_hashes(document: dict[str, Any]) -> list[str]:
         try:
             events = json_to_py.event_list_from_epcis_document_json(_readable(single))
             prehashes = hash_generator.derive_prehashes_from_events(events)
-        except (IndexError, KeyError, TypeError) as exc:
+        except (IndexError, KeyError, TypeError, JsonLdError) as exc:
             raise OracleCannotRead(repr(exc)) from exc
         if not prehashes:
             raise OracleCannotRead("no pre-hash")
