@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from registry.accounts.actor import SYSTEM
+from registry.actor import SYSTEM
 from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.enterprises.models import Enterprise, EnterpriseKind
 from registry.enterprises.service import EnterpriseDetails, register_enterprise

@@ -28,7 +28,7 @@ from sqlalchemy import Engine, create_engine, insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
 import registry.models  # noqa: F401  (every table)
-from registry.accounts.actor import SYSTEM
+from registry.actor import SYSTEM
 from registry.db import Base, make_engine, unit_of_work
 from registry.events.capture import capture_document
 from registry.events.identifiers import Key

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from registry.accounts.actor import SYSTEM
+from registry.actor import SYSTEM
 from registry.db import unit_of_work
 from registry.labels.models import LabelRun
 from registry.labels.service import RunLimits, create_run

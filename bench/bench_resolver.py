@@ -167,7 +167,7 @@ def seed(url: str, serials: int = SERIALS) -> tuple[str, list[str]]:
     engine = make_engine(url)
     with unit_of_work(make_sessionmaker(engine)) as session:
         world = build_world(session)
-        from registry.accounts.actor import SYSTEM
+        from registry.actor import SYSTEM
         from registry.labels.models import RunStatus
         from registry.labels.service import create_run
 

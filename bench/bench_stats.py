@@ -39,9 +39,9 @@ from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 
 import registry.models
-from registry.accounts.actor import SYSTEM
 from registry.accounts.models import Role
 from registry.accounts.service import create_api_key
+from registry.actor import SYSTEM
 from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.gs1 import gs1_check_digit
 from registry.migrate import prepare_database

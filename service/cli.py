@@ -10,8 +10,8 @@ import click
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry.accounts.actor import SYSTEM
 from registry.accounts.models import Role
+from registry.actor import SYSTEM
 from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.settings import get_settings
 

@@ -12,9 +12,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import SYSTEM
 from registry.accounts.models import Role, User
 from registry.accounts.service import create_user
+from registry.actor import SYSTEM
 from registry.certificates.models import Certificate, CertificateKind
 from registry.certificates.service import create_certificate
 from registry.enterprises.models import Enterprise, EnterpriseKind

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor
 from registry.accounts.models import User
 from registry.accounts.service import actor_for_user, authenticate_api_key
+from registry.actor import Actor
 from registry.db import AFTER_COMMIT, finish
 from registry.errors import Unauthorized
 from registry.settings import Settings

@@ -13,8 +13,8 @@ from __future__ import annotations
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor
 from registry.accounts.service import actor_for_user
+from registry.actor import Actor
 from registry.enterprises.models import Enterprise
 from registry.enterprises.policy import Deed, ensure_allows
 from registry.errors import Unauthorized

@@ -14,9 +14,9 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import SYSTEM, Actor
 from registry.accounts.models import KeyScope, Role, User
 from registry.accounts.service import create_api_key, create_user
+from registry.actor import SYSTEM, Actor
 from registry.certificates.models import Certificate, CertificateKind
 from registry.certificates.service import create_certificate
 from registry.enterprises.models import Enterprise, EnterpriseKind

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 import registry.models  # noqa: F401 - every table in the metadata
-from registry.accounts.actor import SYSTEM
+from registry.actor import SYSTEM
 from registry.db import Base, make_engine, make_sessionmaker, unit_of_work
 from registry.gs1 import gs1_check_digit
 from registry.labels.models import RunStatus

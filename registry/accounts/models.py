@@ -6,14 +6,9 @@ import enum
 from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry.actor import Role as Role
 from registry.db import Base, UTCDateTime, utcnow
 from registry.enterprises.models import Enterprise
-
-
-class Role(enum.StrEnum):
-    enterprise = "enterprise"
-    agency = "agency"
-    admin = "admin"
 
 
 class KeyScope(enum.StrEnum):

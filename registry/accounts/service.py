@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor, not_found, officer_reason
 from registry.accounts.models import ApiKey, KeyScope, Role, User
 from registry.accounts.passwords import hash_password, needs_rehash, password_matches
+from registry.actor import Actor, not_found, officer_reason
 from registry.audit.service import record_change
 from registry.db import utcnow
 from registry.enterprises.models import Enterprise

@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor
+from registry.actor import Actor
 from registry.audit.models import AuditEntry
 from registry.errors import InvalidInput
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor, not_found, officer_reason
+from registry.actor import Actor, not_found, officer_reason
 from registry.audit.service import record_change, snapshot
 from registry.certificates.models import Certificate, CertificateKind
 from registry.enterprises.models import Enterprise

@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from registry.accounts.actor import Actor
+from registry.actor import Actor
 from registry.db import Base, utcnow
 from registry.errors import Conflict, FieldProblem, Forbidden, InvalidInput, TruyxuatError
 from registry.events.hashing import context_namespaces

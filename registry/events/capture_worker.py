@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry.accounts.actor import Actor
+from registry.actor import Actor
 from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.events.body import read_epcis_json
 from registry.events.capture import capture_document, capture_event

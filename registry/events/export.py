@@ -15,7 +15,7 @@ from typing import Any, Final
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor
+from registry.actor import Actor
 from registry.errors import InvalidInput
 from registry.events.documents import epcis_document, iso
 from registry.events.identifiers import parse_key

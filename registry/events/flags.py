@@ -13,7 +13,7 @@ from typing import Final
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor, not_found
+from registry.actor import Actor, not_found
 from registry.audit.service import record_change
 from registry.db import utcnow
 from registry.enterprises.models import Enterprise

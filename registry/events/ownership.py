@@ -22,7 +22,7 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor
+from registry.actor import Actor
 from registry.errors import FieldProblem
 from registry.events.identifiers import Key
 from registry.events.models import EpcisEvent, EventEpc, EventParty, TraceLink

@@ -17,7 +17,7 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor
+from registry.actor import Actor
 from registry.errors import InvalidInput
 from registry.events.identifiers import parse_key
 from registry.events.models import EpcisEvent, EventEpc, EventParty

@@ -19,7 +19,7 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor, officer_reason
+from registry.actor import Actor, officer_reason
 from registry.audit.service import record_change
 from registry.db import utcnow
 from registry.errors import InvalidInput

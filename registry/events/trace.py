@@ -17,7 +17,7 @@ from typing import Final
 from sqlalchemy import Select, bindparam, select, text
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor, not_found
+from registry.actor import Actor, not_found
 from registry.enterprises.models import Enterprise
 from registry.errors import InvalidInput
 from registry.events.identifiers import Key, parse_key

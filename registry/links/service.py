@@ -16,7 +16,7 @@ from urllib.parse import quote
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor, not_found, officer_reason
+from registry.actor import Actor, not_found, officer_reason
 from registry.audit.service import record_change, snapshot
 from registry.errors import InvalidInput, NotFound
 from registry.gs1 import DigitalLink, GS1Error, parse_digital_link

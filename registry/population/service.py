@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor
+from registry.actor import Actor
 from registry.audit.service import record_change
 from registry.enterprises.models import EnterpriseKind
 from registry.errors import InvalidInput

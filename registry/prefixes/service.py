@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor, ensure_officer, not_found, officer_reason
+from registry.actor import Actor, ensure_officer, not_found, officer_reason
 from registry.audit.service import record_change, snapshot
 from registry.db import utcnow
 from registry.enterprises.models import Enterprise

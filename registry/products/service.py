@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor, not_found
+from registry.actor import Actor, not_found
 from registry.audit.service import (
     apply_changes,
     record_change,

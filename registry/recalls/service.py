@@ -13,7 +13,7 @@ from urllib.parse import unquote
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor
+from registry.actor import Actor
 from registry.audit.service import record_change
 from registry.db import utcnow
 from registry.errors import Conflict, InvalidInput

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import Enum, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from registry.accounts.actor import Actor
+from registry.actor import Actor
 from registry.audit.service import record_change
 from registry.db import Base, UTCDateTime, utcnow
 from registry.errors import InvalidInput

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
 from registry.accounts import service as accounts
-from registry.accounts.actor import not_found
 from registry.accounts.models import ApiKey, Role, User
+from registry.actor import not_found
 from registry.enterprises.service import get_enterprise
 from registry.pagination import paginate
 from registry.schemas import (

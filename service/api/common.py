@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 from pydantic import BaseModel
 
-from registry.accounts.actor import Actor
+from registry.actor import Actor
 from registry.enterprises.models import Enterprise
 from registry.enterprises.service import get_enterprise
 from registry.errors import InvalidInput

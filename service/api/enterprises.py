@@ -5,9 +5,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import signing_up
 from registry.accounts.models import Role
 from registry.accounts.service import create_user
+from registry.actor import signing_up
 from registry.enterprises import service as enterprises
 from registry.enterprises.models import (
     Enterprise,

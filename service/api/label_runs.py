@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from labels.layout import LabelSize, label_drawing
 from labels.render import to_png, to_svg
-from registry.accounts.actor import Actor, not_found
+from registry.actor import Actor, not_found
 from registry.db import after_commit
 from registry.errors import Conflict, InvalidInput
 from registry.labels import service as runs

@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from registry.accounts.actor import not_found
+from registry.actor import not_found
 from registry.places.models import AdminUnit
 from registry.places.service import list_admin_units
 from registry.schemas import AdminUnitOut, PageOut

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from registry.accounts.actor import not_found
+from registry.actor import not_found
 from registry.errors import InvalidInput
 from registry.events import export, steps
 from registry.events.steps import LotQuantity

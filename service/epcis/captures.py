@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor
+from registry.actor import Actor
 from registry.events.body import read_epcis_json
 from registry.events.capture import capture_document, capture_event
 from registry.events.capture_worker import capture_body, capture_event_body

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import SYSTEM
+from registry.actor import SYSTEM
 from registry.enterprises.service import reject_enterprise, update_enterprise
 from registry.population.service import import_population
 from registry.stats import indicators

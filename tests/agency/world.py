@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import SYSTEM
+from registry.actor import SYSTEM
 from registry.enterprises.models import Enterprise, EnterpriseKind, EnterpriseStatus
 from registry.enterprises.service import reject_enterprise
 from registry.events.models import EpcisEvent, EventEpc, TraceLink

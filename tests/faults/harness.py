@@ -25,9 +25,9 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from registry.accounts.actor import SYSTEM
 from registry.accounts.models import Role
 from registry.accounts.service import create_api_key
+from registry.actor import SYSTEM
 from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.enterprises.models import Enterprise
 from registry.lots.models import Lot

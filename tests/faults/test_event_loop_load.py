@@ -22,9 +22,9 @@ from openpyxl import Workbook
 from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 
-from registry.accounts.actor import SYSTEM
 from registry.accounts.models import KeyScope, Role
 from registry.accounts.service import create_api_key
+from registry.actor import SYSTEM
 from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.events.capture import CAPTURE_LIMIT
 from registry.reports.models import ReportKind

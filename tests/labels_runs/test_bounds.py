@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import SYSTEM
+from registry.actor import SYSTEM
 from registry.labels.models import LabelRun
 from registry.labels.service import RunLimits, create_run
 from service.state import AppState

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import SYSTEM
+from registry.actor import SYSTEM
 from registry.db import unit_of_work
 from registry.labels.models import LabelRun, RunStatus
 from registry.labels.service import create_run

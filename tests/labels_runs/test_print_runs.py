@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import SYSTEM
+from registry.actor import SYSTEM
 from registry.enterprises.policy import StatusRefused
 from registry.enterprises.service import suspend_enterprise
 from registry.gs1 import parse_digital_link

@@ -23,9 +23,9 @@ import pypdfium2
 import pytest
 import zxingcpp
 
-from registry.accounts.actor import SYSTEM
 from registry.accounts.models import Role
 from registry.accounts.service import create_api_key
+from registry.actor import SYSTEM
 from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.migrate import prepare_database
 from registry.prefixes.service import add_pool_prefix

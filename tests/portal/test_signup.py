@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import SYSTEM
+from registry.actor import SYSTEM
 from registry.enterprises.models import Enterprise, EnterpriseStatus
 from registry.enterprises.service import (
     reject_enterprise,

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import SYSTEM
+from registry.actor import SYSTEM
 from registry.audit.models import AuditEntry
 from registry.db import make_sessionmaker, unit_of_work
 from registry.enterprises.models import Enterprise

@@ -9,8 +9,8 @@ from httpx import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import SYSTEM
 from registry.accounts.models import Role
+from registry.actor import SYSTEM
 from registry.errors import Exhausted
 from registry.gs1 import has_valid_check_digit, parse_gtin
 from registry.lots.models import Lot

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import SYSTEM
+from registry.actor import SYSTEM
 from registry.certificates.models import CertificateKind
 from registry.enterprises.models import Enterprise, EnterpriseStatus
 from registry.gs1 import gs1_check_digit

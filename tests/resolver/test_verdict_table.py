@@ -15,8 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import SYSTEM
 from registry.accounts.models import Role
+from registry.actor import SYSTEM
 from registry.labels.models import RunStatus
 from registry.labels.service import create_run, run_serials
 from service import ratelimit

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import SYSTEM
 from registry.accounts.models import Role
+from registry.actor import SYSTEM
 from registry.events.steps import LotQuantity, record_receiving, record_shipping
 from registry.labels.service import create_run
 from registry.scans.recorder import ScanRecord, write_batch

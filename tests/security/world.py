@@ -18,9 +18,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import SYSTEM
 from registry.accounts.models import KeyScope, Role, User
 from registry.accounts.service import create_api_key
+from registry.actor import SYSTEM
 from registry.certificates.models import Certificate
 from registry.enterprises.models import Enterprise
 from registry.enterprises.service import update_enterprise

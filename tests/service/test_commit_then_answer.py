@@ -17,9 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, text
 
-from registry.accounts.actor import SYSTEM
 from registry.accounts.models import Role
 from registry.accounts.service import create_api_key
+from registry.actor import SYSTEM
 from registry.db import is_sqlite, make_engine, make_sessionmaker, unit_of_work
 from registry.events.steps import gln_uri, lot_uri
 from registry.locations.models import Location

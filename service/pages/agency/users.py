@@ -9,9 +9,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import or_, select
 
-from registry.accounts.actor import Actor, not_found
 from registry.accounts.models import User
 from registry.accounts.service import may_manage_user, set_user_active
+from registry.actor import Actor, not_found
 from registry.enterprises.models import Enterprise
 from registry.pagination import paginate
 from service.deps import AgencyActor, SessionDep

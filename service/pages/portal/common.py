@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, RedirectResponse
 
-from registry.accounts.actor import Actor
 from registry.accounts.models import User
 from registry.accounts.service import actor_for_user
+from registry.actor import Actor
 from registry.enterprises.models import Enterprise
 from registry.errors import Forbidden, TruyxuatError
 from service.auth import csrf_token, csrf_valid, end_session

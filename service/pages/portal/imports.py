@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from registry.accounts.actor import Actor
+from registry.actor import Actor
 from registry.enterprises.models import Enterprise
 from registry.errors import InvalidInput, TruyxuatError
 from registry.products.service import create_product

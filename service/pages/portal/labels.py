@@ -14,7 +14,7 @@ from labels.errors import LabelError
 from labels.layout import label_drawing
 from labels.render import to_svg
 from labels.sheets import SheetLayout
-from registry.accounts.actor import not_found
+from registry.actor import not_found
 from registry.db import after_commit
 from registry.errors import Conflict, InvalidInput, TruyxuatError
 from registry.labels.models import LabelRun, RunStatus

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
-from registry.accounts.actor import signing_up
 from registry.accounts.models import Role
 from registry.accounts.service import MIN_PASSWORD_LENGTH, create_user
+from registry.actor import signing_up
 from registry.enterprises.models import EnterpriseKind
 from registry.enterprises.service import EnterpriseDetails, register_enterprise
 from registry.errors import RateLimited, TruyxuatError

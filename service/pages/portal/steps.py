@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import Actor
+from registry.actor import Actor
 from registry.errors import InvalidInput
 from registry.events import steps as events
 from registry.events.journey import JourneyStep, lot_journey

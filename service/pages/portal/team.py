@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from registry.accounts.actor import not_found
 from registry.accounts.models import ApiKey, Role, User
 from registry.accounts.service import (
     create_api_key,
@@ -18,6 +17,7 @@ from registry.accounts.service import (
     revoke_api_key,
     set_user_active,
 )
+from registry.actor import not_found
 from registry.audit.models import AuditEntry
 from registry.errors import TruyxuatError
 from registry.pagination import paginate

@@ -1,13 +1,22 @@
-"""Who is acting: a signed-in user, an API key, or the system itself (CLI, jobs)."""
+"""Who is acting: a signed-in user, an API key, or the system itself (CLI, jobs).
+
+A base value type: every domain folder asks the actor, so it lives below them all
+and imports none of them."""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
-from registry.accounts.models import Role
 from registry.errors import Forbidden, InvalidInput, NotFound
 
 REASON_MAX_LENGTH = 2000
+
+
+class Role(enum.StrEnum):
+    enterprise = "enterprise"
+    agency = "agency"
+    admin = "admin"
 
 
 @dataclass(frozen=True)
