@@ -1,8 +1,9 @@
 """EPCIS 2.0 SimpleEventQuery (EPCIS 2.0 §8.2.7.1) over the indexed event tables.
 
 Enterprises see the events that concern them (captured by them, at their locations,
-shipped from or to them); agency staff see all. Results come in eventTime order and
-pages are cut by a keyset token, so deep pages cost the same as the first.
+shipped from or to them); agency staff see all. Results come in eventTime order (or
+the orderBy/orderDirection asked for) and pages are cut by a keyset token, so deep
+pages cost the same as the first.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from registry.actor import Actor
@@ -49,7 +51,21 @@ _EQ_COLUMNS: Final = {
     "EQ_eventID": EpcisEvent.event_id,
     "EQ_transformationID": EpcisEvent.transformation_id,
 }
+# EPCIS 2.0 §8.2.7.1: WD_ also takes descendants by master data; there is no location
+# hierarchy in the registry, so each location is its own only descendant.
+_WD_PARAMETERS: Final = {"WD_readPoint": "EQ_readPoint", "WD_bizLocation": "EQ_bizLocation"}
 _TIME_PARAMETERS: Final = ("GE_eventTime", "LT_eventTime", "GE_recordTime", "LT_recordTime")
+# EPCIS 2.0 repurposes these for the quantity of any QuantityElement.
+_QUANTITY_PARAMETERS: Final = (
+    "EQ_quantity",
+    "GT_quantity",
+    "GE_quantity",
+    "LT_quantity",
+    "LE_quantity",
+)
+_QUANTITY_ROLES: Final = MATCH_ROLES["MATCH_anyEPCClass"]
+_ORDER_COLUMNS: Final = {"eventTime": EpcisEvent.event_time, "recordTime": EpcisEvent.record_time}
+_ORDER_DIRECTIONS: Final = ("ASC", "DESC")
 KNOWN_PARAMETERS: Final = frozenset(
     {
         "eventType",
@@ -57,7 +73,13 @@ KNOWN_PARAMETERS: Final = frozenset(
         "EQ_disposition",
         *MATCH_ROLES,
         *_EQ_COLUMNS,
+        *_WD_PARAMETERS,
         *_TIME_PARAMETERS,
+        *_QUANTITY_PARAMETERS,
+        "orderBy",
+        "orderDirection",
+        "eventCountLimit",
+        "maxEventCount",
         "perPage",
         "nextPageToken",
     }
@@ -72,6 +94,14 @@ class QueryParameterError(InvalidInput):
     title = "EPCIS query parameter exception"
 
 
+class QueryTooLargeError(InvalidInput):
+    """EPCIS 2.0 §8.2.7: QueryTooLargeException, answered with 413 by the REST binding."""
+
+    status = 413
+    slug = "epcis-query-too-large"
+    title = "EPCIS query too large exception"
+
+
 def _bad(name: str, vi: str, en: str) -> QueryParameterError:
     return QueryParameterError(vi, en, field=name)
 
@@ -84,13 +114,19 @@ class EventQuery:
     equals: dict[str, list[str]] = field(default_factory=dict)
     matches: dict[str, list[str]] = field(default_factory=dict)
     times: dict[str, dt.datetime] = field(default_factory=dict)
+    quantities: dict[str, Decimal] = field(default_factory=dict)
+    order_by: str = "eventTime"
+    descending: bool = False
+    event_count_limit: int | None = None
+    max_event_count: int | None = None
     per_page: int = DEFAULT_PER_PAGE
-    after: tuple[dt.datetime, int] | None = None
+    after: PagePosition | None = None
 
     @classmethod
     def from_parameters(cls, parameters: Mapping[str, str]) -> EventQuery:
         """Read REST query parameters; several values of one parameter are split by '|'."""
         query = cls()
+        direction = None
         for name, raw in parameters.items():
             values = [v for v in raw.split("|") if v]
             if name == "eventType":
@@ -98,7 +134,7 @@ class EventQuery:
             elif name in ("EQ_bizStep", "EQ_disposition"):
                 kind = "bizStep" if name == "EQ_bizStep" else "disposition"
                 query.equals[name] = [bare_term(kind, v) for v in values]
-            elif name in ("EQ_readPoint", "EQ_bizLocation"):
+            elif name in ("EQ_readPoint", "EQ_bizLocation", *_WD_PARAMETERS):
                 query.equals[name] = [_canonical(name, v) for v in values]
             elif name in _EQ_COLUMNS:
                 query.equals[name] = values
@@ -106,6 +142,19 @@ class EventQuery:
                 query.matches[name] = [_canonical(name, v) for v in values]
             elif name in _TIME_PARAMETERS:
                 query.times[name] = _parse_time(name, raw)
+            elif name in _QUANTITY_PARAMETERS:
+                query.quantities[name] = _parse_quantity(name, raw)
+            elif name == "orderBy":
+                query.order_by = _one_of(name, raw, tuple(_ORDER_COLUMNS))
+                direction = direction or "DESC"
+            elif name == "orderDirection":
+                direction = _one_of(name, raw, _ORDER_DIRECTIONS)
+            elif name in ("eventCountLimit", "maxEventCount"):
+                count = _count(name, raw)
+                if name == "eventCountLimit":
+                    query.event_count_limit = count
+                else:
+                    query.max_event_count = count
             elif name == "perPage":
                 query.per_page = _per_page(raw)
             elif name == "nextPageToken":
@@ -116,6 +165,14 @@ class EventQuery:
                     f"Tham số truy vấn không được hỗ trợ: {name}.",
                     f"Unsupported query parameter: {name}.",
                 )
+        if query.event_count_limit is not None and query.max_event_count is not None:
+            raise _bad(
+                "maxEventCount",
+                "Không thể dùng cùng lúc eventCountLimit và maxEventCount.",
+                "eventCountLimit and maxEventCount cannot be used together.",
+            )
+        # orderDirection means nothing without orderBy (§8.2.7.1); the default order stays.
+        query.descending = "orderBy" in parameters and direction == "DESC"
         return query
 
 
@@ -139,6 +196,31 @@ def _parse_time(name: str, raw: str) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
+def _parse_quantity(name: str, raw: str) -> Decimal:
+    try:
+        quantity = Decimal(raw)
+    except InvalidOperation:
+        quantity = Decimal("NaN")
+    if not quantity.is_finite():
+        raise _bad(name, f"{name} phải là một số.", f"{name} must be a number.")
+    return quantity
+
+
+def _one_of(name: str, raw: str, allowed: tuple[str, ...]) -> str:
+    if raw not in allowed:
+        listed = ", ".join(allowed)
+        raise _bad(
+            name, f"{name} phải là một trong: {listed}.", f"{name} must be one of: {listed}."
+        )
+    return raw
+
+
+def _count(name: str, raw: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise _bad(name, f"{name} phải là số nguyên dương.", f"{name} must be a positive integer.")
+    return int(raw)
+
+
 def _per_page(raw: str) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_PER_PAGE:
         raise _bad(
@@ -149,16 +231,29 @@ def _per_page(raw: str) -> int:
     return int(raw)
 
 
-def encode_page_token(event: EpcisEvent) -> str:
-    raw = json.dumps([event.event_time.isoformat(), event.id]).encode()
+@dataclass(frozen=True)
+class PagePosition:
+    """Where the next page starts: after this order key and row, `delivered` events in."""
+
+    moment: dt.datetime
+    pk: int
+    delivered: int = 0
+
+
+def encode_page_token(position: PagePosition) -> str:
+    fields = [position.moment.isoformat(), position.pk, position.delivered]
+    raw = json.dumps(fields).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_page_token(token: str) -> tuple[dt.datetime, int]:
+def decode_page_token(token: str) -> PagePosition:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        moment, pk = json.loads(raw)
-        return dt.datetime.fromisoformat(moment), int(pk)
+        moment, pk, *rest = json.loads(raw)
+        delivered = int(rest[0]) if rest else 0
+        if delivered < 0:
+            raise ValueError(delivered)
+        return PagePosition(dt.datetime.fromisoformat(moment), int(pk), delivered)
     except (ValueError, TypeError) as exc:
         raise _bad(
             "nextPageToken", "nextPageToken không hợp lệ.", "Invalid nextPageToken."
@@ -193,7 +288,21 @@ def _match(roles: Iterable[str], values: list[str]) -> ColumnElement[bool]:
     )
 
 
-def _statement(actor: Actor, query: EventQuery) -> Select[EpcisEvent]:
+def _quantity(name: str, value: Decimal) -> ColumnElement[bool]:
+    column = EventEpc.quantity
+    compare = {
+        "EQ_quantity": column == value,
+        "GT_quantity": column > value,
+        "GE_quantity": column >= value,
+        "LT_quantity": column < value,
+        "LE_quantity": column <= value,
+    }[name]
+    return EpcisEvent.id.in_(
+        select(EventEpc.event_pk).where(EventEpc.role.in_(_QUANTITY_ROLES), compare)
+    )
+
+
+def _filtered(actor: Actor, query: EventQuery) -> Select[EpcisEvent]:
     statement = select(EpcisEvent)
     visibility = visible_to(actor)
     if visibility is not None:
@@ -202,7 +311,7 @@ def _statement(actor: Actor, query: EventQuery) -> Select[EpcisEvent]:
         statement = statement.where(EpcisEvent.event_type.in_(query.event_types))
     for name, values in query.equals.items():
         column = {"EQ_bizStep": EpcisEvent.biz_step, "EQ_disposition": EpcisEvent.disposition}.get(
-            name, _EQ_COLUMNS.get(name)
+            name, _EQ_COLUMNS.get(_WD_PARAMETERS.get(name, name))
         )
         if column is not None:
             statement = statement.where(column.in_(values))
@@ -216,15 +325,23 @@ def _statement(actor: Actor, query: EventQuery) -> Select[EpcisEvent]:
     }
     for name in query.times:
         statement = statement.where(time_filters[name])
+    for name, value in query.quantities.items():
+        statement = statement.where(_quantity(name, value))
+    return statement
+
+
+def _ordered_page(statement: Select[EpcisEvent], query: EventQuery) -> Select[EpcisEvent]:
+    key = _ORDER_COLUMNS[query.order_by]
     if query.after is not None:
-        moment, pk = query.after
-        statement = statement.where(
-            or_(
-                EpcisEvent.event_time > moment,
-                and_(EpcisEvent.event_time == moment, EpcisEvent.id > pk),
-            )
-        )
-    return statement.order_by(EpcisEvent.event_time, EpcisEvent.id)
+        moment, pk = query.after.moment, query.after.pk
+        if query.descending:
+            after = or_(key < moment, and_(key == moment, EpcisEvent.id < pk))
+        else:
+            after = or_(key > moment, and_(key == moment, EpcisEvent.id > pk))
+        statement = statement.where(after)
+    if query.descending:
+        return statement.order_by(key.desc(), EpcisEvent.id.desc())
+    return statement.order_by(key, EpcisEvent.id)
 
 
 _MIN = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
@@ -237,11 +354,37 @@ class EventPage:
     next_page_token: str | None
 
 
+def _refuse_too_large(session: Session, statement: Select[EpcisEvent], most: int) -> None:
+    # Counting stops at most + 1 rows: enough to know, however large the result.
+    capped = statement.with_only_columns(EpcisEvent.id).limit(most + 1).subquery()
+    found = session.scalar(select(func.count()).select_from(capped)) or 0
+    if found > most:
+        raise QueryTooLargeError(
+            f"Truy vấn trả về hơn {most} sự kiện (maxEventCount).",
+            f"The query matches more than {most} events (maxEventCount).",
+            field="maxEventCount",
+        )
+
+
 def query_events(session: Session, *, actor: Actor, query: EventQuery) -> EventPage:
-    rows = list(session.scalars(_statement(actor, query).limit(query.per_page + 1)))
-    more = len(rows) > query.per_page
-    rows = rows[: query.per_page]
-    return EventPage(rows, encode_page_token(rows[-1]) if more and rows else None)
+    statement = _filtered(actor, query)
+    if query.max_event_count is not None:
+        _refuse_too_large(session, statement, query.max_event_count)
+    delivered = query.after.delivered if query.after is not None else 0
+    size = query.per_page
+    if query.event_count_limit is not None:
+        size = min(size, query.event_count_limit - delivered)
+        if size <= 0:
+            return EventPage([], None)
+    rows = list(session.scalars(_ordered_page(statement, query).limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    limit_reached = query.event_count_limit == delivered + len(rows)
+    if not (more and rows) or limit_reached:
+        return EventPage(rows, None)
+    last = rows[-1]
+    moment = last.record_time if query.order_by == "recordTime" else last.event_time
+    return EventPage(rows, encode_page_token(PagePosition(moment, last.id, delivered + len(rows))))
 
 
 def find_event(session: Session, *, actor: Actor, event_id: str) -> EpcisEvent | None:

@@ -154,10 +154,18 @@ def test_bad_query_parameters_are_refused(
         {"nextPageToken": "x!"},
         {"EQ_bizStepp": "shipping"},
         {"MATCH_epc": "https://id.gs1.org/01/70614141123452/21/1"},
+        {"orderBy": "bizStep"},
+        {"orderBy": "eventTime", "orderDirection": "UP"},
+        {"eventCountLimit": "0"},
+        {"maxEventCount": "-1"},
+        {"EQ_quantity": "many"},
+        {"GT_quantity": "NaN"},
+        {"WD_bizLocation": "https://id.gs1.org/414/0614141008888"},
     ):
         response = client.get("/epcis/events", params=params, headers=agency_headers)
         assert response.status_code == 400, params
-        assert response.json()["errors"][0]["message_vi"]
+        error = response.json()["errors"][0]
+        assert error["field"] in params and error["message_vi"] and error["message_en"], params
 
 
 def test_discovery_listings(client: TestClient, agency_headers: dict[str, str]) -> None:

@@ -1,0 +1,142 @@
+"""EPCIS 2.0 SimpleEventQuery parameters beyond the basic filters: ordering, limits,
+quantities and WD_ locations, checked against the official examples."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.events.test_capture import VALIDATOR, query, returned_events
+from tests.events.test_query import _capture_all, _ids, _norm, _utc
+
+QUANTITY_LISTS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
+
+
+def _all(client: TestClient, headers: dict[str, str], **params: str) -> list[dict[str, Any]]:
+    return returned_events(query(client, headers, perPage="1000", **params))
+
+
+def _walk(client: TestClient, headers: dict[str, str], url: str) -> list[str]:
+    seen: list[str] = []
+    next_url: str | None = url
+    while next_url:
+        response = client.get(next_url, headers=headers)
+        assert response.status_code == 200, response.text
+        assert not list(VALIDATOR.iter_errors(response.json()))
+        seen.extend(_ids(response.json()))
+        link = response.headers.get("link")
+        next_url = link.split(";")[0].strip("<>") if link else None
+    return seen
+
+
+def test_order_by_and_direction(client: TestClient, agency_headers: dict[str, str]) -> None:
+    originals = _capture_all(client, agency_headers)
+    for order_by in ("eventTime", "recordTime"):
+        for direction, descending in (("ASC", False), ("DESC", True), (None, True)):
+            params = {"orderBy": order_by} | ({"orderDirection": direction} if direction else {})
+            events = _all(client, agency_headers, **params)
+            assert len(events) == len(originals)
+            keys = [_utc(e[order_by]) for e in events]
+            assert keys == sorted(keys, reverse=descending), params
+            # Paging under that order gives the same sequence, each event once.
+            paged = _walk(client, agency_headers, "/epcis/events?perPage=4&" + _qs(params))
+            assert paged == [e["eventID"] for e in events], params
+    # orderDirection alone changes nothing (§8.2.7.1: it needs orderBy).
+    assert _ids(query(client, agency_headers, perPage="1000", orderDirection="DESC")) == _ids(
+        query(client, agency_headers, perPage="1000")
+    )
+
+
+def _qs(params: dict[str, str]) -> str:
+    return "&".join(f"{k}={v}" for k, v in params.items())
+
+
+def test_event_count_limit_keeps_the_first_events(
+    client: TestClient, agency_headers: dict[str, str]
+) -> None:
+    _capture_all(client, agency_headers)
+    ordered = _ids(query(client, agency_headers, perPage="1000", orderBy="eventTime"))
+    limited = _ids(
+        query(client, agency_headers, perPage="1000", orderBy="eventTime", eventCountLimit="5")
+    )
+    assert limited == ordered[:5]
+    # Across pages the limit still counts the whole result: 2 + 2 + 1, then no next link.
+    paged = _walk(
+        client, agency_headers, "/epcis/events?perPage=2&orderBy=eventTime&eventCountLimit=5"
+    )
+    assert paged == ordered[:5]
+    assert len(_all(client, agency_headers, eventCountLimit=str(len(ordered) + 10))) == len(ordered)
+
+
+def test_max_event_count_refuses_a_larger_result(
+    client: TestClient, agency_headers: dict[str, str]
+) -> None:
+    originals = _capture_all(client, agency_headers)
+    total = len(originals)
+    assert len(_all(client, agency_headers, maxEventCount=str(total))) == total
+    # The limit is on the whole result, not on one page.
+    assert (
+        len(returned_events(query(client, agency_headers, perPage="2", maxEventCount=str(total))))
+        == 2
+    )
+    response = client.get(
+        "/epcis/events", params={"maxEventCount": str(total - 1)}, headers=agency_headers
+    )
+    assert response.status_code == 413, response.text
+    problem = response.json()
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert problem["errors"][0]["field"] == "maxEventCount"
+    assert problem["errors"][0]["message_vi"] and problem["errors"][0]["message_en"]
+    both = client.get(
+        "/epcis/events",
+        params={"maxEventCount": "5", "eventCountLimit": "5"},
+        headers=agency_headers,
+    )
+    assert both.status_code == 400
+
+
+def _quantities(event: dict[str, Any]) -> list[Decimal]:
+    return [
+        Decimal(str(element["quantity"]))
+        for name in QUANTITY_LISTS
+        for element in event.get(name) or []
+        if "quantity" in element
+    ]
+
+
+def test_quantity_parameters(client: TestClient, agency_headers: dict[str, str]) -> None:
+    originals = _capture_all(client, agency_headers)
+    comparisons: dict[str, Callable[[Any, Any], bool]] = {
+        "EQ_quantity": operator.eq,
+        "GT_quantity": operator.gt,
+        "GE_quantity": operator.ge,
+        "LT_quantity": operator.lt,
+        "LE_quantity": operator.le,
+    }
+    for value in ("200", "12.5", "50", "1", "0.5"):
+        for name, compare in comparisons.items():
+            expected = sum(
+                any(compare(q, Decimal(value)) for q in _quantities(e)) for e in originals
+            )
+            assert len(_all(client, agency_headers, **{name: value})) == expected, (name, value)
+    assert len(_all(client, agency_headers, EQ_quantity="200")) > 0
+    assert len(_all(client, agency_headers, GT_quantity="0")) == sum(
+        bool(_quantities(e)) for e in originals
+    )
+
+
+def test_wd_locations(client: TestClient, agency_headers: dict[str, str]) -> None:
+    originals = _capture_all(client, agency_headers)
+    for name, field in (("WD_bizLocation", "bizLocation"), ("WD_readPoint", "readPoint")):
+        for value in (
+            "urn:epc:id:sgln:0614141.00888.0",
+            "urn:epc:id:sgln:0614141.07346.1234",
+            "https://id.gs1.org/414/0614141008889",
+        ):
+            expected = sum(_norm((e.get(field) or {}).get("id")) == _norm(value) for e in originals)
+            assert len(_all(client, agency_headers, **{name: value})) == expected, (name, value)
+    assert len(_all(client, agency_headers, WD_bizLocation="urn:epc:id:sgln:0614141.00888.0")) > 0
