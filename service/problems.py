@@ -24,6 +24,8 @@ from registry.errors import (
 )
 from registry.gs1 import GS1Error
 from registry.schemas import Problem
+from service.deps import get_settings
+from service.epcis.exceptions import epcis_exception, is_epcis_request
 from service.i18n import request_language
 
 log = logging.getLogger("truyxuat.errors")
@@ -101,7 +103,19 @@ def problem_response(
     if error.problems:
         body["errors"] = [p.as_dict() for p in error.problems]
     body.update(extensions or {})
-    return JSONResponse(body, status_code=error.status, media_type=PROBLEM_JSON, headers=headers)
+    if is_epcis_request(request):
+        _as_epcis_exception(request, body)
+    return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
+
+
+def _as_epcis_exception(request: Request, body: dict[str, Any]) -> None:
+    """A trading partner's EPCIS client reads the standard's exception name and an absolute
+    `instance`; our own, finer reason stays in `reason`."""
+    body["instance"] = get_settings(request).public_base_url + request.url.path
+    named = epcis_exception(request, body["status"])
+    if named is not None:
+        body["reason"] = body["type"]
+        body["type"], body["status"] = named
 
 
 def gs1_error_as_problem(error: GS1Error, *, field: str) -> InvalidInput:

@@ -142,7 +142,7 @@ def test_nobody_writes_into_another_enterprise_journey(
                 client.post("/epcis/capture", json=_document(event), headers=headers), 403
             )
             if who == "pending":  # refused by the status policy before anything is read
-                assert body["type"].endswith("/enterprise-status"), (name, body)
+                assert body["reason"].endswith("/enterprise-status"), (name, body)
             else:
                 assert any("quantityList[0]" in e["field"] for e in body["errors"]), (name, body)
             single = client.post(

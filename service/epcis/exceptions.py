@@ -1,0 +1,48 @@
+"""EPCIS exceptions by their standard names (EPCIS 2.0 §12.4, REST binding openapi.yaml
+`components/responses`): what a problem answered on /epcis/* is called."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from starlette.requests import Request
+
+EPCIS_PATH: Final = "/epcis"
+_BY_STATUS: Final = {
+    401: "SecurityException",
+    403: "SecurityException",
+    # The binding's schema names only NoSuchNameException for 404 (its example says
+    # NoSuchResourceException, which no schema enum lists).
+    404: "NoSuchNameException",
+    406: "NotAcceptableException",
+    409: "ResourceAlreadyExistsException",
+    414: "URITooLongException",
+    415: "UnsupportedMediaTypeException",
+    500: "ImplementationException",
+    503: "ImplementationException",
+}
+
+
+def is_epcis_request(request: Request) -> bool:
+    path = request.url.path
+    return path == EPCIS_PATH or path.startswith(EPCIS_PATH + "/")
+
+
+def epcis_exception(request: Request, status: int) -> tuple[str, int] | None:
+    """(problem type, status) of the EPCIS exception for an error status, if one fits.
+
+    Bad input is a 400 in the binding (it has no 422): a query's parameters are at fault
+    on a GET (QueryParameterException), the document or event on a write.
+    """
+    if status in (400, 422):
+        name = "QueryParameterException" if request.method == "GET" else "ValidationException"
+        return "epcisException:" + name, 400
+    if status == 413:
+        name = (
+            "CaptureLimitExceededException"
+            if request.method == "POST"
+            else "QueryTooLargeException"
+        )
+        return "epcisException:" + name, 413
+    named = _BY_STATUS.get(status)
+    return ("epcisException:" + named, status) if named else None

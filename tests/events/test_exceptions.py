@@ -1,0 +1,86 @@
+"""Errors on /epcis/* are EPCIS exceptions by their standard names (REST binding,
+openapi.yaml `components/responses`), with an absolute `instance` built from the configured
+address, and the Vietnamese and English messages kept."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.events.models import CaptureJob, EpcisEvent
+from registry.settings import Settings
+
+JSON = {"Content-Type": "application/json"}
+
+
+def _stored(session: Session) -> tuple[int, int]:
+    events = session.scalar(select(func.count()).select_from(EpcisEvent)) or 0
+    jobs = session.scalar(select(func.count()).select_from(CaptureJob)) or 0
+    return events, jobs
+
+
+def _exception(response: Any, status: int, name: str, settings: Settings) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["type"] == f"epcisException:{name}", body
+    assert body["status"] == status
+    path = response.request.url.path
+    assert body["instance"] == settings.public_base_url + path, body
+    assert body["message_vi"] and body["message_en"] and body["detail"]
+    return body
+
+
+def test_query_errors_are_query_parameter_exceptions_naming_the_parameter(
+    client: TestClient, agency_headers: dict[str, str], settings: Settings
+) -> None:
+    answer = client.get("/epcis/events?GE_eventTime=yesterday", headers=agency_headers)
+    body = _exception(answer, 400, "QueryParameterException", settings)
+    assert any(e["field"] == "GE_eventTime" for e in body["errors"]), body
+
+
+def test_unknown_event_is_no_such_name(
+    client: TestClient, agency_headers: dict[str, str], settings: Settings
+) -> None:
+    answer = client.get("/epcis/events/ni:///sha-256;nothing?ver=CBV2.0", headers=agency_headers)
+    _exception(answer, 404, "NoSuchNameException", settings)
+    unknown_job = client.get("/epcis/capture/capture-nope", headers=agency_headers)
+    _exception(unknown_job, 404, "NoSuchNameException", settings)
+
+
+def test_missing_key_is_a_security_exception(client: TestClient, settings: Settings) -> None:
+    _exception(client.get("/epcis/events"), 401, "SecurityException", settings)
+
+
+def test_unreadable_capture_is_a_validation_exception_and_stores_nothing(
+    client: TestClient, agency_headers: dict[str, str], settings: Settings, db_session: Session
+) -> None:
+    before = _stored(db_session)
+    answer = client.post("/epcis/capture", content=b"{not json", headers={**agency_headers, **JSON})
+    _exception(answer, 400, "ValidationException", settings)
+    single = client.post("/epcis/events", content=b"[]", headers={**agency_headers, **JSON})
+    _exception(single, 400, "ValidationException", settings)
+    assert _stored(db_session) == before
+
+
+def test_instance_ignores_the_clients_host_header(
+    client: TestClient, agency_headers: dict[str, str], settings: Settings
+) -> None:
+    answer = client.get(
+        "/epcis/events/unknown", headers={**agency_headers, "Host": "attacker.example"}
+    )
+    body = answer.json()
+    assert body["instance"].startswith(settings.public_base_url + "/epcis/"), body
+    assert "attacker" not in json.dumps(body)
+
+
+def test_other_interfaces_keep_their_problem_types(
+    client: TestClient, agency_headers: dict[str, str]
+) -> None:
+    answer = client.get("/api/v1/products/nope", headers=agency_headers)
+    assert 400 <= answer.status_code < 500
+    assert answer.json()["type"].startswith("https://truyxuat.dev/problems/")
