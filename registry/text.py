@@ -113,3 +113,12 @@ def _ambiguous_quantity(field: str) -> InvalidInput:
         " 1.200,5 (a dot between thousands, a comma before the decimals).",
         field=field,
     )
+
+
+def format_quantity(quantity: Decimal | None) -> str:
+    """The Vietnamese way, as parse_quantity reads it back: 1200.5 → "1.200,5"."""
+    if quantity is None:
+        return ""
+    whole, _, decimals = f"{quantity.normalize():f}".partition(".")
+    grouped = f"{int(whole):,}".replace(",", ".")
+    return f"{grouped},{decimals}" if decimals else grouped

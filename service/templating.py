@@ -10,6 +10,8 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from registry.text import format_quantity
+from registry.units import unit_name
 from service.i18n import request_language, translate
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -21,6 +23,8 @@ templates.env.lstrip_blocks = True
 # Templates ship with the package; checking their files for changes on every render costs
 # a system call per template, on the consumer page's hot path.
 templates.env.auto_reload = False
+templates.env.filters["quantity"] = format_quantity
+templates.env.filters["unit_name"] = unit_name
 
 
 def render(

@@ -113,10 +113,14 @@ def record_harvest(
     quantity: Decimal,
     unit: str,
     growing_area: Location | None = None,
+    harvested_at: dt.datetime | None = None,
 ) -> str:
-    """The lot comes into being at the farm: commissioning with its harvest ILMD."""
+    """The lot comes into being at the farm: commissioning with its harvest ILMD.
+
+    The event's time is harvested_at when the person gave the hour, else noon that day.
+    """
     actor.ensure_sees(lot.product.enterprise_id, what=("lô hàng", "lot"))
-    noon = dt.datetime.combine(harvested_on, dt.time(12), tzinfo=VIETNAM)
+    moment = harvested_at or dt.datetime.combine(harvested_on, dt.time(12), tzinfo=VIETNAM)
     ilmd: dict[str, Any] = {
         "cbvmda:harvestStartDate": harvested_on.isoformat(),
         "cbvmda:lotNumber": lot.code,
@@ -127,7 +131,7 @@ def record_harvest(
         ilmd["tx:growingArea"] = gln_uri(growing_area.gln)
     event = _event(
         "ObjectEvent",
-        min(noon, utcnow()),
+        min(moment, utcnow()),
         action="ADD",
         bizStep="commissioning",
         disposition="active",

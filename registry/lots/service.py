@@ -36,27 +36,25 @@ FIELDS = [
     "origin_location_id",
     "status",
 ]
-# UN/ECE Recommendation 20 codes the forms offer; the API accepts any 2–3 character code.
-COMMON_UNITS = {
-    "KGM": "kg",
-    "TNE": "tấn",
-    "GRM": "g",
-    "LTR": "lít",
-    "H87": "cái",
-    "XBX": "hộp",
-    "XBG": "bao",
-    "XBO": "chai",
-}
 
 
 def checked_lot_code(code: str, *, field: str = "code") -> str:
     """A lot code in GS1 CSET 82 (AI 10); Vietnamese input gets an ASCII suggestion."""
     value = code.strip()
+    if not value:
+        raise InvalidInput("Cần nhập mã lô.", "Enter the lot code.", field=field)
     try:
         validate_ai_value("10", value)
     except GS1Error as exc:
         suggestion = suggest_ascii(value).replace(" ", "-")[:20]
-        vi, en = exc.message_vi, exc.message_en
+        vi = (
+            "Mã lô chỉ dùng chữ không dấu, chữ số và các dấu như - . /"
+            " (không khoảng trắng, tối đa 20 ký tự)."
+        )
+        en = (
+            "A lot code holds only letters without accents, digits and marks such as - . /"
+            " (no spaces, at most 20 characters)."
+        )
         if suggestion and suggestion != value:
             vi += f" Gợi ý: {suggestion}"
             en += f" Suggestion: {suggestion}"

@@ -16,9 +16,10 @@ from registry.gs1 import GS1Error, parse_gln
 from registry.locations.models import Location
 from registry.locations.service import get_location, list_locations
 from registry.lots.models import Lot
-from registry.lots.service import COMMON_UNITS, create_lot, get_lot, list_lots
+from registry.lots.service import create_lot, get_lot, list_lots
 from registry.products.service import get_product, list_products
-from registry.text import parse_quantity
+from registry.text import format_quantity, parse_quantity
+from registry.units import COMMON_UNITS
 from service.deps import SessionDep
 from service.i18n import request_language
 from service.pages.portal.common import (
@@ -168,7 +169,6 @@ def _lot_page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    now = dt.datetime.now(VIETNAM_ZONE).strftime("%Y-%m-%dT%H:%M")
     other_lots = [
         other
         for other in list_lots(session, actor=portal.actor, per_page=200).items
@@ -183,16 +183,45 @@ def _lot_page(
             "flagged": flagged_event_pks(session, enterprise_id=lot.product.enterprise_id),
             "steps": [(step, STEP_NAMES[step]) for step in STEPS],
             "open_step": open_step,
-            "values": values or {"event_time": now, "unit": lot.unit or ""},
+            "values": values or _step_defaults(lot),
             "errors": errors or {},
             "locations": list_locations(session, actor=portal.actor, per_page=200).items,
             "other_lots": other_lots,
             "consumer_path": f"/01/{lot.product.gtin}/10/{lot.code}",
             "vn_zone": VIETNAM_ZONE,
+            "units": _unit_choices(lot),
         },
         portal=portal,
         status_code=status_code,
     )
+
+
+def _step_defaults(lot: Lot) -> dict[str, str]:
+    """A step starts from what the lot already says: now, its place, its quantity and unit."""
+    return {
+        "event_time": dt.datetime.now(VIETNAM_ZONE).strftime("%Y-%m-%dT%H:%M"),
+        "location_id": str(lot.origin_location_id or ""),
+        "quantity": format_quantity(lot.quantity),
+        "unit": lot.unit or "",
+    }
+
+
+def _unit_choices(lot: Lot) -> dict[str, str]:
+    """The everyday list, plus the lot's own unit if an API gave it one outside the list."""
+    if lot.unit and lot.unit not in COMMON_UNITS:
+        return {**COMMON_UNITS, lot.unit: lot.unit}
+    return COMMON_UNITS
+
+
+def _step_unit(lot: Lot, text: str) -> str | None:
+    unit = optional(text)
+    if unit is not None and unit not in _unit_choices(lot):
+        raise InvalidInput(
+            "Chọn đơn vị trong danh sách (kg, tấn, cái…).",
+            "Choose the unit from the list (kg, tonne, piece…).",
+            field="unit",
+        )
+    return unit
 
 
 @router.get("/{lot_id}")
@@ -230,7 +259,9 @@ def _other_gln(text: str) -> str | None:
         raise InvalidInput(exc.message_vi, exc.message_en, field="other_gln") from exc
 
 
-def _step_input(session: Session, portal: Portal, step: str, values: dict[str, str]) -> StepInput:
+def _step_input(
+    session: Session, portal: Portal, lot: Lot, step: str, values: dict[str, str]
+) -> StepInput:
     location = _own_location(session, portal, values["location_id"])
     output_lot = None
     if step == "pack":
@@ -245,7 +276,7 @@ def _step_input(session: Session, portal: Portal, step: str, values: dict[str, s
         occurred_at=_event_time(values["event_time"]),
         location=location,
         quantity=parse_quantity(values["quantity"], field="quantity"),
-        unit=optional(values["unit"]),
+        unit=_step_unit(lot, values["unit"]),
         other_gln=_other_gln(values["other_gln"]),
         output_lot=output_lot,
         output_quantity=parse_quantity(values["output_quantity"], field="output_quantity"),
@@ -268,7 +299,10 @@ def add_step(
     values = form_values(form, STEP_FIELDS)
     try:
         record_step(
-            session, actor=portal.actor, lot=lot, step=_step_input(session, portal, step, values)
+            session,
+            actor=portal.actor,
+            lot=lot,
+            step=_step_input(session, portal, lot, step, values),
         )
     except TruyxuatError as exc:
         session.rollback()
@@ -282,12 +316,35 @@ def add_step(
     return see_other(f"/portal/lots/{lot.id}#journey")
 
 
+# What an EPCIS capture problem (an event path such as ".../quantityList/0/uom" and schema
+# wording) means for the person at the form.
+_CAPTURE_PROBLEMS = (
+    ("uom", "unit", "Chọn đơn vị trong danh sách.", "Choose the unit from the list."),
+    ("quantity", "quantity", "Kiểm tra lại số lượng.", "Check the quantity."),
+    ("eventTime", "event_time", "Kiểm tra lại thời điểm.", "Check the date and time."),
+)
+_CAPTURE_REFUSED = (
+    "Chưa ghi nhận được bước này. Kiểm tra lại các ô rồi thử lại;"
+    " nếu vẫn lỗi, hãy báo cho Chi cục.",
+    "This step could not be recorded. Check the fields and try again;"
+    " if it still fails, tell the agency.",
+)
+
+
 def _step_errors(exc: TruyxuatError, lang: str) -> dict[str, Any]:
-    """Capture reports problems by event path; show those on the form as a whole."""
+    """Form fields keep their messages; capture problems never reach the page raw."""
     errors = field_errors(exc, lang)
-    known = set(STEP_FIELDS)
-    general = [message for field, message in errors.items() if field not in known]
-    kept = {field: message for field, message in errors.items() if field in known}
-    if general:
-        kept["form"] = " ".join(general)
+    kept = {
+        field: message
+        for field, message in errors.items()
+        if field in STEP_FIELDS or field == "form"
+    }
+    for field in errors.keys() - kept.keys():
+        vi, en = _CAPTURE_REFUSED
+        target = "form"
+        for needle, form_field, field_vi, field_en in _CAPTURE_PROBLEMS:
+            if needle in field:
+                target, vi, en = form_field, field_vi, field_en
+                break
+        kept.setdefault(target, vi if lang == "vi" else en)
     return kept

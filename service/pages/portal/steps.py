@@ -60,6 +60,7 @@ def record_step(session: Session, *, actor: Actor, lot: Lot, step: StepInput) ->
             lot=lot,
             location=step.location,
             harvested_on=step.occurred_at.astimezone(VIETNAM_ZONE).date(),
+            harvested_at=step.occurred_at,
             quantity=step.quantity,
             unit=step.unit,
         )
