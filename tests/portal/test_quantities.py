@@ -7,10 +7,10 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.events.models import EpcisEvent
 from registry.lots.models import Lot
 from tests.factories import make_location, make_lot, make_product
 from tests.portal.conftest import Browser, Member
+from tests.portal.harvests import event_count, first_event, post_harvest
 
 
 def _new_lot(browser: Browser, product_id: int, code: str, quantity: str):  # type: ignore[no-untyped-def]
@@ -52,23 +52,11 @@ def test_a_harvest_quantity_written_the_vietnamese_way(
     farm = make_location(db_session, enterprise=member.enterprise)
     lot = make_lot(db_session, product=product)
     db_session.flush()
-    refused = browser.post(
-        f"/portal/lots/{lot.id}/steps/harvest",
-        {"event_time": "2026-05-02T07:30", "location_id": str(farm.id), "quantity": "1.20.0",
-         "unit": "KGM"},
-    )  # fmt: skip
+    refused = post_harvest(browser, lot.id, farm.id, "1.20.0", "KGM")
     assert refused.status_code == 400 and "Số lượng chưa rõ" in refused.text
-    count = select(func.count()).where(EpcisEvent.enterprise_id == member.enterprise.id)
-    assert db_session.scalar(count) == 0
-    harvest = browser.post(
-        f"/portal/lots/{lot.id}/steps/harvest",
-        {"event_time": "2026-05-02T07:30", "location_id": str(farm.id), "quantity": "1.200,5",
-         "unit": "KGM"},
-    )  # fmt: skip
+    assert event_count(db_session, member.enterprise.id) == 0
+    harvest = post_harvest(browser, lot.id, farm.id, "1.200,5", "KGM")
     assert harvest.status_code == 303, harvest.text
-    event = db_session.scalar(
-        select(EpcisEvent).where(EpcisEvent.enterprise_id == member.enterprise.id)
-    )
-    assert event is not None
+    event = first_event(db_session, member.enterprise.id)
     quantities = [element["quantity"] for element in event.document.get("quantityList", [])]
     assert quantities == [1200.5]

@@ -6,14 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import SYSTEM
-from registry.events.models import EpcisEvent
+from registry.actor import SYSTEM
 from registry.lots.service import create_lot
 from tests.factories import make_location, make_product
 from tests.portal.conftest import Browser, Member
+from tests.portal.harvests import event_count, first_event, post_harvest
 
 RAW_SYSTEM_TEXT = ("^[A-Z0-9]", "schema", "does not match", "quantityList", "AI (10)", "CSET")
 
@@ -27,11 +26,6 @@ def _lot(db_session: Session, member: Member):  # type: ignore[no-untyped-def]
     )  # fmt: skip
     db_session.flush()
     return lot, farm
-
-
-def _events(db_session: Session, member: Member) -> int:
-    count = select(func.count()).where(EpcisEvent.enterprise_id == member.enterprise.id)
-    return db_session.scalar(count) or 0
 
 
 def test_a_step_form_starts_from_the_lot(
@@ -50,16 +44,9 @@ def test_a_harvest_at_half_past_seven_comes_back_at_half_past_seven(
     db_session: Session, browser: Browser, member: Member
 ) -> None:
     lot, farm = _lot(db_session, member)
-    response = browser.post(
-        f"/portal/lots/{lot.id}/steps/harvest",
-        {"event_time": "2026-05-02T07:30", "location_id": str(farm.id), "quantity": "1.200",
-         "unit": "TNE"},
-    )  # fmt: skip
+    response = post_harvest(browser, lot.id, farm.id, "1.200", "TNE")
     assert response.status_code == 303, response.text
-    event = db_session.scalar(
-        select(EpcisEvent).where(EpcisEvent.enterprise_id == member.enterprise.id)
-    )
-    assert event is not None
+    event = first_event(db_session, member.enterprise.id)
     assert event.event_time.astimezone(dt.UTC) == dt.datetime(2026, 5, 2, 0, 30, tzinfo=dt.UTC)
     assert "02/05/2026 07:30" in browser.client.get(f"/portal/lots/{lot.id}").text
 
@@ -68,11 +55,7 @@ def test_a_typed_unit_is_refused_in_words_at_the_top_of_the_form(
     db_session: Session, browser: Browser, member: Member
 ) -> None:
     lot, farm = _lot(db_session, member)
-    response = browser.post(
-        f"/portal/lots/{lot.id}/steps/harvest",
-        {"event_time": "2026-05-02T07:30", "location_id": str(farm.id), "quantity": "5",
-         "unit": "tấn"},
-    )  # fmt: skip
+    response = post_harvest(browser, lot.id, farm.id, "5", "tấn")
     assert response.status_code == 400
     page = response.text
     assert "Chọn đơn vị trong danh sách" in page and 'id="f-unit-error"' in page
@@ -82,7 +65,7 @@ def test_a_typed_unit_is_refused_in_words_at_the_top_of_the_form(
     assert page.index('id="error-summary"') < page.index('id="f-event_time"')
     assert 'id="error-summary" tabindex="-1" autofocus' in page
     assert 'value="2026-05-02T07:30"' in page
-    assert _events(db_session, member) == 0
+    assert event_count(db_session, member.enterprise.id) == 0
 
 
 def test_a_lot_code_error_speaks_plainly(
