@@ -102,13 +102,22 @@ def demo() -> None:
 
 @demo.command("load", help="Load the demo enterprises, products, lots (safe to run again).")
 def demo_load() -> None:
-    from service.demo import load_demo
+    import time
 
+    from service.demo import load_demo
+    from service.demo_links import verdict_links
+
+    started = time.perf_counter()
     engine, sessions = _sessions()
     with unit_of_work(sessions) as session:
         summary = load_demo(session)
+    with unit_of_work(sessions) as session:
+        links = verdict_links(session, get_settings().public_base_url)
     engine.dispose()
-    click.echo(summary)
+    click.echo(f"{summary} ({time.perf_counter() - started:.1f} s)")
+    click.echo("Một mã cho mỗi kết luận / One Digital Link per verdict (docs/verdicts.md):")
+    for kind, link in links:
+        click.echo(f"  {kind:<20} {link}")
 
 
 # The standard asyncio loop, not uvloop: under saturation uvloop left a few connections

@@ -29,19 +29,12 @@ from registry.prefixes.models import CompanyPrefix
 from registry.prefixes.service import add_pool_prefix, record_granted_prefix
 from registry.products.models import Product
 from registry.products.service import ProductDetails, create_product
-from registry.vn import mst_check_digit
+from service.demo_scenes import load_scenes, tax_code
 
 DEMO_PASSWORD = "truyxuat-demo"
 AGENCY_EMAIL = "canbo@chicuc-tdc.dongthap.gov.vn"
 ADMIN_EMAIL = "quantri@chicuc-tdc.dongthap.gov.vn"
 POOL_PREFIXES = ["893600001", "893600002", "893600003", "893800001"]
-
-
-def tax_code(first_nine: str) -> str:
-    check = mst_check_digit(first_nine)
-    if check is None:
-        raise ValueError(f"{first_nine} cannot carry a check digit")
-    return first_nine + check
 
 
 @dataclass
@@ -591,7 +584,8 @@ def _load_enterprise(session: Session, spec: DemoEnterprise, today: dt.date) -> 
 
 
 def load_demo(session: Session, *, today: dt.date | None = None) -> str:
-    today = today or dt.date.today()
+    now = dt.datetime.now(dt.UTC)
+    today = today or now.date()
     sync_admin_units(session)
     for email, role in ((AGENCY_EMAIL, Role.agency), (ADMIN_EMAIL, Role.admin)):
         if session.scalar(select(User.id).where(User.email == email)) is None:
@@ -602,11 +596,13 @@ def load_demo(session: Session, *, today: dt.date | None = None) -> str:
     for spec in ENTERPRISES:
         _load_enterprise(session, spec, today)
     session.flush()
+    scenes = load_scenes(session, today=today, now=now, password=DEMO_PASSWORD)
     counts = {
         "enterprises": session.query(Enterprise).count(),
         "products": session.query(Product).count(),
         "locations": session.query(Location).count(),
         "certificates": session.query(Certificate).count(),
+        **scenes,
     }
     return "Demo data: " + ", ".join(f"{value} {name}" for name, value in counts.items())
 

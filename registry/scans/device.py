@@ -9,7 +9,7 @@ import hmac
 import ipaddress
 import re
 
-from registry.scans.models import AgentClass
+from registry.scans.models import AgentClass, SourceKind
 
 _BOT = re.compile(
     r"bot|crawl|spider|slurp|preview|fetch|curl|wget|python|httpx|okhttp|java/|go-http|"
@@ -49,6 +49,19 @@ def source_id(*, secret_key: str, code: tuple[str, str, str], identity: str) -> 
     so distinct ones can be counted over a window, and unrelated across codes."""
     material = "\x1f".join((*code, identity)).encode()
     return hashlib.blake2b(material, key=_source_key(secret_key), digest_size=16).hexdigest()
+
+
+def code_sources(
+    *, secret_key: str, code: tuple[str, str, str], network: str, device: str
+) -> tuple[str, str]:
+    """The ids, for one code, of the network (an IPv4 /24 or IPv6 /48) and the device
+    identity that scanned it: what the daily cap and the suspicious-copy rule count."""
+    return (
+        source_id(
+            secret_key=secret_key, code=code, identity=f"{SourceKind.network}/network:{network}"
+        ),
+        source_id(secret_key=secret_key, code=code, identity=f"{SourceKind.device}/{device}"),
+    )
 
 
 # Homes, shops and mobile carriers hand out addresses from these blocks: every

@@ -17,13 +17,8 @@ from starlette.responses import Response
 
 from registry.gs1 import DigitalLink
 from registry.scans.counting import DailyCap
-from registry.scans.device import (
-    agent_class,
-    device_hash,
-    device_identity,
-    source_id,
-)
-from registry.scans.models import AgentClass, SourceKind
+from registry.scans.device import agent_class, code_sources, device_hash, device_identity
+from registry.scans.models import AgentClass
 from registry.scans.recorder import ScanRecord
 from registry.settings import Settings
 from service.ratelimit import client_network
@@ -86,15 +81,13 @@ def scan_record(
     qualifiers = dict(link.qualifiers)
     gtin, lot, serial = link.primary[1], qualifiers.get("10"), qualifiers.get("21")
     code = (gtin, lot or "", serial or "")
-    network = source_id(
-        secret_key=settings.secret_key,
-        code=code,
-        identity=f"{SourceKind.network}/network:{client_network(request)}",
+    device = request_device(request)
+    network, device_id = code_sources(
+        secret_key=settings.secret_key, code=code, network=client_network(request), device=device
     )
     agent = agent_class(request.headers.get("user-agent", ""))
     if agent.counted and not counted_scans(request).admit(network, now.date()):
         agent = AgentClass.repeat
-    device = request_device(request)
     return ScanRecord(
         scanned_at=now,
         gtin=gtin,
@@ -104,9 +97,5 @@ def scan_record(
         device_hash=device_hash(secret_key=settings.secret_key, device=device, day=now.date()),
         agent_class=agent.value,
         network=network if serial else "",
-        device=source_id(
-            secret_key=settings.secret_key, code=code, identity=f"{SourceKind.device}/{device}"
-        )
-        if serial
-        else "",
+        device=device_id if serial else "",
     )
