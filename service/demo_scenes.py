@@ -16,9 +16,9 @@ from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.accounts.actor import SYSTEM
 from registry.accounts.models import Role
 from registry.accounts.service import create_user
+from registry.actor import SYSTEM
 from registry.enterprises.models import Enterprise, EnterpriseKind
 from registry.enterprises.service import EnterpriseDetails, register_enterprise
 from registry.labels.models import LabelRun
