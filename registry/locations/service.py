@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -43,6 +44,10 @@ def _check_coordinates(latitude: float | None, longitude: float | None) -> None:
         )
 
 
+def gln_in_use(session: Session, gln: str) -> bool:
+    return session.scalar(select(Location.id).where(Location.gln == gln)) is not None
+
+
 def create_location(
     session: Session,
     *,
@@ -74,13 +79,15 @@ def create_location(
                 "The GLN does not belong to any of the enterprise's company prefixes.",
                 field="gln",
             )
-        if session.scalar(select(Location.id).where(Location.gln == value)):
+        if gln_in_use(session, value):
             raise Conflict(
                 f"GLN {value} đã được dùng.", f"GLN {value} is already in use.", field="gln"
             )
     else:
         value = prefixes.allocate_gln(
-            session, prefix=prefixes.default_prefix(session, enterprise=enterprise)
+            session,
+            prefix=prefixes.default_prefix(session, enterprise=enterprise),
+            in_use=partial(gln_in_use, session),
         )
     location = Location(
         enterprise_id=enterprise.id,

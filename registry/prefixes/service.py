@@ -8,6 +8,7 @@ number of concurrent requests get distinct numbers without a table lock.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,6 @@ from registry.db import utcnow
 from registry.enterprises.models import Enterprise
 from registry.errors import Conflict, Exhausted, InvalidInput, RateLimited
 from registry.gs1 import gs1_check_digit
-from registry.locations.models import Location
 from registry.pagination import Page, paginate
 from registry.prefixes.models import (
     CompanyPrefix,
@@ -28,10 +28,11 @@ from registry.prefixes.models import (
     PrefixRequestStatus,
     PrefixSource,
 )
-from registry.products.models import Product
 from registry.vn import VNRuleError, prefix_capacity, validate_company_prefix
 
 WHAT = ("tiền tố mã doanh nghiệp", "company prefix")
+# Whether a product or location already holds a key: asked by allocation.
+InUse = Callable[[str], bool]
 REQUEST_WHAT = ("yêu cầu cấp tiền tố", "prefix request")
 REQUEST_AUDITED = [
     "source",
@@ -604,34 +605,33 @@ def _take_next(session: Session, prefix: CompanyPrefix, *, for_location: bool) -
     return int(taken) - step
 
 
-def allocate_gtin(
-    session: Session, *, prefix: CompanyPrefix, item_reference: int | None = None
-) -> str:
-    """The next free GTIN (14 digits), or the one with a requested item reference."""
-    if item_reference is not None:
-        if not 0 <= item_reference < prefix.capacity:
-            raise InvalidInput(
-                f"Số tham chiếu vật phẩm phải từ 0 đến {prefix.capacity - 1}.",
-                f"The item reference must be between 0 and {prefix.capacity - 1}.",
-                field="item_reference",
-            )
-        gtin = "0" + _key(prefix.prefix, item_reference)
-        if session.scalar(select(Product.id).where(Product.gtin == gtin)):
-            raise Conflict(
-                f"GTIN {gtin} đã được dùng.", f"GTIN {gtin} is already in use.", field="gtin"
-            )
-        return gtin
+def gtin_for_reference(prefix: CompanyPrefix, item_reference: int) -> str:
+    """The GTIN (14 digits) an enterprise asks for by item reference; the caller checks
+    that no product holds it yet."""
+    if not 0 <= item_reference < prefix.capacity:
+        raise InvalidInput(
+            f"Số tham chiếu vật phẩm phải từ 0 đến {prefix.capacity - 1}.",
+            f"The item reference must be between 0 and {prefix.capacity - 1}.",
+            field="item_reference",
+        )
+    return "0" + _key(prefix.prefix, item_reference)
+
+
+# Allocation flows one way: products and locations ask for numbers and say which are
+# taken, so this folder never reads their tables.
+def allocate_gtin(session: Session, *, prefix: CompanyPrefix, in_use: InUse) -> str:
+    """The next free GTIN (14 digits)."""
     while True:
         gtin = "0" + _key(prefix.prefix, _take_next(session, prefix, for_location=False))
         # Skip numbers someone took by asking for that item reference explicitly.
-        if session.scalar(select(Product.id).where(Product.gtin == gtin)) is None:
+        if not in_use(gtin):
             return gtin
 
 
-def allocate_gln(session: Session, *, prefix: CompanyPrefix) -> str:
+def allocate_gln(session: Session, *, prefix: CompanyPrefix, in_use: InUse) -> str:
     while True:
         gln = _key(prefix.prefix, _take_next(session, prefix, for_location=True))
-        if session.scalar(select(Location.id).where(Location.gln == gln)) is None:
+        if not in_use(gln):
             return gln
 
 

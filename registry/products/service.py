@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -57,6 +58,17 @@ def checked_gtin(value: str, *, field: str = "gtin") -> str:
         raise InvalidInput(exc.message_vi, exc.message_en, field=field) from exc
 
 
+def gtin_in_use(session: Session, gtin: str) -> bool:
+    return session.scalar(select(Product.id).where(Product.gtin == gtin)) is not None
+
+
+def _ensure_gtin_free(session: Session, gtin: str) -> None:
+    if gtin_in_use(session, gtin):
+        raise Conflict(
+            f"GTIN {gtin} đã được dùng.", f"GTIN {gtin} is already in use.", field="gtin"
+        )
+
+
 def create_product(
     session: Session,
     *,
@@ -83,13 +95,14 @@ def create_product(
                 "The GTIN does not belong to any of the enterprise's company prefixes.",
                 field="gtin",
             )
-        if session.scalar(select(Product.id).where(Product.gtin == value)):
-            raise Conflict(
-                f"GTIN {value} đã được dùng.", f"GTIN {value} is already in use.", field="gtin"
-            )
+        _ensure_gtin_free(session, value)
+    elif item_reference is not None:
+        prefix = prefix or prefixes.default_prefix(session, enterprise=enterprise)
+        value = prefixes.gtin_for_reference(prefix, item_reference)
+        _ensure_gtin_free(session, value)
     else:
         prefix = prefix or prefixes.default_prefix(session, enterprise=enterprise)
-        value = prefixes.allocate_gtin(session, prefix=prefix, item_reference=item_reference)
+        value = prefixes.allocate_gtin(session, prefix=prefix, in_use=partial(gtin_in_use, session))
     product = Product(
         enterprise_id=enterprise.id,
         prefix_id=prefix.id if prefix else None,

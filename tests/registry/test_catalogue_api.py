@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -13,9 +14,16 @@ from registry.accounts.models import Role
 from registry.actor import SYSTEM
 from registry.errors import Exhausted
 from registry.gs1 import has_valid_check_digit, parse_gtin
+from registry.locations.service import gln_in_use
 from registry.lots.models import Lot
-from registry.prefixes.service import allocate_gln, allocate_gtin, record_granted_prefix
+from registry.prefixes.service import (
+    allocate_gln,
+    allocate_gtin,
+    gtin_for_reference,
+    record_granted_prefix,
+)
 from registry.products.models import Product
+from registry.products.service import gtin_in_use
 from tests.factories import (
     api_headers,
     make_enterprise,
@@ -68,29 +76,32 @@ def test_requested_item_reference_and_entered_gtin(client: TestClient, db_sessio
 
 
 def test_next_allocation_skips_a_number_taken_explicitly(db_session: Session) -> None:
+    gtins_taken = partial(gtin_in_use, db_session)
     enterprise = make_enterprise(db_session, prefix=False)
     prefix = record_granted_prefix(
         db_session, actor=SYSTEM, enterprise=enterprise, prefix="8931999999"
     )
     make_product(db_session, enterprise=enterprise)
-    taken = allocate_gtin(db_session, prefix=prefix, item_reference=1)
+    taken = gtin_for_reference(prefix, 1)
     db_session.add(Product(enterprise_id=enterprise.id, gtin=taken, name_vi="tay"))
     db_session.flush()
-    assert allocate_gtin(db_session, prefix=prefix)[-3:-1] == "02"
+    assert allocate_gtin(db_session, prefix=prefix, in_use=gtins_taken)[-3:-1] == "02"
 
 
 def test_exhausted_prefix_is_a_clear_conflict(db_session: Session, client: TestClient) -> None:
+    gtins_taken = partial(gtin_in_use, db_session)
+    glns_taken = partial(gln_in_use, db_session)
     enterprise = make_enterprise(db_session, prefix=False)
     prefix = record_granted_prefix(
         db_session, actor=SYSTEM, enterprise=enterprise, prefix="8931888888"
     )
     assert prefix.capacity == 100
-    gtins = {allocate_gtin(db_session, prefix=prefix) for _ in range(60)}
-    glns = {allocate_gln(db_session, prefix=prefix) for _ in range(40)}
+    gtins = {allocate_gtin(db_session, prefix=prefix, in_use=gtins_taken) for _ in range(60)}
+    glns = {allocate_gln(db_session, prefix=prefix, in_use=glns_taken) for _ in range(40)}
     assert len(gtins) == 60 and len(glns) == 40
     assert not {g[1:] for g in gtins} & glns, "a GLN and a GTIN never share a number"
     try:
-        allocate_gtin(db_session, prefix=prefix)
+        allocate_gtin(db_session, prefix=prefix, in_use=gtins_taken)
     except Exhausted as exc:
         assert "8931888888" in exc.message_en and "8931888888" in exc.message_vi
     else:
