@@ -161,7 +161,7 @@ def seed(url: str, serials: int = SERIALS) -> tuple[str, list[str]]:
     from registry.db import make_engine, make_sessionmaker, unit_of_work
     from registry.labels.service import run_serials
     from registry.migrate import prepare_database
-    from tests.resolver.conftest import build_world
+    from tests.resolver.world import build_world
 
     prepare_database(url)
     engine = make_engine(url)
