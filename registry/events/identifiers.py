@@ -205,3 +205,11 @@ def hash_form(uri: str) -> str | None:
     except GS1Error:
         return None
     return key.hash_uri() if key is not None else None
+
+
+def lot_node(gtin: str, lot_code: str) -> str:
+    """The node the events store for a lot (canonical Digital Link, AI 10): what trace
+    and recall walks start from."""
+    uri = Key(("01", gtin), (("10", lot_code),)).lot_uri()
+    assert uri is not None
+    return uri

@@ -17,11 +17,11 @@ from registry.actor import Actor
 from registry.audit.service import record_change
 from registry.db import utcnow
 from registry.errors import Conflict, InvalidInput
+from registry.events.identifiers import lot_node
 from registry.events.models import TraceLink
 from registry.lots.models import Lot, LotStatus
 from registry.products.models import Product
 from registry.recalls.models import Recall
-from registry.stats.traceability import lot_uri
 
 MAX_IMPACT_NODES = 5000
 
@@ -199,7 +199,7 @@ def recall_impact(session: Session, *, recall: Recall) -> list[ImpactedLot]:
         if recall.lot_id is not None
         else list(session.scalars(select(Lot).where(Lot.product_id == product.id)))
     )
-    start = {lot_uri(product.gtin, lot.code) for lot in lots if lot is not None}
+    start = {lot_node(product.gtin, lot.code) for lot in lots if lot is not None}
     seen: dict[str, int] = {}
     frontier = set(start)
     depth = 0

@@ -25,7 +25,7 @@ from registry.lots.models import Lot, LotStatus
 from registry.products.models import Product, ProductStatus
 from registry.recalls.models import Recall
 from registry.resolution.cache import Refresher, TTLCache
-from registry.resolution.verdict_table import Verdict, verdict_of_unknown_gtin
+from registry.resolution.verdict_table import verdict_of_unknown_gtin
 from registry.scans.recorder import ScanRecorder
 from registry.scans.service import (
     NO_ACTIVITY,
@@ -36,6 +36,7 @@ from registry.scans.service import (
     rollup_activity,
     with_recent,
 )
+from registry.verdicts import Verdict
 
 ROLLUP_TTL_SECONDS = 30.0
 # A lot with up to this many scanned serials has their rollups read and cached together,

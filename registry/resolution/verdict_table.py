@@ -4,16 +4,17 @@ colour, its wording in Vietnamese and English, and the advice it gives.
 `verdict_for` is the one place that turns a resolution into what people read: the
 consumer page, `GET /api/v1/verify`, the linkset's item description, the scanner
 CLI (through the API) and the agency's suspicious list all take it from here.
-This module imports nothing of the project at run time, so the statistics can
-use `Verdict` without importing the resolver.
+The verdict values and colours themselves live in registry/verdicts.py, below the
+statistics that count them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from registry.verdicts import Colour, Verdict
 
 if TYPE_CHECKING:
     from registry.resolution.verdict import Resolution
@@ -21,60 +22,6 @@ if TYPE_CHECKING:
 # GS1 General Specifications §1.4.3: 893 is GS1 Vietnam's prefix; a GTIN-14 keeps it
 # after its indicator digit.
 VIETNAM_PREFIX = "893"
-
-
-class Verdict(enum.StrEnum):
-    """What a scan means; the value is stored with every scan (registry.scans)."""
-
-    genuine = "genuine"
-    registered = "registered"
-    lot_undeclared = "lot_undeclared"
-    recalled = "recalled"
-    expired = "expired"
-    withdrawn = "withdrawn"
-    suspended = "suspended"
-    not_registered = "not_registered"
-    foreign_prefix = "foreign_prefix"
-    invalid = "invalid"
-    serial_never_issued = "serial_never_issued"
-    serial_void = "serial_void"
-    suspicious_copy = "suspicious_copy"
-
-    @property
-    def colour(self) -> Colour:
-        return COLOURS[self]
-
-    @property
-    def is_warning(self) -> bool:
-        """The consumer must see the registry's own page, not the enterprise's links."""
-        return self.colour is not Colour.green
-
-
-class Colour(enum.StrEnum):
-    green = "green"
-    amber = "amber"
-    red = "red"
-    grey = "grey"
-
-
-COLOURS = {
-    Verdict.genuine: Colour.green,
-    Verdict.registered: Colour.green,
-    Verdict.lot_undeclared: Colour.amber,
-    Verdict.recalled: Colour.red,
-    Verdict.expired: Colour.amber,
-    Verdict.withdrawn: Colour.amber,
-    Verdict.suspended: Colour.amber,
-    Verdict.not_registered: Colour.grey,
-    Verdict.foreign_prefix: Colour.grey,
-    Verdict.invalid: Colour.red,
-    Verdict.serial_never_issued: Colour.red,
-    Verdict.serial_void: Colour.red,
-    Verdict.suspicious_copy: Colour.amber,
-}
-GREEN_VERDICTS = frozenset(v.value for v, colour in COLOURS.items() if colour is Colour.green)
-# Scans that say a label was made by someone other than the registry (registry.stats).
-FAKE_LABEL_VERDICTS = frozenset({Verdict.serial_never_issued, Verdict.serial_void})
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from registry.products.models import Product
-from registry.resolution.verdict_table import GREEN_VERDICTS
 from registry.scans.models import COUNTED_AGENTS, Scan
 from registry.stats.models import (
     NO_ENTERPRISE,
@@ -28,6 +27,7 @@ from registry.stats.models import (
     ScanPeriodEnterprise,
     ScanPeriodProduct,
 )
+from registry.verdicts import GREEN_VERDICTS
 
 if TYPE_CHECKING:
     # Only for annotations: the recorder calls apply_scans, so no import at run time.

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from registry.enterprises.models import Enterprise
 from registry.places.models import AdminUnit
 from registry.products.models import Product
-from registry.resolution.verdict_table import FAKE_LABEL_VERDICTS, Verdict
 from registry.scans.models import AgentClass, Scan, SerialScanDay, SerialScanSource, SourceKind
 from registry.scans.service import Thresholds
+from registry.verdicts import FAKE_LABEL_VERDICTS, Verdict
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.events.identifiers import Key
+from registry.events.identifiers import lot_node
 from registry.events.models import EpcisEvent, EventEpc, TraceLink
 from registry.lots.models import Lot
 from registry.products.models import Product
@@ -27,13 +27,6 @@ _CHUNK = 2000
 
 def biz_step_forms(*names: str) -> list[str]:
     return [prefix + name for name in names for prefix in _CBV_PREFIXES]
-
-
-def lot_uri(gtin: str, lot_code: str) -> str:
-    """The node the events engineer stores for a lot (canonical Digital Link, AI 10)."""
-    uri = Key(("01", gtin), (("10", lot_code),)).lot_uri()
-    assert uri is not None
-    return uri
 
 
 def _lot_keys_with_step(
@@ -103,7 +96,7 @@ def complete_lots(
         if not enterprise_ids:
             return [], set()
         statement = statement.where(Product.enterprise_id.in_(enterprise_ids))
-    nodes = [lot_uri(gtin, code) for gtin, code in session.execute(statement)]
+    nodes = [lot_node(gtin, code) for gtin, code in session.execute(statement)]
     if not nodes:
         return [], set()
     shipped = _lot_keys_with_step(session, biz_step_forms("shipping"), end_at=end_at, nodes=nodes)

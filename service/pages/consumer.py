@@ -38,11 +38,12 @@ from registry.resolution.verdict import (
     resolve,
     stored_links_for,
 )
-from registry.resolution.verdict_table import Verdict, VerdictCard, verdict_for
+from registry.resolution.verdict_table import VerdictCard, verdict_for
 from registry.scans.device import coarse_coordinate
 from registry.scans.recorder import Place, ScanRecorder
 from registry.scans.service import Thresholds, attach_place
 from registry.settings import Settings
+from registry.verdicts import Verdict
 from service.deps import SessionDep, SettingsDep, get_state
 from service.i18n import request_language
 from service.pages.form_text import refuse_bad_form_text

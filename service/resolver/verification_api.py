@@ -21,10 +21,11 @@ from registry.gs1 import DigitalLink, GS1Error, parse_digital_link_lenient
 from registry.links.service import resolve_links, stored_links, walk_up_anchors
 from registry.resolution.errors import InvalidDigitalLink, invalid_digital_link, unknown_key
 from registry.resolution.verdict import Resolution, resolve
-from registry.resolution.verdict_table import Verdict, verdict_for
+from registry.resolution.verdict_table import verdict_for
 from registry.scans.recorder import ScanRecorder
 from registry.scans.service import Thresholds
 from registry.settings import Settings
+from registry.verdicts import Verdict
 from service.deps import SessionDep, SettingsDep
 from service.i18n import request_language
 from service.problems import PROBLEM_RESPONSES, problem_response

@@ -14,9 +14,9 @@ from registry.places.models import AdminUnit
 from registry.products.models import Product
 from registry.recalls.models import Recall
 from registry.reports.models import ConsumerReport
-from registry.resolution.verdict_table import Verdict
 from registry.scans.models import Scan
 from registry.stats.models import ScanMonthEnterprise
+from registry.verdicts import Verdict
 from service.deps import SessionDep
 from service.pages.portal.common import PortalDep, page
 
