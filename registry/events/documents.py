@@ -25,6 +25,17 @@ def served_event(event: EpcisEvent) -> dict[str, Any]:
     return document
 
 
+def standalone_event(event: EpcisEvent) -> dict[str, Any]:
+    """One event served on its own: a JSON-LD document in itself, so it carries the EPCIS
+    context (before its own extension prefixes), as the schema requires of a lone event."""
+    document = served_event(event)
+    own = document.pop("@context", None)
+    contexts = own if isinstance(own, list) else [own] if own else []
+    if not any(isinstance(c, str) and c.endswith("epcis-context.jsonld") for c in contexts):
+        contexts = [STANDARD_CONTEXT, *contexts]
+    return {"@context": contexts, **document}
+
+
 def query_document(
     events: Iterable[EpcisEvent], *, query_name: str = SIMPLE_EVENT_QUERY
 ) -> dict[str, Any]:

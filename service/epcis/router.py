@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from registry.errors import NotFound
 from registry.events import query as queries
 from registry.events.body import body_too_large
-from registry.events.documents import collection, iso, query_document, served_event
+from registry.events.documents import collection, iso, query_document, standalone_event
 from registry.events.models import CaptureJob
 from registry.events.query import EventQuery
 from service.deps import CurrentActor, SessionDep, SettingsDep, get_settings, get_state
@@ -107,7 +107,7 @@ def post_event(
     event_id = store_event(get_state(request), session, actor=actor, body=received)
     stored = queries.find_event(session, actor=actor, event_id=event_id)
     location = f"/epcis/events/{quote(event_id, safe='')}"
-    body = served_event(stored) if stored is not None else {"eventID": event_id}
+    body = standalone_event(stored) if stored is not None else {"eventID": event_id}
     return _json(body, status_code=201, headers={"Location": location}, media_type=LD_JSON)
 
 
@@ -136,7 +136,7 @@ def get_event(event_id: str, session: SessionDep, actor: CurrentActor) -> Respon
     event = queries.find_event(session, actor=actor, event_id=event_id)
     if event is None:
         raise NotFound("Không tìm thấy sự kiện.", "Event not found.")
-    return _json(served_event(event), media_type=LD_JSON)
+    return _json(standalone_event(event), media_type=LD_JSON)
 
 
 @router.get("/epcs/{epc:path}/events")
