@@ -8,12 +8,13 @@ PYTHON="${PYTHON:-python3}"
 .venv/bin/python -m pip install --quiet --require-hashes -r requirements.lock
 .venv/bin/python -m pip install --quiet --no-deps -e .
 .venv/bin/python scripts/lock_check.py
-.venv/bin/truyxuat db upgrade
-.venv/bin/truyxuat demo load
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
 # Digital Links printed and redirected to point at this server unless told otherwise.
 # The demo runs with the published development secret key unless one is given.
 export TRUYXUAT_ENV="${TRUYXUAT_ENV:-development}"
 export TRUYXUAT_BASE_URL="${TRUYXUAT_BASE_URL:-http://$HOST:$PORT}"
+.venv/bin/truyxuat db upgrade
+# Prints one Digital Link per verdict (genuine, recalled, void, suspicious…) of the demo data.
+.venv/bin/truyxuat demo load
 exec .venv/bin/truyxuat serve --host "$HOST" --port "$PORT"
