@@ -11,12 +11,13 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, cast, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from registry.actor import Actor
@@ -64,6 +65,11 @@ _QUANTITY_PARAMETERS: Final = (
     "LE_quantity",
 )
 _QUANTITY_ROLES: Final = MATCH_ROLES["MATCH_anyEPCClass"]
+# EXISTS_<field>: a top-level event field, standard (bizStep) or extension (example:myField).
+_EXISTS_PREFIX: Final = "EXISTS_"
+_FIELD_NAME: Final = re.compile(r"[A-Za-z_][\w.-]*(:[A-Za-z_][\w.-]*)?")
+# A stored field that is JSON null or empty does not exist (§8.2.7.1: "non-empty field").
+_EMPTY_JSON: Final = ("null", "[]", "{}", '""')
 _ORDER_COLUMNS: Final = {"eventTime": EpcisEvent.event_time, "recordTime": EpcisEvent.record_time}
 _ORDER_DIRECTIONS: Final = ("ASC", "DESC")
 KNOWN_PARAMETERS: Final = frozenset(
@@ -115,6 +121,7 @@ class EventQuery:
     matches: dict[str, list[str]] = field(default_factory=dict)
     times: dict[str, dt.datetime] = field(default_factory=dict)
     quantities: dict[str, Decimal] = field(default_factory=dict)
+    existing: list[str] = field(default_factory=list)
     order_by: str = "eventTime"
     descending: bool = False
     event_count_limit: int | None = None
@@ -144,6 +151,9 @@ class EventQuery:
                 query.times[name] = _parse_time(name, raw)
             elif name in _QUANTITY_PARAMETERS:
                 query.quantities[name] = _parse_quantity(name, raw)
+            elif name.startswith(_EXISTS_PREFIX):
+                if _exists_wanted(name, raw):
+                    query.existing.append(name.removeprefix(_EXISTS_PREFIX))
             elif name == "orderBy":
                 query.order_by = _one_of(name, raw, tuple(_ORDER_COLUMNS))
                 direction = direction or "DESC"
@@ -204,6 +214,17 @@ def _parse_quantity(name: str, raw: str) -> Decimal:
     if not quantity.is_finite():
         raise _bad(name, f"{name} phải là một số.", f"{name} must be a number.")
     return quantity
+
+
+def _exists_wanted(name: str, raw: str) -> bool:
+    if not _FIELD_NAME.fullmatch(name.removeprefix(_EXISTS_PREFIX)):
+        raise _bad(
+            name,
+            f"{name}: tên trường không hợp lệ.",
+            f"{name}: not a valid field name.",
+        )
+    # The standard's value is void; the REST binding's boolean form may say false.
+    return raw.lower() != "false"
 
 
 def _one_of(name: str, raw: str, allowed: tuple[str, ...]) -> str:
@@ -327,6 +348,9 @@ def _filtered(actor: Actor, query: EventQuery) -> Select[EpcisEvent]:
         statement = statement.where(time_filters[name])
     for name, value in query.quantities.items():
         statement = statement.where(_quantity(name, value))
+    for name in query.existing:
+        stored = cast(EpcisEvent.document[name], String)
+        statement = statement.where(stored.is_not(None), stored.not_in(_EMPTY_JSON))
     return statement
 
 

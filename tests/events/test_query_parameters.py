@@ -1,5 +1,5 @@
 """EPCIS 2.0 SimpleEventQuery parameters beyond the basic filters: ordering, limits,
-quantities and WD_ locations, checked against the official examples."""
+quantities, WD_ locations and EXISTS_, checked against the official examples."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.events.test_capture import VALIDATOR, query, returned_events
+from tests.events.conftest import load
+from tests.events.test_capture import VALIDATOR, capture, query, returned_events
 from tests.events.test_query import _capture_all, _ids, _norm, _utc
+from tests.testdata import data_path
 
 QUANTITY_LISTS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
 
@@ -140,3 +142,38 @@ def test_wd_locations(client: TestClient, agency_headers: dict[str, str]) -> Non
             expected = sum(_norm((e.get(field) or {}).get("id")) == _norm(value) for e in originals)
             assert len(_all(client, agency_headers, **{name: value})) == expected, (name, value)
     assert len(_all(client, agency_headers, WD_bizLocation="urn:epc:id:sgln:0614141.00888.0")) > 0
+
+
+def test_exists_field(client: TestClient, agency_headers: dict[str, str]) -> None:
+    originals = _capture_all(client, agency_headers)
+    for name in (
+        "bizTransactionList",
+        "ilmd",
+        "sensorElementList",
+        "persistentDisposition",
+        "parentID",
+        "example:myField",
+        "rail:vehicle",
+        "errorDeclaration",
+    ):
+        expected = sum(e.get(name) not in (None, [], {}, "") for e in originals)
+        assert len(_all(client, agency_headers, **{f"EXISTS_{name}": ""})) == expected, name
+    assert len(_all(client, agency_headers, EXISTS_errorDeclaration="false")) == len(originals)
+    assert len(_all(client, agency_headers, EXISTS_ilmd="true")) > 0
+
+
+def test_exists_skips_empty_fields(client: TestClient, agency_headers: dict[str, str]) -> None:
+    path = data_path(
+        "epcis", "examples-digital-link", "Example_9.6.3-AggregationEventWithDigitalLink.jsonld"
+    )
+    document = load(path)
+    events = []
+    for index, empty in enumerate(("", [], {}, None)):
+        event = {**document["epcisBody"]["eventList"][0], "example:myField": empty}
+        event["eventID"] = f"ni:///sha-256;{index:064x}?ver=CBV2.0"
+        events.append(event)
+    document = {**document, "epcisBody": {"eventList": events}}
+    assert capture(client, agency_headers, document).status_code == 202
+    assert len(_all(client, agency_headers)) == len(events)
+    assert _all(client, agency_headers, **{"EXISTS_example:myField": ""}) == []
+    assert len(_all(client, agency_headers, EXISTS_parentID="")) == len(events)
