@@ -4,18 +4,37 @@ over every enterprise and register entry for each dimension on every page view."
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
-
-if TYPE_CHECKING:
-    from registry.stats.indicators import EnterpriseFacts, RegisterFacts
+from typing import TypeVar
 
 # Breakdown name → the attribute enterprises and register entries share.
 DIMENSIONS = {"ward": "ward_code", "sector": "sector", "kind": "kind"}
 
 GroupKey = str | None
 V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class EnterpriseFacts:
+    id: int
+    tax_code: str
+    name: str
+    ward_code: str | None
+    sector: str | None
+    kind: str
+    status: str
+    created_at: dt.datetime
+    verified_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class RegisterFacts:
+    tax_code: str
+    ward_code: str | None
+    sector: str | None
+    kind: str | None
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from registry.labels.models import LabelRun
 from registry.population.models import PopulationEntry
 from registry.products.models import Product
 from registry.stats.facts_cache import Versions, cached, read_versions
-from registry.stats.groups import Groups, group_facts
+from registry.stats.groups import EnterpriseFacts, Groups, RegisterFacts, group_facts
 from registry.stats.models import (
     ScanMonthEnterprise,
     ScanMonthPlace,
@@ -68,27 +68,6 @@ class Filters:
         if self.kind:
             conditions.append(Enterprise.kind == self.kind)
         return conditions
-
-
-@dataclass(frozen=True)
-class EnterpriseFacts:
-    id: int
-    tax_code: str
-    name: str
-    ward_code: str | None
-    sector: str | None
-    kind: str
-    status: str
-    created_at: dt.datetime
-    verified_at: dt.datetime | None
-
-
-@dataclass(frozen=True)
-class RegisterFacts:
-    tax_code: str
-    ward_code: str | None
-    sector: str | None
-    kind: str | None
 
 
 @dataclass
