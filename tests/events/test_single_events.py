@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from registry.events.vocabulary import STANDARD_CONTEXT
 from tests.events.conftest import load, official_examples
-from tests.events.test_capture import VALIDATOR, capture, query, returned_events
+from tests.events.test_capture import VALIDATOR, capture_completely
 from tests.testdata import data_path
 
 SENSOR_EXAMPLES = sorted(data_path("epcis", "examples-json-all", "WithSensorData").glob("*.jsonld"))
@@ -30,12 +30,7 @@ def test_every_captured_event_is_served_alone_with_its_context(
     client: TestClient, agency_headers: dict[str, str], path: Path
 ) -> None:
     document = load(path)
-    captured = capture(client, agency_headers, document)
-    assert captured.status_code == 202, captured.text
-    assert client.get(captured.headers["Location"], headers=agency_headers).json()["success"]
-    listed = returned_events(query(client, agency_headers))
-    assert len(listed) == len(document["epcisBody"]["eventList"])
-    for summary in listed:
+    for summary in capture_completely(client, agency_headers, document):
         answer = client.get(
             f"/epcis/events/{quote(summary['eventID'], safe='')}", headers=agency_headers
         )
