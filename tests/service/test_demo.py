@@ -18,7 +18,7 @@ from registry.labels.models import LabelRun
 from registry.population.models import PopulationEntry
 from registry.recalls.models import Recall
 from registry.reports.models import ConsumerReport
-from registry.scans.models import Scan
+from registry.scans.models import AgentClass, Scan, SerialScanSource, SourceKind
 from service import ratelimit
 from service.demo import AGENCY_EMAIL, DEMO_PASSWORD, load_demo
 from service.demo_links import verdict_links
@@ -46,6 +46,19 @@ def test_demo_loads_twice_and_shows_everything(client: TestClient, db_session: S
     assert all(first.values()), first
     # Thousands of scans through the scans domain still load in seconds.
     assert first_load < 60, first_load
+    agents = set(db_session.scalars(select(Scan.agent_class).distinct()))
+    assert agents == {AgentClass.mobile.value}  # phones, never bots
+    wards = db_session.scalar(select(func.count(func.distinct(Scan.ward_code))))
+    assert (wards or 0) >= 20
+    networks = db_session.scalar(
+        select(func.count(func.distinct(SerialScanSource.source))).where(
+            SerialScanSource.kind == SourceKind.network.value
+        )
+    )
+    assert (networks or 0) >= 40
+    months = {moment.strftime("%Y-%m") for moment in db_session.scalars(select(Scan.scanned_at))}
+    assert len(months) >= 6
+    assert db_session.scalar(select(func.count()).where(ConsumerReport.photo.is_not(None))) == 1
 
     for kind, link in verdict_links(db_session, "https://truyxuat.dongthap.gov.vn"):
         answer = client.get(f"/api/v1/verify?uri={quote(link, safe='')}")
