@@ -109,7 +109,8 @@ def _detail(step: str, event: EpcisEvent, names: dict[str, str], lot_uri: str) -
         target = next(
             (_gln(d.get("destination")) for d in document.get("destinationList") or []), None
         )
-        where = names.get(target or "", target or "")
+        buyer = (document.get("tx:buyer") or {}).get("tx:name")
+        where = names.get(target or "", target or "") or buyer or ""
         return f"Gửi đến {where}".strip(), f"Sent to {where}".strip()
     if step == "receive":
         origin = next((_gln(s.get("source")) for s in document.get("sourceList") or []), None)

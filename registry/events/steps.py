@@ -9,8 +9,11 @@ Every step goes through the same capture checks as an EPCIS document.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 import secrets
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -32,6 +35,7 @@ from registry.gs1 import GS1Error, gs1_check_digit, parse_sscc
 from registry.locations.models import Location
 from registry.lots.models import Lot
 from registry.prefixes.service import default_prefix
+from registry.text import text_problem
 
 # Extension terms of this registry, and the CBV master-data namespace (CBV 2.0 §10).
 TRUYXUAT_NS: Final = "https://truyxuat.dev/ns/epcis/"
@@ -56,6 +60,45 @@ class Pallet:
 
 def lot_uri(lot: Lot) -> str:
     return Key(("01", lot.product.gtin), (("10", lot.code),)).uri()
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """A party without a GLN: EPCIS names it by a fresh urn:uuid, its details in tx:buyer."""
+
+    name: str
+    phone: str | None = None
+    address: str | None = None
+    uri: str = dataclasses.field(default_factory=lambda: f"urn:uuid:{uuid.uuid4()}")
+
+    def as_extension(self) -> dict[str, str]:
+        details = {"tx:name": self.name, "tx:phone": self.phone, "tx:address": self.address}
+        return {key: value for key, value in details.items() if value}
+
+
+_PHONE = re.compile(r"\+?[0-9][0-9 .]{7,18}")
+
+
+def buyer_from(name: str, phone: str = "", address: str = "") -> Buyer | None:
+    """The buyer a person typed, checked; None when no name was given."""
+    name, phone, address = name.strip(), phone.strip(), address.strip()
+    if not name:
+        return None
+    for field, text, longest in (
+        ("buyer_name", name, 200),
+        ("buyer_phone", phone, 20),
+        ("buyer_address", address, 300),
+    ):
+        problem = text_problem(field, text, max_length=longest)
+        if problem is not None:
+            raise InvalidInput(problem.message_vi, problem.message_en, field=field)
+    if phone and not _PHONE.fullmatch(phone):
+        raise InvalidInput(
+            "Số điện thoại chỉ gồm chữ số (ví dụ 0903 123 456).",
+            "A phone number holds digits only (e.g. 0903 123 456).",
+            field="buyer_phone",
+        )
+    return Buyer(name, phone or None, address or None)
 
 
 def gln_uri(gln: str) -> str:
@@ -284,12 +327,24 @@ def record_shipping(
     *,
     actor: Actor,
     from_location: Location,
-    to_gln: str,
+    to_gln: str | None = None,
     lot: LotQuantity | None = None,
     sscc: str | None = None,
     occurred_at: dt.datetime | None = None,
     despatch_advice: str | None = None,
+    buyer: Buyer | None = None,
 ) -> str:
+    """Shipping to a GLN, or to a buyer without one (a trader, a market stall)."""
+    if to_gln is not None:
+        destination = {"type": "location", "destination": gln_uri(to_gln)}
+    elif buyer is not None:
+        destination = {"type": "owning_party", "destination": buyer.uri}
+    else:
+        raise InvalidInput(
+            "Cần GLN hoặc tên của bên nhận.",
+            "The receiver's GLN or name is needed.",
+            field="buyer_name",
+        )
     event = _event(
         "ObjectEvent",
         occurred_at,
@@ -300,7 +355,8 @@ def record_shipping(
         **_at(from_location),
         bizTransactionList=_despatch_advice(from_location.gln, despatch_advice),
         sourceList=[{"type": "location", "source": gln_uri(from_location.gln)}],
-        destinationList=[{"type": "location", "destination": gln_uri(to_gln)}],
+        destinationList=[destination],
+        **({"tx:buyer": buyer.as_extension()} if to_gln is None and buyer else {}),
     )
     return _capture(session, actor, event)
 

@@ -169,5 +169,6 @@ def test_a_shipment_needs_its_destination(
         {"event_time": "2026-05-03T06:00", "location_id": str(farm.id), "quantity": "5"},
     )
     assert response.status_code == 400
-    assert 'id="f-other_gln-error"' in response.text
-    assert "Cần nhập GLN của bên kia." in response.text
+    # A buyer's name or a GLN: a farmer selling to a trader has no GLN to give.
+    assert 'id="f-buyer_name-error"' in response.text
+    assert "Nhập tên người mua (hoặc mã GLN nếu bên mua có)." in response.text

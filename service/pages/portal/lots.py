@@ -12,6 +12,7 @@ from starlette.responses import Response
 from registry.enterprises.policy import Deed, ensure_allows
 from registry.errors import InvalidInput, TruyxuatError
 from registry.events.flags import flagged_event_pks
+from registry.events.steps import buyer_from
 from registry.gs1 import GS1Error, parse_gln
 from registry.locations.models import Location
 from registry.locations.service import get_location, list_locations
@@ -62,6 +63,9 @@ STEP_FIELDS = [
     "output_lot_id",
     "output_quantity",
     "result",
+    "buyer_name",
+    "buyer_phone",
+    "buyer_address",
 ]
 
 
@@ -281,6 +285,9 @@ def _step_input(
         output_lot=output_lot,
         output_quantity=parse_quantity(values["output_quantity"], field="output_quantity"),
         passed=values["result"] != "non_conformant",
+        buyer=buyer_from(values["buyer_name"], values["buyer_phone"], values["buyer_address"])
+        if step == "ship"
+        else None,
     )
 
 

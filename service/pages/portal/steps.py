@@ -40,6 +40,7 @@ class StepInput:
     output_lot: Lot | None = None
     output_quantity: Decimal | None = None
     passed: bool = True
+    buyer: events.Buyer | None = None  # a shipment's receiver without a GLN
 
 
 def _required(value: object, field: str, message_vi: str, message_en: str) -> None:
@@ -76,7 +77,24 @@ def record_step(session: Session, *, actor: Actor, lot: Lot, step: StepInput) ->
             location=step.location,
             occurred_at=step.occurred_at,
         )
-    if step.step in ("ship", "receive"):
+    if step.step == "ship":
+        if step.other_gln is None:
+            _required(
+                step.buyer,
+                "buyer_name",
+                "Nhập tên người mua (hoặc mã GLN nếu bên mua có).",
+                "Enter the buyer's name (or their GLN if they have one).",
+            )
+        return events.record_shipping(
+            session,
+            actor=actor,
+            from_location=step.location,
+            to_gln=step.other_gln,
+            buyer=step.buyer,
+            lot=amount,
+            occurred_at=step.occurred_at,
+        )
+    if step.step == "receive":
         _required(
             step.other_gln,
             "other_gln",
@@ -84,15 +102,6 @@ def record_step(session: Session, *, actor: Actor, lot: Lot, step: StepInput) ->
             "Enter the other party's GLN.",
         )
         assert step.other_gln is not None
-        if step.step == "ship":
-            return events.record_shipping(
-                session,
-                actor=actor,
-                from_location=step.location,
-                to_gln=step.other_gln,
-                lot=amount,
-                occurred_at=step.occurred_at,
-            )
         return events.record_receiving(
             session,
             actor=actor,
