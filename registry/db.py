@@ -17,6 +17,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from registry import column_limits
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -142,3 +144,6 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
         raise
     finish(session)
+
+
+column_limits.install()

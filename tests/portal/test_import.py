@@ -162,3 +162,20 @@ def test_a_csv_is_capped_by_rows_and_field_size(
     )
     assert huge_field.status_code == 400 and "The CSV file is malformed" in huge_field.text
     assert _count(db_session, member.enterprise.id) == before
+
+
+def test_a_row_the_database_could_not_store_is_reported_on_its_row(
+    db_session: Session, browser: Browser, member: Member
+) -> None:
+    before = _count(db_session, member.enterprise.id)
+    csv_text = f"name_vi,brand\nBưởi\x00 da xanh,\nCam sành,{'B' * 201}\nQuýt hồng,Lai Vung\n"
+    response = browser.post(
+        "/portal/products/import",
+        files={"file": ("sp.csv", csv_text.encode("utf-8"), "text/csv")},
+    )
+    assert response.status_code == 400
+    page = response.text
+    for row, field in ((2, "name_vi"), (3, "brand")):
+        assert f'<td>{row}</td><td class="code">{field}</td>' in page
+    assert "200" in page
+    assert _count(db_session, member.enterprise.id) == before
