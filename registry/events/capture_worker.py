@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
+import registry.models  # noqa: F401 - every table: events refer to accounts, lots, ...
 from registry.actor import Actor
 from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.events.body import read_epcis_json

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -192,14 +191,14 @@ def test_a_portal_lot_quantity_out_of_range_is_refused(
             "csrf_token": token.group(1),
             "product_id": str(records.lot.product_id),
             "code": "BIG1",
-            "quantity": "1e20",
+            "quantity": "2.000.000.000",
             "unit": "KGM",
         },
         headers={"Accept": "text/html"},
         follow_redirects=False,
     )
     assert answer.status_code in (400, 422), answer.text
-    assert str(Decimal(1_000_000_000).__format__(",")).replace(",", ".") in answer.text
+    assert "1.000.000.000" in answer.text
     assert _count(db_session, Lot) == lots
 
 

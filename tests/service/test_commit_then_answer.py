@@ -86,7 +86,10 @@ def test_a_capture_job_answers_at_its_location_right_after_the_202(committed: Co
     app = create_app(_settings(committed.database_url, url))
     missing: list[int] = []
     started = time.monotonic()
-    with uvicorn_thread(app, port), httpx.Client(base_url=url, headers=committed.headers) as http:
+    with (
+        uvicorn_thread(app, port),
+        httpx.Client(base_url=url, headers=committed.headers, timeout=60) as http,
+    ):
         for number in range(CAPTURES):
             answer = http.post("/epcis/capture", json=_document(committed, number))
             assert answer.status_code == 202, answer.text
