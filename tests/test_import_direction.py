@@ -123,19 +123,11 @@ def _describe(group: list[str], graph: dict[str, dict[str, list[Import]]]) -> st
     return "\n".join(lines)
 
 
-# Issue 17's last knot, not yet untied: the scan writer moves the statistics rollups
-# in its own transaction while the statistics read the scans. It may only shrink: the
-# test fails on any other cycle, and when this one is broken (then empty this list).
-NOT_YET_BROKEN = [["scans", "stats"]]
-
-
 def test_the_parts_of_registry_import_each_other_one_way() -> None:
     graph = part_graph()
     assert {"accounts", "scans", "stats", "products"} <= set(graph), "the scan found the folders"
-    groups = strongly_connected(graph)
-    cycles = [_describe(group, graph) for group in groups if group not in NOT_YET_BROKEN]
+    cycles = [_describe(group, graph) for group in strongly_connected(graph)]
     assert not cycles, "import cycles between registry/ parts:\n" + "\n".join(cycles)
-    assert sorted(groups) == NOT_YET_BROKEN, "a known cycle is gone: take it off NOT_YET_BROKEN"
 
 
 def test_the_cycle_finder_sees_a_cycle() -> None:

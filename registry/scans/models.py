@@ -14,24 +14,10 @@ import enum
 from sqlalchemy import Date, Float, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from registry.agents import COUNTED_AGENTS as COUNTED_AGENTS
+from registry.agents import AgentClass as AgentClass
 from registry.db import Base, UTCDateTime
 from registry.types import BigIntPK
-
-
-class AgentClass(enum.StrEnum):
-    mobile = "mobile"
-    desktop = "desktop"
-    bot = "bot"
-    # A person's scan past the day's counted scans of one code from one network
-    # (Settings.counted_scans_per_network_day): stored, left out of every count.
-    repeat = "repeat"
-
-    @property
-    def counted(self) -> bool:
-        return self in (AgentClass.mobile, AgentClass.desktop)
-
-
-COUNTED_AGENTS = (AgentClass.mobile.value, AgentClass.desktop.value)
 
 
 class Scan(Base):

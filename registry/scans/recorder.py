@@ -28,7 +28,7 @@ from registry.scans.models import (
     SerialScanSource,
     SourceKind,
 )
-from registry.stats.rollups import apply_scans, upsert_adding
+from registry.stats.rollups import ScanFacts, apply_scans, upsert_adding
 
 log = logging.getLogger("truyxuat.scans")
 
@@ -69,6 +69,17 @@ class ScanRecord:
     # (registry.scans.device.source_id), which the suspicious-copy rule counts.
     network: str = ""
     device: str = ""
+
+    def facts(self) -> ScanFacts:
+        """What the statistics rollups count of this scan."""
+        return ScanFacts(
+            self.scanned_at,
+            self.gtin,
+            self.verdict,
+            self.agent_class,
+            self.place.province_code,
+            self.place.ward_code,
+        )
 
     @property
     def serial_key(self) -> tuple[str, str, str] | None:
@@ -370,7 +381,7 @@ def write_batch(session: Session, batch: Iterable[ScanRecord]) -> None:
     # Core, not ORM, insert: the same rows at a fraction of the Python work.
     session.execute(insert(cast(Table, Scan.__table__)), [record.row() for record in records])
     # The statistics rollups move in the same transaction as the scans they count.
-    apply_scans(session, records)
+    apply_scans(session, [record.facts() for record in records])
     upsert_adding(
         session,
         cast(Table, SerialScanDay.__table__),

@@ -1,7 +1,7 @@
 """Keeping the scan rollups up to date, batch by batch, in the scan writer's transaction.
 
 `apply_scans` is called with every batch the scan recorder writes (same session, same
-transaction), so the rollups are never behind the scan table. `rebuild_rollups`
+transaction), so the rollups are never behind the scan table. `registry.scans.rebuild`
 recomputes them from the raw scans, in batches, through the same function.
 """
 
@@ -11,14 +11,14 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
-from sqlalchemy import Engine, Table, delete, func, select
+from sqlalchemy import Engine, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from registry.agents import COUNTED_AGENTS
 from registry.products.models import Product
-from registry.scans.models import COUNTED_AGENTS, Scan
 from registry.stats.models import (
     NO_ENTERPRISE,
     UNKNOWN,
@@ -28,10 +28,6 @@ from registry.stats.models import (
     ScanPeriodProduct,
 )
 from registry.verdicts import GREEN_VERDICTS
-
-if TYPE_CHECKING:
-    # Only for annotations: the recorder calls apply_scans, so no import at run time.
-    from registry.scans.recorder import ScanRecord
 
 # Vietnam keeps UTC+7 all year (no daylight saving): months and days are counted in it.
 REPORTING_ZONE = dt.timezone(dt.timedelta(hours=7), "ICT")
@@ -62,16 +58,6 @@ class ScanFacts:
     agent_class: str
     province_code: str | None
     ward_code: str | None
-
-    @classmethod
-    def of(cls, scan: ScanFacts | ScanRecord | Scan) -> ScanFacts:
-        if isinstance(scan, ScanFacts):
-            return scan
-        if isinstance(scan, Scan):
-            province, ward = scan.province_code, scan.ward_code
-        else:
-            province, ward = scan.place.province_code, scan.place.ward_code
-        return cls(scan.scanned_at, scan.gtin, scan.verdict, scan.agent_class, province, ward)
 
 
 def _dialect(session: Session) -> str:
@@ -115,15 +101,14 @@ def _owners(session: Session, gtins: set[str]) -> dict[str, int]:
     return owners
 
 
-def apply_scans(session: Session, scans: Iterable[ScanFacts | ScanRecord | Scan]) -> int:
+def apply_scans(session: Session, scans: Iterable[ScanFacts]) -> int:
     """Add a batch of scans to the monthly rollups; returns how many were counted.
 
     Bots are not consumers and are left out, and so are repeats (a network's scans of a
     code past the day's cap, registry.scans.counting). Safe to call concurrently: every
     change is an atomic upsert that adds to what is there.
     """
-    facts = [ScanFacts.of(scan) for scan in scans]
-    facts = [f for f in facts if f.agent_class in COUNTED_AGENTS]
+    facts = [f for f in scans if f.agent_class in COUNTED_AGENTS]
     if not facts:
         return 0
     owners = _owners(session, {f.gtin for f in facts})
@@ -272,20 +257,3 @@ def move_scan_place(
         if row.scan_count <= 0:
             session.delete(row)
     session.flush()
-
-
-def rebuild_rollups(session: Session, *, batch_size: int = 50_000) -> int:
-    """Empty the rollups and fold every stored scan back in, in id order and batches."""
-    for table in (ScanPeriodProduct, ScanMonthPlace, ScanMonthEnterprise, ScanPeriodEnterprise):
-        session.execute(delete(table))
-    counted = 0
-    last_id = 0
-    while True:
-        batch: Sequence[Scan] = session.scalars(
-            select(Scan).where(Scan.id > last_id).order_by(Scan.id).limit(batch_size)
-        ).all()
-        if not batch:
-            return counted
-        counted += apply_scans(session, batch)
-        last_id = batch[-1].id
-        session.expunge_all()

@@ -20,13 +20,13 @@ from registry.labels.models import LabelRun
 from registry.lots.models import Lot
 from registry.products.models import Product
 from registry.scans.models import Scan
+from registry.scans.rebuild import rebuild_rollups
 from registry.stats.models import (
     ScanMonthEnterprise,
     ScanMonthPlace,
     ScanPeriodEnterprise,
     ScanPeriodProduct,
 )
-from registry.stats.rollups import rebuild_rollups
 from tests.agency.world import PERIOD, World, build_world
 
 VN = dt.timezone(dt.timedelta(hours=7))

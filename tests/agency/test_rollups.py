@@ -39,7 +39,9 @@ def test_batches_add_up_and_bots_are_left_out(db_session: Session) -> None:
     ]
     second = [scan("2025-04-20T00:00:00", product.gtin)]
     for batch in (first, second):
-        assert apply_scans(db_session, batch) == len([r for r in batch if r.agent_class != "bot"])
+        assert apply_scans(db_session, [r.facts() for r in batch]) == len(
+            [r for r in batch if r.agent_class != "bot"]
+        )
     counts = dict(
         db_session.execute(
             select(ScanPeriodProduct.period, ScanPeriodProduct.scan_count).where(
@@ -73,7 +75,7 @@ def test_batches_add_up_and_bots_are_left_out(db_session: Session) -> None:
 
 def test_a_place_shared_later_moves_the_count(db_session: Session) -> None:
     record = scan("2025-05-05T03:00:00", "08930000000017")
-    apply_scans(db_session, [record])
+    apply_scans(db_session, [record.facts()])
     move_scan_place(
         db_session,
         scanned_at=record.scanned_at,

@@ -27,7 +27,7 @@ from registry.reports.models import ConsumerReport
 from registry.reports.triage import TriageStatus, list_reports, triage_report
 from registry.resolution.verdict_table import verdict_for
 from registry.scans.service import Thresholds
-from registry.stats.suspicious import scans_of_serial, suspicious_serials
+from registry.scans.suspicious import scans_of_serial, suspicious_serials
 from service.deps import AgencyActor, SessionDep, SettingsDep
 from service.pages.agency.common import page_context, require_csrf, today
 from service.templating import render

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from registry.agents import AgentClass
 from registry.enterprises.models import Enterprise
 from registry.places.models import AdminUnit
 from registry.products.models import Product
-from registry.scans.models import AgentClass, Scan, SerialScanDay, SerialScanSource, SourceKind
+from registry.scans.models import Scan, SerialScanDay, SerialScanSource, SourceKind
 from registry.scans.service import Thresholds
 from registry.verdicts import FAKE_LABEL_VERDICTS, Verdict
 
