@@ -18,7 +18,7 @@ from registry.actor import not_found
 from registry.db import after_commit
 from registry.errors import Conflict, InvalidInput, TruyxuatError
 from registry.labels.models import LabelRun, RunStatus
-from registry.labels.service import RunLimits, check_count, create_run
+from registry.labels.service import RunLimits, check_count, create_run, void_run
 from registry.lots.service import get_lot, list_lots
 from service.deps import SessionDep, get_state
 from service.i18n import request_language
@@ -28,6 +28,7 @@ from service.pages.portal.common import (
     Portal,
     PortalDep,
     field_errors,
+    flash,
     form_values,
     page,
     see_other,
@@ -181,17 +182,60 @@ def _run(session: Session, portal: Portal, run_id: int) -> LabelRun:
     return run
 
 
-@router.get("/runs/{run_id}")
-def run_status(request: Request, session: SessionDep, portal: PortalDep, run_id: int) -> Response:
-    run = _run(session, portal, run_id)
-    working = run.status in (RunStatus.pending, RunStatus.rendering)
+def _run_page(
+    request: Request,
+    portal: Portal,
+    run: LabelRun,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    working = run.status in (RunStatus.pending, RunStatus.rendering) and not run.voided_at
     percent = int(100 * run.progress / run.count) if run.count else 0
     return page(
         request,
         "portal/run.html",
-        {"run": run, "working": working, "percent": percent, "refresh": REFRESH_SECONDS},
+        {
+            "run": run,
+            "working": working,
+            "percent": percent,
+            "refresh": REFRESH_SECONDS,
+            "layout_name": dict(LAYOUTS).get(run.layout, run.layout),
+            "values": values or {},
+            "errors": errors or {},
+        },
         portal=portal,
+        status_code=status_code,
     )
+
+
+@router.get("/runs/{run_id}")
+def run_status(request: Request, session: SessionDep, portal: PortalDep, run_id: int) -> Response:
+    return _run_page(request, portal, _run(session, portal, run_id))
+
+
+@router.post("/runs/{run_id}/void")
+def void(
+    request: Request, session: SessionDep, portal: PortalDep, form: FormDep, run_id: int
+) -> Response:
+    """A misprinted run: its labels answer "voided" when scanned; asked to confirm first."""
+    run = _run(session, portal, run_id)
+    values = form_values(form, ["reason", "confirm"])
+    try:
+        if values["confirm"] != "yes":
+            raise InvalidInput(
+                "Đánh dấu ô xác nhận để huỷ đợt in.",
+                "Tick the confirmation box to void the print run.",
+                field="confirm",
+            )
+        void_run(session, actor=portal.actor, run=run, reason=values["reason"])
+    except TruyxuatError as exc:
+        session.rollback()
+        errors = field_errors(exc, request_language(request))
+        return _run_page(request, portal, run, values=values, errors=errors, status_code=400)
+    flash(request, f"Đã huỷ đợt in #{run.id}.", f"Print run #{run.id} voided.")
+    return see_other(f"/portal/labels/runs/{run.id}")
 
 
 @router.get("/runs/{run_id}/download")
