@@ -177,6 +177,8 @@ def capture_document(
             )
         except EventProblems as exc:
             problems[index].extend(exc.problems)
+    # REST binding (POST /capture): a document that was received is answered 202; what
+    # its events get wrong is the capture job's report, not a synchronous error.
     return _finish(
         session,
         actor=actor,
@@ -184,6 +186,7 @@ def capture_document(
         problems=problems,
         error_behaviour=error_behaviour,
         total=len(events),
+        report_in_job=True,
     )
 
 
@@ -232,7 +235,11 @@ def _finish(
     problems: dict[int, list[FieldProblem]],
     error_behaviour: str,
     total: int,
+    report_in_job: bool = False,
 ) -> CaptureResult:
+    """Store the good events; refuse the capture or, with `report_in_job`, record a failed
+    job when invalid events or eventID conflicts undo it (rollback). A capture touching
+    another enterprise's goods is always refused: that is a security matter."""
     locations = _locations_by_gln(session, prepared)
     invalid = bool(problems)
     foreign = ownership_problems(session, actor=actor, prepared=prepared, locations=locations)
@@ -240,6 +247,10 @@ def _finish(
         problems[index].extend(found)
     if problems and error_behaviour == "rollback":
         flat = [p for index in sorted(problems) for p in problems[index]]
+        if invalid and report_in_job:
+            return _record_job(
+                session, actor=actor, error_behaviour=error_behaviour, total=total, errors=flat
+            )
         if invalid:
             raise _refuse(flat, count=len(problems))
         raise Forbidden(
@@ -251,12 +262,42 @@ def _finish(
         )
     good = [p for p in prepared if p.index not in problems]
     fresh, conflicts = _new_events(session, good)
+    if conflicts and error_behaviour == "rollback" and report_in_job:
+        return _record_job(
+            session, actor=actor, error_behaviour=error_behaviour, total=total, errors=conflicts
+        )
     if conflicts and error_behaviour == "rollback":
         raise Conflict(
             "Một số eventID đã được dùng cho sự kiện khác; không sự kiện nào được lưu.",
             "Some eventIDs are already used by different events; no event was stored.",
             problems=conflicts,
         )
+    errors = [p for index in sorted(problems) for p in problems[index]] + conflicts
+    result = _record_job(
+        session,
+        actor=actor,
+        error_behaviour=error_behaviour,
+        total=total,
+        errors=errors,
+        prepared=prepared,
+        fresh_count=len(fresh),
+    )
+    _store(session, actor=actor, job=result.job, events=fresh, locations=locations)
+    result.job.finished_at = utcnow()
+    return result
+
+
+def _record_job(
+    session: Session,
+    *,
+    actor: Actor,
+    error_behaviour: str,
+    total: int,
+    errors: list[FieldProblem],
+    prepared: Sequence[PreparedEvent] = (),
+    fresh_count: int = 0,
+) -> CaptureResult:
+    """The capture job, finished unless events are still to be stored under it."""
     job = CaptureJob(
         id=f"capture-{uuid.uuid4().hex}",
         enterprise_id=actor.enterprise_id,
@@ -264,15 +305,13 @@ def _finish(
         running=False,
         error_behaviour=error_behaviour,
         event_count=total,
-        new_event_count=len(fresh),
-        success=not problems and not conflicts,
-        errors=[p.as_dict() for index in sorted(problems) for p in problems[index]]
-        + [p.as_dict() for p in conflicts],
+        new_event_count=fresh_count,
+        success=not errors,
+        errors=[p.as_dict() for p in errors],
+        finished_at=None if prepared else utcnow(),
     )
     session.add(job)
     session.flush()
-    _store(session, actor=actor, job=job, events=fresh, locations=locations)
-    job.finished_at = utcnow()
     return CaptureResult(job=job, event_ids=[p.event_id for p in prepared])
 
 

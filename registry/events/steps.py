@@ -26,8 +26,7 @@ from registry.actor import Actor, officer_reason
 from registry.audit.service import record_change
 from registry.db import utcnow
 from registry.errors import InvalidInput
-from registry.events.capture import capture_document
-from registry.events.documents import SCHEMA_VERSION, iso
+from registry.events.capture import capture_event
 from registry.events.identifiers import Key
 from registry.events.models import EventEpc
 from registry.events.vocabulary import STANDARD_CONTEXT
@@ -136,14 +135,8 @@ def _at(location: Location) -> dict[str, Any]:
 
 
 def _capture(session: Session, actor: Actor, event: dict[str, Any]) -> str:
-    document = {
-        "@context": CONTEXT,
-        "type": "EPCISDocument",
-        "schemaVersion": SCHEMA_VERSION,
-        "creationDate": iso(utcnow()),
-        "epcisBody": {"eventList": [event]},
-    }
-    return capture_document(session, actor=actor, document=document).event_ids[0]
+    """Store one step as an event; what it gets wrong is refused, not reported in a job."""
+    return capture_event(session, actor=actor, event={"@context": CONTEXT, **event})[0]
 
 
 def record_harvest(

@@ -158,6 +158,21 @@ def _assert_refused(
     return body
 
 
+def _assert_reported(
+    client: TestClient, headers: dict[str, str], response: Any, field: str, session: Session
+) -> dict[str, Any]:
+    """Received (202), then the capture job reports the errors: nothing was stored."""
+    before = stored_count(session)
+    assert response.status_code == 202, response.text
+    job: dict[str, Any] = client.get(response.headers["Location"], headers=headers).json()
+    assert job["success"] is False and job["newEventCount"] == 0 and not job["running"], job
+    fields = [e["field"] for e in job["errors"]]
+    assert any(f.startswith(field) for f in fields), fields
+    assert all(e["message_vi"] and e["message_en"] for e in job["errors"])
+    assert stored_count(session) == before
+    return job
+
+
 def test_malformed_json_is_refused(
     client: TestClient, agency_headers: dict[str, str], db_session: Session
 ) -> None:
@@ -170,8 +185,12 @@ def test_harvesting_is_not_a_bizstep(
 ) -> None:
     document = _bad_document()
     document["epcisBody"]["eventList"][1]["bizStep"] = "harvesting"
-    body = _assert_refused(
-        capture(client, agency_headers, document), "eventList[1].bizStep", db_session, 0
+    body = _assert_reported(
+        client,
+        agency_headers,
+        capture(client, agency_headers, document),
+        "eventList[1].bizStep",
+        db_session,
     )
     assert "commissioning" in body["errors"][0]["message_vi"]
 
@@ -182,7 +201,8 @@ def test_schema_violation_names_event_and_field(
     document = _bad_document()
     del document["epcisBody"]["eventList"][0]["action"]
     document["epcisBody"]["eventList"][1]["readPoint"] = {"id": "not a uri"}
-    body = _assert_refused(capture(client, agency_headers, document), "eventList[0]", db_session, 0)
+    response = capture(client, agency_headers, document)
+    body = _assert_reported(client, agency_headers, response, "eventList[0]", db_session)
     assert any(e["field"].startswith("eventList[1].readPoint") for e in body["errors"])
 
 
@@ -194,8 +214,12 @@ def test_event_time_in_the_future_is_refused(
     later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30)
     document["epcisBody"]["eventList"][0]["eventTime"] = soon.isoformat()
     document["epcisBody"]["eventList"][1]["eventTime"] = later.isoformat()
-    _assert_refused(
-        capture(client, agency_headers, document), "eventList[1].eventTime", db_session, 0
+    _assert_reported(
+        client,
+        agency_headers,
+        capture(client, agency_headers, document),
+        "eventList[1].eventTime",
+        db_session,
     )
     document["epcisBody"]["eventList"][1]["eventTime"] = soon.isoformat()
     assert capture(client, agency_headers, document).status_code == 202
@@ -208,8 +232,12 @@ def test_wrong_check_digit_is_refused(
     document["epcisBody"]["eventList"][0]["epcList"][1] = (
         "https://id.gs1.org/01/70614141123452/21/2018"
     )
-    _assert_refused(
-        capture(client, agency_headers, document), "eventList[0].epcList[1]", db_session, 0
+    _assert_reported(
+        client,
+        agency_headers,
+        capture(client, agency_headers, document),
+        "eventList[0].epcList[1]",
+        db_session,
     )
 
 

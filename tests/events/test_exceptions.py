@@ -4,6 +4,7 @@ address, and the Vietnamese and English messages kept."""
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from registry.events.models import CaptureJob, EpcisEvent
 from registry.settings import Settings
+from tests.events.conftest import load, official_examples
 
 JSON = {"Content-Type": "application/json"}
 
@@ -84,3 +86,25 @@ def test_other_interfaces_keep_their_problem_types(
     answer = client.get("/api/v1/products/nope", headers=agency_headers)
     assert 400 <= answer.status_code < 500
     assert answer.json()["type"].startswith("https://truyxuat.dev/problems/")
+
+
+def test_event_id_conflict_is_reported_in_the_capture_job_not_as_409(
+    client: TestClient, agency_headers: dict[str, str], db_session: Session
+) -> None:
+    document = load(next(p for p in official_examples() if p.name.startswith("Example_9.6.2")))
+    assert client.post("/epcis/capture", json=document, headers=agency_headers).status_code == 202
+    before = _stored(db_session)
+    changed = copy.deepcopy(document)
+    changed["epcisBody"]["eventList"][0]["bizStep"] = "shipping"  # same eventID, other event
+    answer = client.post("/epcis/capture", json=changed, headers=agency_headers)
+    assert answer.status_code == 202, answer.text
+    job = client.get(answer.headers["Location"], headers=agency_headers).json()
+    assert job["success"] is False and job["newEventCount"] == 0, job
+    assert job["errors"] and all(e["message_vi"] and e["message_en"] for e in job["errors"])
+    assert _stored(db_session)[0] == before[0]
+    # One event sent alone is still answered at once: it has no job to report in.
+    alone = {"@context": document["@context"], **changed["epcisBody"]["eventList"][0]}
+    refused = client.post("/epcis/events", json=alone, headers=agency_headers)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["type"] == "epcisException:ResourceAlreadyExistsException"
+    assert _stored(db_session)[0] == before[0]
