@@ -18,7 +18,12 @@ from registry.actor import SYSTEM
 from registry.certificates.models import Certificate, CertificateKind
 from registry.certificates.service import create_certificate
 from registry.enterprises.models import Enterprise, EnterpriseKind
-from registry.enterprises.service import EnterpriseDetails, register_enterprise, verify_enterprise
+from registry.enterprises.service import (
+    EnterpriseDetails,
+    register_enterprise,
+    suspend_enterprise,
+    verify_enterprise,
+)
 from registry.events.steps import record_harvest, record_inspection
 from registry.locations.models import Location, LocationKind
 from registry.locations.service import create_location
@@ -65,6 +70,8 @@ class DemoEnterprise:
     products: list[DemoProduct]
     certificates: list[tuple[CertificateKind, str, str, int | None]] = field(default_factory=list)
     verified: bool = True
+    # Why the agency suspended it (after its products were registered), if it did.
+    suspended: str | None = None
 
 
 ENTERPRISES = [
@@ -448,6 +455,31 @@ ENTERPRISES = [
         ],
         verified=False,
     ),
+    DemoEnterprise(
+        "120912345",
+        "Hộ kinh doanh Chả lụa Cái Bè",
+        "Chả lụa Cái Bè",
+        EnterpriseKind.household,
+        "28360",
+        "Khu phố 1, xã Cái Bè, tỉnh Đồng Tháp",
+        "Chế biến thực phẩm",
+        "8934565",
+        "chalua@demo.truyxuat.vn",
+        [("Cơ sở chả lụa Cái Bè", LocationKind.factory, 10.3402, 106.0335)],
+        [
+            DemoProduct(
+                "Chả lụa Cái Bè",
+                "Cai Be pork roll",
+                "thực phẩm chế biến",
+                "500 g",
+                [("CL-2611", 2, 10)],
+                warnings_vi="Bảo quản lạnh 0–4 °C.",
+                warnings_en="Keep chilled at 0–4 °C.",
+            )
+        ],
+        suspended="Cơ sở không đạt điều kiện an toàn thực phẩm khi kiểm tra đột xuất"
+        " / The premises failed an unannounced food-safety inspection",
+    ),
 ]
 
 
@@ -581,6 +613,8 @@ def _load_enterprise(session: Session, spec: DemoEnterprise, today: dt.date) -> 
         enterprise=enterprise,
         full_name=spec.trading_name,
     )
+    if spec.suspended:
+        suspend_enterprise(session, actor=SYSTEM, enterprise=enterprise, reason=spec.suspended)
 
 
 def load_demo(session: Session, *, today: dt.date | None = None) -> str:
