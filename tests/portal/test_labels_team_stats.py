@@ -131,8 +131,11 @@ def test_audit_trail_shows_only_my_enterprise(
     theirs = make_product(db_session, enterprise=make_enterprise(db_session))
     db_session.flush()
     page = browser.client.get("/portal/team/audit").text
-    assert f"product #{mine.id}<" in page
-    assert f"product #{theirs.id}<" not in page
+    assert f"<td>Tạo</td><td>Sản phẩm #{mine.id}</td>" in page
+    assert f"Sản phẩm #{theirs.id}<" not in page
+    assert ">create<" not in page and "product #" not in page
+    english = browser.client.get("/portal/team/audit?lang=en").text
+    assert f"<td>Created</td><td>Product #{mine.id}</td>" in english
 
 
 def test_statistics_count_my_scans_and_reports_only(

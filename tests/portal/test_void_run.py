@@ -46,6 +46,8 @@ def test_void_a_misprinted_run_after_confirming(
     assert run.voided_at is not None and run.void_reason == "In lệch"
     after = browser.client.get(f"/portal/labels/runs/{run.id}").text
     assert "Đợt in này đã bị huỷ" in after and "/download" not in after
+    audit = browser.client.get("/portal/team/audit").text
+    assert f"<td>Huỷ</td><td>Đợt in tem #{run.id}</td>" in audit and "label_run" not in audit
 
 
 def test_another_enterprises_run_cannot_be_voided(

@@ -19,6 +19,7 @@ from registry.accounts.service import (
 )
 from registry.actor import not_found
 from registry.audit.models import AuditEntry
+from registry.audit.words import describe
 from registry.errors import TruyxuatError
 from registry.pagination import paginate
 from service.deps import SessionDep
@@ -33,6 +34,7 @@ from service.pages.portal.common import (
     page,
     see_other,
 )
+from service.pages.portal.steps import VIETNAM_ZONE
 
 router = APIRouter(prefix="/portal/team")
 AUDIT_PER_PAGE = 50
@@ -170,4 +172,11 @@ def audit(request: Request, session: SessionDep, portal: PortalDep, p: int = 1) 
         page=p,
         per_page=AUDIT_PER_PAGE,
     )
-    return page(request, "portal/audit.html", {"listing": listing}, portal=portal)
+    lang = request_language(request)
+    rows = [(entry, *describe(entry, lang)) for entry in listing.items]
+    return page(
+        request,
+        "portal/audit.html",
+        {"listing": listing, "rows": rows, "vn_zone": VIETNAM_ZONE},
+        portal=portal,
+    )
