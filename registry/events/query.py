@@ -24,6 +24,13 @@ from registry.actor import Actor
 from registry.errors import InvalidInput
 from registry.events.identifiers import parse_key
 from registry.events.models import EpcisEvent, EventEpc, EventParty
+from registry.events.sensor_query import (
+    EQUAL_PARAMETERS as SENSOR_EQUAL_PARAMETERS,
+)
+from registry.events.sensor_query import (
+    NUMERIC_PARAMETER as SENSOR_NUMERIC_PARAMETER,
+)
+from registry.events.sensor_query import SensorCondition, sensor_filter, type_spellings
 from registry.events.vocabulary import BIZ_STEPS, DISPOSITIONS, EVENT_TYPES, bare_term
 from registry.gs1 import GS1Error
 
@@ -122,6 +129,7 @@ class EventQuery:
     times: dict[str, dt.datetime] = field(default_factory=dict)
     quantities: dict[str, Decimal] = field(default_factory=dict)
     existing: list[str] = field(default_factory=list)
+    sensors: list[list[SensorCondition]] = field(default_factory=list)
     order_by: str = "eventTime"
     descending: bool = False
     event_count_limit: int | None = None
@@ -150,7 +158,13 @@ class EventQuery:
             elif name in _TIME_PARAMETERS:
                 query.times[name] = _parse_time(name, raw)
             elif name in _QUANTITY_PARAMETERS:
-                query.quantities[name] = _parse_quantity(name, raw)
+                query.quantities[name] = _parse_number(name, raw)
+            elif name in SENSOR_EQUAL_PARAMETERS:
+                query.sensors.append(_sensor_equals(name, values))
+            elif numeric := SENSOR_NUMERIC_PARAMETER.fullmatch(name):
+                comparison, attribute, uom = numeric.groups()
+                number = _parse_number(name, raw)
+                query.sensors.append([SensorCondition(attribute, comparison, number, uom)])
             elif name.startswith(_EXISTS_PREFIX):
                 if _exists_wanted(name, raw):
                     query.existing.append(name.removeprefix(_EXISTS_PREFIX))
@@ -206,7 +220,18 @@ def _parse_time(name: str, raw: str) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
-def _parse_quantity(name: str, raw: str) -> Decimal:
+def _sensor_equals(name: str, values: list[str]) -> list[SensorCondition]:
+    attribute = name.removeprefix("EQ_")
+    if attribute == "booleanValue":
+        wanted: list[Any] = [_one_of(name, v, ("true", "false")) == "true" for v in values]
+    elif attribute == "type":
+        wanted = [spelling for v in values for spelling in type_spellings(v)]
+    else:
+        wanted = list(values)
+    return [SensorCondition(attribute, "EQ", value) for value in wanted]
+
+
+def _parse_number(name: str, raw: str) -> Decimal:
     try:
         quantity = Decimal(raw)
     except InvalidOperation:
@@ -348,6 +373,8 @@ def _filtered(actor: Actor, query: EventQuery) -> Select[EpcisEvent]:
         statement = statement.where(time_filters[name])
     for name, value in query.quantities.items():
         statement = statement.where(_quantity(name, value))
+    for conditions in query.sensors:
+        statement = statement.where(or_(*(sensor_filter(c) for c in conditions)))
     for name in query.existing:
         stored = cast(EpcisEvent.document[name], String)
         statement = statement.where(stored.is_not(None), stored.not_in(_EMPTY_JSON))

@@ -160,6 +160,8 @@ def test_bad_query_parameters_are_refused(
         {"maxEventCount": "-1"},
         {"EQ_quantity": "many"},
         {"GT_quantity": "NaN"},
+        {"GE_minValue_CEL": "hot"},
+        {"EQ_booleanValue": "maybe"},
         {"WD_bizLocation": "https://id.gs1.org/414/0614141008888"},
     ):
         response = client.get("/epcis/events", params=params, headers=agency_headers)

@@ -1,4 +1,4 @@
-"""EPCIS 2.0 SimpleEventQuery parameters beyond the basic filters: ordering, limits,
+"""EPCIS 2.0 SimpleEventQuery parameters beyond the basic filters: ordering, limits, sensors,
 quantities, WD_ locations and EXISTS_, checked against the official examples."""
 
 from __future__ import annotations
@@ -6,11 +6,12 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.events.conftest import load
+from tests.events.conftest import load, without_event_ids
 from tests.events.test_capture import VALIDATOR, capture, query, returned_events
 from tests.events.test_query import _capture_all, _ids, _norm, _utc
 from tests.testdata import data_path
@@ -177,3 +178,90 @@ def test_exists_skips_empty_fields(client: TestClient, agency_headers: dict[str,
     assert len(_all(client, agency_headers)) == len(events)
     assert _all(client, agency_headers, **{"EXISTS_example:myField": ""}) == []
     assert len(_all(client, agency_headers, EXISTS_parentID="")) == len(events)
+
+
+def _sensor_examples() -> list[Path]:
+    folder = data_path("epcis", "examples-json-all")
+    return [
+        *sorted(folder.joinpath("WithSensorData").glob("*.jsonld")),
+        folder / "Example-Type-sourceOrDestination,measurement,bizTransaction.jsonld",
+    ]
+
+
+def _bare(type_: str) -> str:
+    return type_.removeprefix("https://gs1.org/voc/").removeprefix("gs1:")
+
+
+def test_sensor_parameters(client: TestClient, agency_headers: dict[str, str]) -> None:
+    originals: list[dict[str, Any]] = []
+    for path in _sensor_examples():
+        # The examples reuse one another's event IDs; each event gets its content hash.
+        document = without_event_ids(load(path))
+        assert capture(client, agency_headers, document).status_code == 202, path.name
+        originals.extend(document["epcisBody"]["eventList"])
+    assert len(_all(client, agency_headers)) == len(originals)
+
+    def reports(event: dict[str, Any]) -> list[dict[str, Any]]:
+        return [r for s in event.get("sensorElementList") or [] for r in s.get("sensorReport", [])]
+
+    def metadata(event: dict[str, Any]) -> list[dict[str, Any]]:
+        return [
+            s["sensorMetadata"]
+            for s in event.get("sensorElementList") or []
+            if "sensorMetadata" in s
+        ]
+
+    def count(**params: str) -> int:
+        return len(_all(client, agency_headers, **params))
+
+    types = {_bare(r["type"]) for e in originals for r in reports(e) if "type" in r}
+    assert len(types) >= 3
+    for type_ in types:
+        expected = sum(
+            any(_bare(r.get("type", "")) == type_ for r in reports(e)) for e in originals
+        )
+        assert count(EQ_type=type_) == count(EQ_type=f"gs1:{type_}") == expected > 0, type_
+    for attribute in ("deviceID", "stringValue", "uriValue", "chemicalSubstance", "microorganism"):
+        values = {
+            r[attribute] for e in originals for r in reports(e) + metadata(e) if attribute in r
+        }
+        for value in values:
+            expected = sum(
+                any(r.get(attribute) == value for r in reports(e) + metadata(e)) for e in originals
+            )
+            assert count(**{f"EQ_{attribute}": value}) == expected > 0, (attribute, value)
+    for flag in ("true", "false"):
+        expected = sum(
+            any(r.get("booleanValue") is (flag == "true") for r in reports(e)) for e in originals
+        )
+        assert count(EQ_booleanValue=flag) == expected, flag
+    comparisons: dict[str, Callable[[Any, Any], bool]] = {
+        "EQ": operator.eq,
+        "GT": operator.gt,
+        "GE": operator.ge,
+        "LT": operator.lt,
+        "LE": operator.le,
+    }
+    checked = 0
+    for attribute in ("value", "minValue", "maxValue", "meanValue"):
+        found = {
+            (r["uom"], r[attribute])
+            for e in originals
+            for r in reports(e)
+            if attribute in r and "uom" in r
+        }
+        for uom, number in sorted(found)[:3]:
+            for comparison, compare in comparisons.items():
+                expected = sum(
+                    any(
+                        r.get("uom") == uom
+                        and attribute in r
+                        and compare(Decimal(str(r[attribute])), Decimal(str(number)))
+                        for r in reports(e)
+                    )
+                    for e in originals
+                )
+                name = f"{comparison}_{attribute}_{uom}"
+                assert count(**{name: str(number)}) == expected, name
+                checked += expected
+    assert checked > 0
