@@ -92,6 +92,7 @@ def test_max_event_count_refuses_a_larger_result(
     assert response.status_code == 413, response.text
     problem = response.json()
     assert response.headers["content-type"].startswith("application/problem+json")
+    assert problem["type"] == "epcisException:QueryTooLargeException"
     assert problem["errors"][0]["field"] == "maxEventCount"
     assert problem["errors"][0]["message_vi"] and problem["errors"][0]["message_en"]
     both = client.get(
@@ -100,6 +101,7 @@ def test_max_event_count_refuses_a_larger_result(
         headers=agency_headers,
     )
     assert both.status_code == 400
+    assert both.json()["type"] == "epcisException:QueryParameterException"
 
 
 def _quantities(event: dict[str, Any]) -> list[Decimal]:
