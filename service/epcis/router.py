@@ -25,6 +25,20 @@ router = APIRouter(prefix="/epcis", tags=["epcis"], dependencies=[Depends(api_do
 
 EPCIS_HEADERS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"}
 LD_JSON = "application/ld+json"
+# A partner's web application calls the interface with its API key (never a cookie: no
+# Allow-Credentials, so a browser sends none cross-site and the session stays out of it).
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "Location, Link, GS1-EPCIS-Version, GS1-CBV-Version",
+}
+PREFLIGHT_HEADERS = {
+    **CORS_HEADERS,
+    "Access-Control-Allow-Headers": (
+        "Authorization, Content-Type, Accept, Accept-Language, GS1-EPCIS-Version, "
+        "GS1-CBV-Version, GS1-Capture-Error-Behaviour, GS1-EPC-Format, GS1-CBV-Format"
+    ),
+    "Access-Control-Max-Age": "600",
+}
 
 
 def _json(
@@ -38,7 +52,7 @@ def _json(
         body,
         status_code=status_code,
         media_type=media_type,
-        headers={**EPCIS_HEADERS, **(headers or {})},
+        headers={**EPCIS_HEADERS, **CORS_HEADERS, **(headers or {})},
     )
 
 
@@ -68,6 +82,15 @@ def _job_out(job: CaptureJob) -> dict[str, Any]:
     if job.finished_at is not None:
         body["finishedAt"] = iso(job.finished_at)
     return body
+
+
+@router.options("")
+@router.options("/{path:path}")
+def preflight(path: str = "") -> Response:
+    """CORS preflight of the interface's own methods (the resolver answers only GET)."""
+    allowed = "GET, HEAD, POST, OPTIONS" if path in ("capture", "events") else "GET, HEAD, OPTIONS"
+    headers = {**PREFLIGHT_HEADERS, "Access-Control-Allow-Methods": allowed, "Allow": allowed}
+    return Response(status_code=204, headers={**EPCIS_HEADERS, **headers})
 
 
 @router.get("")

@@ -280,6 +280,9 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ),
         # -- EPCIS
         ("GET", "/epcis"): Probe("200 200 200 200 200"),
+        # CORS preflight: public, says what may be sent, reads and writes nothing.
+        ("OPTIONS", "/epcis"): Probe("204 204 204 204 204"),
+        ("OPTIONS", "/epcis/{path:path}"): Probe("204 204 204 204 204", path="/epcis/capture"),
         ("POST", "/epcis/capture"): Probe("401 202 403 202 202", json=_event_document(w)),
         ("GET", "/epcis/capture/{capture_id}"): Probe("401 200 404 200 200"),
         ("POST", "/epcis/events"): Probe(
