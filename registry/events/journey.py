@@ -18,6 +18,8 @@ from registry.events.models import EpcisEvent, EventEpc
 from registry.gs1 import GS1Error
 from registry.locations.models import Location
 from registry.products.models import Product
+from registry.text import format_quantity
+from registry.units import unit_name
 
 STEP_TITLES: Final = {
     "harvest": ("Thu hoạch", "Harvest"),
@@ -97,8 +99,8 @@ def _amount(document: dict[str, Any], lot_uri: str) -> str:
     for name in ("quantityList", "outputQuantityList", "childQuantityList", "inputQuantityList"):
         for element in document.get(name) or []:
             if element.get("epcClass") == lot_uri and "quantity" in element:
-                quantity = Decimal(str(element["quantity"])).normalize()
-                return f"{quantity:f} {element.get('uom', '')}".strip()
+                quantity = Decimal(str(element["quantity"]))
+                return f"{format_quantity(quantity)} {unit_name(element.get('uom'))}".strip()
     return ""
 
 

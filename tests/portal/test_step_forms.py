@@ -48,7 +48,9 @@ def test_a_harvest_at_half_past_seven_comes_back_at_half_past_seven(
     assert response.status_code == 303, response.text
     event = first_event(db_session, member.enterprise.id)
     assert event.event_time.astimezone(dt.UTC) == dt.datetime(2026, 5, 2, 0, 30, tzinfo=dt.UTC)
-    assert "02/05/2026 07:30" in browser.client.get(f"/portal/lots/{lot.id}").text
+    page = browser.client.get(f"/portal/lots/{lot.id}").text
+    assert "02/05/2026 07:30" in page
+    assert "Sản lượng 1.200 tấn" in page and "TNE" not in page
 
 
 def test_a_typed_unit_is_refused_in_words_at_the_top_of_the_form(
