@@ -96,6 +96,7 @@ WRITE_DEEDS: dict[tuple[str, str], Deed | None] = {
     ("POST", "/portal/lots/{lot_id}/steps/{step}"): Deed.record_events,
     ("POST", "/portal/lots/{lot_id}/events/{event_pk}/flag"): Deed.record_events,
     ("POST", "/portal/labels"): Deed.print_labels,
+    ("POST", "/portal/labels/runs/{run_id}/void"): Deed.print_labels,
     ("POST", "/portal/team/users"): Deed.manage_team,
     ("POST", "/portal/team/users/{user_id}/deactivate"): Deed.account,
     ("POST", "/portal/team/users/{user_id}/reactivate"): Deed.manage_team,

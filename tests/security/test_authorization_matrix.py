@@ -403,6 +403,10 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ),
         ("GET", "/portal/labels/runs/{run_id}"): Probe("303 200 404 403 403", via=SESSION),
         ("GET", "/portal/labels/runs/{run_id}/download"): Probe("303 409 404 403 403", via=SESSION),
+        # A's form comes back asking to tick the confirmation; B's run is not found.
+        ("POST", "/portal/labels/runs/{run_id}/void"): Probe(
+            "303 400 404 403 403", via=SESSION, form={}
+        ),
         ("GET", "/portal/stats"): Probe("303 200 200 403 403", via=SESSION),
         ("GET", "/portal/team"): Probe("303 200 200 403 403", via=SESSION),
         ("POST", "/portal/team/users"): Probe("303 400 400 403 403", via=SESSION, form={}),
