@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -287,3 +288,10 @@ class ResolverLoad:
 
     def _count_in_phase(self, outcome: int | str) -> None:
         self.result.by_phase.setdefault(self.phase, collections.Counter())[outcome] += 1
+
+
+def lift_network_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For servers started after this: every client of a fault test is 127.0.0.1, one
+    network, and these tests are about what is stored, not about the per-network limits."""
+    for setting in ("RESOLVER_REQUESTS_PER_MINUTE", "PAGE_REQUESTS_PER_MINUTE"):
+        monkeypatch.setenv(f"TRUYXUAT_{setting}", "100000000")

@@ -28,6 +28,7 @@ from tests.faults.harness import (
     Server,
     dedicated_postgres_database,
     free_port,
+    lift_network_limits,
     postgres_unavailable_reason,
     prepare_demo,
 )
@@ -129,9 +130,12 @@ def _csrf(html: str) -> str:
 
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_two_nodes_behind_nginx_store_every_scan_and_share_a_recall(tmp_path: Path) -> None:
+def test_two_nodes_behind_nginx_store_every_scan_and_share_a_recall(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if reason := _skip_reason():
         pytest.skip(reason)
+    lift_network_limits(monkeypatch)
     with dedicated_postgres_database("truyxuat_multi_node") as database_url:
         demo = prepare_demo(database_url)
         engine = make_engine(database_url)

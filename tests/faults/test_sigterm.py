@@ -22,6 +22,7 @@ from tests.faults.harness import (
     ResolverLoad,
     Server,
     dedicated_postgres_database,
+    lift_network_limits,
     postgres_unavailable_reason,
     prepare_demo,
     stored_scans,
@@ -59,9 +60,13 @@ def _qr_links(page: pypdfium2.PdfPage) -> list[str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_sigterm_during_load_and_a_print_run(kind: str, tmp_path: Path) -> None:
+def test_sigterm_during_load_and_a_print_run(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lift_network_limits(monkeypatch)
     with _database(kind, tmp_path) as database_url:
         demo = prepare_demo(database_url)
+        demo_scans = stored_scans(database_url, demo.gtin)  # the demo's own history
         server = Server(database_url, tmp_path / "data")
         server.start()
         load = ResolverLoad(f"{server.url}/01/{demo.gtin}/10/{demo.lot}", threads=4, seconds=12)
@@ -82,7 +87,7 @@ def test_sigterm_during_load_and_a_print_run(kind: str, tmp_path: Path) -> None:
             load.stop()
             api.close()
             server.kill()
-        stored = stored_scans(database_url, demo.gtin)
+        stored = stored_scans(database_url, demo.gtin) - demo_scans
         stopped_log = server.log()
 
         # Start again: the run is there, done or resumed to the end.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+import re
 from pathlib import Path
 
 import pypdfium2
@@ -171,7 +173,11 @@ def test_a_print_run_that_cannot_render_is_failed_visibly(
     enterprise = make_enterprise(db_session)
     lot = make_lot(db_session, product=make_product(db_session, enterprise=enterprise))
     headers = api_headers(db_session, enterprise=enterprise)
+    # Straight on the jobs' logger: other tests may have replaced the root's handlers.
+    jobs_log = logging.getLogger("truyxuat.labels")
+    jobs_log.addHandler(caplog.handler)
     with TestClient(app, base_url="https://truyxuat.dongthap.gov.vn") as client:
+        failed_before = _failed_jobs(client)
         created = client.post(
             "/api/v1/label-runs",
             headers=headers,
@@ -182,9 +188,17 @@ def test_a_print_run_that_cannot_render_is_failed_visibly(
         error = app.state.truyxuat.print_jobs.wait(run_id)
         assert isinstance(error, OSError), error
         status = client.get(f"/api/v1/label-runs/{run_id}", headers=headers).json()
+        assert _failed_jobs(client) == failed_before + 1
+    jobs_log.removeHandler(caplog.handler)
     assert status["status"] == "failed"
     assert "not-a-folder" in status["error"]
     assert f"print run {run_id} failed" in caplog.text
+
+
+def _failed_jobs(client: TestClient) -> float:
+    metrics = client.get("/metrics").text
+    found = re.search(r'^truyxuat_label_jobs_total\{outcome="failed"\} (\S+)$', metrics, re.M)
+    return float(found.group(1)) if found else 0.0
 
 
 def test_a_run_queued_before_a_suspension_is_not_rendered(
