@@ -272,7 +272,7 @@ def test_cooperative_from_sign_up_to_a_scanned_label(
         page.select_option("#f-location_id", index=1)
         page.fill("#f-quantity", "100")
         if step == "harvest":
-            page.fill("#f-unit", "KGM")
+            page.select_option("#f-unit", "KGM")  # shown as "kg"
         else:
             farm = page.inner_text("#f-location_id option:checked")
             page.fill("#f-other_gln", farm.rsplit("(", 1)[1].rstrip(")"))
