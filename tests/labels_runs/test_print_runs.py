@@ -164,6 +164,7 @@ def test_a_print_run_that_cannot_render_is_failed_visibly(
     db_session: Session,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The data folder is a file: the output cannot be written.
     blocked = tmp_path / "not-a-folder"
@@ -173,9 +174,11 @@ def test_a_print_run_that_cannot_render_is_failed_visibly(
     enterprise = make_enterprise(db_session)
     lot = make_lot(db_session, product=make_product(db_session, enterprise=enterprise))
     headers = api_headers(db_session, enterprise=enterprise)
-    # Straight on the jobs' logger: other tests may have replaced the root's handlers.
+    # Straight on the jobs' logger, enabled: earlier tests in the same process may have
+    # replaced the root's handlers or run a logging.config that disables existing loggers.
     jobs_log = logging.getLogger("truyxuat.labels")
     jobs_log.addHandler(caplog.handler)
+    monkeypatch.setattr(jobs_log, "disabled", False)
     with TestClient(app, base_url="https://truyxuat.dongthap.gov.vn") as client:
         failed_before = _failed_jobs(client)
         created = client.post(
