@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,6 +169,19 @@ def pending_identity_change(session: Session, *, enterprise_id: int) -> Identity
     )
 
 
+def latest_open_identity_change(session: Session, *, enterprise_id: int) -> IdentityChange | None:
+    """The latest change of name, tax code or kind, while it waits or once it was refused."""
+    latest = session.scalar(
+        select(IdentityChange)
+        .where(IdentityChange.enterprise_id == enterprise_id)
+        .order_by(IdentityChange.id.desc())
+        .limit(1)
+    )
+    if latest is None or latest.status is IdentityChangeStatus.approved:
+        return None
+    return latest
+
+
 def _propose_identity_change(
     session: Session, *, actor: Actor, enterprise: Enterprise, proposed: dict[str, Any]
 ) -> IdentityChange:
@@ -238,6 +252,14 @@ def list_identity_changes(
     if status is not None:
         statement = statement.where(IdentityChange.status == status)
     return paginate(session, statement, page=page, per_page=per_page)
+
+
+def legal_names(session: Session, enterprise_ids: Collection[int]) -> dict[int, str]:
+    return dict(
+        session.execute(
+            select(Enterprise.id, Enterprise.legal_name).where(Enterprise.id.in_(enterprise_ids))
+        ).all()
+    )
 
 
 def count_enterprises(session: Session, *, status: EnterpriseStatus) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from registry.actor import Actor, not_found
@@ -144,6 +144,17 @@ def get_location(session: Session, *, actor: Actor, location_id: int) -> Locatio
 
 def find_by_gln(session: Session, gln: str) -> Location | None:
     return session.scalar(select(Location).where(Location.gln == gln))
+
+
+def count_locations(session: Session, *, enterprise_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Location)
+            .where(Location.enterprise_id == enterprise_id)
+        )
+        or 0
+    )
 
 
 def list_locations(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from registry.actor import Actor, not_found
@@ -175,6 +176,26 @@ def find_lot(session: Session, *, gtin: str, code: str) -> Lot | None:
         .join(Product, Lot.product_id == Product.id)
         .where(Product.gtin == gtin, Lot.code == code)
     )
+
+
+def count_lots(session: Session, *, enterprise_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Lot)
+            .join(Product, Lot.product_id == Product.id)
+            .where(Product.enterprise_id == enterprise_id)
+        )
+        or 0
+    )
+
+
+def lots_of_product(session: Session, *, product_id: int) -> list[Lot]:
+    return list(session.scalars(select(Lot).where(Lot.product_id == product_id).order_by(Lot.code)))
+
+
+def lots_by_id(session: Session, lot_ids: Collection[int]) -> list[Lot]:
+    return list(session.scalars(select(Lot).where(Lot.id.in_(lot_ids)).order_by(Lot.id)))
 
 
 def list_lots(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -61,6 +62,28 @@ def require_current_ward(session: Session, code: str, *, field: str) -> AdminUni
             field=field,
         )
     return unit
+
+
+def unit_names(session: Session, codes: Collection[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    return dict(
+        session.execute(
+            select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(codes))
+        ).all()
+    )
+
+
+def current_wards(session: Session, *, province_code: str) -> list[tuple[str, str]]:
+    """(code, name) of the province's wards as they are today, by name."""
+    return [
+        (code, name)
+        for code, name in session.execute(
+            select(AdminUnit.code, AdminUnit.name)
+            .where(AdminUnit.parent_code == province_code, AdminUnit.valid_until.is_(None))
+            .order_by(AdminUnit.search_name)
+        )
+    ]
 
 
 def list_admin_units(

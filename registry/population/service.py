@@ -6,6 +6,7 @@ used are skipped and reported with their line number; the rest go in.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, insert, select
@@ -68,6 +69,19 @@ class ImportResult:
     imported: int = 0
     skipped: list[SkippedRow] = field(default_factory=list)
     unmatched_wards: int = 0
+
+
+@dataclass(frozen=True)
+class RegisterState:
+    entries: int
+    imported_at: dt.datetime | None
+
+
+def register_state(session: Session) -> RegisterState:
+    """How many businesses the loaded register lists, and when it was loaded."""
+    entries = session.scalar(select(func.count()).select_from(PopulationEntry)) or 0
+    imported_at = session.scalar(select(PopulationEntry.imported_at).limit(1))
+    return RegisterState(int(entries), imported_at)
 
 
 def _column_map(header: list[str]) -> dict[str, int]:

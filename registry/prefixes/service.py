@@ -8,7 +8,7 @@ number of concurrent requests get distinct numbers without a table lock.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -302,6 +302,48 @@ def list_prefix_requests(
     if status is not None:
         statement = statement.where(PrefixRequest.status == status)
     return paginate(session, statement, page=page, per_page=per_page)
+
+
+def prefixes_of(session: Session, *, enterprise_id: int) -> list[CompanyPrefix]:
+    return list(
+        session.scalars(
+            select(CompanyPrefix)
+            .where(CompanyPrefix.enterprise_id == enterprise_id)
+            .order_by(CompanyPrefix.id)
+        )
+    )
+
+
+def pending_requests_of(
+    session: Session, *, enterprise_ids: Collection[int]
+) -> dict[int, list[PrefixRequest]]:
+    """The waiting requests of each of these enterprises, oldest first."""
+    waiting: dict[int, list[PrefixRequest]] = {}
+    for request in session.scalars(
+        select(PrefixRequest)
+        .where(
+            PrefixRequest.enterprise_id.in_(enterprise_ids),
+            PrefixRequest.status == PrefixRequestStatus.pending,
+        )
+        .order_by(PrefixRequest.id)
+    ):
+        waiting.setdefault(request.enterprise_id, []).append(request)
+    return waiting
+
+
+def latest_refusals(session: Session, *, enterprise_id: int, limit: int) -> list[PrefixRequest]:
+    """The enterprise's latest refused requests, newest first (granted ones are prefixes)."""
+    return list(
+        session.scalars(
+            select(PrefixRequest)
+            .where(
+                PrefixRequest.enterprise_id == enterprise_id,
+                PrefixRequest.status == PrefixRequestStatus.rejected,
+            )
+            .order_by(PrefixRequest.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from registry.actor import Actor, not_found
@@ -155,6 +155,15 @@ def get_product(session: Session, *, actor: Actor, product_id: int) -> Product:
 
 def find_by_gtin(session: Session, gtin: str) -> Product | None:
     return session.scalar(select(Product).where(Product.gtin == gtin))
+
+
+def count_products(session: Session, *, enterprise_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).select_from(Product).where(Product.enterprise_id == enterprise_id)
+        )
+        or 0
+    )
 
 
 def list_products(

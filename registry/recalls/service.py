@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 from registry.actor import Actor
 from registry.audit.service import record_change
 from registry.db import utcnow
-from registry.errors import Conflict, InvalidInput
+from registry.errors import Conflict, InvalidInput, NotFound
 from registry.events.identifiers import lot_node
 from registry.events.models import TraceLink
 from registry.lots.models import Lot, LotStatus
+from registry.lots.service import lots_by_id, lots_of_product
 from registry.products.models import Product
 from registry.recalls.models import Recall
 
@@ -110,9 +111,7 @@ def recall_product(
         )
         session.add(recall)
         recalls.append(recall)
-    affected: list[Lot] = list(lots) or list(
-        session.scalars(select(Lot).where(Lot.product_id == product.id))
-    )
+    affected: list[Lot] = list(lots) or lots_of_product(session, product_id=product.id)
     for lot in affected:
         if lot.status is LotStatus.active:
             lot.status = LotStatus.recalled
@@ -148,11 +147,7 @@ def end_recall(session: Session, *, actor: Actor, recall: Recall) -> Recall:
     still_open = [r for r in open_recalls_of(session, product=product) if r.id != recall.id]
     whole_product_open = any(r.lot_id is None for r in still_open)
     covered = {r.lot_id for r in still_open}
-    lots = (
-        [session.get(Lot, recall.lot_id)]
-        if recall.lot_id is not None
-        else list(session.scalars(select(Lot).where(Lot.product_id == product.id)))
-    )
+    lots = _recalled_lots(session, recall, product)
     released = []
     for lot in lots:
         if lot is None or whole_product_open or lot.id in covered:
@@ -174,6 +169,20 @@ def end_recall(session: Session, *, actor: Actor, recall: Recall) -> Recall:
     return recall
 
 
+def _recalled_lots(session: Session, recall: Recall, product: Product) -> list[Lot | None]:
+    if recall.lot_id is not None:
+        return [session.get(Lot, recall.lot_id)]
+    return list(lots_of_product(session, product_id=product.id))
+
+
+def get_recall(session: Session, *, actor: Actor, recall_id: int) -> Recall:
+    actor.ensure_agency()
+    recall = session.get(Recall, recall_id)
+    if recall is None:
+        raise NotFound("Không tìm thấy đợt thu hồi.", "Recall not found.")
+    return recall
+
+
 def list_recalls(session: Session, *, actor: Actor, open_only: bool = False) -> list[Recall]:
     actor.ensure_agency()
     statement = select(Recall).order_by(Recall.started_at.desc(), Recall.id.desc())
@@ -189,16 +198,24 @@ class ImpactedLot:
     depth: int
 
 
+def recalled_products(session: Session, recalls: Sequence[Recall]) -> dict[int, Product]:
+    """The products the recalls name, by id."""
+    ids = {r.product_id for r in recalls}
+    return {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(ids)))}
+
+
+def recalled_lot_codes(session: Session, recalls: Sequence[Recall]) -> dict[int, str]:
+    """The codes of the lots the recalls name, by lot id."""
+    lots = lots_by_id(session, {r.lot_id for r in recalls if r.lot_id})
+    return {lot.id: lot.code for lot in lots}
+
+
 def recall_impact(session: Session, *, recall: Recall) -> list[ImpactedLot]:
     """Where the recalled lots went: every lot downstream through transformations and
     aggregations (ISO 22005 one step forward, repeated), from the EPCIS genealogy."""
     product = session.get(Product, recall.product_id)
     assert product is not None
-    lots = (
-        [session.get(Lot, recall.lot_id)]
-        if recall.lot_id is not None
-        else list(session.scalars(select(Lot).where(Lot.product_id == product.id)))
-    )
+    lots = _recalled_lots(session, recall, product)
     start = {lot_node(product.gtin, lot.code) for lot in lots if lot is not None}
     seen: dict[str, int] = {}
     frontier = set(start)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from registry.actor import Actor
 from registry.audit.service import record_change
 from registry.db import Base, UTCDateTime, utcnow
-from registry.errors import InvalidInput
+from registry.errors import InvalidInput, NotFound
 from registry.reports.models import ConsumerReport, ReportStatus
 
 
@@ -55,6 +55,14 @@ class TriagedReport:
     report: ConsumerReport
     status: TriageStatus
     note: str | None
+
+
+def get_report(session: Session, *, actor: Actor, report_id: int) -> ConsumerReport:
+    actor.ensure_agency()
+    report = session.get(ConsumerReport, report_id)
+    if report is None:
+        raise NotFound("Không tìm thấy phản ánh.", "Report not found.")
+    return report
 
 
 def triage_report(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from registry.agents import AgentClass
 from registry.enterprises.models import Enterprise
-from registry.places.models import AdminUnit
+from registry.places.service import unit_names
 from registry.products.models import Product
 from registry.scans.models import Scan, SerialScanDay, SerialScanSource, SourceKind
 from registry.scans.service import Thresholds
@@ -177,12 +177,7 @@ def _with_names_and_places(
     ):
         codes[(gtin, lot, serial or "")].extend(c for c in (ward, province) if c)
     wanted = {c for found_codes in codes.values() for c in found_codes}
-    names: dict[str, str] = {
-        code: name
-        for code, name in session.execute(
-            select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(wanted))
-        )
-    }
+    names = unit_names(session, wanted)
     result = []
     for item in found:
         product, enterprise = owners.get(item.gtin, (None, None))

@@ -6,11 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.enterprises.models import EnterpriseKind
-from registry.places.models import AdminUnit
+from registry.places.service import unit_names
 from registry.stats import indicators as ind
 from registry.stats.indicators import Snapshot
 
@@ -86,16 +85,6 @@ class Table:
 
 def _pick(pair: tuple[str, str], lang: str) -> str:
     return pair[0] if lang == "vi" else pair[1]
-
-
-def unit_names(session: Session, codes: set[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    return dict(
-        session.execute(
-            select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(codes))
-        ).all()
-    )
 
 
 _BREAKDOWN_COLUMNS = (

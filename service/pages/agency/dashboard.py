@@ -7,11 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.errors import NotFound
-from registry.places.models import AdminUnit
+from registry.places.service import current_wards
 from registry.population.service import PROVINCE_CODE
 from registry.spreadsheets import CSV_TYPE, XLSX_TYPE
 from registry.stats.facts_cache import Versions
@@ -140,13 +139,8 @@ def charts_for(tables: dict[str, Table], view: View, *, lang: str) -> list[tuple
 def filter_choices(
     session: Session, *, lang: str, versions: Versions | None = None
 ) -> dict[str, Any]:
-    wards = session.execute(
-        select(AdminUnit.code, AdminUnit.name)
-        .where(AdminUnit.parent_code == PROVINCE_CODE, AdminUnit.valid_until.is_(None))
-        .order_by(AdminUnit.search_name)
-    ).all()
     return {
-        "wards": wards,
+        "wards": current_wards(session, province_code=PROVINCE_CODE),
         "sectors": distinct_sectors(session, versions=versions),
         "kinds": [(k, v[0] if lang == "vi" else v[1]) for k, v in KIND_LABELS.items()],
     }

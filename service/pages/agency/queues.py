@@ -8,23 +8,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
 
 from registry.certificates.service import list_certificates
-from registry.enterprises.models import Enterprise, EnterpriseStatus
+from registry.enterprises.models import EnterpriseStatus
 from registry.enterprises.service import (
     get_enterprise,
+    legal_names,
     list_enterprises,
     reject_enterprise,
     verify_enterprise,
 )
-from registry.errors import InvalidInput, NotFound
-from registry.places.models import AdminUnit
-from registry.population.models import PopulationEntry
-from registry.population.service import import_population
-from registry.prefixes.models import PrefixRequest, PrefixRequestStatus
-from registry.reports.models import ConsumerReport
-from registry.reports.triage import TriageStatus, list_reports, triage_report
+from registry.errors import InvalidInput
+from registry.places.service import unit_names
+from registry.population.service import import_population, register_state
+from registry.prefixes.service import pending_requests_of
+from registry.reports.triage import TriageStatus, get_report, list_reports, triage_report
 from registry.resolution.verdict_table import verdict_for
 from registry.scans.service import Thresholds
 from registry.scans.suspicious import scans_of_serial, suspicious_serials
@@ -45,24 +43,8 @@ def pending_enterprises(
     listing = list_enterprises(
         session, actor=actor, status=EnterpriseStatus.pending, page=page, per_page=50
     )
-    wards = dict(
-        session.execute(
-            select(AdminUnit.code, AdminUnit.name).where(
-                AdminUnit.code.in_({e.ward_code for e in listing.items if e.ward_code})
-            )
-        ).all()
-    )
-    waiting = session.scalars(
-        select(PrefixRequest)
-        .where(
-            PrefixRequest.enterprise_id.in_([e.id for e in listing.items]),
-            PrefixRequest.status == PrefixRequestStatus.pending,
-        )
-        .order_by(PrefixRequest.id)
-    )
-    prefix_requests: dict[int, list[PrefixRequest]] = {}
-    for item in waiting:
-        prefix_requests.setdefault(item.enterprise_id, []).append(item)
+    wards = unit_names(session, {e.ward_code for e in listing.items if e.ward_code})
+    prefix_requests = pending_requests_of(session, enterprise_ids=[e.id for e in listing.items])
     context = page_context(request)
     context.update(
         {
@@ -132,11 +114,7 @@ def serial_scans(
     codes = {s.ward_code for s in scans if s.ward_code} | {
         s.province_code for s in scans if s.province_code
     }
-    places = dict(
-        session.execute(
-            select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(codes))
-        ).all()
-    )
+    places = unit_names(session, codes)
     context = page_context(request)
     context.update({"gtin": gtin, "lot": lot, "serial": serial, "scans": scans, "places": places})
     return render(request, "agency/serial.html", context)
@@ -169,9 +147,7 @@ def triage(
     note: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     require_csrf(request, csrf_token)
-    report = session.get(ConsumerReport, report_id)
-    if report is None:
-        raise NotFound("Không tìm thấy phản ánh.", "Report not found.")
+    report = get_report(session, actor=actor, report_id=report_id)
     if status not in TriageStatus.__members__:
         raise InvalidInput("Trạng thái không hợp lệ.", "Invalid status.", field="status")
     triage_report(session, actor=actor, report=report, status=TriageStatus(status), note=note)
@@ -189,13 +165,7 @@ def expiring_certificates(
         (c for c in listing.items if c.valid_until is not None and c.valid_until >= today()),
         key=lambda c: (c.valid_until, c.id),
     )
-    names = dict(
-        session.execute(
-            select(Enterprise.id, Enterprise.legal_name).where(
-                Enterprise.id.in_({c.enterprise_id for c in certificates})
-            )
-        ).all()
-    )
+    names = legal_names(session, {c.enterprise_id for c in certificates})
     context = page_context(request)
     context.update({"certificates": certificates, "names": names, "days": days})
     return render(request, "agency/certificates.html", context)
@@ -203,10 +173,9 @@ def expiring_certificates(
 
 @router.get("/population", response_class=HTMLResponse)
 def population(request: Request, session: SessionDep, actor: AgencyActor) -> HTMLResponse:
-    count = session.query(PopulationEntry).count()
-    latest = session.scalar(select(PopulationEntry.imported_at).limit(1))
+    register = register_state(session)
     context = page_context(request)
-    context.update({"count": count, "latest": latest, "result": None})
+    context.update({"count": register.entries, "latest": register.imported_at, "result": None})
     return render(request, "agency/population.html", context)
 
 

@@ -6,19 +6,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
 
 from registry.errors import InvalidInput, NotFound
 from registry.lots.models import Lot
-from registry.products.models import Product
-from registry.products.service import checked_gtin
-from registry.recalls.models import Recall
+from registry.lots.service import get_lot, lots_by_id, lots_of_product
+from registry.products.service import checked_gtin, find_by_gtin, get_product
 from registry.recalls.service import (
     RecallNotice,
     end_recall,
+    get_recall,
     list_recalls,
     recall_impact,
     recall_product,
+    recalled_lot_codes,
+    recalled_products,
 )
 from service.deps import AgencyActor, SessionDep
 from service.pages.agency.common import page_context, require_csrf
@@ -35,30 +36,17 @@ def recalls(
     product = None
     lots: list[Lot] = []
     if gtin.strip():
-        product = session.scalar(select(Product).where(Product.gtin == checked_gtin(gtin.strip())))
+        product = find_by_gtin(session, checked_gtin(gtin.strip()))
         if product is None:
             raise NotFound("Không tìm thấy sản phẩm có GTIN này.", "No product has this GTIN.")
-        lots = list(
-            session.scalars(select(Lot).where(Lot.product_id == product.id).order_by(Lot.code))
-        )
+        lots = lots_of_product(session, product_id=product.id)
     all_recalls = list_recalls(session, actor=actor)
-    products = {
-        p.id: p
-        for p in session.scalars(
-            select(Product).where(Product.id.in_({r.product_id for r in all_recalls}))
-        )
-    }
-    lot_codes = dict(
-        session.execute(
-            select(Lot.id, Lot.code).where(Lot.id.in_({r.lot_id for r in all_recalls if r.lot_id}))
-        ).all()
-    )
     context = page_context(request)
     context.update(
         {
             "recalls": all_recalls,
-            "products": products,
-            "lot_codes": lot_codes,
+            "products": recalled_products(session, all_recalls),
+            "lot_codes": recalled_lot_codes(session, all_recalls),
             "product": product,
             "lots": lots,
             "gtin": gtin,
@@ -82,12 +70,10 @@ def start_recall(
     notice_en: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     require_csrf(request, csrf_token)
-    product = session.get(Product, product_id)
-    if product is None:
-        raise NotFound("Không tìm thấy sản phẩm.", "Product not found.")
+    product = get_product(session, actor=actor, product_id=product_id)
     lots: list[Lot] = []
     if scope == "lots":
-        lots = list(session.scalars(select(Lot).where(Lot.id.in_(lot_ids or []))))
+        lots = lots_by_id(session, lot_ids or [])
         if not lots:
             raise InvalidInput(
                 "Hãy chọn ít nhất một lô.", "Choose at least one lot.", field="lot_ids"
@@ -102,25 +88,17 @@ def start_recall(
     return RedirectResponse(f"/agency/recalls/{created[0].id}", status_code=SEE_OTHER)
 
 
-def _recall(session: SessionDep, recall_id: int) -> Recall:
-    recall = session.get(Recall, recall_id)
-    if recall is None:
-        raise NotFound("Không tìm thấy đợt thu hồi.", "Recall not found.")
-    return recall
-
-
 @router.get("/recalls/{recall_id}", response_class=HTMLResponse)
 def recall_detail(
     recall_id: int, request: Request, session: SessionDep, actor: AgencyActor
 ) -> HTMLResponse:
-    actor.ensure_agency()
-    recall = _recall(session, recall_id)
+    recall = get_recall(session, actor=actor, recall_id=recall_id)
     context = page_context(request)
     context.update(
         {
             "recall": recall,
-            "product": session.get(Product, recall.product_id),
-            "lot": session.get(Lot, recall.lot_id) if recall.lot_id else None,
+            "product": get_product(session, actor=actor, product_id=recall.product_id),
+            "lot": get_lot(session, actor=actor, lot_id=recall.lot_id) if recall.lot_id else None,
             "impact": recall_impact(session, recall=recall),
         }
     )
@@ -136,5 +114,5 @@ def finish_recall(
     csrf_token: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     require_csrf(request, csrf_token)
-    end_recall(session, actor=actor, recall=_recall(session, recall_id))
+    end_recall(session, actor=actor, recall=get_recall(session, actor=actor, recall_id=recall_id))
     return RedirectResponse(f"/agency/recalls/{recall_id}", status_code=SEE_OTHER)

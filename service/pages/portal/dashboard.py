@@ -6,17 +6,22 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi import APIRouter, Request
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from registry.enterprises.models import IdentityChange, IdentityChangeStatus
+from registry.enterprises.service import latest_open_identity_change
 from registry.errors import InvalidInput, TruyxuatError
-from registry.locations.models import Location
-from registry.lots.models import Lot
-from registry.prefixes.models import CompanyPrefix, PrefixRequest, PrefixRequestStatus
-from registry.prefixes.service import LicenceEvidence, request_own_prefix, request_pool_prefix
-from registry.products.models import Product
+from registry.locations.service import count_locations
+from registry.lots.service import count_lots
+from registry.prefixes.service import (
+    LicenceEvidence,
+    latest_refusals,
+    pending_requests_of,
+    prefixes_of,
+    request_own_prefix,
+    request_pool_prefix,
+)
+from registry.products.service import count_products
 from service.deps import SessionDep
 from service.i18n import request_language
 from service.pages.portal.common import (
@@ -44,71 +49,12 @@ LICENCE_FIELDS = ["prefix", "licence_number", "licence_valid_from", "licence_val
 SHOWN_DECISIONS = 5
 
 
-def _prefixes(session: Session, enterprise_id: int) -> list[CompanyPrefix]:
-    return list(
-        session.scalars(
-            select(CompanyPrefix)
-            .where(CompanyPrefix.enterprise_id == enterprise_id)
-            .order_by(CompanyPrefix.id)
-        )
-    )
-
-
-def _requests(
-    session: Session, enterprise_id: int
-) -> tuple[list[PrefixRequest], list[PrefixRequest]]:
-    """Waiting requests, and the latest refused ones (granted ones show as prefixes)."""
-    pending = list(
-        session.scalars(
-            select(PrefixRequest)
-            .where(
-                PrefixRequest.enterprise_id == enterprise_id,
-                PrefixRequest.status == PrefixRequestStatus.pending,
-            )
-            .order_by(PrefixRequest.id)
-        )
-    )
-    rejected = list(
-        session.scalars(
-            select(PrefixRequest)
-            .where(
-                PrefixRequest.enterprise_id == enterprise_id,
-                PrefixRequest.status == PrefixRequestStatus.rejected,
-            )
-            .order_by(PrefixRequest.id.desc())
-            .limit(SHOWN_DECISIONS)
-        )
-    )
-    return pending, rejected
-
-
-def _latest_identity_change(session: Session, enterprise_id: int) -> IdentityChange | None:
-    """The latest change of name, tax code or kind, while it waits or once it was refused."""
-    latest = session.scalar(
-        select(IdentityChange)
-        .where(IdentityChange.enterprise_id == enterprise_id)
-        .order_by(IdentityChange.id.desc())
-        .limit(1)
-    )
-    if latest is None or latest.status is IdentityChangeStatus.approved:
-        return None
-    return latest
-
-
 def _counts(session: Session, enterprise_id: int) -> dict[str, int]:
-    products = session.scalar(
-        select(func.count()).select_from(Product).where(Product.enterprise_id == enterprise_id)
-    )
-    locations = session.scalar(
-        select(func.count()).select_from(Location).where(Location.enterprise_id == enterprise_id)
-    )
-    lots = session.scalar(
-        select(func.count())
-        .select_from(Lot)
-        .join(Product, Lot.product_id == Product.id)
-        .where(Product.enterprise_id == enterprise_id)
-    )
-    return {"products": products or 0, "locations": locations or 0, "lots": lots or 0}
+    return {
+        "products": count_products(session, enterprise_id=enterprise_id),
+        "locations": count_locations(session, enterprise_id=enterprise_id),
+        "lots": count_lots(session, enterprise_id=enterprise_id),
+    }
 
 
 def _dashboard(
@@ -120,18 +66,21 @@ def _dashboard(
     values: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    pending, rejected = _requests(session, portal.enterprise.id)
+    enterprise_id = portal.enterprise.id
+    pending = pending_requests_of(session, enterprise_ids=[enterprise_id]).get(enterprise_id, [])
     return page(
         request,
         "portal/dashboard.html",
         {
-            "prefixes": _prefixes(session, portal.enterprise.id),
+            "prefixes": prefixes_of(session, enterprise_id=enterprise_id),
             "pending_requests": pending,
-            "rejected_requests": rejected,
+            "rejected_requests": latest_refusals(
+                session, enterprise_id=enterprise_id, limit=SHOWN_DECISIONS
+            ),
             "pool_requested": any(r.prefix is None for r in pending),
-            "identity_change": _latest_identity_change(session, portal.enterprise.id),
+            "identity_change": latest_open_identity_change(session, enterprise_id=enterprise_id),
             "kind_labels": dict(KINDS),
-            "counts": _counts(session, portal.enterprise.id),
+            "counts": _counts(session, enterprise_id),
             "errors": errors or {},
             "values": values or {},
         },
