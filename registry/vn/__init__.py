@@ -34,7 +34,12 @@ from registry.vn.taxcode import (
     parse_tax_code,
     tax_code_problems,
 )
-from registry.vn.text import fold_vietnamese, suggest_ascii, suggest_cset82
+from registry.vn.text import (
+    fold_vietnamese,
+    suggest_ascii,
+    suggest_cset82,
+    vietnamese_sort_key,
+)
 
 __all__ = [
     "PROVINCE_CODE",
@@ -65,4 +70,5 @@ __all__ = [
     "tax_code_problems",
     "unit_for_gso_code",
     "validate_company_prefix",
+    "vietnamese_sort_key",
 ]

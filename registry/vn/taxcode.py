@@ -132,11 +132,15 @@ def _enterprise_problems(digits: str) -> list[VNRuleError]:
             )
         )
     elif expected != digits[9]:
+        # Never name the digit that would pass: a typing slip elsewhere in the code
+        # would then be "fixed" into someone else's valid code.
         problems.append(
             _problem(
                 "checksum",
-                f"Sai chữ số kiểm tra: chữ số thứ 10 phải là {expected}, không phải {digits[9]}.",
-                f"Wrong check digit: the 10th digit should be {expected}, not {digits[9]}.",
+                "Mã số thuế không hợp lệ (sai chữ số kiểm tra). Hãy đối chiếu từng chữ số "
+                "với giấy chứng nhận đăng ký doanh nghiệp, hợp tác xã hoặc hộ kinh doanh.",
+                "This tax code is not valid (its check digit does not match). Compare each "
+                "digit with the business registration certificate.",
             )
         )
     return problems

@@ -189,7 +189,7 @@ def test_cooperative_from_sign_up_to_a_scanned_label(
     page.fill("#f-confirm_password", "mat-khau-du-dai")
     submit(page, "form[method=post]")
     error = page.locator("#f-tax_code-error")
-    assert "chữ số thứ 10 phải là" in error.inner_text()
+    assert "Mã số thuế không hợp lệ" in error.inner_text()
     assert "f-tax_code-error" in (page.get_attribute("#f-tax_code", "aria-describedby") or "")
     both_widths(page, "01-signup-error")
     page.fill("#f-tax_code", tax_code)

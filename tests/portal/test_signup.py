@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -18,7 +19,7 @@ from registry.enterprises.service import (
 )
 from registry.prefixes.models import CompanyPrefix, PrefixRequest
 from registry.prefixes.service import reject_prefix_request
-from registry.vn import mst_check_digit
+from registry.vn import vietnamese_sort_key
 from tests.factories import (
     WARD_CAI_BE,
     actor_of,
@@ -72,8 +73,10 @@ def test_a_wrong_check_digit_is_explained_next_to_the_field_and_nothing_is_writt
     before = db_session.scalar(select(func.count()).select_from(Enterprise))
     response = browser.post("/portal/signup", sign_up_form(bad))
     assert response.status_code == 400
-    expected = mst_check_digit(bad[:9])
-    assert f"chữ số thứ 10 phải là {expected}" in response.text
+    assert "Mã số thuế không hợp lệ" in response.text
+    assert "giấy chứng nhận đăng ký" in response.text
+    # The digit that would pass is never suggested: it invites a wrong code that passes.
+    assert "phải là" not in response.text
     assert 'id="f-tax_code-error"' in response.text
     assert 'aria-describedby="f-tax_code-error' in response.text
     assert "Hợp tác xã Xoài Cát Hòa Lộc" in response.text  # what was typed stays
@@ -102,6 +105,54 @@ def test_ward_search_works_without_javascript(client: TestClient) -> None:
     page = client.get("/portal/signup", params={"ward_q": "cai be"}).text
     assert f'value="{WARD_CAI_BE}"' in page
     assert page.count("<option value=") < 10
+
+
+def test_one_ward_search_box_inside_the_form(client: TestClient) -> None:
+    page = client.get("/portal/signup").text
+    assert page.count('name="ward_q"') == 1
+    assert 'method="get"' not in page
+
+
+def test_the_no_javascript_ward_search_keeps_the_other_fields_but_never_the_passwords(
+    db_session: Session, browser: Browser
+) -> None:
+    before = db_session.scalar(select(func.count()).select_from(Enterprise))
+    form = {**sign_up_form(unique_tax_code()), "ward_code": "", "ward_q": "cai be"}
+    response = browser.post("/portal/signup", {**form, "action": "find_ward"})
+    assert response.status_code == 200
+    assert "Hợp tác xã Xoài Cát Hòa Lộc" in response.text and "0909000000" in response.text
+    assert f'value="{WARD_CAI_BE}"' in response.text
+    assert "mat-khau-du-dai" not in response.text
+    assert "error-summary" not in response.text
+    assert db_session.scalar(select(func.count()).select_from(Enterprise)) == before
+
+
+def test_wards_are_listed_in_vietnamese_alphabetical_order(client: TestClient) -> None:
+    page = client.get("/portal/signup").text
+    group = page[page.index('<optgroup label="Xã">') :]
+    group = group[: group.index("</optgroup>")]
+    communes = re.findall(r'<option value="[0-9]+"[^>]*>([^<]+)</option>', group)
+    assert len(communes) > 10
+    assert communes == sorted(communes, key=vietnamese_sort_key)
+    assert communes != sorted(communes)  # a code-point sort would differ: Vietnamese letters
+
+
+def test_the_error_summary_names_each_field(db_session: Session, browser: Browser) -> None:
+    before = db_session.scalar(select(func.count()).select_from(Enterprise))
+    form = {**sign_up_form(unique_tax_code()), "legal_name": "", "password": ""}
+    form["confirm_password"] = ""
+    response = browser.post("/portal/signup", form)
+    assert response.status_code == 400
+    summary = response.text[response.text.index('id="error-summary"') :]
+    summary = summary[: summary.index("</div>")]
+    assert "Tên theo giấy đăng ký: Cần được nhập." in summary
+    assert "Mật khẩu: Cần được nhập." in summary
+    assert "Nhập lại mật khẩu: Cần được nhập." in summary
+    english = browser.client.post(
+        "/portal/signup?lang=en", data={**form, "csrf_token": browser.token()}
+    ).text
+    assert "Password: Required." in english
+    assert db_session.scalar(select(func.count()).select_from(Enterprise)) == before
 
 
 def test_rejected_enterprises_see_the_reason(db_session: Session, browser: Browser) -> None:

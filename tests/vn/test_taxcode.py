@@ -161,6 +161,14 @@ def test_vietnamese_message_has_diacritics() -> None:
     assert "chữ số kiểm tra" in problem.message_vi
 
 
+def test_a_wrong_check_digit_is_not_told_the_right_one() -> None:
+    # 0100233488 is valid: naming the 8 would invite a mistyped code that then passes.
+    (problem,) = tax_code_problems("0100233480")
+    assert "8" not in problem.message_vi and "8" not in problem.message_en
+    assert "giấy chứng nhận đăng ký" in problem.message_vi
+    assert "registration certificate" in problem.message_en
+
+
 # Personal ID numbers (Decree 137/2015/NĐ-CP art. 7): province of birth registration (3),
 # century and sex (1), birth year (2), random (6).
 TODAY = date(2025, 9, 1)

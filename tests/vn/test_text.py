@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry.vn import fold_vietnamese, suggest_ascii, suggest_cset82
+from registry.vn import fold_vietnamese, suggest_ascii, suggest_cset82, vietnamese_sort_key
 
 VIETNAMESE_LOWER = (
     "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵ"
@@ -65,3 +65,18 @@ def test_suggest_cset82_examples() -> None:
 @given(st.text(max_size=40))
 def test_suggest_cset82_only_yields_cset82(text: str) -> None:
     assert set(suggest_cset82(text)) <= CSET82
+
+
+def test_vietnamese_alphabetical_order() -> None:
+    shuffled = ["Chợ Gạo", "Đông Hòa", "Cao Lãnh", "Dương Minh Châu", "Cái Bè", "Ơn", "Ông", "Ăn"]
+    shuffled.append("An")
+    assert sorted(shuffled, key=vietnamese_sort_key) == [
+        "An", "Ăn", "Cái Bè", "Cao Lãnh", "Chợ Gạo", "Dương Minh Châu", "Đông Hòa", "Ông", "Ơn",
+    ]  # fmt: skip
+
+
+def test_tones_order_second_in_dictionary_order() -> None:
+    words = ["mạ", "má", "mã", "mả", "mà", "ma"]
+    assert sorted(words, key=vietnamese_sort_key) == ["ma", "mà", "mả", "mã", "má", "mạ"]
+    # Letters decide before tones: "mà" < "mac" although à sorts after a.
+    assert sorted(["mac", "mà"], key=vietnamese_sort_key) == ["mà", "mac"]

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from registry.places.models import AdminUnit
 from registry.places.service import PROVINCE_LEVEL, list_admin_units
-from registry.vn import PROVINCE_CODE
+from registry.vn import PROVINCE_CODE, vietnamese_sort_key
 
 UNIT_LEVEL_NAMES = {"ward": "Phường", "commune": "Xã", "township": "Thị trấn"}
 
@@ -20,7 +20,8 @@ class WardGroup:
 
 
 def ward_groups(session: Session, *, query: str | None, selected: str | None) -> list[WardGroup]:
-    """Current wards and communes of the province (or matching `query`), grouped by level.
+    """Current wards and communes of the province (or matching `query`), grouped by level,
+    each group in Vietnamese alphabetical order.
 
     The selected unit always stays in the list, so a search never drops the user's choice.
     """
@@ -33,7 +34,7 @@ def ward_groups(session: Session, *, query: str | None, selected: str | None) ->
         chosen = session.get(AdminUnit, selected)
         if chosen is not None:
             units.insert(0, chosen)
-    groups: dict[str, list[AdminUnit]] = {}
-    for unit in sorted(units, key=lambda u: u.search_name):
+    groups: dict[str, list[AdminUnit]] = {name: [] for name in UNIT_LEVEL_NAMES.values()}
+    for unit in sorted(units, key=lambda u: vietnamese_sort_key(u.name)):
         groups.setdefault(UNIT_LEVEL_NAMES.get(unit.level, unit.level), []).append(unit)
-    return [WardGroup(label, members) for label, members in groups.items()]
+    return [WardGroup(label, members) for label, members in groups.items() if members]

@@ -49,8 +49,23 @@ FIELDS = [
 ]
 
 
+# The error summary names each field: "Mật khẩu: Cần được nhập." (labels as on the form).
+FIELD_LABELS = {
+    "tax_code": "Mã số thuế hoặc số định danh cá nhân",
+    "kind": "Loại hình",
+    "legal_name": "Tên theo giấy đăng ký",
+    "trading_name": "Tên giao dịch (nếu có)",
+    "ward_code": "Xã, phường",
+    "address": "Địa chỉ (số nhà, ấp, khóm)",
+    "contact_name": "Họ và tên",
+    "phone": "Số điện thoại",
+    "account_email": "E-mail đăng nhập",
+    "password": "Mật khẩu",
+    "confirm_password": "Nhập lại mật khẩu",
+}
 MESSAGES = {
-    "required": ("Trường này cần được nhập.", "This field is required."),
+    "required": ("Cần được nhập.", "Required."),
+    "choose": ("Cần chọn một mục.", "Choose one."),
     "mismatch": ("Hai mật khẩu không giống nhau.", "The two passwords do not match."),
     "short": (
         f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.",
@@ -76,7 +91,13 @@ def _form_page(
     return page(
         request,
         "portal/signup.html",
-        {"values": values, "errors": errors, "kinds": KINDS, "ward_groups": groups},
+        {
+            "values": values,
+            "errors": errors,
+            "field_labels": FIELD_LABELS,
+            "kinds": KINDS,
+            "ward_groups": groups,
+        },
         status_code=status_code,
     )
 
@@ -122,14 +143,18 @@ def _precheck(values: dict[str, str], password: str, confirm: str, lang: str) ->
     problems = tax_code_problems(values["tax_code"])
     if problems:
         errors["tax_code"] = problems[0].message_vi if lang == "vi" else problems[0].message_en
+    if values["kind"] not in {kind.value for kind, _ in KINDS}:
+        errors["kind"] = _say(lang, "choose")
     for name in ("legal_name", "ward_code", "account_email"):
         if not values[name]:
-            errors[name] = _say(lang, "required")
-    if values["kind"] not in {kind.value for kind, _ in KINDS}:
-        errors["kind"] = _say(lang, "required")
-    if len(password) < MIN_PASSWORD_LENGTH:
+            errors[name] = _say(lang, "choose" if name == "ward_code" else "required")
+    if not password:
+        errors["password"] = _say(lang, "required")
+    elif len(password) < MIN_PASSWORD_LENGTH:
         errors["password"] = _say(lang, "short")
-    elif password != confirm:
+    if not confirm:
+        errors["confirm_password"] = _say(lang, "required")
+    elif password and password != confirm:
         errors["confirm_password"] = _say(lang, "mismatch")
     return errors
 
