@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse
 
 from registry.text import format_quantity
 from registry.units import unit_name
+from registry.vn.clock import vietnam_date, vietnam_time
 from service.i18n import request_language, translate
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -25,6 +26,8 @@ templates.env.lstrip_blocks = True
 templates.env.auto_reload = False
 templates.env.filters["quantity"] = format_quantity
 templates.env.filters["unit_name"] = unit_name
+templates.env.filters["vietnam_time"] = vietnam_time
+templates.env.filters["vietnam_date"] = vietnam_date
 
 
 def render(

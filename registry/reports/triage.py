@@ -11,7 +11,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import Enum, ForeignKey, String, Text, select
+from sqlalchemy import Enum, ForeignKey, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from registry.actor import Actor
@@ -127,3 +127,16 @@ def list_reports(
         )
         for report, triage in session.execute(statement)
     ]
+
+
+def count_new_reports(session: Session) -> int:
+    """Reports waiting for a first look: never triaged, or put back to new."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(ConsumerReport)
+            .outerjoin(ReportTriage, ReportTriage.report_id == ConsumerReport.id)
+            .where((ReportTriage.status.is_(None)) | (ReportTriage.status == TriageStatus.new))
+        )
+        or 0
+    )

@@ -100,5 +100,5 @@ def test_password_change_needs_the_current_password(member: Member, browser: Bro
 
 def test_english_on_request(client: TestClient) -> None:
     page = client.get("/login?lang=en").text
-    assert "Sign in to the enterprise portal" in page
+    assert "For enterprises, cooperatives and agency staff" in page
     assert client.cookies.get("lang") == "en"

@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from service.pages.agency import dashboard, flags, queues, recalls, requests, users
+from service.pages.agency.menu import load_agency_menu
 from service.pages.form_text import refuse_bad_form_text
 
 router = APIRouter(
     prefix="/agency",
     include_in_schema=False,
-    dependencies=[Depends(requests.load_queue_counts), Depends(refuse_bad_form_text)],
+    dependencies=[Depends(load_agency_menu), Depends(refuse_bad_form_text)],
 )
 router.include_router(dashboard.router)
 router.include_router(queues.router)

@@ -8,11 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
-from registry.enterprises.models import EnterpriseStatus, IdentityChangeStatus
+from registry.enterprises.models import IdentityChangeStatus
 from registry.enterprises.service import (
     approve_identity_change,
-    count_enterprises,
-    count_pending_identity_changes,
     get_identity_change,
     list_identity_changes,
     reject_identity_change,
@@ -21,13 +19,12 @@ from registry.errors import NotFound
 from registry.prefixes.models import PrefixRequestStatus
 from registry.prefixes.service import (
     clashes_of,
-    count_pending_requests,
     get_prefix_request,
     grant_prefix_request,
     list_prefix_requests,
     reject_prefix_request,
 )
-from service.deps import AgencyActor, OptionalActor, SessionDep
+from service.deps import AgencyActor, SessionDep
 from service.pages.agency.common import page_context, require_csrf
 from service.pages.portal.images import media_root, stored_image
 from service.templating import render
@@ -35,17 +32,6 @@ from service.templating import render
 router = APIRouter()
 SEE_OTHER = 303
 CsrfForm = Annotated[str, Form()]
-
-
-def load_queue_counts(request: Request, session: SessionDep, actor: OptionalActor) -> None:
-    """What waits for an officer, counted for the agency menu on every agency page."""
-    if actor is None or not actor.is_agency:
-        return
-    request.state.queue_counts = {
-        "enterprises": count_enterprises(session, status=EnterpriseStatus.pending),
-        "prefix_requests": count_pending_requests(session),
-        "identity_changes": count_pending_identity_changes(session),
-    }
 
 
 @router.get("/prefix-requests", response_class=HTMLResponse)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from registry.accounts.models import User
 from registry.accounts.service import change_password
 from registry.errors import RateLimited, TruyxuatError
 from service.auth import check_sign_in, end_session, start_session
@@ -26,16 +27,22 @@ LOGINS_PER_MINUTE = 10
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never an open redirect."""
+    """Only a path on this site: never an open redirect. Empty: the user's home page."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
-    return "/portal"
+    return ""
+
+
+def _home(user: User) -> str:
+    """Staff work in the agency pages, enterprise users in the portal."""
+    return "/portal" if user.enterprise_id is not None else "/agency/"
 
 
 @router.get("/login")
 def login_form(request: Request, session: SessionDep) -> Response:
-    if signed_in_user(request, session) is not None:
-        return see_other("/portal")
+    user = signed_in_user(request, session)
+    if user is not None:
+        return see_other(_home(user))
     return page(
         request, "portal/login.html", {"next": _safe_next(request.query_params.get("next"))}
     )
@@ -65,7 +72,7 @@ def login(request: Request, session: SessionDep, form: FormDep) -> Response:
             status_code=400,
         )
     start_session(request, user)
-    return see_other(target)
+    return see_other(target or _home(user))
 
 
 @router.post("/logout")
