@@ -1,0 +1,195 @@
+"""Every page a person opens, as headless Chromium renders it: the demo data served by
+the real app (uvicorn in a thread) on each database, walked by a producer, an officer
+and a shopper. tests/pages/test_phone_widths.py and test_accessibility.py share it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from registry.db import make_engine, make_sessionmaker, unit_of_work
+from registry.enterprises.models import Enterprise
+from registry.labels.models import LabelRun
+from registry.locations.models import Location
+from registry.lots.models import Lot
+from registry.products.models import Product
+from registry.recalls.models import Recall
+from registry.settings import Settings
+from service.app import create_app
+from service.demo import AGENCY_EMAIL, DEMO_PASSWORD, ENTERPRISES, load_demo
+from service.demo_scenes import COPIED_LOT, copied_serial, demo_lot
+from tests.live_app import free_port, uvicorn_thread
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE_WIDTHS = (360, 390)
+PHONE_HEIGHT = 800
+# Routes that answer a file, not a page a person reads in the browser.
+NOT_PAGES = {
+    "/favicon.ico",
+    "/robots.txt",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/static",
+    "/.well-known/gs1resolver",
+    "/portal/signup/tax-code",
+    "/portal/products/import/template.csv",
+    "/portal/labels/preview.svg",
+    "/portal/labels/runs/{run_id}/download",
+    "/media/products/{name}",
+    "/agency/export/{name}.csv",
+    "/agency/export/{name}.xlsx",
+    "/agency/report.pdf",
+    "/agency/prefix-requests/{request_id}/certificate",
+}
+# Routes that only redirect to a page walked under its own path.
+REDIRECTS_ONLY = {"/", "/{key}/{rest:path}"}
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One page: who opens it (None: anyone) and the route it stands for."""
+
+    route: str
+    path: str
+    who: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoSite:
+    url: str
+    visits: list[Visit]
+    routes: set[str]
+    credentials: dict[str, tuple[str, str]]
+
+
+def page_routes(app: FastAPI) -> set[str]:
+    """Paths of the app's GET routes outside the JSON APIs."""
+    return {
+        context.path
+        for context in iter_route_contexts(app.router.routes)
+        if context.path is not None
+        and "GET" in (context.methods or {"GET"})
+        and not context.path.startswith(("/api/", "/epcis"))
+    }
+
+
+def _visits(sessions: sessionmaker[Session]) -> list[Visit]:
+    with unit_of_work(sessions) as session:
+        product = session.scalars(
+            select(Product)
+            .join(Enterprise, Product.enterprise_id == Enterprise.id)
+            .where(Enterprise.legal_name == ENTERPRISES[0].legal_name)
+            .order_by(Product.id)
+        ).first()
+        assert product is not None
+        lot = session.scalars(select(Lot).where(Lot.product_id == product.id)).first()
+        location = session.scalars(
+            select(Location).where(Location.enterprise_id == product.enterprise_id)
+        ).first()
+        run = session.scalars(
+            select(LabelRun).where(LabelRun.enterprise_id == product.enterprise_id)
+        ).first()
+        recall_id = session.scalar(select(Recall.id))
+        assert lot and location and run and recall_id
+        copied = demo_lot(session, *COPIED_LOT)
+        suspicious = f"{copied.product.gtin}/{copied_serial(session)}?lot={copied.code}"
+        item = f"/01/{product.gtin}/10/{lot.code}"
+        product_id, lot_id, location_id, run_id = product.id, lot.id, location.id, run.id
+    producer = [
+        ("/portal", "/portal"),
+        ("/portal/password", "/portal/password"),
+        ("/portal/products", "/portal/products"),
+        ("/portal/products/new", "/portal/products/new"),
+        ("/portal/products/import", "/portal/products/import"),
+        ("/portal/products/{product_id}", f"/portal/products/{product_id}"),
+        ("/portal/products/{product_id}/edit", f"/portal/products/{product_id}/edit"),
+        ("/portal/locations", "/portal/locations"),
+        ("/portal/locations/new", "/portal/locations/new"),
+        ("/portal/locations/{location_id}", f"/portal/locations/{location_id}"),
+        ("/portal/lots", "/portal/lots"),
+        ("/portal/lots/new", "/portal/lots/new"),
+        ("/portal/lots/{lot_id}", f"/portal/lots/{lot_id}"),
+        ("/portal/labels", "/portal/labels"),
+        ("/portal/labels/runs/{run_id}", f"/portal/labels/runs/{run_id}"),
+        ("/portal/stats", "/portal/stats"),
+        ("/portal/team", "/portal/team"),
+        ("/portal/team/audit", "/portal/team/audit"),
+        ("/portal/events", "/portal/events"),
+    ]
+    officer = [
+        ("/agency/", "/agency/"),
+        ("/agency/tables/{name}", "/agency/tables/enterprises"),
+        ("/agency/enterprises", "/agency/enterprises"),
+        ("/agency/suspicious", "/agency/suspicious"),
+        ("/agency/suspicious/{gtin}/{serial}", f"/agency/suspicious/{suspicious}"),
+        ("/agency/reports", "/agency/reports"),
+        ("/agency/certificates", "/agency/certificates"),
+        ("/agency/population", "/agency/population"),
+        ("/agency/recalls", "/agency/recalls"),
+        ("/agency/recalls/{recall_id}", f"/agency/recalls/{recall_id}"),
+        ("/agency/prefix-requests", "/agency/prefix-requests"),
+        ("/agency/identity-changes", "/agency/identity-changes"),
+        ("/agency/flags", "/agency/flags"),
+        ("/agency/users", "/agency/users"),
+    ]
+    anyone = [
+        ("/login", "/login"),
+        ("/portal/signup", "/portal/signup"),
+        ("/scan", "/scan"),
+        ("/scan/code", "/scan/code?text=xyz"),
+        ("/p/{rest:path}", f"/p{item}"),
+        ("/p/share-place", f"/p/share-place?path={item}"),
+        ("/p/report", f"/p/report?path={item}&verdict=serial_void"),
+        ("/p/report/sent", f"/p/report/sent?ref=PA-000001&path={item}"),
+    ]
+    return [
+        *(Visit(route, path, "producer") for route, path in producer),
+        *(Visit(route, path, "officer") for route, path in officer),
+        *(Visit(route, path) for route, path in anyone),
+    ]
+
+
+@pytest.fixture(scope="module")
+def demo_site(
+    committed_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoSite]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    engine = make_engine(committed_database_url)
+    sessions = make_sessionmaker(engine)
+    with unit_of_work(sessions) as session:
+        load_demo(session)
+    visits = _visits(sessions)
+    engine.dispose()
+    port = free_port()
+    settings = Settings(
+        database_url=committed_database_url,
+        base_url=f"http://127.0.0.1:{port}",
+        secret_key="pages-test",
+        data_dir=tmp_path_factory.mktemp("pages-data"),
+    )
+    app = create_app(settings)
+    credentials = {
+        "producer": (ENTERPRISES[0].email, DEMO_PASSWORD),
+        "officer": (AGENCY_EMAIL, DEMO_PASSWORD),
+    }
+    with uvicorn_thread(app, port):
+        yield DemoSite(settings.public_base_url, visits, page_routes(app), credentials)
