@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -48,11 +49,15 @@ def data_cell(value: Any) -> Any:
 
 
 def csv_text(
-    header: Sequence[str], rows: Iterable[Sequence[Any]], *, lineterminator: str = "\r\n"
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    lineterminator: str = "\r\n",
+    delimiter: str = ",",
 ) -> str:
     """CSV of the header and rows, every cell passed through `data_cell` (None → empty)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator=lineterminator)
+    writer = csv.writer(out, lineterminator=lineterminator, delimiter=delimiter)
     writer.writerow([data_cell(v) for v in header])
     for row in rows:
         writer.writerow(["" if v is None else data_cell(v) for v in row])
@@ -106,8 +111,8 @@ class TableLimits:
 
 
 def read_table(data: bytes, *, limits: TableLimits) -> Iterator[list[str]]:
-    """The header row, then each data row, as stripped text, from a CSV (UTF-8, comma or
-    semicolon) or XLSX (first sheet) upload, judged by its content.
+    """The header row, then each data row, as stripped text, from a CSV (UTF-8 or an ANSI
+    code page, comma or semicolon) or XLSX (first sheet) upload, judged by its content.
 
     Refuses with InvalidInput on field "file", before any row when the archive or the sheet
     says it is too large, and otherwise at the first row past the limit: callers consume the
@@ -154,15 +159,72 @@ def _trimmed(values: tuple[Any, ...]) -> list[str]:
     return row
 
 
-def _csv_rows(data: bytes) -> Iterator[list[str]]:
+# Excel on Windows saves "CSV (Comma delimited)" in the system's ANSI code page:
+# Windows-1258 on Vietnamese Windows (tones as combining marks), Windows-1252 on Western
+# ones. Letters the code page lacks become "?", so "Xoài" may arrive as "Xo?i".
+ANSI_CODE_PAGES: Final = ("cp1258", "cp1252")
+SAVE_AS_UTF8_VI: Final = (
+    "Cách lưu đúng: trong Excel chọn Tệp → Lưu thành (File → Save As), ở ô “Lưu dưới dạng” "
+    "chọn “CSV UTF-8 (Comma delimited) (*.csv)”, lưu rồi nhập lại tệp đó; hoặc tải lên "
+    "thẳng tệp Excel .xlsx."
+)
+SAVE_AS_UTF8_EN: Final = (
+    "How to save it: in Excel choose File → Save As, pick “CSV UTF-8 (Comma delimited) "
+    "(*.csv)” as the type, save and import that file; or upload the .xlsx workbook itself."
+)
+# What a real ANSI text file holds beyond ASCII: letters (precomposed once normalised) and
+# the typographic punctuation Excel and Word put in. A mark that composes with nothing, or
+# a symbol soup, means the guess of code page was wrong (TCVN3, VNI, …).
+_NOT_ANSI_TEXT = re.compile(r"[^\x00-\x7f\w\u00a0“”‘’–—…€°·×«»•©®™±]")
+_LOST_LETTER = re.compile(r"\w\?\w")
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def decode_csv(data: bytes) -> str:
+    """The text of a CSV upload: UTF-8 (with or without BOM), else the ANSI code page it
+    reads as, Vietnamese first; refused with how to save as UTF-8 when neither fits or
+    when letters were already lost as "?" by the program that saved it."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise _file_problem(
-            "Tệp CSV phải được lưu với bảng mã UTF-8.", "Save the CSV file as UTF-8."
-        ) from error
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+        return unicodedata.normalize("NFC", data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        pass
+    for code_page in ANSI_CODE_PAGES:
+        try:
+            text = unicodedata.normalize("NFC", data.decode(code_page))
+        except UnicodeDecodeError:
+            continue
+        if _NOT_ANSI_TEXT.search(text):
+            continue
+        if _LOST_LETTER.search(text):
+            raise _file_problem(
+                "Tệp CSV đã mất chữ có dấu (thành dấu ?) khi lưu theo bảng mã ANSI. "
+                + SAVE_AS_UTF8_VI,
+                "The CSV file lost its accented letters (saved as ?) in an ANSI code page. "
+                + SAVE_AS_UTF8_EN,
+            )
+        return text
+    raise _file_problem(
+        "Không nhận ra bảng mã của tệp CSV (cần UTF-8). " + SAVE_AS_UTF8_VI,
+        "The CSV file's encoding is not recognised (UTF-8 is needed). " + SAVE_AS_UTF8_EN,
+    )
+
+
+def _csv_delimiter(first_line: str) -> str:
+    """Semicolon when the header has more of them than commas (Excel where the decimal
+    mark is a comma, as in Vietnam), else comma; quoted names do not count."""
+    bare = _QUOTED.sub("", first_line)
+    return ";" if bare.count(";") > bare.count(",") else ","
+
+
+def _csv_rows(data: bytes) -> Iterator[list[str]]:
+    text = decode_csv(data)
+    first_line, _, rest = text.partition("\n")
+    # Excel reads (and some tools write) a first line "sep=;" naming the delimiter.
+    if first_line.strip().lower().startswith("sep=") and len(first_line.strip()) == 5:
+        delimiter = first_line.strip()[4]
+        text = rest
+    else:
+        delimiter = _csv_delimiter(first_line)
     try:
         for row in csv.reader(io.StringIO(text), delimiter=delimiter):
             yield [cell.strip() for cell in row]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+import unicodedata
 
 import pytest
 from openpyxl import Workbook
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.products.models import Product
+from registry.spreadsheets import TableLimits, read_table
 from tests import hostile_tables
 from tests.factories import make_product
 from tests.portal.conftest import Browser, Member
@@ -92,16 +94,129 @@ def test_errors_come_in_english_too(browser: Browser, member: Member) -> None:
         files={"file": ("sp.csv", b"name_vi,colour\nX,red\n", "text/csv")},
     )
     assert bad.status_code == 400
-    assert "Unsupported columns: colour." in bad.text
+    assert "Unknown columns: colour." in bad.text
 
 
-def test_a_file_that_is_not_utf8_is_explained(browser: Browser, member: Member) -> None:
+def _names(db_session: Session, enterprise_id: int) -> set[str]:
+    return set(
+        db_session.scalars(select(Product.name_vi).where(Product.enterprise_id == enterprise_id))
+    )
+
+
+TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def _windows_1258(text: str) -> bytes:
+    """What Excel on Vietnamese Windows writes: tones as combining marks after letters the
+    code page has (ă, â, ê, ô, ơ, ư, đ and the plain vowels)."""
+    out = []
+    for char in text:
+        decomposed = unicodedata.normalize("NFD", char)
+        base = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in TONE_MARKS))
+        tones = "".join(c for c in decomposed if c in TONE_MARKS)
+        try:
+            out.append(char.encode("cp1258"))
+        except UnicodeEncodeError:
+            out.append((base + tones).encode("cp1258"))
+    return b"".join(out)
+
+
+SEMICOLON_VIETNAMESE = (
+    "Tên sản phẩm;Nhãn hiệu;Khối lượng tịnh;Mô tả\r\n"
+    'Xoài cát Hòa Lộc;HTX Hòa Lộc;1 kg;"Trái to, ngọt"\r\n'
+    "Bưởi Năm Roi;;1,5 kg;\r\n"
+    "Mận hồng đào;;500 g;\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda text: text.encode("utf-8-sig"),
+        lambda text: text.encode("utf-8"),
+        _windows_1258,
+    ],
+    ids=["utf8-bom", "utf8", "windows-1258"],
+)
+def test_a_semicolon_csv_with_vietnamese_headers_from_excel_imports(
+    db_session: Session, browser: Browser, member: Member, encode
+) -> None:  # type: ignore[no-untyped-def]
     response = browser.post(
         "/portal/products/import",
-        files={"file": ("sp.csv", "name_vi\nCà phê\n".encode("cp1252"), "text/csv")},
+        files={"file": ("sp.csv", encode(SEMICOLON_VIETNAMESE), "text/csv")},
     )
+    assert response.status_code == 303, response.text
+    assert _names(db_session, member.enterprise.id) == {
+        "Xoài cát Hòa Lộc",
+        "Bưởi Năm Roi",
+        "Mận hồng đào",
+    }
+    pomelo = db_session.scalar(select(Product).where(Product.name_vi == "Bưởi Năm Roi"))
+    assert pomelo is not None and pomelo.net_content == "1,5 kg"
+    mango = db_session.scalar(select(Product).where(Product.name_vi == "Xoài cát Hòa Lộc"))
+    assert mango is not None and mango.description_vi == "Trái to, ngọt"
+
+
+def test_a_western_windows_file_imports(
+    db_session: Session, browser: Browser, member: Member
+) -> None:
+    response = browser.post(
+        "/portal/products/import",
+        files={"file": ("sp.csv", "name_vi,brand\nCafé crème,Ñandú\n".encode("cp1252"), "x")},
+    )
+    assert response.status_code == 303, response.text
+    assert _names(db_session, member.enterprise.id) == {"Café crème"}
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        # Excel saving to an ANSI code page turns letters it lacks into "?".
+        ("Tên sản phẩm\nXo?i c?t\n".encode("cp1258", "replace"), "mất chữ có dấu"),
+        # TCVN3 ("ABC"), an old Vietnamese font encoding: neither code page reads it.
+        (b"T\xaan s\xb6n ph\xc8m\nXo\xb5i\n", "Không nhận ra bảng mã"),
+    ],
+)
+def test_a_file_whose_letters_cannot_be_read_says_how_to_save_it_as_utf8(
+    db_session: Session, browser: Browser, member: Member, data: bytes, needle: str
+) -> None:
+    before = _count(db_session, member.enterprise.id)
+    response = browser.post("/portal/products/import", files={"file": ("sp.csv", data, "x")})
     assert response.status_code == 400
-    assert "UTF-8" in response.text
+    assert needle in response.text
+    assert "CSV UTF-8 (Comma delimited)" in response.text and "Lưu thành" in response.text
+    assert _count(db_session, member.enterprise.id) == before
+
+
+def test_a_bad_row_names_the_column_as_the_file_wrote_it(
+    db_session: Session, browser: Browser, member: Member
+) -> None:
+    before = _count(db_session, member.enterprise.id)
+    csv_bytes = "Tên sản phẩm;Mã GTIN\nCam sành;8930000000011\n".encode()
+    response = browser.post("/portal/products/import", files={"file": ("sp.csv", csv_bytes, "x")})
+    assert response.status_code == 400
+    assert '<td>2</td><td class="code">Mã GTIN</td>' in response.text
+    assert _count(db_session, member.enterprise.id) == before
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_the_template_has_vietnamese_headers_and_imports_as_it_is(
+    db_session: Session, browser: Browser, member: Member, kind: str
+) -> None:
+    template = browser.client.get(f"/portal/products/import/template.{kind}")
+    assert template.status_code == 200
+    assert "san-pham-mau" in template.headers["content-disposition"]
+    header = next(iter(read_table(template.content, limits=TableLimits(9, 10**6))))
+    assert header[:2] == ["Mã GTIN", "Tên sản phẩm"]
+    if kind == "csv":
+        assert template.content.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
+        assert b";" in template.content.splitlines()[0]
+    response = browser.post(
+        "/portal/products/import",
+        files={"file": (f"mau.{kind}", template.content, "application/octet-stream")},
+    )
+    assert response.status_code == 303, response.text
+    assert _names(db_session, member.enterprise.id) == {"Gạo ST25"}
 
 
 @pytest.mark.parametrize(

@@ -358,6 +358,7 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ("GET", "/portal/products/import"): Probe("303 200 200 403 403", via=SESSION),
         # An empty template with one example row: nothing of anyone's, so public.
         ("GET", "/portal/products/import/template.csv"): Probe("200 200 200 200 200", via=SESSION),
+        ("GET", "/portal/products/import/template.xlsx"): Probe("200 200 200 200 200", via=SESSION),
         ("POST", "/portal/products/import"): Probe("303 400 400 403 403", via=SESSION, form={}),
         ("GET", "/portal/products"): Probe("303 200 200 403 403", via=SESSION),
         ("GET", "/portal/products/new"): Probe("303 200 200 403 403", via=SESSION),
