@@ -124,11 +124,14 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(
         database_url=database_url,
         base_url="https://truyxuat.dongthap.gov.vn",
         secret_key="test-secret-key",
+        # Label files and photos of this process's databases, never the checkout's var/
+        # (run ids of two processes' databases are the same numbers).
+        data_dir=tmp_path_factory.mktemp("data"),
     )
 
 

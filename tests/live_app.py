@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -118,7 +119,6 @@ def _build_world(sessions: sessionmaker[Session]) -> World:
 
 def serve(directory: Path) -> Iterator[LiveApp]:
     """Start the app in a thread; yields once it accepts connections, stops afterwards."""
-    port = free_port()
     database_url = f"sqlite:///{directory / 'live.sqlite3'}"
     prepare_database(database_url)
     engine = make_engine(database_url)
@@ -126,17 +126,24 @@ def serve(directory: Path) -> Iterator[LiveApp]:
     Base.metadata.create_all(engine)
     sessions = make_sessionmaker(engine)
     world = _build_world(sessions)
-    settings = Settings(
-        database_url=database_url,
-        base_url=f"http://127.0.0.1:{port}",
-        secret_key="live-test-secret",
-    )
-    app = create_app(settings)
     try:
-        with uvicorn_thread(app, port):
-            yield LiveApp(settings.public_base_url, database_url, sessions, world)
+        with served_app(
+            database_url, secret_key="live-test-secret", data_dir=directory / "data"
+        ) as url:
+            yield LiveApp(url, database_url, sessions, world)
     finally:
         engine.dispose()
+
+
+@contextmanager
+def served_app(database_url: str, **settings: Any) -> Iterator[str]:
+    """The real app over `database_url`, served on a free local port until the block ends;
+    yields its base URL. `settings` are further Settings fields (secret_key, data_dir, ...)."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    app = create_app(Settings(database_url=database_url, base_url=base_url, **settings))
+    with uvicorn_thread(app, port):
+        yield base_url
 
 
 @contextmanager

@@ -8,12 +8,6 @@ prefix from the agency's pool, and is told what its pending status does not allo
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +16,7 @@ import httpx
 import pypdfium2
 import pytest
 import zxingcpp
+from playwright.sync_api import Browser, Page
 
 from registry.accounts.models import Role
 from registry.accounts.service import create_api_key
@@ -29,6 +24,7 @@ from registry.actor import SYSTEM
 from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.migrate import prepare_database
 from registry.prefixes.service import add_pool_prefix
+from tests.browser import DESKTOP, PHONE, artifact, chromium, needs_chromium
 from tests.factories import (
     PASSWORD,
     WARD_CAI_BE,
@@ -36,36 +32,11 @@ from tests.factories import (
     make_user,
     unique_tax_code,
 )
+from tests.live_app import served_app
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+__all__ = ["chromium"]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "portal"
-ROOT = Path(__file__).resolve().parents[2]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
-try:
-    from playwright.sync_api import Page, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None
-
-
-def _skip_reason() -> str | None:
-    if sync_playwright is None:
-        return "playwright is not installed (pip install playwright)"
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        return f"no Chromium at {CHROMIUM}"
-    return None
+pytestmark = [*needs_chromium, pytest.mark.slow]
 
 
 @dataclass
@@ -76,17 +47,8 @@ class Server:
     database_url: str
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    reason = _skip_reason()
-    if reason:
-        pytest.skip(reason)
     folder = tmp_path_factory.mktemp("portal-e2e")
     url = f"sqlite:///{folder / 'truyxuat.sqlite3'}"
     prepare_database(url)
@@ -96,54 +58,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         officer = make_user(session, role=Role.agency)
         officer_email = officer.email
     engine.dispose()
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "TRUYXUAT_DATABASE_URL": url,
-        "TRUYXUAT_BASE_URL": base,
-        "TRUYXUAT_DATA_DIR": str(folder / "data"),
-        "TRUYXUAT_SECRET_KEY": "e2e-secret",
-    }
-    log = (folder / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "service.main:app",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 120  # a loaded 2-core machine imports slowly
-        while True:
-            try:
-                if httpx.get(f"{base}/login", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((folder / "server.log").read_text())
-            time.sleep(0.2)
+    with served_app(url, secret_key="e2e-secret", data_dir=folder / "data") as base:
         yield Server(base, agency_key, officer_email, url)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    reason = _skip_reason()
-    if reason:
-        pytest.skip(reason)
-    assert sync_playwright is not None
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=artifact(f"portal/{name}.png"), full_page=True)
 
 
 def both_widths(page: Page, name: str) -> None:
@@ -168,9 +88,9 @@ def _decoded_links(pdf_path: Path) -> list[str]:
 
 
 def test_cooperative_from_sign_up_to_a_scanned_label(
-    server: Server, chromium: object, tmp_path: Path
+    server: Server, chromium: Browser, tmp_path: Path
 ) -> None:
-    context = chromium.new_context(viewport=PHONE, accept_downloads=True, locale="vi-VN")  # type: ignore[attr-defined]
+    context = chromium.new_context(viewport=PHONE, accept_downloads=True, locale="vi-VN")
     page = context.new_page()
     tax_code = unique_tax_code()
 
@@ -218,7 +138,7 @@ def test_cooperative_from_sign_up_to_a_scanned_label(
     assert prefix not in taken.text
 
     # 3. An officer signs in, verifies the cooperative and grants the prefix.
-    officer = chromium.new_context(viewport=DESKTOP, locale="vi-VN")  # type: ignore[attr-defined]
+    officer = chromium.new_context(viewport=DESKTOP, locale="vi-VN")
     desk = officer.new_page()
     desk.goto(f"{server.url}/login?next=/agency/enterprises")
     desk.fill("#f-email", server.officer_email)
@@ -313,7 +233,7 @@ def test_cooperative_from_sign_up_to_a_scanned_label(
 
 
 def test_cooperative_with_a_pool_prefix_from_sign_up_to_a_label_pdf(
-    server: Server, chromium: object, tmp_path: Path
+    server: Server, chromium: Browser, tmp_path: Path
 ) -> None:
     tax_code = unique_tax_code()
     pool = "89360" + tax_code[-4:]
@@ -321,7 +241,7 @@ def test_cooperative_with_a_pool_prefix_from_sign_up_to_a_label_pdf(
     with unit_of_work(make_sessionmaker(engine)) as session:
         add_pool_prefix(session, actor=SYSTEM, prefix=pool)
     engine.dispose()
-    context = chromium.new_context(viewport=PHONE, accept_downloads=True, locale="vi-VN")  # type: ignore[attr-defined]
+    context = chromium.new_context(viewport=PHONE, accept_downloads=True, locale="vi-VN")
     page = context.new_page()
 
     # 1. Sign up.
@@ -347,7 +267,7 @@ def test_cooperative_with_a_pool_prefix_from_sign_up_to_a_label_pdf(
     assert page.locator("form[action='/portal/prefix/request']").count() == 0
 
     # 4. An officer verifies the cooperative and grants it a pool prefix.
-    officer = chromium.new_context(viewport=DESKTOP, locale="vi-VN")  # type: ignore[attr-defined]
+    officer = chromium.new_context(viewport=DESKTOP, locale="vi-VN")
     desk = officer.new_page()
     desk.goto(f"{server.url}/login?next=/agency/enterprises")
     desk.fill("#f-email", server.officer_email)

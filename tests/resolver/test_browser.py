@@ -8,26 +8,23 @@ them), named <verdict>-<lang>.png.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from PIL import Image
+from playwright.sync_api import Page
 
 from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.migrate import prepare_database
+from tests.browser import chromium, needs_chromium, phone
+from tests.live_app import served_app
 from tests.resolver.conftest import World, build_world, free_gtin, seed_suspicious
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ROOT = Path(__file__).resolve().parents[2]
+__all__ = ["chromium", "phone"]
+
+pytestmark = [*needs_chromium, pytest.mark.slow]
 # Card colours of consumer.css (.verdict.green / .amber / .red / .grey).
 COLOURS = {
     "green": (30, 125, 58),
@@ -53,16 +50,8 @@ VERDICT_COLOURS = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
     folder = tmp_path_factory.mktemp("browser")
     url = f"sqlite:///{folder / 'browser.sqlite3'}"
     prepare_database(url)
@@ -93,80 +82,27 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
             "suspicious_copy": world.path(lot=world.lot, serial=world.serials[4]),
         }
     engine.dispose()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "TRUYXUAT_DATABASE_URL": url,
-        "TRUYXUAT_BASE_URL": base,
-        "TRUYXUAT_SECRET_KEY": "browser-test",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "service.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(f"{base}/.well-known/gs1resolver", timeout=0.5)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with served_app(url, secret_key="browser-test") as base:
         yield base, paths
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
-def screenshot(url: str, target: Path, profile: Path) -> Image.Image:
+def screenshot(page: Page, url: str, target: Path) -> Image.Image:
     target.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [
-            CHROMIUM or "chromium",
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            "--hide-scrollbars",
-            "--lang=vi",
-            f"--screenshot={target}",
-            "--window-size=390,844",
-            url,
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    page.goto(url)
+    page.screenshot(path=target)
     return Image.open(target).convert("RGB")
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_every_verdict_renders_at_phone_size(
-    server: tuple[str, dict[str, str]], tmp_path: Path, lang: str
+    server: tuple[str, dict[str, str]], phone: Page, tmp_path: Path, lang: str
 ) -> None:
     base, paths = server
     assert set(paths) == set(VERDICT_COLOURS)
     shots = tmp_path / "screenshots"
     for verdict, path in paths.items():
         url = f"{base}{path}?lang={lang}"
-        image = screenshot(url, shots / f"{verdict}-{lang}.png", tmp_path / "profile")
+        image = screenshot(phone, url, shots / f"{verdict}-{lang}.png")
         assert image.size == (390, 844)
         colours = image.crop((0, 0, 390, 300)).getcolors(390 * 300) or []
         card = sum(count for count, rgb in colours if rgb == COLOURS[VERDICT_COLOURS[verdict]])
@@ -188,12 +124,12 @@ def test_page_and_stylesheet_weigh_under_30_kb(server: tuple[str, dict[str, str]
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_the_report_form_names_the_product_on_a_phone(
-    server: tuple[str, dict[str, str]], tmp_path: Path, lang: str
+    server: tuple[str, dict[str, str]], phone: Page, tmp_path: Path, lang: str
 ) -> None:
     base, paths = server
     url = f"{base}/p/report?path={paths['serial_never_issued']}&lang={lang}&verdict=x"
     page = httpx.get(url).text
     assert ("Hoa Loc mango" if lang == "en" else "Xoài cát Hòa Lộc") in page
-    image = screenshot(url, tmp_path / "screenshots" / f"report-{lang}.png", tmp_path / "p")
+    image = screenshot(phone, url, tmp_path / "screenshots" / f"report-{lang}.png")
     edge = {image.getpixel((389, y)) for y in range(0, 844, 4)}
     assert len(edge) <= 3, edge  # the form fits the phone's width
