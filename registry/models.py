@@ -27,6 +27,7 @@ from registry.reports.triage import ReportTriage
 from registry.scans.models import Scan, SerialScanDay, SerialScanSource
 from registry.stats.models import (
     ScanMonthEnterprise,
+    ScanMonthEnterprisePlace,
     ScanMonthPlace,
     ScanPeriodEnterprise,
     ScanPeriodProduct,
@@ -58,6 +59,7 @@ __all__ = [
     "ResolverLink",
     "Scan",
     "ScanMonthEnterprise",
+    "ScanMonthEnterprisePlace",
     "ScanMonthPlace",
     "ScanPeriodEnterprise",
     "ScanPeriodProduct",

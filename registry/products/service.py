@@ -157,6 +157,14 @@ def find_by_gtin(session: Session, gtin: str) -> Product | None:
     return session.scalar(select(Product).where(Product.gtin == gtin))
 
 
+def product_names(session: Session, *, enterprise_id: int) -> dict[str, str]:
+    """The enterprise's products' Vietnamese names, by GTIN."""
+    rows = session.execute(
+        select(Product.gtin, Product.name_vi).where(Product.enterprise_id == enterprise_id)
+    )
+    return {gtin: name for gtin, name in rows}
+
+
 def count_products(session: Session, *, enterprise_id: int) -> int:
     return int(
         session.scalar(

@@ -198,6 +198,19 @@ class ImpactedLot:
     depth: int
 
 
+def recalls_of_enterprise(session: Session, *, enterprise_id: int) -> list[tuple[Recall, Product]]:
+    """Every recall of the enterprise's products with the product, latest first."""
+    return [
+        (recall, product)
+        for recall, product in session.execute(
+            select(Recall, Product)
+            .join(Product, Recall.product_id == Product.id)
+            .where(Product.enterprise_id == enterprise_id)
+            .order_by(Recall.started_at.desc())
+        )
+    ]
+
+
 def recalled_products(session: Session, recalls: Sequence[Recall]) -> dict[int, Product]:
     """The products the recalls name, by id."""
     ids = {r.product_id for r in recalls}

@@ -9,9 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.errors import InvalidInput
+from registry.products.models import Product
 from registry.reports.models import ConsumerReport, ReportKind
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -130,3 +132,18 @@ def submit_report(
     session.add(report)
     session.flush()
     return report
+
+
+def reports_about_products_of(
+    session: Session, *, enterprise_id: int, limit: int
+) -> list[ConsumerReport]:
+    """The latest consumer reports about the producer's products, newest first."""
+    return list(
+        session.scalars(
+            select(ConsumerReport)
+            .join(Product, Product.gtin == ConsumerReport.gtin)
+            .where(Product.enterprise_id == enterprise_id)
+            .order_by(ConsumerReport.created_at.desc())
+            .limit(limit)
+        )
+    )

@@ -4,17 +4,13 @@ count): the scans are read here and handed to registry.stats.rollups as ScanFact
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
 from registry.scans.models import Scan
-from registry.stats.models import (
-    ScanMonthEnterprise,
-    ScanMonthPlace,
-    ScanPeriodEnterprise,
-    ScanPeriodProduct,
-)
+from registry.stats.models import STATS_TABLES
 from registry.stats.rollups import ScanFacts, apply_scans
 
 
@@ -31,8 +27,8 @@ def facts_of_stored(scan: Scan) -> ScanFacts:
 
 def rebuild_rollups(session: Session, *, batch_size: int = 50_000) -> int:
     """Empty the rollups and fold every stored scan back in, in id order and batches."""
-    for table in (ScanPeriodProduct, ScanMonthPlace, ScanMonthEnterprise, ScanPeriodEnterprise):
-        session.execute(delete(table))
+    for table in STATS_TABLES:
+        session.execute(delete(cast(Table, table)))
     counted = 0
     last_id = 0
     while True:

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
+from registry.products.models import Product
 from registry.scans.models import AgentClass, Scan, SerialScanDay, SerialScanSource, SourceKind
 from registry.scans.recorder import Place, ScanRecorder
 from registry.settings import Settings
 from registry.stats.rollups import move_scan_place
+from registry.verdicts import Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +235,7 @@ def attach_place(
     move_scan_place(
         session,
         scanned_at=scanned_at,
+        gtin=gtin,
         verdict=verdict,
         agent_class=agent,
         before=(old_province, old_ward),
@@ -255,3 +258,20 @@ def _is_new_place(
         )
     )
     return place.key not in {Place(*row).key for row in rows}
+
+
+# The verdicts a producer is warned of: someone else's labels or a copy of its own.
+WARNING_VERDICTS = (Verdict.suspicious_copy, Verdict.serial_never_issued, Verdict.serial_void)
+
+
+def warning_scans_of(session: Session, *, enterprise_id: int, limit: int) -> list[Scan]:
+    """The latest scans of the producer's products that showed a warning, newest first."""
+    return list(
+        session.scalars(
+            select(Scan)
+            .join(Product, Product.gtin == Scan.gtin)
+            .where(Product.enterprise_id == enterprise_id, Scan.verdict.in_(WARNING_VERDICTS))
+            .order_by(Scan.scanned_at.desc())
+            .limit(limit)
+        )
+    )

@@ -62,6 +62,20 @@ class ScanMonthEnterprise(Base):
     last_scanned_on: Mapped[dt.date] = mapped_column(Date)
 
 
+class ScanMonthEnterprisePlace(Base):
+    """Scans per month and producer by where the consumer was, only when they shared it:
+    a producer's "where are my products scanned", which `ScanMonthPlace` (every producer
+    together) cannot answer."""
+
+    __tablename__ = "scan_month_enterprise_place"
+
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    ward_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    scan_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class ScanPeriodEnterprise(Base):
     """Scans per quarter and year ("2025-Q4", "2025") and producer, with the last day
     scanned. The last 90 days of a quarter or a year lie inside it, so "scanned in the 90
@@ -81,5 +95,6 @@ STATS_TABLES = [
     ScanPeriodProduct.__table__,
     ScanMonthPlace.__table__,
     ScanMonthEnterprise.__table__,
+    ScanMonthEnterprisePlace.__table__,
     ScanPeriodEnterprise.__table__,
 ]

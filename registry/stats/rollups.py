@@ -23,6 +23,7 @@ from registry.stats.models import (
     NO_ENTERPRISE,
     UNKNOWN,
     ScanMonthEnterprise,
+    ScanMonthEnterprisePlace,
     ScanMonthPlace,
     ScanPeriodEnterprise,
     ScanPeriodProduct,
@@ -116,6 +117,7 @@ def apply_scans(session: Session, scans: Iterable[ScanFacts]) -> int:
     warnings: Counter[tuple[str, str]] = Counter()
     by_place: Counter[tuple[dt.date, str, str, str]] = Counter()
     by_enterprise: Counter[tuple[dt.date, int]] = Counter()
+    by_enterprise_place: Counter[tuple[dt.date, int, str, str]] = Counter()
     days: dict[tuple[dt.date, int], tuple[dt.date, dt.date]] = {}
     by_enterprise_period: Counter[tuple[str, int]] = Counter()
     last_days: dict[tuple[str, int], dt.date] = {}
@@ -134,6 +136,8 @@ def apply_scans(session: Session, scans: Iterable[ScanFacts]) -> int:
             by_enterprise[(month, owner)] += 1
             first, last = days.get((month, owner), (day, day))
             days[(month, owner)] = (min(first, day), max(last, day))
+            if place != (UNKNOWN, UNKNOWN):
+                by_enterprise_place[(month, owner, *place)] += 1
             # Years and quarters only: months are read from the monthly rollup.
             for period in keys[:2]:
                 by_enterprise_period[(period, owner)] += 1
@@ -141,6 +145,7 @@ def apply_scans(session: Session, scans: Iterable[ScanFacts]) -> int:
     _upsert_products(session, by_product, warnings, owners)
     _upsert_places(session, by_place)
     _upsert_enterprises(session, by_enterprise, days)
+    _upsert_enterprise_places(session, by_enterprise_place)
     _upsert_enterprise_periods(session, by_enterprise_period, last_days)
     return len(facts)
 
@@ -210,6 +215,22 @@ def _upsert_enterprises(
     )
 
 
+def _upsert_enterprise_places(
+    session: Session, counts: Counter[tuple[dt.date, int, str, str]]
+) -> None:
+    rows = [
+        {"month": m, "enterprise_id": e, "province_code": p, "ward_code": w, "scan_count": count}
+        for (m, e, p, w), count in sorted(counts.items())
+    ]
+    upsert_adding(
+        session,
+        cast(Table, ScanMonthEnterprisePlace.__table__),
+        rows,
+        keys=["month", "enterprise_id", "province_code", "ward_code"],
+        added=["scan_count"],
+    )
+
+
 def _upsert_enterprise_periods(
     session: Session, counts: Counter[tuple[str, int]], last_days: dict[tuple[str, int], dt.date]
 ) -> None:
@@ -236,6 +257,7 @@ def move_scan_place(
     session: Session,
     *,
     scanned_at: dt.datetime,
+    gtin: str,
     verdict: str,
     agent_class: str,
     before: tuple[str | None, str | None],
@@ -251,7 +273,16 @@ def move_scan_place(
     old = (before[0] or UNKNOWN, before[1] or UNKNOWN)
     new = (after[0] or UNKNOWN, after[1] or UNKNOWN)
     _upsert_places(session, Counter({(month, *new, verdict): 1}))
-    row = session.get(ScanMonthPlace, (month, *old, verdict))
+    _take_one(session, session.get(ScanMonthPlace, (month, *old, verdict)))
+    owner = _owners(session, {gtin}).get(gtin)
+    if owner is None:
+        return
+    if new != (UNKNOWN, UNKNOWN):
+        _upsert_enterprise_places(session, Counter({(month, owner, *new): 1}))
+    _take_one(session, session.get(ScanMonthEnterprisePlace, (month, owner, *old)))
+
+
+def _take_one(session: Session, row: ScanMonthPlace | ScanMonthEnterprisePlace | None) -> None:
     if row is not None:
         row.scan_count -= 1
         if row.scan_count <= 0:

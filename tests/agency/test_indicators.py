@@ -21,12 +21,7 @@ from registry.lots.models import Lot
 from registry.products.models import Product
 from registry.scans.models import Scan
 from registry.scans.rebuild import rebuild_rollups
-from registry.stats.models import (
-    ScanMonthEnterprise,
-    ScanMonthPlace,
-    ScanPeriodEnterprise,
-    ScanPeriodProduct,
-)
+from registry.stats.models import STATS_TABLES
 from tests.agency.world import PERIOD, World, build_world
 
 VN = dt.timezone(dt.timedelta(hours=7))
@@ -280,13 +275,8 @@ def test_sorting_is_kept_in_the_url(world: World, staff: TestClient) -> None:
 def test_rebuild_gives_the_incremental_rollups(world: World, db_session: Session) -> None:
     def contents() -> list[list[tuple[object, ...]]]:
         return [
-            sorted(tuple(row) for row in db_session.execute(select(*model.__table__.c)))
-            for model in (
-                ScanPeriodProduct,
-                ScanMonthPlace,
-                ScanMonthEnterprise,
-                ScanPeriodEnterprise,
-            )
+            sorted(tuple(row) for row in db_session.execute(select(*table.c)))
+            for table in STATS_TABLES
         ]
 
     incremental = contents()

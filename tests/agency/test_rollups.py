@@ -79,6 +79,7 @@ def test_a_place_shared_later_moves_the_count(db_session: Session) -> None:
     move_scan_place(
         db_session,
         scanned_at=record.scanned_at,
+        gtin=record.gtin,
         verdict="genuine",
         agent_class="mobile",
         before=(None, None),

@@ -1,8 +1,6 @@
-"""Print runs (preview, background PDF, download), team and keys, audit trail, statistics."""
+"""Print runs (preview, background PDF, download), team and keys, audit trail."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 import pypdfium2
 import zxingcpp
@@ -10,11 +8,8 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
 from registry.accounts.service import authenticate_api_key
-from registry.db import utcnow
 from registry.gs1 import parse_digital_link
 from registry.labels.models import LabelRun, RunStatus
-from registry.reports.models import ConsumerReport, ReportKind
-from registry.scans.models import Scan
 from tests.factories import make_enterprise, make_lot, make_product
 from tests.portal.conftest import Browser, Member, csrf_of
 
@@ -136,42 +131,6 @@ def test_audit_trail_shows_only_my_enterprise(
     assert ">create<" not in page and "product #" not in page
     english = browser.client.get("/portal/team/audit?lang=en").text
     assert f"<td>Created</td><td>Product #{mine.id}</td>" in english
-
-
-def test_statistics_count_my_scans_and_reports_only(
-    db_session: Session, browser: Browser, member: Member
-) -> None:
-    mine = make_product(db_session, enterprise=member.enterprise, name_vi="Bưởi da xanh")
-    theirs = make_product(db_session, enterprise=make_enterprise(db_session))
-    now = utcnow()
-
-    def scan(gtin: str, verdict: str, ward: str | None) -> Scan:
-        return Scan(
-            scanned_at=now - dt.timedelta(days=1), gtin=gtin, lot="L1", serial="S1",
-            verdict=verdict, device_hash="d" * 32, agent_class="mobile", ward_code=ward,
-        )  # fmt: skip
-
-    db_session.add_all(
-        [
-            scan(mine.gtin, "genuine", "28360"),
-            scan(mine.gtin, "genuine", None),
-            scan(mine.gtin, "suspicious_copy", "28360"),
-            scan(theirs.gtin, "suspicious_copy", None),
-        ]
-    )
-    db_session.add(
-        ConsumerReport(
-            kind=ReportKind.quality, gtin=mine.gtin, message="Bưởi bị dập", device_hash="d" * 32
-        )
-    )
-    db_session.flush()
-    page = browser.client.get("/portal/stats").text
-    assert f"Bưởi da xanh ({mine.gtin})" in page
-    assert '<span class="bar-count">3</span>' in page  # my three scans, not theirs
-    assert "Cái Bè" in page  # scans by place name the ward
-    assert page.count("Nghi tem bị sao chép") == 1
-    assert "Bưởi bị dập" in page
-    assert theirs.gtin not in page
 
 
 def test_every_form_carries_the_token(browser: Browser, member: Member) -> None:

@@ -6,28 +6,19 @@ import datetime as dt
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from registry.places.models import AdminUnit
-from registry.products.models import Product
-from registry.recalls.models import Recall
-from registry.reports.models import ConsumerReport
-from registry.scans.models import Scan
-from registry.stats.models import ScanMonthEnterprise
-from registry.verdicts import Verdict
+from registry.products.service import product_names
+from registry.recalls.service import recalls_of_enterprise
+from registry.reports.service import reports_about_products_of
+from registry.scans.service import warning_scans_of
+from registry.stats.producer import last_months, scans_by_month, scans_by_place, scans_by_product
+from registry.stats.rollups import local_day
 from service.deps import SessionDep
 from service.pages.portal.common import PortalDep, page
 
 router = APIRouter(prefix="/portal/stats")
-WINDOW_DAYS = 365
 LIST_LIMIT = 50
-WARNING_VERDICTS = [
-    Verdict.suspicious_copy.value,
-    Verdict.serial_never_issued.value,
-    Verdict.serial_void.value,
-]
 
 
 @dataclass(frozen=True)
@@ -43,112 +34,25 @@ def _bars(rows: list[tuple[str, int]]) -> list[Bar]:
     return [Bar(label, count, 5 * round(20 * count / top) if top else 0) for label, count in rows]
 
 
-def _my_gtins(session: Session, enterprise_id: int) -> dict[str, str]:
-    rows = session.execute(
-        select(Product.gtin, Product.name_vi).where(Product.enterprise_id == enterprise_id)
-    )
-    return {gtin: name for gtin, name in rows}
-
-
-def scans_by_month(session: Session, enterprise_id: int, since: dt.date) -> list[tuple[str, int]]:
-    """From the agency engineer's monthly rollup, kept up to date as scans are stored."""
-    rows = session.execute(
-        select(ScanMonthEnterprise.month, ScanMonthEnterprise.scan_count)
-        .where(
-            ScanMonthEnterprise.enterprise_id == enterprise_id, ScanMonthEnterprise.month >= since
-        )
-        .order_by(ScanMonthEnterprise.month)
-    )
-    return [(month.strftime("%m/%Y"), int(total or 0)) for month, total in rows]
-
-
-def scans_by_product(
-    session: Session, gtins: dict[str, str], since: dt.datetime
-) -> list[tuple[str, int]]:
-    if not gtins:
-        return []
-    rows = session.execute(
-        select(Scan.gtin, func.count())
-        .where(Scan.gtin.in_(gtins), Scan.scanned_at >= since)
-        .group_by(Scan.gtin)
-        .order_by(func.count().desc())
-    )
-    return [(f"{gtins[gtin]} ({gtin})", int(count)) for gtin, count in rows]
-
-
-def scans_by_place(
-    session: Session, gtins: dict[str, str], since: dt.datetime
-) -> list[tuple[str, int]]:
-    if not gtins:
-        return []
-    place = func.coalesce(Scan.ward_code, Scan.province_code)
-    rows = list(
-        session.execute(
-            select(place, func.count())
-            .where(Scan.gtin.in_(gtins), Scan.scanned_at >= since, place.is_not(None))
-            .group_by(place)
-            .order_by(func.count().desc())
-            .limit(20)
-        )
-    )
-    names = {
-        unit.code: unit.name
-        for unit in session.scalars(
-            select(AdminUnit).where(AdminUnit.code.in_([code for code, _ in rows]))
-        )
-    }
-    return [(names.get(code, code), int(count)) for code, count in rows]
-
-
 @router.get("")
 def stats(request: Request, session: SessionDep, portal: PortalDep) -> Response:
     enterprise_id = portal.enterprise.id
-    now = dt.datetime.now(dt.UTC)
-    since = now - dt.timedelta(days=WINDOW_DAYS)
-    gtins = _my_gtins(session, enterprise_id)
-    suspicious = (
-        list(
-            session.scalars(
-                select(Scan)
-                .where(Scan.gtin.in_(gtins), Scan.verdict.in_(WARNING_VERDICTS))
-                .order_by(Scan.scanned_at.desc())
-                .limit(LIST_LIMIT)
-            )
-        )
-        if gtins
-        else []
-    )
-    reports = (
-        list(
-            session.scalars(
-                select(ConsumerReport)
-                .where(ConsumerReport.gtin.in_(gtins))
-                .order_by(ConsumerReport.created_at.desc())
-                .limit(LIST_LIMIT)
-            )
-        )
-        if gtins
-        else []
-    )
-    recalls = list(
-        session.execute(
-            select(Recall, Product)
-            .join(Product, Recall.product_id == Product.id)
-            .where(Product.enterprise_id == enterprise_id)
-            .order_by(Recall.started_at.desc())
-        )
-    )
+    months = last_months(local_day(dt.datetime.now(dt.UTC)))
+    by_month = scans_by_month(session, enterprise_id=enterprise_id, months=months)
+    by_product = scans_by_product(session, enterprise_id=enterprise_id, months=months)
     return page(
         request,
         "portal/stats.html",
         {
-            "by_month": _bars(scans_by_month(session, enterprise_id, since.date().replace(day=1))),
-            "by_product": _bars(scans_by_product(session, gtins, since)),
-            "by_place": _bars(scans_by_place(session, gtins, since)),
-            "suspicious": suspicious,
-            "reports": reports,
-            "recalls": recalls,
-            "names": gtins,
+            "by_month": _bars([(f"{month:%m/%Y}", count) for month, count in by_month]),
+            "by_product": _bars([(f"{p.name} ({p.gtin})", p.scan_count) for p in by_product]),
+            "by_place": _bars(scans_by_place(session, enterprise_id=enterprise_id, months=months)),
+            "suspicious": warning_scans_of(session, enterprise_id=enterprise_id, limit=LIST_LIMIT),
+            "reports": reports_about_products_of(
+                session, enterprise_id=enterprise_id, limit=LIST_LIMIT
+            ),
+            "recalls": recalls_of_enterprise(session, enterprise_id=enterprise_id),
+            "names": product_names(session, enterprise_id=enterprise_id),
         },
         portal=portal,
     )
