@@ -28,7 +28,7 @@ from registry.db import utcnow
 from registry.errors import InvalidInput
 from registry.events.capture import capture_event
 from registry.events.identifiers import Key
-from registry.events.models import EventEpc
+from registry.events.models import EpcisEvent, EventEpc
 from registry.events.vocabulary import STANDARD_CONTEXT
 from registry.gs1 import GS1Error, gs1_check_digit, parse_sscc
 from registry.locations.models import Location
@@ -468,3 +468,13 @@ def record_recall(
         reason=why,
     )
     return event_id
+
+
+def has_recorded_steps(session: Session, *, enterprise_id: int) -> bool:
+    """Whether the enterprise has recorded any event (a harvest, a shipment, …)."""
+    return (
+        session.scalar(
+            select(EpcisEvent.id).where(EpcisEvent.enterprise_id == enterprise_id).limit(1)
+        )
+        is not None
+    )

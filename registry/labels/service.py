@@ -121,6 +121,18 @@ def queued_labels(session: Session, *, enterprise_id: int) -> int:
     return int(waiting or 0)
 
 
+def has_printed_labels(session: Session, *, enterprise_id: int) -> bool:
+    """Whether the enterprise has a print run that is not voided (rendered or on its way)."""
+    return (
+        session.scalar(
+            select(LabelRun.id)
+            .where(LabelRun.enterprise_id == enterprise_id, LabelRun.voided_at.is_(None))
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def _check_queue(session: Session, *, enterprise_id: int, count: int, limits: RunLimits) -> None:
     # Lock the enterprise so two concurrent runs cannot both squeeze under the quota.
     session.execute(select(Enterprise.id).where(Enterprise.id == enterprise_id).with_for_update())

@@ -4,6 +4,7 @@ them, what to do next."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
@@ -11,6 +12,8 @@ from starlette.responses import Response
 
 from registry.enterprises.service import latest_open_identity_change
 from registry.errors import InvalidInput, TruyxuatError
+from registry.events.steps import has_recorded_steps
+from registry.labels.service import has_printed_labels
 from registry.locations.service import count_locations
 from registry.lots.service import count_lots
 from registry.prefixes.service import (
@@ -57,6 +60,37 @@ def _counts(session: Session, enterprise_id: int) -> dict[str, int]:
     }
 
 
+@dataclass(frozen=True)
+class NextStep:
+    text: str
+    href: str
+    done: bool
+
+
+def _next_steps(
+    session: Session, enterprise_id: int, counts: dict[str, int], *, has_prefix: bool
+) -> list[NextStep]:
+    """The way from sign-up to a printed label, each step ticked once it has been done."""
+    return [
+        NextStep("Được Chi cục cấp tiền tố mã doanh nghiệp", "#prefix-title", has_prefix),
+        NextStep(
+            "Thêm vườn, cơ sở đóng gói, cửa hàng", "/portal/locations/new", counts["locations"] > 0
+        ),
+        NextStep("Thêm sản phẩm", "/portal/products/new", counts["products"] > 0),
+        NextStep("Tạo lô hàng", "/portal/lots/new", counts["lots"] > 0),
+        NextStep(
+            "Ghi nhận thu hoạch, xuất hàng cho lô",
+            "/portal/lots",
+            has_recorded_steps(session, enterprise_id=enterprise_id),
+        ),
+        NextStep(
+            "In tem truy xuất",
+            "/portal/labels",
+            has_printed_labels(session, enterprise_id=enterprise_id),
+        ),
+    ]
+
+
 def _dashboard(
     request: Request,
     session: Session,
@@ -68,11 +102,13 @@ def _dashboard(
 ) -> Response:
     enterprise_id = portal.enterprise.id
     pending = pending_requests_of(session, enterprise_ids=[enterprise_id]).get(enterprise_id, [])
+    prefixes = prefixes_of(session, enterprise_id=enterprise_id)
+    counts = _counts(session, enterprise_id)
     return page(
         request,
         "portal/dashboard.html",
         {
-            "prefixes": prefixes_of(session, enterprise_id=enterprise_id),
+            "prefixes": prefixes,
             "pending_requests": pending,
             "rejected_requests": latest_refusals(
                 session, enterprise_id=enterprise_id, limit=SHOWN_DECISIONS
@@ -80,7 +116,8 @@ def _dashboard(
             "pool_requested": any(r.prefix is None for r in pending),
             "identity_change": latest_open_identity_change(session, enterprise_id=enterprise_id),
             "kind_labels": dict(KINDS),
-            "counts": _counts(session, enterprise_id),
+            "counts": counts,
+            "next_steps": _next_steps(session, enterprise_id, counts, has_prefix=bool(prefixes)),
             "errors": errors or {},
             "values": values or {},
         },
