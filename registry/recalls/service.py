@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from registry.actor import Actor
 from registry.audit.service import record_change
 from registry.db import utcnow
-from registry.errors import Conflict, InvalidInput, NotFound
+from registry.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from registry.events.identifiers import lot_node
 from registry.events.models import TraceLink
 from registry.lots.models import Lot, LotStatus
@@ -25,6 +25,8 @@ from registry.products.models import Product
 from registry.recalls.models import Recall
 
 MAX_IMPACT_NODES = 5000
+# A notice is read on a phone: two thousand characters is already a long page.
+NOTICE_MAX_LENGTH = 2000
 
 
 @dataclass(frozen=True)
@@ -34,17 +36,38 @@ class RecallNotice:
     reason_en: str | None = None
     notice_en: str | None = None
 
-    def checked(self) -> RecallNotice:
+    def problems(self) -> list[FieldProblem]:
+        """Everything wrong with the notice at once, so a form can say it all."""
+        found = []
         if not self.reason_vi.strip():
-            raise InvalidInput(
-                "Cần ghi lý do thu hồi.", "A reason for the recall is required.", field="reason_vi"
+            found.append(
+                FieldProblem(
+                    "reason_vi", "Cần ghi lý do thu hồi.", "A reason for the recall is required."
+                )
             )
         if not self.notice_vi.strip():
-            raise InvalidInput(
-                "Cần nội dung thông báo cho người tiêu dùng.",
-                "A notice for consumers is required.",
-                field="notice_vi",
+            found.append(
+                FieldProblem(
+                    "notice_vi",
+                    "Cần nội dung thông báo cho người tiêu dùng.",
+                    "A notice for consumers is required.",
+                )
             )
+        for field, text in self.__dict__.items():
+            if len(text or "") > NOTICE_MAX_LENGTH:
+                found.append(
+                    FieldProblem(
+                        field,
+                        f"Tối đa {NOTICE_MAX_LENGTH} ký tự (đang có {len(text)}).",
+                        f"At most {NOTICE_MAX_LENGTH} characters (got {len(text)}).",
+                    )
+                )
+        return found
+
+    def checked(self) -> RecallNotice:
+        found = self.problems()
+        if found:
+            raise InvalidInput(found[0].message_vi, found[0].message_en, problems=found)
         return RecallNotice(
             self.reason_vi.strip(),
             self.notice_vi.strip(),
@@ -59,6 +82,25 @@ def open_recalls_of(session: Session, *, product: Product) -> list[Recall]:
             select(Recall).where(Recall.product_id == product.id, Recall.ended_at.is_(None))
         )
     )
+
+
+def ensure_not_under_recall(session: Session, *, product: Product, lots: Sequence[Lot]) -> None:
+    """A product recalled as a whole, or a lot already recalled, is not recalled twice."""
+    open_recalls = open_recalls_of(session, product=product)
+    if any(r.lot_id is None for r in open_recalls):
+        raise Conflict(
+            "Sản phẩm này đang bị thu hồi toàn bộ.",
+            "The whole product is already under recall.",
+            field="lots",
+        )
+    already = {r.lot_id for r in open_recalls}
+    doubled = [lot.code for lot in lots if lot.id in already]
+    if doubled:
+        raise Conflict(
+            f"Lô đang bị thu hồi: {', '.join(doubled)}.",
+            f"Lots already under recall: {', '.join(doubled)}.",
+            field="lots",
+        )
 
 
 def recall_product(
@@ -80,21 +122,7 @@ def recall_product(
                 f"Lot {lot.code} does not belong to this product.",
                 field="lots",
             )
-    open_recalls = open_recalls_of(session, product=product)
-    if any(r.lot_id is None for r in open_recalls):
-        raise Conflict(
-            "Sản phẩm này đang bị thu hồi toàn bộ.",
-            "The whole product is already under recall.",
-            field="lots",
-        )
-    already = {r.lot_id for r in open_recalls}
-    doubled = [lot.code for lot in lots if lot.id in already]
-    if doubled:
-        raise Conflict(
-            f"Lô đang bị thu hồi: {', '.join(doubled)}.",
-            f"Lots already under recall: {', '.join(doubled)}.",
-            field="lots",
-        )
+    ensure_not_under_recall(session, product=product, lots=lots)
     started_at = utcnow()
     targets: list[Lot | None] = list(lots) or [None]
     recalls = []

@@ -170,7 +170,7 @@ def test_recall_lots_then_end(db_session: Session, staff: TestClient) -> None:
         )
     )
     db_session.flush()
-    page = staff.get(f"/agency/recalls?gtin={product.gtin}", headers=HTML)
+    page = staff.get(f"/agency/recalls?product={product.id}", headers=HTML)
     assert bad.code in page.text
     token = csrf_of(page.text)
     response = staff.post(
@@ -181,6 +181,7 @@ def test_recall_lots_then_end(db_session: Session, staff: TestClient) -> None:
             "csrf_token": token,
             "product_id": str(product.id),
             "scope": "lots",
+            "decision": "confirm",
             "lot_ids": [str(bad.id)],
             "reason_vi": "Vượt ngưỡng histamin",
             "notice_vi": "Ngừng sử dụng lô này.",
@@ -212,6 +213,7 @@ def test_recall_lots_then_end(db_session: Session, staff: TestClient) -> None:
             "csrf_token": token,
             "product_id": str(product.id),
             "scope": "lots",
+            "decision": "confirm",
             "lot_ids": [str(bad.id)],
             "reason_vi": "x",
             "notice_vi": "y",

@@ -53,7 +53,7 @@ def _product_recall(world: World, session: Session, client: TestClient) -> str:
     login = {"email": officer.email, "password": PASSWORD}
     assert client.post("/api/v1/auth/login", json=login).status_code == 200
     form = client.get(
-        "/agency/recalls", params={"gtin": product.gtin}, headers={"accept": "text/html"}
+        "/agency/recalls", params={"product": product.id}, headers={"accept": "text/html"}
     ).text
     token = re.search(r'name="csrf_token" value="([^"]+)"', form)
     assert token is not None
@@ -63,6 +63,7 @@ def _product_recall(world: World, session: Session, client: TestClient) -> str:
             "csrf_token": token.group(1),
             "product_id": str(product.id),
             "scope": "product",
+            "decision": "confirm",
             "reason_vi": "Nhiễm nấm mốc",
             "reason_en": "Mould found",
             "notice_vi": "Ngừng sử dụng, trả lại nơi mua.",

@@ -112,6 +112,8 @@ def _writes(w: World) -> dict[tuple[str, str], Write]:
             "agency",
             form={
                 "product_id": str(product),
+                "scope": "product",
+                "decision": "confirm",
                 "reason_vi": "Nhiễm khuẩn",
                 "notice_vi": "Ngừng sử dụng",
             },

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from registry.errors import InvalidInput, NotFound
-from registry.lots.models import Lot
-from registry.lots.service import get_lot, lots_by_id, lots_of_product
-from registry.products.service import checked_gtin, find_by_gtin, get_product
+from registry.actor import Actor
+from registry.errors import InvalidInput, TruyxuatError
+from registry.lots.service import get_lot, lots_of_product
+from registry.products.models import Product
+from registry.products.search import search_products
+from registry.products.service import get_product
+from registry.recalls.plan import plan_recall
 from registry.recalls.service import (
     RecallNotice,
     end_recall,
@@ -22,24 +27,52 @@ from registry.recalls.service import (
     recalled_products,
 )
 from service.deps import AgencyActor, SessionDep
+from service.i18n import request_language
 from service.pages.agency.common import page_context, require_csrf
 from service.pages.agency.queues import SEE_OTHER
+from service.pages.portal.common import field_errors
 from service.templating import render
 
 router = APIRouter()
 
 
-@router.get("/recalls", response_class=HTMLResponse)
-def recalls(
-    request: Request, session: SessionDep, actor: AgencyActor, gtin: str = ""
+# The form's own fields, in the order the error summary lists them.
+FORM_FIELDS = ("scope", "lot_ids", "reason_vi", "reason_en", "notice_vi", "notice_en")
+
+
+@dataclass(frozen=True)
+class RecallForm:
+    """What the officer typed and ticked, kept whatever happens to it."""
+
+    product_id: int | None
+    scope: str
+    lot_ids: list[int]
+    reason_vi: str
+    reason_en: str
+    notice_vi: str
+    notice_en: str
+
+    @property
+    def notice(self) -> RecallNotice:
+        return RecallNotice(self.reason_vi, self.notice_vi, self.reason_en, self.notice_en)
+
+
+def _number(value: object) -> int | None:
+    text = value.strip() if isinstance(value, str) else ""
+    return int(text) if text.isdigit() and len(text) < 19 else None
+
+
+def _recalls_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    *,
+    query: str = "",
+    product: Product | None = None,
+    form: RecallForm | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
 ) -> HTMLResponse:
-    product = None
-    lots: list[Lot] = []
-    if gtin.strip():
-        product = find_by_gtin(session, checked_gtin(gtin.strip()))
-        if product is None:
-            raise NotFound("Không tìm thấy sản phẩm có GTIN này.", "No product has this GTIN.")
-        lots = lots_of_product(session, product_id=product.id)
     all_recalls = list_recalls(session, actor=actor)
     context = page_context(request)
     context.update(
@@ -47,43 +80,94 @@ def recalls(
             "recalls": all_recalls,
             "products": recalled_products(session, all_recalls),
             "lot_codes": recalled_lot_codes(session, all_recalls),
+            "query": query,
+            "found": search_products(session, query) if query.strip() and product is None else [],
             "product": product,
-            "lots": lots,
-            "gtin": gtin,
+            "lots": lots_of_product(session, product_id=product.id) if product else [],
+            "form": form,
+            "errors": errors or {},
+            "error_order": [f for f in ("form", *FORM_FIELDS) if f in (errors or {})],
         }
     )
-    return render(request, "agency/recalls.html", context)
+    return render(request, "agency/recalls.html", context, status_code=status_code)
 
 
-@router.post("/recalls")
+@router.get("/recalls", response_class=HTMLResponse)
+def recalls(
+    request: Request, session: SessionDep, actor: AgencyActor, q: str = "", product: str = ""
+) -> HTMLResponse:
+    product_id = _number(product)
+    chosen = get_product(session, actor=actor, product_id=product_id) if product_id else None
+    return _recalls_page(request, session, actor, query=q[:200], product=chosen)
+
+
+FormText = Annotated[str, Form()]
+
+
+@router.post("/recalls", response_class=HTMLResponse)
 def start_recall(
     request: Request,
     session: SessionDep,
     actor: AgencyActor,
-    product_id: Annotated[int, Form()],
-    csrf_token: Annotated[str, Form()] = "",
-    scope: Annotated[str, Form()] = "product",
-    lot_ids: Annotated[list[int] | None, Form()] = None,
-    reason_vi: Annotated[str, Form()] = "",
-    reason_en: Annotated[str, Form()] = "",
-    notice_vi: Annotated[str, Form()] = "",
-    notice_en: Annotated[str, Form()] = "",
-) -> RedirectResponse:
+    csrf_token: FormText = "",
+    decision: FormText = "review",
+    product_id: FormText = "",
+    scope: FormText = "",
+    lot_ids: Annotated[list[str] | None, Form()] = None,
+    reason_vi: FormText = "",
+    reason_en: FormText = "",
+    notice_vi: FormText = "",
+    notice_en: FormText = "",
+) -> Response:
+    """Review first (the lots, labels and scans reached), then confirm. Any problem shows
+    the form again with what was typed and a message beside each field concerned."""
     require_csrf(request, csrf_token)
-    product = get_product(session, actor=actor, product_id=product_id)
-    lots: list[Lot] = []
-    if scope == "lots":
-        lots = lots_by_id(session, lot_ids or [])
-        if not lots:
-            raise InvalidInput(
-                "Hãy chọn ít nhất một lô.", "Choose at least one lot.", field="lot_ids"
-            )
+    form = RecallForm(
+        product_id=_number(product_id),
+        scope=scope,
+        lot_ids=[n for value in lot_ids or [] if (n := _number(value)) is not None],
+        reason_vi=reason_vi,
+        reason_en=reason_en,
+        notice_vi=notice_vi,
+        notice_en=notice_en,
+    )
+    if form.product_id is None:
+        raise InvalidInput(
+            "Hãy tìm và chọn sản phẩm cần thu hồi.",
+            "Find and choose the product to recall.",
+            field="product_id",
+        )
+    product = get_product(session, actor=actor, product_id=form.product_id)
+    if decision == "edit":
+        return _recalls_page(request, session, actor, product=product, form=form)
+    try:
+        plan = plan_recall(
+            session,
+            actor=actor,
+            product=product,
+            scope=form.scope,
+            lot_ids=form.lot_ids,
+            notice=form.notice,
+        )
+    except TruyxuatError as exc:
+        errors = field_errors(exc, request_language(request))
+        if "lots" in errors:
+            errors["lot_ids"] = errors.pop("lots")
+        return _recalls_page(
+            request,
+            session,
+            actor,
+            product=product,
+            form=form,
+            errors=errors,
+            status_code=exc.status,
+        )
+    if decision != "confirm":
+        context = page_context(request)
+        context.update({"plan": plan, "form": form})
+        return render(request, "agency/recall_confirm.html", context)
     created = recall_product(
-        session,
-        actor=actor,
-        product=product,
-        lots=lots,
-        notice=RecallNotice(reason_vi, notice_vi, reason_en, notice_en),
+        session, actor=actor, product=product, lots=plan.chosen, notice=plan.notice
     )
     return RedirectResponse(f"/agency/recalls/{created[0].id}", status_code=SEE_OTHER)
 
