@@ -23,7 +23,7 @@ from registry.errors import InvalidInput
 from registry.population.service import REGISTER_LIMITS
 from registry.spreadsheets import TableLimits, read_table
 from service.pages.portal.imports import IMPORT_LIMITS
-from tests import hostile_tables
+from tests.hostile_tables import declared_rows, many_identical_rows, skipped_rows
 
 
 def honest_products(rows: int) -> bytes:
@@ -54,9 +54,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     files: dict[str, Callable[[], bytes]] = {
-        "3M identical rows, no dimension": lambda: hostile_tables.many_identical_rows("name_vi"),
-        "3M rows declared": lambda: hostile_tables.declared_rows("name_vi"),
-        "row 3,000,000 after the header": lambda: hostile_tables.skipped_rows("name_vi"),
+        "3M identical rows, no dimension": lambda: many_identical_rows("name_vi"),
+        "3M rows declared": lambda: declared_rows("name_vi"),
+        "row 3,000,000 after the header": lambda: skipped_rows("name_vi"),
         "honest 5,000 product rows": lambda: honest_products(5000),
     }
     results = []

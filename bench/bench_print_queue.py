@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.builders import registered_lot
 from registry.actor import SYSTEM
 from registry.db import unit_of_work
 from registry.labels.models import LabelRun
@@ -24,7 +25,6 @@ from registry.labels.service import RunLimits, create_run
 from registry.migrate import prepare_database
 from registry.settings import Settings
 from service.state import AppState
-from tests.factories import make_enterprise, make_lot, make_product
 
 
 def main() -> None:
@@ -44,8 +44,7 @@ def main() -> None:
     with unit_of_work(state.write_sessions) as session:
         ids = []
         for count in (args.large, args.small):
-            enterprise = make_enterprise(session)
-            lot = make_lot(session, product=make_product(session, enterprise=enterprise))
+            lot = registered_lot(session)
             run = create_run(
                 session, actor=SYSTEM, lot=lot, count=count, serialized=True,
                 layout="a4-3x7", limits=unbounded,

@@ -158,26 +158,23 @@ def run_wrk(url: str, paths: list[str], *, duration: int, connections: int) -> L
 
 def seed(url: str, serials: int = SERIALS) -> tuple[str, list[str]]:
     """A registered product with one lot and a print run; returns its paths."""
+    from bench.builders import registered_lot
+    from registry.actor import SYSTEM
     from registry.db import make_engine, make_sessionmaker, unit_of_work
-    from registry.labels.service import run_serials
+    from registry.labels.models import RunStatus
+    from registry.labels.service import create_run, run_serials
     from registry.migrate import prepare_database
-    from tests.resolver.world import build_world
 
     prepare_database(url)
     engine = make_engine(url)
     with unit_of_work(make_sessionmaker(engine)) as session:
-        world = build_world(session)
-        from registry.actor import SYSTEM
-        from registry.labels.models import RunStatus
-        from registry.labels.service import create_run
-
+        lot = registered_lot(session)
         run = create_run(
-            session, actor=SYSTEM, lot=world.lot, count=serials, serialized=True, layout="a4-3x7"
+            session, actor=SYSTEM, lot=lot, count=serials, serialized=True, layout="a4-3x7"
         )
-        serials = run_serials(run) or []
         run.status = RunStatus.done
-        paths = [world.path(lot=world.lot, serial=s) for s in serials]
-        gtin = world.product.gtin
+        gtin = lot.product.gtin
+        paths = [f"/01/{gtin}/10/{lot.code}/21/{serial}" for serial in run_serials(run) or []]
     engine.dispose()
     return gtin, paths
 

@@ -160,17 +160,28 @@ def test_imports_inside_functions_and_type_checking_count() -> None:
     assert {"scans", "resolution", "recalls"} <= parts
 
 
-def _importers_of_service(package: str) -> list[str]:
+def _importers_of(package: str, target: str, *, allowed: tuple[str, ...] = ()) -> list[str]:
     return [
         str(found)
         for found in imports_under(package)
-        if found.target == "service" or found.target.startswith("service.")
+        if (found.target == target or found.target.startswith(f"{target}."))
+        and not any(found.target.startswith(module) for module in allowed)
     ]
 
 
 def test_registry_never_imports_service() -> None:
-    assert _importers_of_service("registry") == []
+    assert _importers_of("registry", "service") == []
 
 
 def test_labels_never_imports_service() -> None:
-    assert _importers_of_service("labels") == []
+    assert _importers_of("labels", "service") == []
+
+
+# What tests/data holds, and the hostile spreadsheets both measure: files, not registry rows.
+BENCH_MAY_READ = ("tests.testdata", "tests.hostile_tables")
+
+
+def test_bench_builds_its_own_data() -> None:
+    """Benchmarks build their registry data themselves (bench/builders.py), not with the
+    test factories and worlds, which change with the tests."""
+    assert _importers_of("bench", "tests", allowed=BENCH_MAY_READ) == []
