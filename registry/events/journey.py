@@ -116,7 +116,8 @@ def _detail(step: str, event: EpcisEvent, names: dict[str, str], lot_uri: str) -
         return f"Gửi đến {where}".strip(), f"Sent to {where}".strip()
     if step == "receive":
         origin = next((_gln(s.get("source")) for s in document.get("sourceList") or []), None)
-        where = names.get(origin or "", origin or "")
+        seller = (document.get("tx:seller") or {}).get("tx:name")
+        where = names.get(origin or "", origin or "") or seller or ""
         return f"Nhận từ {where}".strip(), f"Received from {where}".strip()
     if step == "inspect":
         if event.disposition == "conformant":

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -62,8 +62,10 @@ def lot_uri(lot: Lot) -> str:
 
 
 @dataclass(frozen=True)
-class Buyer:
-    """A party without a GLN: EPCIS names it by a fresh urn:uuid, its details in tx:buyer."""
+class Party:
+    """The other side of a shipment or receipt when it has no GLN (a trader, a farmer, a
+    market stall): EPCIS names it by a fresh urn:uuid, its details in tx:buyer (whom a
+    shipment went to) or tx:seller (whom a receipt came from)."""
 
     name: str
     phone: str | None = None
@@ -76,17 +78,19 @@ class Buyer:
 
 
 _PHONE = re.compile(r"\+?[0-9][0-9 .]{7,18}")
+PartyRole = Literal["buyer", "seller"]
 
 
-def buyer_from(name: str, phone: str = "", address: str = "") -> Buyer | None:
-    """The buyer a person typed, checked; None when no name was given."""
+def party_from(role: PartyRole, name: str, phone: str = "", address: str = "") -> Party | None:
+    """The buyer or seller a person typed (form fields `{role}_name`, `{role}_phone`,
+    `{role}_address`), checked; None when no name was given."""
     name, phone, address = name.strip(), phone.strip(), address.strip()
     if not name:
         return None
     for field, text, longest in (
-        ("buyer_name", name, 200),
-        ("buyer_phone", phone, 20),
-        ("buyer_address", address, 300),
+        (f"{role}_name", name, 200),
+        (f"{role}_phone", phone, 20),
+        (f"{role}_address", address, 300),
     ):
         problem = text_problem(field, text, max_length=longest)
         if problem is not None:
@@ -95,9 +99,9 @@ def buyer_from(name: str, phone: str = "", address: str = "") -> Buyer | None:
         raise InvalidInput(
             "Số điện thoại chỉ gồm chữ số (ví dụ 0903 123 456).",
             "A phone number holds digits only (e.g. 0903 123 456).",
-            field="buyer_phone",
+            field=f"{role}_phone",
         )
-    return Buyer(name, phone or None, address or None)
+    return Party(name, phone or None, address or None)
 
 
 def gln_uri(gln: str) -> str:
@@ -315,6 +319,26 @@ def _despatch_advice(gln: str, number: str | None) -> list[dict[str, str]] | Non
     return [{"type": "desadv", "bizTransaction": f"urn:epcglobal:cbv:bt:{gln}:{number}"}]
 
 
+def _other_side(
+    end: Literal["source", "destination"], gln: str | None, party: Party | None
+) -> dict[str, str]:
+    """An EPCIS source or destination: the place's GLN, or the owning party
+    when it has none."""
+    if gln is not None:
+        return {"type": "location", end: gln_uri(gln)}
+    if party is not None:
+        return {"type": "owning_party", end: party.uri}
+    if end == "destination":
+        raise InvalidInput(
+            "Cần GLN hoặc tên của bên nhận.",
+            "The receiver's GLN or name is needed.",
+            field="buyer_name",
+        )
+    raise InvalidInput(
+        "Cần GLN hoặc tên của bên gửi.", "The sender's GLN or name is needed.", field="seller_name"
+    )
+
+
 def record_shipping(
     session: Session,
     *,
@@ -325,19 +349,10 @@ def record_shipping(
     sscc: str | None = None,
     occurred_at: dt.datetime | None = None,
     despatch_advice: str | None = None,
-    buyer: Buyer | None = None,
+    buyer: Party | None = None,
 ) -> str:
     """Shipping to a GLN, or to a buyer without one (a trader, a market stall)."""
-    if to_gln is not None:
-        destination = {"type": "location", "destination": gln_uri(to_gln)}
-    elif buyer is not None:
-        destination = {"type": "owning_party", "destination": buyer.uri}
-    else:
-        raise InvalidInput(
-            "Cần GLN hoặc tên của bên nhận.",
-            "The receiver's GLN or name is needed.",
-            field="buyer_name",
-        )
+    destination = _other_side("destination", to_gln, buyer)
     event = _event(
         "ObjectEvent",
         occurred_at,
@@ -359,12 +374,15 @@ def record_receiving(
     *,
     actor: Actor,
     at_location: Location,
-    from_gln: str,
+    from_gln: str | None = None,
     lot: LotQuantity | None = None,
     sscc: str | None = None,
     occurred_at: dt.datetime | None = None,
     despatch_advice: str | None = None,
+    seller: Party | None = None,
 ) -> str:
+    """Receiving from a GLN, or from a seller without one (a farmer, a trader)."""
+    source = _other_side("source", from_gln, seller)
     event = _event(
         "ObjectEvent",
         occurred_at,
@@ -373,9 +391,11 @@ def record_receiving(
         bizStep="receiving",
         disposition="in_progress",
         **_at(at_location),
-        bizTransactionList=_despatch_advice(from_gln, despatch_advice),
-        sourceList=[{"type": "location", "source": gln_uri(from_gln)}],
+        # A despatch advice is numbered by its issuer: without the sender's GLN, by us.
+        bizTransactionList=_despatch_advice(from_gln or at_location.gln, despatch_advice),
+        sourceList=[source],
         destinationList=[{"type": "location", "destination": gln_uri(at_location.gln)}],
+        **({"tx:seller": seller.as_extension()} if from_gln is None and seller else {}),
     )
     return _capture(session, actor, event)
 

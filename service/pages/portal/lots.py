@@ -12,7 +12,7 @@ from starlette.responses import Response
 from registry.enterprises.policy import Deed, ensure_allows
 from registry.errors import InvalidInput, TruyxuatError
 from registry.events.flags import flagged_event_pks
-from registry.events.steps import buyer_from
+from registry.events.steps import Party, party_from
 from registry.gs1 import GS1Error, parse_gln
 from registry.locations.models import Location
 from registry.locations.service import get_location, list_locations
@@ -66,6 +66,9 @@ STEP_FIELDS = [
     "buyer_name",
     "buyer_phone",
     "buyer_address",
+    "seller_name",
+    "seller_phone",
+    "seller_address",
 ]
 
 
@@ -260,7 +263,14 @@ def _other_gln(text: str) -> str | None:
     try:
         return parse_gln(text.strip())
     except GS1Error as exc:
-        raise InvalidInput(exc.message_vi, exc.message_en, field="other_gln") from exc
+        # In plain words, not "AI (414) …"; and without the digit that would pass.
+        raise InvalidInput(
+            "Mã GLN không đúng: cần đủ 13 chữ số, đúng như bên kia đã được cấp. Hãy hỏi lại "
+            "mã GLN, hoặc để trống và nhập tên, số điện thoại của họ.",
+            "This GLN is not valid: it has 13 digits, exactly as the other party was given. "
+            "Ask them again, or leave it empty and enter their name and phone.",
+            field="other_gln",
+        ) from exc
 
 
 def _step_input(
@@ -285,10 +295,20 @@ def _step_input(
         output_lot=output_lot,
         output_quantity=parse_quantity(values["output_quantity"], field="output_quantity"),
         passed=values["result"] != "non_conformant",
-        buyer=buyer_from(values["buyer_name"], values["buyer_phone"], values["buyer_address"])
-        if step == "ship"
-        else None,
+        party=_party(step, values),
     )
+
+
+def _party(step: str, values: dict[str, str]) -> Party | None:
+    if step == "ship":
+        return party_from(
+            "buyer", values["buyer_name"], values["buyer_phone"], values["buyer_address"]
+        )
+    if step == "receive":
+        return party_from(
+            "seller", values["seller_name"], values["seller_phone"], values["seller_address"]
+        )
+    return None
 
 
 @router.post("/{lot_id}/steps/{step}")

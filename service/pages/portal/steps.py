@@ -40,7 +40,7 @@ class StepInput:
     output_lot: Lot | None = None
     output_quantity: Decimal | None = None
     passed: bool = True
-    buyer: events.Buyer | None = None  # a shipment's receiver without a GLN
+    party: events.Party | None = None  # the buyer or seller without a GLN
 
 
 def _required(value: object, field: str, message_vi: str, message_en: str) -> None:
@@ -80,7 +80,7 @@ def record_step(session: Session, *, actor: Actor, lot: Lot, step: StepInput) ->
     if step.step == "ship":
         if step.other_gln is None:
             _required(
-                step.buyer,
+                step.party,
                 "buyer_name",
                 "Nhập tên người mua (hoặc mã GLN nếu bên mua có).",
                 "Enter the buyer's name (or their GLN if they have one).",
@@ -90,23 +90,24 @@ def record_step(session: Session, *, actor: Actor, lot: Lot, step: StepInput) ->
             actor=actor,
             from_location=step.location,
             to_gln=step.other_gln,
-            buyer=step.buyer,
+            buyer=step.party,
             lot=amount,
             occurred_at=step.occurred_at,
         )
     if step.step == "receive":
-        _required(
-            step.other_gln,
-            "other_gln",
-            "Cần nhập GLN của bên kia.",
-            "Enter the other party's GLN.",
-        )
-        assert step.other_gln is not None
+        if step.other_gln is None:
+            _required(
+                step.party,
+                "seller_name",
+                "Nhập tên người bán, người giao hàng (hoặc mã GLN nếu bên gửi có).",
+                "Enter the seller's name (or their GLN if they have one).",
+            )
         return events.record_receiving(
             session,
             actor=actor,
             at_location=step.location,
             from_gln=step.other_gln,
+            seller=step.party,
             lot=amount,
             occurred_at=step.occurred_at,
         )
