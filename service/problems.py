@@ -25,7 +25,7 @@ from registry.errors import (
 from registry.gs1 import GS1Error
 from registry.schemas import Problem
 from service.deps import get_settings
-from service.epcis.exceptions import epcis_exception, is_epcis_request
+from service.epcis.exceptions import EPCIS_CORS_HEADERS, epcis_exception, is_epcis_request
 from service.i18n import request_language
 
 log = logging.getLogger("truyxuat.errors")
@@ -105,6 +105,8 @@ def problem_response(
     body.update(extensions or {})
     if is_epcis_request(request):
         _as_epcis_exception(request, body)
+        # A partner's web application must be able to read why it was refused.
+        headers = {**EPCIS_CORS_HEADERS, **(headers or {})}
     return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
 
 

@@ -1,4 +1,4 @@
-"""An EPCIS request body before it is read as a document: its size and its JSON nesting.
+"""An EPCIS request body before it is read as a document: its size and its nesting.
 
 Both are bounded before any validation runs: the schema validators and the event hash
 recurse once per level, so a body nested a few hundred levels deep would exhaust the
@@ -13,9 +13,9 @@ from typing import Any, Final
 from registry.errors import FieldProblem
 from registry.events.capture import CaptureLimitExceeded, InvalidEpcisDocument
 
-# EPCIS events nest a handful of levels (sensorElementList → sensorReport → value);
-# user extensions get room to spare.
-MAX_JSON_DEPTH: Final = 64
+# EPCIS events nest a handful of levels (sensorElementList → sensorReport → value; in
+# XML a few more); user extensions get room to spare. The same bound for JSON and XML.
+MAX_DEPTH: Final = 64
 
 
 def body_too_large(limit_bytes: int) -> CaptureLimitExceeded:
@@ -29,10 +29,10 @@ def body_too_large(limit_bytes: int) -> CaptureLimitExceeded:
     )
 
 
-def _too_deep() -> InvalidEpcisDocument:
+def too_deep(notation: str) -> InvalidEpcisDocument:
     return InvalidEpcisDocument(
-        f"JSON lồng nhau quá {MAX_JSON_DEPTH} cấp.",
-        f"The JSON nests more than {MAX_JSON_DEPTH} levels deep.",
+        f"{notation} lồng nhau quá {MAX_DEPTH} cấp.",
+        f"The {notation} nests more than {MAX_DEPTH} levels deep.",
         field="body",
     )
 
@@ -42,7 +42,7 @@ def read_epcis_json(raw: bytes) -> Any:
     try:
         value = json.loads(raw)
     except RecursionError as exc:
-        raise _too_deep() from exc
+        raise too_deep("JSON") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         message = getattr(exc, "msg", str(exc))
         raise InvalidEpcisDocument(
@@ -50,8 +50,8 @@ def read_epcis_json(raw: bytes) -> Any:
             f"The request body is not valid JSON: {message}.",
             problems=[FieldProblem("body", "JSON không hợp lệ.", "Malformed JSON.")],
         ) from exc
-    if _nests_deeper_than(value, MAX_JSON_DEPTH):
-        raise _too_deep()
+    if _nests_deeper_than(value, MAX_DEPTH):
+        raise too_deep("JSON")
     return value
 
 

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 import registry.models  # noqa: F401 - every table: events refer to accounts, lots, ...
 from registry.actor import Actor
 from registry.db import make_engine, make_sessionmaker, unit_of_work
-from registry.events.body import read_epcis_json
 from registry.events.capture import capture_document, capture_event
+from registry.events.received import Notation, read_document
 
 _sessions: dict[str, sessionmaker[Session]] = {}
 
@@ -26,11 +26,13 @@ def _own_sessions(database_url: str) -> sessionmaker[Session]:
     return sessions
 
 
-def capture_body(database_url: str, *, actor: Actor, body: bytes, error_behaviour: str) -> str:
+def capture_body(
+    database_url: str, *, actor: Actor, body: bytes, notation: Notation, error_behaviour: str
+) -> str:
     """Parse, check and store the document in one committed unit of work; the capture
     job's id. Domain errors (nothing stored) are raised as in the server."""
     with unit_of_work(_own_sessions(database_url)) as session:
-        document = read_epcis_json(body)
+        document = read_document(body, notation)
         result = capture_document(
             session, actor=actor, document=document, error_behaviour=error_behaviour
         )
@@ -40,5 +42,5 @@ def capture_body(database_url: str, *, actor: Actor, body: bytes, error_behaviou
 def capture_event_body(database_url: str, *, actor: Actor, body: bytes) -> str:
     """The same for one event given on its own (POST /epcis/events); its eventID."""
     with unit_of_work(_own_sessions(database_url)) as session:
-        event_id, _ = capture_event(session, actor=actor, event=read_epcis_json(body))
+        event_id, _ = capture_event(session, actor=actor, event=read_document(body, "json"))
         return event_id

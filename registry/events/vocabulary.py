@@ -162,6 +162,13 @@ def web_uri(kind: str, value: str) -> str:
     return value
 
 
+def urn(kind: str, value: str) -> str:
+    """The EPCIS 1.x URN of a CBV term in any spelling; other values are returned unchanged."""
+    _, prefix, terms = _KINDS[kind]
+    term = bare_term(kind, value)
+    return prefix + term if term in terms else value
+
+
 def bare_term(kind: str, value: str) -> str:
     """The bare CBV term for any spelling of it (bare, URN, Web URI); others unchanged."""
     web, urn, terms = _KINDS[kind]

@@ -7,19 +7,25 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from registry.actor import Actor
-from registry.events.body import read_epcis_json
 from registry.events.capture import capture_document, capture_event
 from registry.events.capture_worker import capture_body, capture_event_body
 from registry.events.models import CaptureJob
+from registry.events.received import Notation, read_document
 from service.state import AppState
 
 
 def store_capture(
-    state: AppState, session: Session, *, actor: Actor, body: bytes, error_behaviour: str
+    state: AppState,
+    session: Session,
+    *,
+    actor: Actor,
+    body: bytes,
+    notation: Notation,
+    error_behaviour: str,
 ) -> CaptureJob:
     """Store the document; its job is committed and readable when this returns."""
     if state.inline_jobs:
-        document = read_epcis_json(body)
+        document = read_document(body, notation)
         return capture_document(
             session, actor=actor, document=document, error_behaviour=error_behaviour
         ).job
@@ -31,6 +37,7 @@ def store_capture(
         state.settings.database_url,
         actor=actor,
         body=body,
+        notation=notation,
         error_behaviour=error_behaviour,
     )
     return session.get_one(CaptureJob, job_id)
@@ -39,7 +46,7 @@ def store_capture(
 def store_event(state: AppState, session: Session, *, actor: Actor, body: bytes) -> str:
     """Store one event given on its own; its eventID, committed when this returns."""
     if state.inline_jobs:
-        return capture_event(session, actor=actor, event=read_epcis_json(body))[0]
+        return capture_event(session, actor=actor, event=read_document(body, "json"))[0]
     session.commit()  # as above
     return state.workers.run(
         capture_event_body, state.settings.database_url, actor=actor, body=body

@@ -8,6 +8,12 @@ from typing import Final
 from starlette.requests import Request
 
 EPCIS_PATH: Final = "/epcis"
+# A partner's web application calls the interface with its API key (never a cookie: no
+# Allow-Credentials, so a browser sends none cross-site and the session stays out of it).
+EPCIS_CORS_HEADERS: Final = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "Location, Link, GS1-EPCIS-Version, GS1-CBV-Version",
+}
 _BY_STATUS: Final = {
     401: "SecurityException",
     403: "SecurityException",

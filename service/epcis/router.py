@@ -14,25 +14,30 @@ from registry.events.body import body_too_large
 from registry.events.documents import collection, iso, query_document, standalone_event
 from registry.events.models import CaptureJob
 from registry.events.query import EventQuery
+from registry.events.received import Notation
+from registry.events.xml.write import epcis_xml
 from service.deps import CurrentActor, SessionDep, SettingsDep, get_settings, get_state
 from service.epcis.browser_writes import refuse_cross_site_writes
 from service.epcis.captures import store_capture, store_event
 from service.epcis.description import interface_description
+from service.epcis.exceptions import EPCIS_CORS_HEADERS
+from service.epcis.media import (
+    DOCUMENT_TYPES,
+    JSON,
+    JSON_TYPES,
+    LD_JSON,
+    XML,
+    request_notation,
+    response_type,
+)
 from service.request_body import BodyTooLarge, read_body_within
 from service.status_doors import api_door
 
 router = APIRouter(prefix="/epcis", tags=["epcis"], dependencies=[Depends(api_door)])
 
 EPCIS_HEADERS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"}
-LD_JSON = "application/ld+json"
-# A partner's web application calls the interface with its API key (never a cookie: no
-# Allow-Credentials, so a browser sends none cross-site and the session stays out of it).
-CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": "Location, Link, GS1-EPCIS-Version, GS1-CBV-Version",
-}
 PREFLIGHT_HEADERS = {
-    **CORS_HEADERS,
+    **EPCIS_CORS_HEADERS,
     "Access-Control-Allow-Headers": (
         "Authorization, Content-Type, Accept, Accept-Language, GS1-EPCIS-Version, "
         "GS1-CBV-Version, GS1-Capture-Error-Behaviour, GS1-EPC-Format, GS1-CBV-Format"
@@ -42,18 +47,37 @@ PREFLIGHT_HEADERS = {
 
 
 def _json(
+    request: Request,
     body: Any,
     *,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
-    media_type: str = "application/json",
 ) -> JSONResponse:
+    """A JSON answer, as application/json unless application/ld+json is preferred."""
     return JSONResponse(
         body,
         status_code=status_code,
-        media_type=media_type,
-        headers={**EPCIS_HEADERS, **CORS_HEADERS, **(headers or {})},
+        media_type=response_type(request, offered=JSON_TYPES),
+        headers={**EPCIS_HEADERS, **EPCIS_CORS_HEADERS, **(headers or {})},
     )
+
+
+def _document(
+    request: Request,
+    document: dict[str, Any],
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """An EPCIS document: JSON-LD by default, JSON or XML when that is asked for."""
+    media_type = response_type(request, offered=DOCUMENT_TYPES)
+    all_headers = {**EPCIS_HEADERS, **EPCIS_CORS_HEADERS, **(headers or {})}
+    if media_type in (JSON, LD_JSON):
+        return JSONResponse(
+            document, status_code=status_code, media_type=media_type, headers=all_headers
+        )
+    body = epcis_xml(document)
+    return Response(body, status_code=status_code, media_type=XML, headers=all_headers)
 
 
 async def epcis_body(request: Request, settings: SettingsDep) -> bytes:
@@ -66,6 +90,15 @@ async def epcis_body(request: Request, settings: SettingsDep) -> bytes:
 
 
 EpcisBody = Annotated[bytes, Depends(epcis_body)]
+
+
+def document_notation(request: Request) -> Notation:
+    return request_notation(request, accepted=DOCUMENT_TYPES)
+
+
+def event_notation(request: Request) -> Notation:
+    # One event on its own exists only in JSON-LD; XML carries events in documents.
+    return request_notation(request, accepted=JSON_TYPES)
 
 
 def _job_out(job: CaptureJob) -> dict[str, Any]:
@@ -94,9 +127,9 @@ def preflight(path: str = "") -> Response:
 
 
 @router.get("")
-def describe_interface() -> Response:
+def describe_interface(request: Request) -> Response:
     """The interface's root: what it offers and where; public, like the OpenAPI document."""
-    return _json(interface_description(EPCIS_HEADERS))
+    return _json(request, interface_description(EPCIS_HEADERS))
 
 
 @router.post("/capture", status_code=202, dependencies=[Depends(refuse_cross_site_writes)])
@@ -104,34 +137,50 @@ def capture(
     request: Request,
     session: SessionDep,
     actor: CurrentActor,
-    # After the actor: an anonymous client is refused before its body is read.
+    # After the actor: an anonymous client is refused before its body is read, and a
+    # body in a notation not read here (415) too.
+    notation: Annotated[Notation, Depends(document_notation)],
     received: EpcisBody,
     error_behaviour: Annotated[str, Header(alias="GS1-Capture-Error-Behaviour")] = "rollback",
 ) -> Response:
     job = store_capture(
-        get_state(request), session, actor=actor, body=received, error_behaviour=error_behaviour
+        get_state(request),
+        session,
+        actor=actor,
+        body=received,
+        notation=notation,
+        error_behaviour=error_behaviour,
     )
     location = f"/epcis/capture/{job.id}"
-    return _json(_job_out(job), status_code=202, headers={"Location": location})
+    return _json(request, _job_out(job), status_code=202, headers={"Location": location})
 
 
 @router.get("/capture/{capture_id}")
-def capture_job(capture_id: str, session: SessionDep, actor: CurrentActor) -> Response:
+def capture_job(
+    capture_id: str, request: Request, session: SessionDep, actor: CurrentActor
+) -> Response:
+    response_type(request, offered=JSON_TYPES)  # 406 before anything is looked up
     job = session.get(CaptureJob, capture_id)
     if job is None or not (actor.is_agency or job.enterprise_id == actor.enterprise_id):
         raise NotFound("Không tìm thấy lượt ghi nhận.", "Capture job not found.")
-    return _json(_job_out(job))
+    return _json(request, _job_out(job))
 
 
 @router.post("/events", status_code=201, dependencies=[Depends(refuse_cross_site_writes)])
 def post_event(
-    request: Request, session: SessionDep, actor: CurrentActor, received: EpcisBody
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+    _notation: Annotated[Notation, Depends(event_notation)],
+    received: EpcisBody,
 ) -> Response:
     event_id = store_event(get_state(request), session, actor=actor, body=received)
     stored = queries.find_event(session, actor=actor, event_id=event_id)
     location = f"/epcis/events/{quote(event_id, safe='')}"
     body = standalone_event(stored) if stored is not None else {"eventID": event_id}
-    return _json(body, status_code=201, headers={"Location": location}, media_type=LD_JSON)
+    media_type = response_type(request, offered=(LD_JSON, JSON))
+    headers = {**EPCIS_HEADERS, **EPCIS_CORS_HEADERS, "Location": location}
+    return JSONResponse(body, status_code=201, media_type=media_type, headers=headers)
 
 
 def _events_response(
@@ -146,7 +195,7 @@ def _events_response(
         # The configured address, never the client's Host header.
         url = get_settings(request).public_base_url + request.url.path
         headers["Link"] = f'<{url}?{urlencode(following)}>; rel="next"'
-    return _json(query_document(page.events), headers=headers, media_type=LD_JSON)
+    return _document(request, query_document(page.events), headers=headers)
 
 
 @router.get("/events")
@@ -155,11 +204,18 @@ def get_events(request: Request, session: SessionDep, actor: CurrentActor) -> Re
 
 
 @router.get("/events/{event_id:path}")
-def get_event(event_id: str, session: SessionDep, actor: CurrentActor) -> Response:
+def get_event(
+    event_id: str, request: Request, session: SessionDep, actor: CurrentActor
+) -> Response:
+    media_type = response_type(request, offered=DOCUMENT_TYPES)
     event = queries.find_event(session, actor=actor, event_id=event_id)
     if event is None:
         raise NotFound("Không tìm thấy sự kiện.", "Event not found.")
-    return _json(standalone_event(event), media_type=LD_JSON)
+    if media_type in (JSON, LD_JSON):
+        headers = {**EPCIS_HEADERS, **EPCIS_CORS_HEADERS}
+        return JSONResponse(standalone_event(event), media_type=media_type, headers=headers)
+    # XML has no lone event: the binding answers with a query document holding it.
+    return _document(request, query_document([event]))
 
 
 @router.get("/epcs/{epc:path}/events")
@@ -168,8 +224,8 @@ def epc_events(epc: str, request: Request, session: SessionDep, actor: CurrentAc
 
 
 @router.get("/eventTypes")
-def list_event_types(session: SessionDep, actor: CurrentActor) -> Response:
-    return _json(collection(queries.event_types(session, actor=actor)))
+def list_event_types(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
+    return _json(request, collection(queries.event_types(session, actor=actor)))
 
 
 @router.get("/eventTypes/{event_type}/events")
@@ -180,8 +236,8 @@ def event_type_events(
 
 
 @router.get("/bizSteps")
-def list_biz_steps(session: SessionDep, actor: CurrentActor) -> Response:
-    return _json(collection(queries.biz_steps(session, actor=actor)))
+def list_biz_steps(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
+    return _json(request, collection(queries.biz_steps(session, actor=actor)))
 
 
 @router.get("/bizSteps/{biz_step:path}/events")
@@ -192,8 +248,8 @@ def biz_step_events(
 
 
 @router.get("/dispositions")
-def list_dispositions(session: SessionDep, actor: CurrentActor) -> Response:
-    return _json(collection(queries.dispositions(session, actor=actor)))
+def list_dispositions(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
+    return _json(request, collection(queries.dispositions(session, actor=actor)))
 
 
 @router.get("/dispositions/{disposition:path}/events")
@@ -204,8 +260,8 @@ def disposition_events(
 
 
 @router.get("/bizLocations")
-def list_biz_locations(session: SessionDep, actor: CurrentActor) -> Response:
-    return _json(collection(queries.biz_locations(session, actor=actor)))
+def list_biz_locations(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
+    return _json(request, collection(queries.biz_locations(session, actor=actor)))
 
 
 @router.get("/bizLocations/{biz_location:path}/events")
@@ -216,8 +272,8 @@ def biz_location_events(
 
 
 @router.get("/readPoints")
-def list_read_points(session: SessionDep, actor: CurrentActor) -> Response:
-    return _json(collection(queries.read_points(session, actor=actor)))
+def list_read_points(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
+    return _json(request, collection(queries.read_points(session, actor=actor)))
 
 
 @router.get("/readPoints/{read_point:path}/events")

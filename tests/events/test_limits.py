@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.events.body import MAX_JSON_DEPTH
+from registry.events.body import MAX_DEPTH
 from registry.events.capture import CAPTURE_LIMIT
 from registry.events.models import CaptureJob, EpcisEvent
 from service.state import AppState
@@ -69,7 +69,7 @@ def test_deeply_nested_json_is_refused_with_the_limit(
     text = json.dumps(document).replace('"NESTED"', "[" * levels + "]" * levels)
     _problem(client.post("/epcis/capture", content=text, headers=headers), 400, "64")
     response = client.post("/epcis/events", content=_with_nesting(event, levels), headers=headers)
-    _problem(response, 400, str(MAX_JSON_DEPTH))
+    _problem(response, 400, str(MAX_DEPTH))
     assert _stored(db_session) == (0, 0)
 
 
@@ -78,9 +78,7 @@ def test_an_extension_nested_within_the_limit_is_captured(
 ) -> None:
     document = _document()
     document["epcisBody"]["eventList"][0]["example:extension"] = "NESTED"
-    text = json.dumps(document).replace(
-        '"NESTED"', "[" * (MAX_JSON_DEPTH - 8) + "]" * (MAX_JSON_DEPTH - 8)
-    )
+    text = json.dumps(document).replace('"NESTED"', "[" * (MAX_DEPTH - 8) + "]" * (MAX_DEPTH - 8))
     response = client.post(
         "/epcis/capture", content=text, headers={**agency_headers, **JSON_HEADERS}
     )
