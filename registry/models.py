@@ -32,6 +32,7 @@ from registry.stats.models import (
     ScanPeriodEnterprise,
     ScanPeriodProduct,
 )
+from registry.subscriptions.models import DeadLetter, NamedQuery, Subscription
 
 __all__ = [
     "AdminUnit",
@@ -42,6 +43,7 @@ __all__ = [
     "Certificate",
     "CompanyPrefix",
     "ConsumerReport",
+    "DeadLetter",
     "Enterprise",
     "EpcisEvent",
     "EventEpc",
@@ -51,6 +53,7 @@ __all__ = [
     "LabelRun",
     "Location",
     "Lot",
+    "NamedQuery",
     "PopulationEntry",
     "PrefixRequest",
     "Product",
@@ -65,6 +68,7 @@ __all__ = [
     "ScanPeriodProduct",
     "SerialScanDay",
     "SerialScanSource",
+    "Subscription",
     "TraceLink",
     "User",
 ]

@@ -55,6 +55,17 @@ class Settings(BaseSettings):
     # Print runs render in slices of about this many labels, taken in turn from each
     # enterprise with work waiting, so a small run never waits for another's large one.
     print_slice_labels: int = 500
+    # EPCIS named queries and subscriptions (registry/subscriptions): how many each
+    # enterprise (and the agency) may keep, how often due deliveries are looked for, the
+    # first retry's wait (doubling after each failure) and the attempts before a batch is
+    # kept as a dead letter. Webhooks go to public addresses only, unless their network
+    # is listed here (CIDR, comma-separated).
+    named_queries_max: int = 100
+    subscriptions_max: int = 20
+    subscription_poll_seconds: float = 1.0
+    webhook_retry_seconds: float = 30.0
+    webhook_max_attempts: int = 8
+    webhook_allowed_networks: str = ""
     # Print-run outputs, uploaded images and other files the app writes.
     data_dir: Path = Path("var")
 

@@ -17,7 +17,10 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from registry.scans.counting import DailyCap
 from registry.scans.writer import batch_writer
 from registry.settings import Settings, get_settings
+from registry.subscriptions.worker import DeliveryWorker
 from service.api.router import api_router
+from service.epcis.queries import router as epcis_queries_router
+from service.epcis.query_sockets import router as epcis_sockets_router
 from service.epcis.router import router as epcis_router
 from service.middleware import RequestMiddleware
 from service.observability import watch_event_loop_lag
@@ -48,6 +51,10 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
                 settings.database_url, app_state.write_sessions, kind=settings.scan_writer
             )
             await resolver_lifecycle.start(app, writer=writer)
+            deliveries = DeliveryWorker(
+                app_state.write_sessions, settings, read_sessions=app_state.read_sessions
+            )
+            deliveries.start()
             try:
                 app_state.print_jobs.resume_unfinished()
             except SQLAlchemyError:
@@ -57,6 +64,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         lag_watch.cancel()
         if owns_state:
             await resolver_lifecycle.stop(app)
+            await asyncio.to_thread(deliveries.stop)
             app_state.print_jobs.shutdown()
             app_state.workers.shutdown()
             app_state.engine.dispose()
@@ -92,6 +100,8 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.include_router(api_router)
     app.include_router(epcis_router)
+    app.include_router(epcis_queries_router)
+    app.include_router(epcis_sockets_router)
     app.include_router(docs.router)
     app.include_router(home.router)
     app.include_router(site_files.router)

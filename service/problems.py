@@ -114,7 +114,7 @@ def _as_epcis_exception(request: Request, body: dict[str, Any]) -> None:
     """A trading partner's EPCIS client reads the standard's exception name and an absolute
     `instance`; our own, finer reason stays in `reason`."""
     body["instance"] = get_settings(request).public_base_url + request.url.path
-    named = epcis_exception(request, body["status"])
+    named = epcis_exception(request, body["status"], reason=body["type"])
     if named is not None:
         body["reason"] = body["type"]
         body["type"], body["status"] = named

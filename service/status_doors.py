@@ -75,6 +75,12 @@ WRITE_DEEDS: dict[tuple[str, str], Deed | None] = {
     ("POST", "/api/v1/pallets/{sscc}/receive"): Deed.record_events,
     ("POST", "/epcis/capture"): Deed.record_events,
     ("POST", "/epcis/events"): Deed.record_events,
+    # A named query or a subscription is a read kept for later: allowed wherever reading
+    # is, and it shows no more than the subscriber's own events query would.
+    ("POST", "/epcis/queries"): Deed.read,
+    ("DELETE", "/epcis/queries/{query_name}"): Deed.read,
+    ("POST", "/epcis/queries/{query_name}/subscriptions"): Deed.read,
+    ("DELETE", "/epcis/queries/{query_name}/subscriptions/{subscription_id}"): Deed.read,
     # -- portal
     ("POST", "/login"): None,
     ("POST", "/logout"): None,

@@ -391,6 +391,7 @@ def _store(
 ) -> None:
     if not events:
         return
+    _take_capture_lock(session)
     record_time = utcnow()
     rows = [
         {
@@ -434,6 +435,19 @@ def _store(
     _bulk_insert(session, _table(EventEpc), epc_rows)
     _bulk_insert(session, _table(EventParty), list(_party_rows(actor, pks, events, locations)))
     _bulk_insert(session, _table(TraceLink), _link_rows(session, pks, events))
+
+
+# Any constant shared by every capture; the key of PostgreSQL's transaction advisory lock.
+_CAPTURE_LOCK: Final = 0x45504349
+
+
+def _take_capture_lock(session: Session) -> None:
+    """Captures store their events one after the other, each till its commit, so event ids
+    become visible in increasing order: a subscription's delivery cursor (the highest id it
+    has looked at) can then never pass over an event that commits later with a lower id.
+    SQLite already writes one transaction at a time."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_CAPTURE_LOCK)))
 
 
 def _table(model: type[Base]) -> Table:

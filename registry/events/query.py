@@ -472,3 +472,27 @@ def biz_locations(session: Session, *, actor: Actor) -> list[str]:
 
 def read_points(session: Session, *, actor: Actor) -> list[str]:
     return _distinct(session, actor, EpcisEvent.read_point)
+
+
+def events_after(
+    session: Session,
+    *,
+    actor: Actor,
+    query: EventQuery,
+    after_pk: int,
+    up_to_pk: int,
+    recorded_since: dt.datetime,
+    limit: int,
+) -> list[EpcisEvent]:
+    """Events the query matches with ids in (after_pk, up_to_pk], oldest id first: what
+    a standing subscription has not been sent yet (its order and paging do not apply)."""
+    statement = _filtered(actor, query).where(
+        EpcisEvent.id > after_pk,
+        EpcisEvent.id <= up_to_pk,
+        EpcisEvent.record_time >= recorded_since,
+    )
+    return list(session.scalars(statement.order_by(EpcisEvent.id).limit(limit)))
+
+
+def last_event_pk(session: Session) -> int:
+    return session.scalar(select(func.max(EpcisEvent.id))) or 0

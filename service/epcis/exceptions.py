@@ -29,17 +29,27 @@ _BY_STATUS: Final = {
 }
 
 
+# Our own reasons that the binding names more precisely than their status does.
+_BY_REASON: Final = {
+    "epcis-subscription-controls": ("SubscriptionControlsException", 400),
+    "epcis-query-definition-too-large": ("QueryTooLargeException", 413),
+}
+
+
 def is_epcis_request(request: Request) -> bool:
     path = request.url.path
     return path == EPCIS_PATH or path.startswith(EPCIS_PATH + "/")
 
 
-def epcis_exception(request: Request, status: int) -> tuple[str, int] | None:
+def epcis_exception(request: Request, status: int, *, reason: str = "") -> tuple[str, int] | None:
     """(problem type, status) of the EPCIS exception for an error status, if one fits.
 
     Bad input is a 400 in the binding (it has no 422): a query's parameters are at fault
     on a GET (QueryParameterException), the document or event on a write.
     """
+    for slug, (name, answered) in _BY_REASON.items():
+        if reason.endswith("/" + slug):
+            return "epcisException:" + name, answered
     if status in (400, 422):
         name = "QueryParameterException" if request.method == "GET" else "ValidationException"
         return "epcisException:" + name, 400

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -117,11 +118,20 @@ def _job_out(job: CaptureJob) -> dict[str, Any]:
     return body
 
 
+# Named queries and subscriptions (service.epcis.queries) are created and deleted too.
+_SUBSCRIPTIONS = re.compile(r"queries/[^/]+/subscriptions")
+_DELETABLE = re.compile(r"queries/[^/]+(/subscriptions/[^/]+)?")
+
+
 @router.options("")
 @router.options("/{path:path}")
 def preflight(path: str = "") -> Response:
     """CORS preflight of the interface's own methods (the resolver answers only GET)."""
-    allowed = "GET, HEAD, POST, OPTIONS" if path in ("capture", "events") else "GET, HEAD, OPTIONS"
+    allowed = "GET, HEAD, OPTIONS"
+    if path in ("capture", "events", "queries") or _SUBSCRIPTIONS.fullmatch(path):
+        allowed = "GET, HEAD, POST, OPTIONS"
+    elif _DELETABLE.fullmatch(path):
+        allowed = "GET, HEAD, DELETE, OPTIONS"
     headers = {**PREFLIGHT_HEADERS, "Access-Control-Allow-Methods": allowed, "Allow": allowed}
     return Response(status_code=204, headers={**EPCIS_HEADERS, **headers})
 

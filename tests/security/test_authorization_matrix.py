@@ -32,6 +32,9 @@ from tests.security.world import BASE, ROLES, World, build_world
 
 TODAY = dt.date.today().isoformat()
 # Two days back: 08:00 +07:00 "today" is still in the future until 01:00 UTC.
+# A public address given literally: no name to resolve, and nothing is ever sent there
+# (the app under test runs no delivery worker).
+MATRIX_WEBHOOK = "http://93.184.215.14/epcis-hook"
 EVENT_DAY = (dt.date.today() - dt.timedelta(days=2)).isoformat()
 KEY = "key"
 SESSION = "session"
@@ -302,6 +305,25 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ("GET", "/epcis/bizLocations/{biz_location:path}/events"): Probe("401 200 200 200 200"),
         ("GET", "/epcis/readPoints"): Probe("401 200 200 200 200"),
         ("GET", "/epcis/readPoints/{read_point:path}/events"): Probe("401 200 200 200 200"),
+        # Named queries and subscriptions: each enterprise (and the agency) in its own
+        # namespace, so A's query is missing for everyone else.
+        ("GET", "/epcis/queries"): Probe("401 200 200 200 200"),
+        ("POST", "/epcis/queries"): Probe(
+            "401 201 201 201 201", json={"name": "matrix-new", "query": {}}
+        ),
+        ("GET", "/epcis/queries/{query_name}"): Probe("401 200 404 404 404"),
+        ("DELETE", "/epcis/queries/{query_name}"): Probe("401 204 404 404 404"),
+        ("GET", "/epcis/queries/{query_name}/events"): Probe("401 200 404 404 404"),
+        ("GET", "/epcis/queries/{query_name}/subscriptions"): Probe("401 200 404 404 404"),
+        ("POST", "/epcis/queries/{query_name}/subscriptions"): Probe(
+            "401 201 404 404 404", json={"dest": MATRIX_WEBHOOK, "stream": True}
+        ),
+        ("GET", "/epcis/queries/{query_name}/subscriptions/{subscription_id}"): Probe(
+            "401 200 404 404 404"
+        ),
+        ("DELETE", "/epcis/queries/{query_name}/subscriptions/{subscription_id}"): Probe(
+            "401 204 404 404 404"
+        ),
         # -- public pages
         ("GET", "/api/docs"): Probe("200 200 200 200 200", via=SESSION),
         ("GET", "/favicon.ico"): Probe("200 200 200 200 200"),
@@ -566,6 +588,20 @@ def probing(settings: Settings, engine: Engine) -> Iterator[Probing]:
             )
             assert answer.status_code == 202, answer.text
             world.capture_id = answer.headers["location"].rsplit("/", 1)[-1]
+            # A named query of A with a webhook subscription, for /epcis/queries/….
+            a_key = world.actors["enterprise_a"].api_headers
+            world.query_name = "matrix-a"
+            answer = client.post(
+                "/epcis/queries", json={"name": "matrix-a", "query": {}}, headers=a_key
+            )
+            assert answer.status_code == 201, answer.text
+            answer = client.post(
+                "/epcis/queries/matrix-a/subscriptions",
+                json={"dest": MATRIX_WEBHOOK, "stream": True},
+                headers=a_key,
+            )
+            assert answer.status_code == 201, answer.text
+            world.subscription_id = answer.json()["subscriptionID"]
             anonymous = TestClient(app, base_url=BASE)
             probes = {
                 (method, _plain(route)): (route, probe)

@@ -100,6 +100,8 @@ class World:
     prefix_request_id: int
     identity_change_id: int
     capture_id: str = ""
+    query_name: str = ""  # a named EPCIS query of A, with one webhook subscription
+    subscription_id: str = ""
     event_pk: int = 0
     flag_id: int = 0
     member_id: int = 0  # a member of A's team who is not its owner
@@ -131,6 +133,8 @@ class World:
             "request_id": str(self.prefix_request_id),
             "change_id": str(self.identity_change_id),
             "capture_id": self.capture_id,
+            "query_name": self.query_name,
+            "subscription_id": self.subscription_id,
             "event_pk": str(self.event_pk),
             "flag_id": str(self.flag_id),
             "user_id": str(self.member_id),
