@@ -38,9 +38,14 @@ def to_svg(drawing: Drawing) -> str:
         + '"/>'
         for g in drawing.grids
     )
+    # Lines were fitted with the label font's metrics; a viewer without that font (an <img>
+    # cannot load one) falls back to a wider face, so each line is held to its measured
+    # length rather than running off the label's right edge.
     texts = "".join(
         f'<text x="{_n(t.x)}" y="{_n(t.baseline)}" font-size="{_n(t.size)}"'
-        f' text-anchor="{t.anchor}"{_BOLD if t.bold else ""}>'
+        f' text-anchor="{t.anchor}"{_BOLD if t.bold else ""}'
+        f' textLength="{_n(fonts.text_width(t.text, t.size, bold=t.bold))}"'
+        ' lengthAdjust="spacingAndGlyphs">'
         f"{escape(t.text)}</text>"
         for t in drawing.texts
     )

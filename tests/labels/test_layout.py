@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from PIL import ImageChops
@@ -12,7 +13,7 @@ from PIL import ImageChops
 from labels import fonts
 from labels.errors import LabelError
 from labels.layout import CAPTION_VI, COMMON_SIZES_MM, LabelData, LabelSize, label_drawing
-from labels.render import to_image, to_pdf
+from labels.render import to_image, to_pdf, to_svg
 from labels.shapes import Drawing, Text
 from registry.gs1 import parse_digital_link
 
@@ -133,3 +134,19 @@ def test_custom_size_parses() -> None:
     assert LabelSize.parse("62x29") == LabelSize(62, 29)
     with pytest.raises(LabelError):
         LabelSize.parse("big")
+
+
+def test_svg_lines_keep_their_measured_length_whatever_font_the_viewer_has(
+    digital_link_cases: list[dict[str, Any]],
+) -> None:
+    # A browser showing the preview as an <img> has no Open Sans and falls back to a wider
+    # face: without textLength the product name ran past the label's right edge.
+    drawing = label_drawing(_label(digital_link_cases[0]), LabelSize(50, 30))
+    svg = ElementTree.fromstring(to_svg(drawing))
+    texts = svg.findall(".//{http://www.w3.org/2000/svg}text")
+    assert len(texts) == len(drawing.texts) > 3
+    for element, text in zip(texts, drawing.texts, strict=True):
+        assert element.get("lengthAdjust") == "spacingAndGlyphs"
+        measured = fonts.text_width(text.text, text.size, bold=text.bold)
+        assert float(element.get("textLength") or 0) == pytest.approx(measured, abs=1e-3)
+        assert _inside(drawing, text)
