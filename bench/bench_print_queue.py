@@ -20,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.builders import registered_lot
 from registry.actor import SYSTEM
 from registry.db import unit_of_work
-from registry.labels.models import LabelRun
-from registry.labels.service import RunLimits, create_run
 from registry.migrate import prepare_database
+from registry.print_runs.models import LabelRun
+from registry.print_runs.service import RunLimits, create_run
 from registry.settings import Settings
 from service.state import AppState
 

@@ -161,9 +161,9 @@ def seed(url: str, serials: int = SERIALS) -> tuple[str, list[str]]:
     from bench.builders import registered_lot
     from registry.actor import SYSTEM
     from registry.db import make_engine, make_sessionmaker, unit_of_work
-    from registry.labels.models import RunStatus
-    from registry.labels.service import create_run, run_serials
     from registry.migrate import prepare_database
+    from registry.print_runs.models import RunStatus
+    from registry.print_runs.service import create_run, run_serials
 
     prepare_database(url)
     engine = make_engine(url)

@@ -13,13 +13,13 @@ from registry.events.models import (
     EventParty,
     TraceLink,
 )
-from registry.labels.models import LabelRun
 from registry.links.models import ResolverLink
 from registry.locations.models import Location
 from registry.lots.models import Lot
 from registry.places.models import AdminUnit
 from registry.population.models import PopulationEntry
 from registry.prefixes.models import CompanyPrefix, PrefixRequest
+from registry.print_runs.models import LabelRun
 from registry.products.models import Product
 from registry.recalls.models import Recall
 from registry.reports.models import ConsumerReport

@@ -399,10 +399,10 @@ def _print_command() -> click.Command:
         from labels.errors import LabelError
         from labels.output import write_print_run
         from labels.sheets import SheetLayout
-        from registry.labels.service import create_run
         from registry.lots.service import find_lot
+        from registry.print_runs.service import create_run
         from registry.products.service import checked_gtin
-        from service.labels_jobs import run_labels
+        from service.print_jobs import run_labels
 
         settings = get_settings()
         try:
@@ -440,7 +440,7 @@ def _print_command() -> click.Command:
                         expected_count=count,
                         progress=progress,
                     )
-                from registry.labels.models import RunStatus
+                from registry.print_runs.models import RunStatus
 
                 run.status = RunStatus.done
                 run.progress = count

@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from registry.gs1 import build_digital_link, gs1_check_digit
-from registry.labels.serials import INDEX_LENGTH
+from registry.print_runs.content import run_digital_link
+from registry.print_runs.serials import INDEX_LENGTH
 from service.demo_scenes import (
     COPIED_LOT,
     EXPIRED_LOT,
@@ -19,7 +20,6 @@ from service.demo_scenes import (
     demo_lot,
     serials_of,
 )
-from service.labels_jobs import run_digital_link
 
 # A valid GTIN under Viet Nam's 893 that no demo enterprise holds, and one from Germany.
 UNREGISTERED_GTIN = "0893999900001" + gs1_check_digit("0893999900001")

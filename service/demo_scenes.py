@@ -21,13 +21,13 @@ from registry.accounts.service import create_user
 from registry.actor import SYSTEM
 from registry.enterprises.models import Enterprise, EnterpriseKind
 from registry.enterprises.service import EnterpriseDetails, register_enterprise
-from registry.labels.models import LabelRun
-from registry.labels.service import create_run, run_serials, void_run
 from registry.lots.models import Lot
 from registry.lots.service import create_lot, find_lot
 from registry.population.models import PopulationEntry
 from registry.population.service import import_population
 from registry.prefixes.service import request_pool_prefix
+from registry.print_runs.models import LabelRun
+from registry.print_runs.service import create_run, run_serials, void_run
 from registry.products.models import Product
 from registry.recalls.models import Recall
 from registry.recalls.service import RecallNotice, recall_product

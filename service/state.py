@@ -13,7 +13,7 @@ from registry.settings import Settings
 from service.workers import WorkerProcesses
 
 if TYPE_CHECKING:
-    from service.labels_jobs import PrintJobs
+    from service.print_jobs import PrintJobs
 
 
 @dataclass
@@ -41,7 +41,7 @@ class AppState:
     @property
     def print_jobs(self) -> PrintJobs:
         if self._print_jobs is None:
-            from service.labels_jobs import PrintJobs
+            from service.print_jobs import PrintJobs
 
             self._print_jobs = PrintJobs(
                 self.write_sessions,
@@ -55,5 +55,5 @@ class AppState:
 
 
 def start_print_job(state: AppState, run_id: int) -> None:
-    """Render a recorded print run in the background (see service.labels_jobs)."""
+    """Render a recorded print run in the background (see service.print_jobs)."""
     state.print_jobs.start(run_id)

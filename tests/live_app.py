@@ -23,10 +23,10 @@ import registry.models  # noqa: F401 - every table in the metadata
 from registry.actor import SYSTEM
 from registry.db import Base, make_engine, make_sessionmaker, unit_of_work
 from registry.gs1 import gs1_check_digit
-from registry.labels.models import RunStatus
-from registry.labels.service import create_run, run_serials
 from registry.links.models import ResolverLink  # noqa: F401
 from registry.migrate import prepare_database
+from registry.print_runs.models import RunStatus
+from registry.print_runs.service import create_run, run_serials
 from registry.products.models import Product
 from registry.recalls.models import Recall
 from registry.reports.models import ConsumerReport  # noqa: F401

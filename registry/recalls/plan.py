@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from registry.actor import Actor
 from registry.errors import FieldProblem, InvalidInput
-from registry.labels.models import LabelRun
 from registry.lots.models import Lot
 from registry.lots.service import lots_by_id, lots_of_product
+from registry.print_runs.models import LabelRun
 from registry.products.models import Product
 from registry.recalls.service import RecallNotice, ensure_not_under_recall
 from registry.scans.models import Scan

@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session, lazyload
 
 from registry.enterprises.models import Enterprise, EnterpriseStatus
 from registry.gs1 import DigitalLink
-from registry.labels import serials
-from registry.labels.models import LabelRun
-from registry.labels.service import SerialStatus
 from registry.links.models import ResolverLink
 from registry.links.service import links_under
 from registry.lots.models import Lot, LotStatus
+from registry.print_runs import serials
+from registry.print_runs.models import LabelRun
+from registry.print_runs.service import SerialStatus
 from registry.products.models import Product, ProductStatus
 from registry.recalls.models import Recall
 from registry.resolution.cache import Refresher, TTLCache
@@ -206,7 +206,7 @@ def load_snapshot(
 
 def serial_status(snapshot: ItemSnapshot, serial: str) -> SerialStatus:
     """Issued, void or never issued: the run whose range holds the serial's index
-    must also have made its MAC (registry.labels.serials)."""
+    must also have made its MAC (registry.print_runs.serials)."""
     lot, product = snapshot.lot, snapshot.product
     index = serials.serial_index(serial)
     if lot is None or product is None or index is None:

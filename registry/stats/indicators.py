@@ -22,8 +22,8 @@ from sqlalchemy import String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from registry.enterprises.models import Enterprise, EnterpriseStatus
-from registry.labels.models import LabelRun
 from registry.population.models import PopulationEntry
+from registry.print_runs.models import LabelRun
 from registry.products.models import Product
 from registry.stats.facts_cache import Versions, cached, read_versions
 from registry.stats.groups import EnterpriseFacts, Groups, RegisterFacts, group_facts

@@ -3,29 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import Field
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from labels.layout import LabelSize, label_drawing
 from labels.render import to_png, to_svg
-from registry.actor import Actor, not_found
 from registry.db import after_commit
-from registry.errors import Conflict, InvalidInput
-from registry.labels import service as runs
-from registry.labels.models import LabelRun, RunStatus
+from registry.errors import InvalidInput
 from registry.lots.service import get_lot
-from registry.pagination import paginate
+from registry.print_runs import service as runs
+from registry.print_runs.content import lot_label
+from registry.print_runs.models import RunStatus
 from registry.schemas import Id, In, Out, PageOut
 from registry.spreadsheets import csv_text
 from service.api.common import OptionalId, PageNumber, PerPage, QueryId, RecordId, page_out
 from service.deps import CurrentActor, SessionDep, get_state
-from service.labels_jobs import checked_layout, label_template, run_labels
+from service.print_jobs import checked_layout, drawable, run_labels
 from service.state import start_print_job
 
 URI_CSV_COLUMNS = ("index", "digital_link", "serial", "lot", "gtin13")
@@ -62,14 +58,6 @@ class VoidIn(In):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-def _run(session: Session, actor: Actor, run_id: int) -> LabelRun:
-    run = session.get(LabelRun, run_id)
-    if run is None:
-        raise not_found(WHAT)
-    actor.ensure_sees(run.enterprise_id, what=WHAT)
-    return run
-
-
 @router.get(
     "/labels/preview",
     response_class=Response,
@@ -101,7 +89,7 @@ def preview(
     label_size = LabelSize.parse(size)
     lot = get_lot(session, actor=actor, lot_id=lot_id)
     base_url = get_state(request).settings.public_base_url
-    drawing = label_drawing(label_template(session, lot, base_url=base_url), label_size)
+    drawing = label_drawing(drawable(lot_label(session, lot, base_url=base_url)), label_size)
     if format == "png":
         return Response(to_png(drawing, dpi=dpi), media_type="image/png")
     return Response(to_svg(drawing), media_type="image/svg+xml")
@@ -115,12 +103,8 @@ def list_runs(
     page: PageNumber = 1,
     per_page: PerPage = 50,
 ) -> dict[str, Any]:
-    statement = select(LabelRun).order_by(LabelRun.id.desc())
-    if not actor.is_agency:
-        statement = statement.where(LabelRun.enterprise_id == actor.enterprise_id)
-    if lot_id is not None:
-        statement = statement.where(LabelRun.lot_id == lot_id)
-    return page_out(paginate(session, statement, page=page, per_page=per_page), RunOut)
+    listing = runs.list_runs(session, actor=actor, lot_id=lot_id, page=page, per_page=per_page)
+    return page_out(listing, RunOut)
 
 
 @router.post("/label-runs", response_model=RunOut, status_code=202)
@@ -154,7 +138,7 @@ def create_run(
 
 @router.get("/label-runs/{run_id}", response_model=RunOut)
 def get_run(run_id: RecordId, session: SessionDep, actor: CurrentActor) -> Any:
-    return _run(session, actor, run_id)
+    return runs.get_run(session, actor=actor, run_id=run_id)
 
 
 @router.get(
@@ -163,19 +147,8 @@ def get_run(run_id: RecordId, session: SessionDep, actor: CurrentActor) -> Any:
     responses={200: {"content": {"application/pdf": {}}, "description": "The run's PDF"}},
 )
 def download_pdf(run_id: RecordId, session: SessionDep, actor: CurrentActor) -> FileResponse:
-    run = _run(session, actor, run_id)
-    if run.status is not RunStatus.done or not run.output_path:
-        raise Conflict(
-            f"Tệp in chưa sẵn sàng ({run.progress}/{run.count}).",
-            f"The print file is not ready yet ({run.progress}/{run.count}).",
-        )
-    if run.voided_at is not None:
-        raise Conflict("Đợt in này đã bị hủy.", "This print run has been voided.")
-    return FileResponse(
-        Path(run.output_path),
-        media_type="application/pdf",
-        filename=f"tem-{run.lot.code}-run{run.id}.pdf",
-    )
+    printed = runs.printed_file(runs.get_run(session, actor=actor, run_id=run_id))
+    return FileResponse(printed.path, media_type="application/pdf", filename=printed.filename)
 
 
 @router.get(
@@ -187,7 +160,7 @@ def download_uris(
     request: Request, run_id: RecordId, session: SessionDep, actor: CurrentActor
 ) -> StreamingResponse:
     """Every label's Digital Link (and serial), for print shops that print variable data."""
-    run = _run(session, actor, run_id)
+    run = runs.get_run(session, actor=actor, run_id=run_id)
     base_url = get_state(request).settings.public_base_url
     rows = (
         [index, label.digital_link, label.serial, label.lot, label.gtin13]
@@ -204,5 +177,5 @@ def download_uris(
 @router.post("/label-runs/{run_id}/void", response_model=RunOut)
 def void_run(run_id: RecordId, body: VoidIn, session: SessionDep, actor: CurrentActor) -> Any:
     """Void a run: its serials answer as void on the consumer page from now on."""
-    run = _run(session, actor, run_id)
+    run = runs.get_run(session, actor=actor, run_id=run_id)
     return runs.void_run(session, actor=actor, run=run, reason=body.reason)

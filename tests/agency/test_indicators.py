@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.enterprises.models import Enterprise
-from registry.labels.models import LabelRun
 from registry.lots.models import Lot
+from registry.print_runs.models import LabelRun
 from registry.products.models import Product
 from registry.scans.models import Scan
 from registry.scans.rebuild import rebuild_rollups

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from registry.accounts.models import Role
 from registry.actor import SYSTEM
-from registry.labels.service import create_run
 from registry.lots.models import Lot, LotStatus
+from registry.print_runs.service import create_run
 from registry.products.models import Product
 from registry.recalls.models import Recall
 from registry.scans.recorder import ScanRecord, write_batch

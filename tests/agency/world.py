@@ -13,10 +13,10 @@ from registry.actor import SYSTEM
 from registry.enterprises.models import Enterprise, EnterpriseKind, EnterpriseStatus
 from registry.enterprises.service import reject_enterprise
 from registry.events.models import EpcisEvent, EventEpc, TraceLink
-from registry.labels.models import LabelRun, RunStatus
-from registry.labels.service import create_run, void_run
 from registry.lots.models import Lot
 from registry.population.service import import_population
+from registry.print_runs.models import LabelRun, RunStatus
+from registry.print_runs.service import create_run, void_run
 from registry.products.models import Product
 from registry.scans.models import Scan
 from registry.scans.recorder import Place, ScanRecord, write_batch

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.actor import SYSTEM
-from registry.labels.models import LabelRun
-from registry.labels.service import RunLimits, create_run
+from registry.print_runs.models import LabelRun
+from registry.print_runs.service import RunLimits, create_run
 from service.state import AppState
 from tests.factories import lot_with_api_headers
 

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from registry.actor import SYSTEM
 from registry.db import unit_of_work
-from registry.labels.models import LabelRun, RunStatus
-from registry.labels.service import create_run
 from registry.migrate import prepare_database
+from registry.print_runs.models import LabelRun, RunStatus
+from registry.print_runs.service import create_run
 from registry.settings import Settings
 from service.state import AppState
 from tests.factories import (

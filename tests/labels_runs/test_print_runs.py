@@ -19,9 +19,9 @@ from registry.actor import SYSTEM
 from registry.enterprises.policy import StatusRefused
 from registry.enterprises.service import suspend_enterprise
 from registry.gs1 import parse_digital_link
-from registry.labels import serials
-from registry.labels.models import LabelRun, RunStatus
-from registry.labels.service import SerialStatus, check_serial, create_run, iter_run_serials
+from registry.print_runs import serials
+from registry.print_runs.models import LabelRun, RunStatus
+from registry.print_runs.service import SerialStatus, check_serial, create_run, iter_run_serials
 from registry.settings import Settings
 from service.app import create_app
 from tests.app_under_test import app_state_on

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.enterprises.models import Enterprise
-from registry.labels.models import LabelRun
 from registry.locations.models import Location
 from registry.lots.models import Lot
+from registry.print_runs.models import LabelRun
 from registry.products.models import Product
 from registry.recalls.models import Recall
 from registry.settings import Settings

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from registry.accounts.service import authenticate_api_key
 from registry.gs1 import parse_digital_link
-from registry.labels.models import LabelRun, RunStatus
+from registry.print_runs.models import LabelRun, RunStatus
 from tests.factories import make_enterprise, make_lot, make_product
 from tests.portal.conftest import Browser, Member, csrf_of
 

@@ -7,8 +7,8 @@ import re
 from sqlalchemy.orm import Session
 
 from registry.actor import SYSTEM
-from registry.labels.models import LabelRun, RunStatus
-from registry.labels.service import void_run
+from registry.print_runs.models import LabelRun, RunStatus
+from registry.print_runs.service import void_run
 from tests.factories import (
     make_enterprise,
     make_location,

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.actor import SYSTEM
-from registry.labels.models import LabelRun
-from registry.labels.service import RunLimits, create_run
+from registry.print_runs.models import LabelRun
+from registry.print_runs.service import RunLimits, create_run
 from service.state import AppState
 from tests.factories import make_lot, make_product
 from tests.portal.conftest import Browser, Member

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.audit.models import AuditEntry
-from registry.labels.models import LabelRun, RunStatus
 from registry.lots.models import Lot
+from registry.print_runs.models import LabelRun, RunStatus
 from tests.factories import make_enterprise, make_lot, make_product
 from tests.portal.conftest import Browser, Member
 

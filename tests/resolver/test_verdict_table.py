@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from registry.accounts.models import Role
 from registry.actor import SYSTEM
-from registry.labels.models import RunStatus
-from registry.labels.service import create_run, run_serials
+from registry.print_runs.models import RunStatus
+from registry.print_runs.service import create_run, run_serials
 from service import ratelimit
 from tests.factories import PASSWORD, api_headers, make_enterprise, make_product, make_user
 from tests.resolver.conftest import BASE, World, free_gtin, seed_suspicious

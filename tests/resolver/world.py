@@ -12,10 +12,10 @@ from registry.actor import SYSTEM
 from registry.certificates.models import CertificateKind
 from registry.enterprises.models import Enterprise, EnterpriseStatus
 from registry.gs1 import gs1_check_digit
-from registry.labels.models import LabelRun, RunStatus
-from registry.labels.service import create_run, run_serials, void_run
 from registry.locations.models import Location
 from registry.lots.models import Lot
+from registry.print_runs.models import LabelRun, RunStatus
+from registry.print_runs.service import create_run, run_serials, void_run
 from registry.products.models import Product, ProductStatus
 from registry.recalls.models import Recall
 from tests.factories import (

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from registry.accounts.models import Role
 from registry.actor import SYSTEM
 from registry.events.steps import LotQuantity, record_receiving, record_shipping
-from registry.labels.service import create_run
+from registry.print_runs.service import create_run
 from registry.scans.recorder import ScanRecord, write_batch
 from registry.spreadsheets import data_cell
 from registry.stats.tables import TABLE_NAMES

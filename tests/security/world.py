@@ -27,13 +27,13 @@ from registry.enterprises.service import update_enterprise
 from registry.events.flags import flag_event
 from registry.events.models import EpcisEvent
 from registry.events.steps import LotQuantity, build_pallet, record_harvest
-from registry.labels.models import LabelRun
-from registry.labels.service import create_run
 from registry.links.service import create_link
 from registry.locations.models import Location
 from registry.lots.models import Lot
 from registry.prefixes.models import CompanyPrefix
 from registry.prefixes.service import LicenceEvidence, request_own_prefix
+from registry.print_runs.models import LabelRun
+from registry.print_runs.service import create_run
 from registry.products.models import Product
 from registry.recalls.models import Recall
 from registry.recalls.service import RecallNotice, recall_product

@@ -9,8 +9,8 @@ from sqlalchemy import delete
 
 import registry.models  # noqa: F401  (every table in the metadata)
 from registry.db import Base, make_engine
-from registry.labels.models import LabelRun
 from registry.lots.models import Lot
+from registry.print_runs.models import LabelRun
 from service.backup import fingerprints
 from service.cli import main
 

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from registry.accounts.models import ApiKey, User
 from registry.db import make_engine
 from registry.enterprises.models import Enterprise
-from registry.labels.models import LabelRun
 from registry.lots.models import Lot
 from registry.migrate import current_heads, downgrade, upgrade
+from registry.print_runs.models import LabelRun
 from registry.products.models import Product
 from service.cli import main
 from service.demo import ENTERPRISES, tax_code

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.labels.models import LabelRun
 from registry.population.models import PopulationEntry
+from registry.print_runs.models import LabelRun
 from registry.recalls.models import Recall
 from registry.reports.models import ConsumerReport
 from registry.scans.models import AgentClass, Scan, SerialScanSource, SourceKind

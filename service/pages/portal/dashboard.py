@@ -13,7 +13,6 @@ from starlette.responses import Response
 from registry.enterprises.service import latest_open_identity_change
 from registry.errors import InvalidInput, TruyxuatError
 from registry.events.steps import has_recorded_steps
-from registry.labels.service import has_printed_labels
 from registry.locations.service import count_locations
 from registry.lots.service import count_lots
 from registry.prefixes.service import (
@@ -24,6 +23,7 @@ from registry.prefixes.service import (
     request_own_prefix,
     request_pool_prefix,
 )
+from registry.print_runs.service import has_printed_labels
 from registry.products.service import count_products
 from service.deps import SessionDep
 from service.i18n import request_language

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -14,15 +11,22 @@ from labels.errors import LabelError
 from labels.layout import label_drawing
 from labels.render import to_svg
 from labels.sheets import SheetLayout
-from registry.actor import not_found
 from registry.db import after_commit
-from registry.errors import Conflict, InvalidInput, TruyxuatError
-from registry.labels.models import LabelRun, RunStatus
-from registry.labels.service import RunLimits, check_count, create_run, void_run
+from registry.errors import InvalidInput, TruyxuatError
 from registry.lots.service import get_lot, list_lots
+from registry.print_runs.content import lot_label
+from registry.print_runs.models import LabelRun, RunStatus
+from registry.print_runs.service import (
+    RunLimits,
+    check_count,
+    create_run,
+    get_run,
+    list_runs,
+    printed_file,
+    void_run,
+)
 from service.deps import SessionDep, get_state
 from service.i18n import request_language
-from service.labels_jobs import checked_layout, label_template
 from service.pages.portal.common import (
     FormDep,
     Portal,
@@ -33,10 +37,11 @@ from service.pages.portal.common import (
     page,
     see_other,
 )
+from service.print_jobs import checked_layout, drawable
 from service.state import start_print_job
 
 router = APIRouter(prefix="/portal/labels")
-WHAT = ("đợt in", "print run")
+SHOWN_RUNS = 20
 LAYOUTS = [
     ("a4-3x7", "A4, 21 tem (3 × 7)"),
     ("a4-4x10", "A4, 40 tem (4 × 10)"),
@@ -65,14 +70,7 @@ def _count(text: str, limits: RunLimits) -> int:
 
 
 def _runs(session: Session, portal: Portal) -> list[LabelRun]:
-    return list(
-        session.scalars(
-            select(LabelRun)
-            .where(LabelRun.enterprise_id == portal.enterprise.id)
-            .order_by(LabelRun.id.desc())
-            .limit(20)
-        )
-    )
+    return list_runs(session, actor=portal.actor, per_page=SHOWN_RUNS).items
 
 
 def _labels_page(
@@ -135,7 +133,7 @@ def preview_svg(
     sheet = _layout(layout)
     base_url = get_state(request).settings.public_base_url
     try:
-        drawing = label_drawing(label_template(session, lot, base_url=base_url), sheet.label)
+        drawing = label_drawing(drawable(lot_label(session, lot, base_url=base_url)), sheet.label)
     except LabelError as exc:
         raise InvalidInput(exc.message_vi, exc.message_en, field="layout") from exc
     return Response(to_svg(drawing), media_type="image/svg+xml")
@@ -176,10 +174,7 @@ def start_run(request: Request, session: SessionDep, portal: PortalDep, form: Fo
 
 
 def _run(session: Session, portal: Portal, run_id: int) -> LabelRun:
-    run = session.get(LabelRun, run_id)
-    if run is None or run.enterprise_id != portal.enterprise.id:
-        raise not_found(WHAT)
-    return run
+    return get_run(session, actor=portal.actor, run_id=run_id)
 
 
 def _run_page(
@@ -240,16 +235,5 @@ def void(
 
 @router.get("/runs/{run_id}/download")
 def download(session: SessionDep, portal: PortalDep, run_id: int) -> FileResponse:
-    run = _run(session, portal, run_id)
-    if run.status is not RunStatus.done or not run.output_path:
-        raise Conflict(
-            f"Tệp in chưa sẵn sàng ({run.progress}/{run.count}).",
-            f"The print file is not ready yet ({run.progress}/{run.count}).",
-        )
-    if run.voided_at is not None:
-        raise Conflict("Đợt in này đã bị huỷ.", "This print run has been voided.")
-    return FileResponse(
-        Path(run.output_path),
-        media_type="application/pdf",
-        filename=f"tem-{run.lot.code}-dot{run.id}.pdf",
-    )
+    printed = printed_file(_run(session, portal, run_id))
+    return FileResponse(printed.path, media_type="application/pdf", filename=printed.filename)

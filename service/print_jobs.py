@@ -13,7 +13,6 @@ pending or half-rendered by a stopped server are started again by `resume_unfini
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import logging
 import multiprocessing
@@ -22,7 +21,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -33,54 +32,31 @@ from labels.errors import LabelError
 from labels.layout import LabelData, label_drawing
 from labels.output import PARALLEL_MIN_LABELS, PrintFormat, SlicedPdf
 from labels.sheets import SheetLayout
-from registry.certificates.models import CertificateKind
-from registry.certificates.service import certificates_for_product
 from registry.db import unit_of_work, utcnow
 from registry.enterprises.policy import Deed, StatusRefused, ensure_allows
 from registry.errors import InvalidInput
-from registry.gs1 import build_digital_link
-from registry.labels.models import LabelRun, RunStatus
-from registry.labels.serials import SERIAL_LENGTH
-from registry.labels.service import iter_run_serials
 from registry.lots.models import Lot
+from registry.print_runs import content
+from registry.print_runs.content import LabelContent, lot_label, with_serial
+from registry.print_runs.models import LabelRun, RunStatus
+from registry.print_runs.serials import SERIAL_LENGTH
 from service.observability import LABEL_JOBS
 
 log = logging.getLogger("truyxuat.labels")
 
 
-def run_digital_link(base_url: str, lot: Lot, serial: str | None = None) -> str:
-    return _digital_link(base_url, lot.product.gtin, lot.code, lot.expiry_on, serial)
-
-
-def _digital_link(
-    base_url: str, gtin: str, lot_code: str, expiry_on: dt.date | None, serial: str | None
-) -> str:
-    elements = [("01", gtin), ("10", lot_code)]
-    if serial is not None:
-        elements.append(("21", serial))
-    if expiry_on is not None:
-        elements.append(("17", expiry_on.strftime("%y%m%d")))
-    return build_digital_link(base_url, elements)
-
-
-def label_template(session: Session, lot: Lot, *, base_url: str) -> LabelData:
-    """The label of a lot without a serial: what every label of a run shares."""
-    product = lot.product
-    today = dt.date.today()
-    ocop = [
-        c.stars
-        for c in certificates_for_product(session, product=product, on=today)
-        if c.kind is CertificateKind.ocop and c.stars
-    ]
+def drawable(label: LabelContent) -> LabelData:
+    """What the print-run domain says a label says, for labels/ to draw."""
     return LabelData(
-        digital_link=run_digital_link(base_url, lot),
-        product_name=product.name_vi,
-        producer_name=product.enterprise.display_name,
-        lot=lot.code,
-        produced_on=lot.production_on,
-        expires_on=lot.expiry_on or lot.best_before_on,
-        expiry_kind="expiry" if lot.expiry_on or not lot.best_before_on else "best_before",
-        ocop_stars=max(ocop) if ocop else None,
+        digital_link=label.digital_link,
+        product_name=label.product_name,
+        producer_name=label.producer_name,
+        lot=label.lot,
+        produced_on=label.produced_on,
+        expires_on=label.expires_on,
+        expiry_kind=label.expiry_kind,
+        ocop_stars=label.ocop_stars,
+        serial=label.serial,
     )
 
 
@@ -92,35 +68,18 @@ def checked_layout(
     before a run is accepted, not after it has started."""
     try:
         sheet = SheetLayout.parse(layout)
-        sample = label_template(session, lot, base_url=base_url)
+        sample = lot_label(session, lot, base_url=base_url)
         if serialized:
-            serial = "0" * SERIAL_LENGTH
-            link = run_digital_link(base_url, lot, serial)
-            sample = replace(sample, digital_link=link, serial=serial)
-        label_drawing(sample, sheet.label)
+            sample = with_serial(base_url, sample, lot, "0" * SERIAL_LENGTH)
+        label_drawing(drawable(sample), sheet.label)
     except LabelError as error:
         raise InvalidInput(error.message_vi, error.message_en, field="layout") from error
     return sheet
 
 
 def run_labels(session: Session, run: LabelRun, *, base_url: str) -> Iterator[LabelData]:
-    """Every label of a run, in print order, generated lazily (runs can be 100,000 long).
-
-    Everything is read from the database before this returns, so the labels can be drawn
-    after the session has closed."""
-    template = label_template(session, run.lot, base_url=base_url)
-    if not run.serialized:
-        return itertools.repeat(template, run.count)
-    lot = run.lot
-    gtin, code, expiry_on = lot.product.gtin, lot.code, lot.expiry_on
-    return (
-        replace(
-            template,
-            digital_link=_digital_link(base_url, gtin, code, expiry_on, serial),
-            serial=serial,
-        )
-        for serial in iter_run_serials(run)
-    )
+    """Every label of a run, in print order, ready to draw (see `content.run_labels`)."""
+    return map(drawable, content.run_labels(session, run, base_url=base_url))
 
 
 def output_path(data_dir: Path, run: LabelRun, fmt: PrintFormat = "pdf") -> Path:

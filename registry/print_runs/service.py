@@ -5,20 +5,25 @@ from __future__ import annotations
 import enum
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from registry.actor import Actor, officer_reason
+from registry.actor import Actor, not_found, officer_reason
 from registry.audit.service import record_change
 from registry.db import utcnow
 from registry.enterprises.models import Enterprise
 from registry.enterprises.policy import Deed, ensure_allows
-from registry.errors import InvalidInput, RateLimited
-from registry.labels import serials
-from registry.labels.models import LabelRun, RunStatus
+from registry.errors import Conflict, InvalidInput, RateLimited
 from registry.lots.models import Lot
+from registry.pagination import Page, paginate
+from registry.print_runs import serials
+from registry.print_runs.models import LabelRun, RunStatus
 from registry.settings import Settings, get_settings
+
+WHAT = ("đợt in", "print run")
 
 
 class SerialStatus(enum.StrEnum):
@@ -202,3 +207,46 @@ def check_serial(session: Session, *, lot: Lot, serial: str) -> SerialCheck:
     if run.voided_at is not None:
         return SerialCheck(SerialStatus.void, run)
     return SerialCheck(SerialStatus.issued, run)
+
+
+def get_run(session: Session, *, actor: Actor, run_id: int) -> LabelRun:
+    run = session.get(LabelRun, run_id)
+    if run is None:
+        raise not_found(WHAT)
+    actor.ensure_sees(run.enterprise_id, what=WHAT)
+    return run
+
+
+def list_runs(
+    session: Session,
+    *,
+    actor: Actor,
+    lot_id: int | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page[LabelRun]:
+    """Newest first; an enterprise sees its own runs only."""
+    statement: Select[Any] = select(LabelRun).order_by(LabelRun.id.desc())
+    if not actor.is_agency:
+        statement = statement.where(LabelRun.enterprise_id == actor.enterprise_id)
+    if lot_id is not None:
+        statement = statement.where(LabelRun.lot_id == lot_id)
+    return paginate(session, statement, page=page, per_page=per_page)
+
+
+@dataclass(frozen=True)
+class PrintedFile:
+    path: Path
+    filename: str
+
+
+def printed_file(run: LabelRun) -> PrintedFile:
+    """The run's PDF to download: only once rendered, and never of a voided run."""
+    if run.voided_at is not None:
+        raise Conflict("Đợt in này đã bị hủy.", "This print run has been voided.")
+    if run.status is not RunStatus.done or not run.output_path:
+        raise Conflict(
+            f"Tệp in chưa sẵn sàng ({run.progress}/{run.count}).",
+            f"The print file is not ready yet ({run.progress}/{run.count}).",
+        )
+    return PrintedFile(Path(run.output_path), f"tem-{run.lot.code}-dot{run.id}.pdf")
