@@ -57,6 +57,7 @@ NOT_PAGES = {
     "/agency/export/{name}.xlsx",
     "/agency/report.pdf",
     "/agency/prefix-requests/{request_id}/certificate",
+    "/agency/reports/{report_id}/photo",
 }
 # Routes that only redirect to a page walked under its own path.
 REDIRECTS_ONLY = {"/", "/{key}/{rest:path}"}

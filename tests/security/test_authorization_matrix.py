@@ -468,6 +468,8 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
             "401 403 403 200 200", path=f"/agency/suspicious/{w.gtin}/ABC123", via=SESSION
         ),
         ("GET", "/agency/reports"): Probe("401 403 403 200 200", via=SESSION),
+        # The world's report has no photo; tests/agency/test_report_triage.py serves one.
+        ("GET", "/agency/reports/{report_id}/photo"): Probe("401 403 403 404 404", via=SESSION),
         ("POST", "/agency/reports/{report_id}/triage"): Probe(
             "401 403 403 303 303", via=SESSION, form={"status": "in_progress"}
         ),

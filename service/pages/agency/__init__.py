@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from service.pages.agency import dashboard, flags, queues, recalls, requests, users
+from service.pages.agency import dashboard, flags, queues, recalls, reports, requests, users
 from service.pages.agency.menu import load_agency_menu
 from service.pages.form_text import refuse_bad_form_text
 
@@ -16,6 +16,7 @@ router = APIRouter(
 router.include_router(dashboard.router)
 router.include_router(queues.router)
 router.include_router(recalls.router)
+router.include_router(reports.router)
 router.include_router(requests.router)
 router.include_router(flags.router)
 router.include_router(users.router)

@@ -22,7 +22,6 @@ from registry.errors import InvalidInput
 from registry.places.service import unit_names
 from registry.population.service import import_population, register_state
 from registry.prefixes.service import pending_requests_of
-from registry.reports.triage import TriageStatus, get_report, list_reports, triage_report
 from registry.resolution.verdict_table import verdict_for
 from registry.scans.service import Thresholds
 from registry.scans.suspicious import scans_of_serial, suspicious_serials
@@ -118,40 +117,6 @@ def serial_scans(
     context = page_context(request)
     context.update({"gtin": gtin, "lot": lot, "serial": serial, "scans": scans, "places": places})
     return render(request, "agency/serial.html", context)
-
-
-@router.get("/reports", response_class=HTMLResponse)
-def reports(
-    request: Request, session: SessionDep, actor: AgencyActor, status: str = ""
-) -> HTMLResponse:
-    chosen = TriageStatus(status) if status in TriageStatus.__members__ else None
-    context = page_context(request)
-    context.update(
-        {
-            "reports": list_reports(session, actor=actor, status=chosen),
-            "status": chosen,
-            "statuses": list(TriageStatus),
-        }
-    )
-    return render(request, "agency/reports.html", context)
-
-
-@router.post("/reports/{report_id}/triage")
-def triage(
-    report_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: AgencyActor,
-    csrf_token: Annotated[str, Form()] = "",
-    status: Annotated[str, Form()] = "",
-    note: Annotated[str, Form()] = "",
-) -> RedirectResponse:
-    require_csrf(request, csrf_token)
-    report = get_report(session, actor=actor, report_id=report_id)
-    if status not in TriageStatus.__members__:
-        raise InvalidInput("Trạng thái không hợp lệ.", "Invalid status.", field="status")
-    triage_report(session, actor=actor, report=report, status=TriageStatus(status), note=note)
-    return RedirectResponse("/agency/reports", status_code=SEE_OTHER)
 
 
 @router.get("/certificates", response_class=HTMLResponse)

@@ -15,7 +15,7 @@ from registry.lots.service import get_lot, lots_of_product
 from registry.products.models import Product
 from registry.products.search import search_products
 from registry.products.service import get_product
-from registry.recalls.plan import plan_recall
+from registry.recalls.plan import RecallScope, plan_recall
 from registry.recalls.service import (
     RecallNotice,
     end_recall,
@@ -94,11 +94,22 @@ def _recalls_page(
 
 @router.get("/recalls", response_class=HTMLResponse)
 def recalls(
-    request: Request, session: SessionDep, actor: AgencyActor, q: str = "", product: str = ""
+    request: Request,
+    session: SessionDep,
+    actor: AgencyActor,
+    q: str = "",
+    product: str = "",
+    lot: str = "",
 ) -> HTMLResponse:
+    """`product` opens the form for it; with `lot` (from a consumer report) that lot is
+    ticked and the scope set to it, still to be reviewed and confirmed."""
     product_id = _number(product)
     chosen = get_product(session, actor=actor, product_id=product_id) if product_id else None
-    return _recalls_page(request, session, actor, query=q[:200], product=chosen)
+    lot_id = _number(lot)
+    form = None
+    if chosen is not None and lot_id is not None:
+        form = RecallForm(chosen.id, RecallScope.lots, [lot_id], "", "", "", "")
+    return _recalls_page(request, session, actor, query=q[:200], product=chosen, form=form)
 
 
 FormText = Annotated[str, Form()]
