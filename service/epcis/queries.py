@@ -110,23 +110,31 @@ def subscription_out(subscription: Subscription, *, query_name: str) -> dict[str
 
 
 @router.get("")
-def list_queries(session: SessionDep, actor: CurrentActor) -> Response:
-    return _json([_query_out(q) for q in named_queries(session, actor=actor)])
+def list_queries(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
+    return _json(request, [_query_out(q) for q in named_queries(session, actor=actor)])
 
 
 @router.post("", status_code=201, dependencies=[Depends(refuse_cross_site_writes)])
 def create_query(
-    session: SessionDep, actor: CurrentActor, settings: SettingsDep, definition: Definition
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+    settings: SettingsDep,
+    definition: Definition,
 ) -> Response:
     named = create_named_query(
         session, actor=actor, definition=definition, most=settings.named_queries_max
     )
-    return _json(_query_out(named), status_code=201, headers={"Location": _query_path(named)})
+    return _json(
+        request, _query_out(named), status_code=201, headers={"Location": _query_path(named)}
+    )
 
 
 @router.get("/{query_name}")
-def get_query(query_name: str, session: SessionDep, actor: CurrentActor) -> Response:
-    return _json(_query_out(find_named_query(session, actor=actor, name=query_name)))
+def get_query(
+    query_name: str, request: Request, session: SessionDep, actor: CurrentActor
+) -> Response:
+    return _json(request, _query_out(find_named_query(session, actor=actor, name=query_name)))
 
 
 @router.delete("/{query_name}", status_code=204, dependencies=[Depends(refuse_cross_site_writes)])
@@ -147,10 +155,12 @@ def query_events(
 
 
 @router.get("/{query_name}/subscriptions")
-def list_subscriptions(query_name: str, session: SessionDep, actor: CurrentActor) -> Response:
+def list_subscriptions(
+    query_name: str, request: Request, session: SessionDep, actor: CurrentActor
+) -> Response:
     named = find_named_query(session, actor=actor, name=query_name)
     found = subscriptions_of(session, query=named)
-    return _json([subscription_out(s, query_name=named.name) for s in found])
+    return _json(request, [subscription_out(s, query_name=named.name) for s in found])
 
 
 @router.post(
@@ -160,6 +170,7 @@ def list_subscriptions(query_name: str, session: SessionDep, actor: CurrentActor
 )
 def create_subscription(
     query_name: str,
+    request: Request,
     session: SessionDep,
     actor: CurrentActor,
     settings: SettingsDep,
@@ -177,16 +188,20 @@ def create_subscription(
     )
     location = f"{_query_path(named)}/subscriptions/{subscription.id}"
     body = subscription_out(subscription, query_name=named.name)
-    return _json(body, status_code=201, headers={"Location": location})
+    return _json(request, body, status_code=201, headers={"Location": location})
 
 
 @router.get("/{query_name}/subscriptions/{subscription_id}")
 def get_subscription(
-    query_name: str, subscription_id: str, session: SessionDep, actor: CurrentActor
+    query_name: str,
+    subscription_id: str,
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
 ) -> Response:
     named = find_named_query(session, actor=actor, name=query_name)
     found = find_subscription(session, query=named, subscription_id=subscription_id)
-    return _json(subscription_out(found, query_name=named.name))
+    return _json(request, subscription_out(found, query_name=named.name))
 
 
 @router.delete(
