@@ -19,18 +19,18 @@ from registry.scans.writer import batch_writer
 from registry.settings import Settings, get_settings
 from registry.subscriptions.worker import DeliveryWorker
 from service.api.router import api_router
+from service.api.verification import router as verification_router
 from service.epcis.queries import router as epcis_queries_router
 from service.epcis.query_sockets import router as epcis_sockets_router
 from service.epcis.router import router as epcis_router
 from service.middleware import RequestMiddleware
 from service.observability import watch_event_loop_lag
-from service.pages import agency, docs, health, home, portal, scan, site_files
+from service.pages import agency, consumer, docs, health, home, portal, scan, site_files
 from service.problems import install_error_handlers
 from service.ratelimit import NetworkLimits
 from service.resolver import lifecycle as resolver_lifecycle
 from service.resolver.dispatch import ResolverDispatch
 from service.resolver.router import router as resolver_router
-from service.resolver.verification_api import router as verification_router
 from service.state import AppState
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     app.include_router(portal.router)
     app.include_router(agency.router)
     app.include_router(verification_router)
+    app.include_router(consumer.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Last: the resolver's /{primary key}/... routes must not shadow anything.
     app.include_router(resolver_router)

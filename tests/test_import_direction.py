@@ -1,6 +1,7 @@
 """Imports point one way (docs/architecture.md, DESIGN §1): no cycle between the
 parts of `registry/` (its folders and its base modules such as `registry/actor.py`),
-and neither `registry/` nor `labels/` imports `service/`.
+none between the folders of `service/` (api → pages → resolver), and neither
+`registry/` nor `labels/` imports `service/`.
 
 Every import counts, at module level or inside a function, under TYPE_CHECKING or
 not: an import moved into a function still ties the two folders together.
@@ -57,15 +58,17 @@ def imports_under(package: str) -> Iterator[Import]:
         yield from imports_in(source, _module_name(path), is_package=path.name == "__init__.py")
 
 
-def _part(dotted: str) -> str | None:
-    """The part of registry/ a dotted name belongs to: `registry.scans.models` -> `scans`,
-    `registry.actor.Actor` -> `actor`; None outside registry/ or for a name that is
+def _part(dotted: str, package: str = "registry", *, folders_only: bool = False) -> str | None:
+    """The part of `package` a dotted name belongs to: `registry.scans.models` -> `scans`,
+    `registry.actor.Actor` -> `actor`; None outside the package or for a name that is
     neither a folder nor a module there (`from registry import models` names a module)."""
     pieces = dotted.split(".")
-    if len(pieces) < 2 or pieces[0] != "registry":
+    if len(pieces) < 2 or pieces[0] != package:
         return None
     name = pieces[1]
-    if (REPO / "registry" / name).is_dir() or (REPO / "registry" / f"{name}.py").is_file():
+    if (REPO / package / name).is_dir():
+        return name
+    if not folders_only and (REPO / package / f"{name}.py").is_file():
         return name
     return None
 
@@ -76,10 +79,13 @@ def _part(dotted: str) -> str | None:
 TABLE_REGISTRY = "models"
 
 
-def part_graph() -> dict[str, dict[str, list[Import]]]:
+def part_graph(
+    package: str = "registry", *, folders_only: bool = False
+) -> dict[str, dict[str, list[Import]]]:
     graph: dict[str, dict[str, list[Import]]] = defaultdict(lambda: defaultdict(list))
-    for found in imports_under("registry"):
-        source, target = _part(found.module), _part(found.target)
+    for found in imports_under(package):
+        source = _part(found.module, package, folders_only=folders_only)
+        target = _part(found.target, package, folders_only=folders_only)
         if target == TABLE_REGISTRY:
             continue
         if source is not None and target is not None and source != target:
@@ -136,6 +142,17 @@ def test_the_parts_of_registry_import_each_other_one_way() -> None:
     assert {"accounts", "scans", "stats", "products"} <= set(graph), "the scan found the folders"
     cycles = [_describe(group, graph) for group in strongly_connected(graph)]
     assert not cycles, "import cycles between registry/ parts:\n" + "\n".join(cycles)
+
+
+def test_the_folders_of_service_import_each_other_one_way() -> None:
+    """The JSON API may use pages and the scan path, pages the scan path, never back.
+    Only folders: the base modules (app, deps, problems, …) serve them all, and app.py
+    puts every folder together."""
+    graph = part_graph("service", folders_only=True)
+    assert {"api", "pages"} <= set(graph), "the scan found the folders"
+    cycles = [_describe(group, graph) for group in strongly_connected(graph)]
+    assert not cycles, "import cycles between service/ folders:\n" + "\n".join(cycles)
+    assert "resolver" not in graph, "the scan path imports no other folder of service/"
 
 
 def test_the_cycle_finder_sees_a_cycle() -> None:

@@ -7,6 +7,7 @@ from service.api import (
     certificates,
     enterprises,
     label_runs,
+    links,
     locations,
     lots,
     places,
@@ -15,7 +16,6 @@ from service.api import (
     steps,
 )
 from service.problems import PROBLEM_RESPONSES
-from service.resolver import links_api
 from service.status_doors import api_door
 
 api_router = APIRouter(
@@ -32,7 +32,7 @@ for module in (
     certificates,
     places,
     steps,
-    links_api,
+    links,
 ):
     api_router.include_router(module.router)
 api_router.include_router(enterprises.changes_router)

@@ -25,18 +25,20 @@ from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from registry.errors import RateLimited
+from registry.links.service import CONSUMER_PAGE_PREFIX
 from registry.scans.device import network_of
-from service.pages.consumer import PAGE_PREFIX, consumer_page, rate_limited_response
 from service.ratelimit import NetworkLimits
-from service.resolver.router import CORS_HEADERS, preflight, resolve_digital_link
+from service.resolver.answers import CORS_HEADERS
+from service.resolver.page import rate_limited_response
+from service.resolver.router import answer_scan, preflight
 
 # GS1 Digital Link URI Syntax 1.4 §4: every primary key is a numeric AI.
-RESOLVER_PATH = re.compile(rf"^(?:{PAGE_PREFIX})?/\d+/")
+RESOLVER_PATH = re.compile(rf"^(?:{CONSUMER_PAGE_PREFIX})?/\d+/")
 RESOLVER_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def _consumer_page(request: Request) -> Response:
-    return await consumer_page(request, request.path_params["rest"])
+    return await answer_scan(request, on_page=True)
 
 
 async def _preflight(request: Request) -> Response:
@@ -44,9 +46,7 @@ async def _preflight(request: Request) -> Response:
 
 
 async def _resolve(request: Request) -> Response:
-    return await resolve_digital_link(
-        request, request.path_params["key"], request.path_params["rest"]
-    )
+    return await answer_scan(request, on_page=False)
 
 
 def _with_cors(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -79,7 +79,7 @@ class ResolverDispatch:
         self.owner = owner
         # Same order as the app's own routes: /p/… pages before the catch-all.
         routes = [
-            Route(f"{PAGE_PREFIX}/{{rest:path}}", _consumer_page, methods=["GET", "HEAD"]),
+            Route(f"{CONSUMER_PAGE_PREFIX}/{{rest:path}}", _consumer_page, methods=["GET", "HEAD"]),
             Route("/{key}/{rest:path}", _preflight, methods=["OPTIONS"]),
             Route("/{key}/{rest:path}", _resolve, methods=["GET", "HEAD"]),
         ]
@@ -113,7 +113,9 @@ def _over_limit(scope: Scope, limits: NetworkLimits) -> RateLimited | None:
         return None
     client = scope.get("client")
     network = network_of(client[0] if client else "unknown")
-    buckets = limits.page if scope["path"].startswith(PAGE_PREFIX + "/") else limits.resolver
+    buckets = (
+        limits.page if scope["path"].startswith(CONSUMER_PAGE_PREFIX + "/") else limits.resolver
+    )
     try:
         limits.check(buckets, network)
     except RateLimited as refused:
