@@ -285,6 +285,14 @@ def test_gtin13_redirects_to_the_14_digit_uri(client: TestClient, world: World) 
     assert response.headers["location"] == f"{BASE}{world.path(lot=world.lot)}?17=301231"
 
 
+def test_the_page_sends_a_short_gtin_to_its_14_digit_page(client: TestClient, world: World) -> None:
+    gtin13 = world.product.gtin[1:]
+    page = f"/p/01/{gtin13}/10/{world.lot.code}?17=301231&lang=en"
+    response = client.get(page, follow_redirects=False)
+    assert response.status_code == 308
+    assert response.headers["location"] == f"{BASE}/p{world.path(lot=world.lot)}?17=301231&lang=en"
+
+
 def test_unknown_keys_answer_404(client: TestClient, world: World, db_session) -> None:
     from registry.gs1 import gs1_check_digit
 
