@@ -7,8 +7,10 @@ from typing import Final
 
 from starlette.requests import Request
 
-from registry.errors import TruyxuatError
+from registry.errors import InvalidInput, TruyxuatError
+from registry.events.epc_urn import EPC_FORMATS
 from registry.events.received import JSON_MEDIA_TYPES, XML_MEDIA_TYPES, Notation, notation_of
+from registry.events.xml.write import CBV_FORMATS
 
 LD_JSON: Final = "application/ld+json"
 JSON: Final = "application/json"
@@ -81,3 +83,31 @@ def response_type(request: Request, *, offered: tuple[str, ...]) -> str:
             field="Accept",
         )
     return best
+
+
+def asked_formats(request: Request) -> tuple[str, str]:
+    """(GS1-EPC-Format, GS1-CBV-XML-Format) as this answer applies them.
+
+    Events are stored with GS1 keys in Digital Link form, so Never_Translates and
+    No_Preference get Digital Link; the CBV format concerns XML only (the binding).
+    """
+    epc = request.headers.get("gs1-epc-format") or "Always_GS1_Digital_Link"
+    # The binding names the header GS1-CBV-XML-Format; GS1-CBV-Format is read too.
+    cbv_header = (
+        "gs1-cbv-xml-format" if "gs1-cbv-xml-format" in request.headers else "gs1-cbv-format"
+    )
+    cbv = request.headers.get(cbv_header) or "Always_Web_URI"
+    for header, value, allowed in (
+        ("GS1-EPC-Format", epc, EPC_FORMATS),
+        ("GS1-CBV-XML-Format", cbv, CBV_FORMATS),
+    ):
+        if value not in allowed:
+            names = ", ".join(allowed)
+            raise InvalidInput(
+                f"{header} {value[:100]!r} không được hỗ trợ; dùng một trong: {names}.",
+                f"{header} {value[:100]!r} is not supported; use one of: {names}.",
+                field=header,
+            )
+    applied_epc = "Always_EPC_URN" if epc == "Always_EPC_URN" else "Always_GS1_Digital_Link"
+    applied_cbv = cbv if cbv in ("Always_URN", "Never_Translates") else "Always_Web_URI"
+    return applied_epc, applied_cbv

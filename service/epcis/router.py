@@ -13,7 +13,8 @@ from registry.errors import NotFound
 from registry.events import query as queries
 from registry.events.body import body_too_large
 from registry.events.documents import collection, iso, query_document, standalone_event
-from registry.events.models import CaptureJob
+from registry.events.epc_urn import with_epc_urns
+from registry.events.models import CaptureJob, EpcisEvent
 from registry.events.query import EventQuery
 from registry.events.received import Notation
 from registry.events.xml.write import epcis_xml
@@ -28,6 +29,7 @@ from service.epcis.media import (
     JSON_TYPES,
     LD_JSON,
     XML,
+    asked_formats,
     request_notation,
     response_type,
 )
@@ -63,22 +65,37 @@ def _json(
     )
 
 
-def _document(
+def _events_answer(
     request: Request,
-    document: dict[str, Any],
+    events: list[EpcisEvent],
     *,
-    status_code: int = 200,
+    lone: bool = False,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """An EPCIS document: JSON-LD by default, JSON or XML when that is asked for."""
+    """Events in the representation asked for: a query document in JSON-LD by default,
+    JSON or XML when asked (in XML a `lone` event too, as the binding has no other form),
+    with GS1 keys and CBV values spelt as the GS1-EPC-Format and GS1-CBV-XML-Format
+    headers ask."""
     media_type = response_type(request, offered=DOCUMENT_TYPES)
-    all_headers = {**EPCIS_HEADERS, **EPCIS_CORS_HEADERS, **(headers or {})}
+    epc_format, cbv_format = asked_formats(request)
+    present = with_epc_urns if epc_format == "Always_EPC_URN" else dict
+    all_headers = {
+        **EPCIS_HEADERS,
+        **EPCIS_CORS_HEADERS,
+        **(headers or {}),
+        "GS1-EPC-Format": epc_format,
+    }
+    if lone and media_type in (JSON, LD_JSON):
+        body = present(standalone_event(events[0]))
+        return JSONResponse(body, media_type=media_type, headers=all_headers)
+    document = query_document(events)
+    results = document["epcisBody"]["queryResults"]["resultsBody"]
+    results["eventList"] = [present(event) for event in results["eventList"]]
     if media_type in (JSON, LD_JSON):
-        return JSONResponse(
-            document, status_code=status_code, media_type=media_type, headers=all_headers
-        )
-    body = epcis_xml(document)
-    return Response(body, status_code=status_code, media_type=XML, headers=all_headers)
+        return JSONResponse(document, media_type=media_type, headers=all_headers)
+    all_headers["GS1-CBV-XML-Format"] = cbv_format
+    xml = epcis_xml(document, cbv_format=cbv_format)
+    return Response(xml, media_type=XML, headers=all_headers)
 
 
 async def epcis_body(request: Request, settings: SettingsDep) -> bytes:
@@ -205,7 +222,7 @@ def _events_response(
         # The configured address, never the client's Host header.
         url = get_settings(request).public_base_url + request.url.path
         headers["Link"] = f'<{url}?{urlencode(following)}>; rel="next"'
-    return _document(request, query_document(page.events), headers=headers)
+    return _events_answer(request, page.events, headers=headers)
 
 
 @router.get("/events")
@@ -217,15 +234,11 @@ def get_events(request: Request, session: SessionDep, actor: CurrentActor) -> Re
 def get_event(
     event_id: str, request: Request, session: SessionDep, actor: CurrentActor
 ) -> Response:
-    media_type = response_type(request, offered=DOCUMENT_TYPES)
+    response_type(request, offered=DOCUMENT_TYPES)  # 406 before anything is looked up
     event = queries.find_event(session, actor=actor, event_id=event_id)
     if event is None:
         raise NotFound("Không tìm thấy sự kiện.", "Event not found.")
-    if media_type in (JSON, LD_JSON):
-        headers = {**EPCIS_HEADERS, **EPCIS_CORS_HEADERS}
-        return JSONResponse(standalone_event(event), media_type=media_type, headers=headers)
-    # XML has no lone event: the binding answers with a query document holding it.
-    return _document(request, query_document([event]))
+    return _events_answer(request, [event], lone=True)
 
 
 @router.get("/epcs/{epc:path}/events")
