@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import time
-import unicodedata
 
 import pytest
 from openpyxl import Workbook
@@ -16,6 +15,7 @@ from registry.spreadsheets import TableLimits, read_table
 from tests import hostile_tables
 from tests.factories import make_product
 from tests.portal.conftest import Browser, Member
+from tests.portal.excel_files import windows_1258
 
 
 def _count(db_session: Session, enterprise_id: int) -> int:
@@ -103,24 +103,6 @@ def _names(db_session: Session, enterprise_id: int) -> set[str]:
     )
 
 
-TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
-
-
-def _windows_1258(text: str) -> bytes:
-    """What Excel on Vietnamese Windows writes: tones as combining marks after letters the
-    code page has (ă, â, ê, ô, ơ, ư, đ and the plain vowels)."""
-    out = []
-    for char in text:
-        decomposed = unicodedata.normalize("NFD", char)
-        base = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in TONE_MARKS))
-        tones = "".join(c for c in decomposed if c in TONE_MARKS)
-        try:
-            out.append(char.encode("cp1258"))
-        except UnicodeEncodeError:
-            out.append((base + tones).encode("cp1258"))
-    return b"".join(out)
-
-
 SEMICOLON_VIETNAMESE = (
     "Tên sản phẩm;Nhãn hiệu;Khối lượng tịnh;Mô tả\r\n"
     'Xoài cát Hòa Lộc;HTX Hòa Lộc;1 kg;"Trái to, ngọt"\r\n'
@@ -134,7 +116,7 @@ SEMICOLON_VIETNAMESE = (
     [
         lambda text: text.encode("utf-8-sig"),
         lambda text: text.encode("utf-8"),
-        _windows_1258,
+        windows_1258,
     ],
     ids=["utf8-bom", "utf8", "windows-1258"],
 )
