@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -46,8 +47,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Fail any run, even one that left out LAST_TEST, that read outside the repository."""
-    if session.config.stash[OUTSIDE_READS].found and session.exitstatus == pytest.ExitCode.OK:
+    found = session.config.stash[OUTSIDE_READS].found
+    worker_output = getattr(session.config, "workeroutput", None)
+    if worker_output is not None:  # a pytest-xdist worker: the controller judges the run
+        worker_output["outside_reads"] = found
+    if found and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist: what a worker process read outside the repository counts for the run."""
+    reads = getattr(node, "workeroutput", {}).get("outside_reads", {})
+    node.config.stash[OUTSIDE_READS].found.update(reads)
 
 
 def pytest_terminal_summary(
