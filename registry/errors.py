@@ -55,11 +55,6 @@ class InvalidInput(TruyxuatError):
     title = "Invalid input"
 
 
-class InvalidIdentifier(InvalidInput):
-    slug = "invalid-identifier"
-    title = "Invalid identifier"
-
-
 class NotFound(TruyxuatError):
     status = 404
     slug = "not-found"

@@ -19,18 +19,13 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from sqlalchemy import (
-    ColumnElement,
-    String,
     Table,
-    any_,
-    bindparam,
     func,
     insert,
     select,
-    text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session
 
 from registry.actor import Actor
 from registry.db import Base, utcnow
@@ -320,17 +315,6 @@ def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
         yield values[start : start + _CHUNK]
 
 
-def _among(
-    session: Session, column: InstrumentedAttribute[str], values: Sequence[str]
-) -> ColumnElement[bool]:
-    """column IN values; on PostgreSQL as one array parameter, which keeps long lists
-    cheap to send (an IN list is one placeholder per value)."""
-    if session.get_bind().dialect.name == "postgresql":
-        values_param = bindparam("values", list(values), type_=ARRAY(String), unique=True)
-        return column == any_(values_param)
-    return column.in_(list(values))
-
-
 def _locations_by_gln(session: Session, prepared: Iterable[PreparedEvent]) -> dict[str, Location]:
     glns = sorted(
         {
@@ -475,24 +459,6 @@ def _bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> 
     with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row([json.dumps(row[c]) if c in json_columns else row[c] for c in columns])
-
-
-def _allocate_ids(session: Session, count: int) -> list[int]:
-    """Event ids chosen before inserting, so the rows go in as one executemany without
-    RETURNING (which SQLite can only do row by row when the order matters)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return list(
-            session.scalars(
-                text(
-                    "SELECT nextval(pg_get_serial_sequence('epcis_event', 'id')) "
-                    "FROM generate_series(1, :count)"
-                ),
-                {"count": count},
-            )
-        )
-    # SQLite: the writing transaction holds the database lock (BEGIN IMMEDIATE).
-    highest = session.scalar(select(func.max(EpcisEvent.id))) or 0
-    return list(range(highest + 1, highest + count + 1))
 
 
 def _party_rows(

@@ -192,12 +192,6 @@ def parse_key(uri: str) -> Key | None:
     return None
 
 
-def canonical_uri(uri: str) -> str:
-    """A GS1 key as canonical Digital Link; any other URI unchanged. GS1Error if invalid."""
-    key = parse_key(uri)
-    return key.uri() if key is not None else uri
-
-
 def hash_form(uri: str) -> str | None:
     """The CBV 2.0 event-hash form of a GS1 key, or None when `uri` is not one."""
     try:

@@ -231,26 +231,6 @@ def record_pack(
     )
 
 
-def record_process(
-    session: Session,
-    *,
-    actor: Actor,
-    inputs: Sequence[LotQuantity],
-    outputs: Sequence[LotQuantity],
-    location: Location,
-    occurred_at: dt.datetime | None = None,
-) -> str:
-    return record_transformation(
-        session,
-        actor=actor,
-        inputs=inputs,
-        outputs=outputs,
-        location=location,
-        packing=False,
-        occurred_at=occurred_at,
-    )
-
-
 def _new_sscc(session: Session, location: Location) -> str:
     prefix = default_prefix(session, enterprise=location.enterprise).prefix
     while True:

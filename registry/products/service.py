@@ -153,10 +153,6 @@ def get_product(session: Session, *, actor: Actor, product_id: int) -> Product:
     return product
 
 
-def find_by_gtin(session: Session, gtin: str) -> Product | None:
-    return session.scalar(select(Product).where(Product.gtin == gtin))
-
-
 def product_names(session: Session, *, enterprise_id: int) -> dict[str, str]:
     """The enterprise's products' Vietnamese names, by GTIN."""
     rows = session.execute(

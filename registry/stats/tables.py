@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -285,7 +284,3 @@ def build_table(session: Session, snapshot: Snapshot, name: str, *, lang: str) -
     if name == "verdicts":
         return verdicts_table(session, snapshot, lang=lang)
     raise KeyError(name)
-
-
-def month_label(value: dt.date) -> str:
-    return f"{value.month:02d}/{value.year}"

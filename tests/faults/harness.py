@@ -33,7 +33,6 @@ from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.enterprises.models import Enterprise
 from registry.lots.models import Lot
 from registry.migrate import prepare_database
-from registry.products.models import Product
 from registry.scans.models import Scan
 from service.demo import load_demo
 
@@ -112,15 +111,6 @@ def stored_scans(database_url: str, gtin: str) -> int:
     finally:
         engine.dispose()
     return int(count or 0)
-
-
-def product_count(database_url: str) -> int:
-    engine = make_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return int(connection.scalar(select(func.count()).select_from(Product)) or 0)
-    finally:
-        engine.dispose()
 
 
 def free_port() -> int:

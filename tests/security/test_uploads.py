@@ -120,10 +120,6 @@ def _stored_files(tmp_path: Path) -> list[Path]:
     return [p for p in tmp_path.rglob("*") if p.is_file()]
 
 
-def _says_vi_and_en(text: str, vi: str, en: str) -> None:
-    assert vi in text and en in text, text[:2000]
-
-
 def _post_product(browser: TestClient, upload: tuple[str, bytes, str]) -> TestClient:
     return browser.post(  # type: ignore[return-value]
         "/portal/products/new",
