@@ -7,7 +7,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from registry.accounts.models import ApiKey, KeyScope, Role, User
@@ -18,9 +18,12 @@ from registry.db import utcnow
 from registry.enterprises.models import Enterprise
 from registry.enterprises.policy import Deed, ensure_allows
 from registry.errors import Conflict, Forbidden, InvalidInput, Unauthorized
+from registry.pagination import Page, paginate
 
 API_KEY_PREFIX = "tx"
 MIN_PASSWORD_LENGTH = 10
+ACCOUNT = ("tài khoản", "account")
+API_KEY = ("khóa API", "API key")
 
 
 def check_password_strength(password: str) -> None:
@@ -224,7 +227,7 @@ def authenticate_api_key(session: Session, secret: str) -> Actor:
 
 
 def revoke_api_key(session: Session, *, actor: Actor, api_key: ApiKey) -> None:
-    actor.ensure_sees(api_key.enterprise_id, what=("khóa API", "API key"))
+    actor.ensure_sees(api_key.enterprise_id, what=API_KEY)
     api_key.revoked_at = utcnow()
     record_change(
         session,
@@ -234,6 +237,47 @@ def revoke_api_key(session: Session, *, actor: Actor, api_key: ApiKey) -> None:
         entity_id=api_key.id,
         enterprise_id=api_key.enterprise_id,
     )
+
+
+def get_user(session: Session, *, actor: Actor, user_id: int) -> User:
+    """An account the actor may see: any for the agency, its own team's for an enterprise."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise not_found(ACCOUNT)
+    actor.ensure_sees(user.enterprise_id, what=ACCOUNT)
+    return user
+
+
+def team_members(session: Session, *, enterprise_id: int) -> list[User]:
+    return list(
+        session.scalars(select(User).where(User.enterprise_id == enterprise_id).order_by(User.id))
+    )
+
+
+def find_users(
+    session: Session, *, actor: Actor, text: str = "", page: int = 1, per_page: int = 50
+) -> Page[User]:
+    """Every account, or those whose email or enterprise name contains `text`."""
+    actor.ensure_agency()
+    statement = select(User).outerjoin(Enterprise).order_by(User.id)
+    if text:
+        pattern = f"%{text.lower()}%"
+        statement = statement.where(
+            or_(User.email.like(pattern), Enterprise.legal_name.ilike(pattern))
+        )
+    return paginate(session, statement, page=page, per_page=per_page)
+
+
+def get_api_key(session: Session, *, actor: Actor, key_id: int) -> ApiKey:
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise not_found(API_KEY)
+    actor.ensure_sees(key.enterprise_id, what=API_KEY)
+    return key
+
+
+def api_keys_seen_by(session: Session, *, actor: Actor) -> list[ApiKey]:
+    return list(session.scalars(visible_api_keys(actor)))
 
 
 def may_manage_user(session: Session, *, actor: Actor, user: User) -> bool:
@@ -263,7 +307,7 @@ def set_user_active(
                 "Only the enterprise's owner or agency staff may deactivate a member,"
                 " and nobody deactivates themselves.",
             )
-        raise not_found(("tài khoản", "account"))
+        raise not_found(ACCOUNT)
     text = officer_reason(actor, enterprise_id=user.enterprise_id, reason=reason)
     if user.is_active == active:
         return user

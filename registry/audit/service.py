@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.actor import Actor
 from registry.audit.models import AuditEntry
 from registry.errors import InvalidInput
+from registry.pagination import Page, paginate
 
 
 def record_change(
@@ -37,6 +39,18 @@ def record_change(
     )
     session.add(entry)
     return entry
+
+
+def enterprise_trail(
+    session: Session, *, enterprise_id: int, page: int = 1, per_page: int = 50
+) -> Page[AuditEntry]:
+    """What was done to the enterprise's records, newest first."""
+    statement = (
+        select(AuditEntry)
+        .where(AuditEntry.enterprise_id == enterprise_id)
+        .order_by(AuditEntry.id.desc())
+    )
+    return paginate(session, statement, page=page, per_page=per_page)
 
 
 def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:

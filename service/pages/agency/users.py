@@ -7,13 +7,9 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import or_, select
 
-from registry.accounts.models import User
-from registry.accounts.service import may_manage_user, set_user_active
-from registry.actor import Actor, not_found
-from registry.enterprises.models import Enterprise
-from registry.pagination import paginate
+from registry.accounts.service import find_users, get_user, may_manage_user, set_user_active
+from registry.actor import Actor
 from service.deps import AgencyActor, SessionDep
 from service.pages.agency.common import page_context, require_csrf
 from service.templating import render
@@ -27,14 +23,8 @@ USERS_PER_PAGE = 50
 def users(
     request: Request, session: SessionDep, actor: AgencyActor, q: str = "", page: int = 1
 ) -> HTMLResponse:
-    statement = select(User).outerjoin(Enterprise).order_by(User.id)
     text = q.strip()[:200]
-    if text:
-        pattern = f"%{text.lower()}%"
-        statement = statement.where(
-            or_(User.email.like(pattern), Enterprise.legal_name.ilike(pattern))
-        )
-    listing = paginate(session, statement, page=page, per_page=USERS_PER_PAGE)
+    listing = find_users(session, actor=actor, text=text, page=page, per_page=USERS_PER_PAGE)
     context = page_context(request)
     context.update(
         {
@@ -54,9 +44,7 @@ def users(
 def _switch(
     request: Request, session: SessionDep, actor: Actor, user_id: int, *, active: bool, reason: str
 ) -> RedirectResponse:
-    user = session.get(User, user_id)
-    if user is None:
-        raise not_found(("tài khoản", "account"))
+    user = get_user(session, actor=actor, user_id=user_id)
     set_user_active(session, actor=actor, user=user, active=active, reason=reason)
     done = "reactivated" if active else "deactivated"
     return RedirectResponse(

@@ -5,23 +5,24 @@ from __future__ import annotations
 import secrets
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from registry.accounts.models import ApiKey, Role, User
+from registry.accounts.models import Role
 from registry.accounts.service import (
+    api_keys_seen_by,
     create_api_key,
     create_user,
+    get_api_key,
+    get_user,
     may_manage_user,
     revoke_api_key,
     set_user_active,
+    team_members,
 )
-from registry.actor import not_found
-from registry.audit.models import AuditEntry
+from registry.audit.service import enterprise_trail
 from registry.audit.words import describe
 from registry.errors import TruyxuatError
-from registry.pagination import paginate
 from service.deps import SessionDep
 from service.i18n import request_language
 from service.pages.portal.common import (
@@ -52,14 +53,7 @@ def _team_page(
     status_code: int = 200,
 ) -> Response:
     enterprise_id = portal.enterprise.id
-    users = list(
-        session.scalars(select(User).where(User.enterprise_id == enterprise_id).order_by(User.id))
-    )
-    keys = list(
-        session.scalars(
-            select(ApiKey).where(ApiKey.enterprise_id == enterprise_id).order_by(ApiKey.id)
-        )
-    )
+    users = team_members(session, enterprise_id=enterprise_id)
     return page(
         request,
         "portal/team.html",
@@ -68,7 +62,7 @@ def _team_page(
             "manageable": {
                 user.id for user in users if may_manage_user(session, actor=portal.actor, user=user)
             },
-            "keys": keys,
+            "keys": api_keys_seen_by(session, actor=portal.actor),
             "values": values or {"password_mode": "generate"},
             "errors": errors or {},
             "shown_once": shown_once,
@@ -114,17 +108,10 @@ def invite(request: Request, session: SessionDep, portal: PortalDep, form: FormD
     return _team_page(request, session, portal, shown_once=shown)
 
 
-def _member(session: Session, portal: Portal, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None or user.enterprise_id != portal.enterprise.id:
-        raise not_found(("thành viên", "member"))
-    return user
-
-
 @router.post("/users/{user_id}/deactivate")
 def deactivate(request: Request, session: SessionDep, portal: PortalDep, user_id: int) -> Response:
     """The owner locks a member out: their sessions and the keys they made stop at once."""
-    user = _member(session, portal, user_id)
+    user = get_user(session, actor=portal.actor, user_id=user_id)
     set_user_active(session, actor=portal.actor, user=user, active=False)
     flash(
         request,
@@ -136,7 +123,7 @@ def deactivate(request: Request, session: SessionDep, portal: PortalDep, user_id
 
 @router.post("/users/{user_id}/reactivate")
 def reactivate(request: Request, session: SessionDep, portal: PortalDep, user_id: int) -> Response:
-    user = _member(session, portal, user_id)
+    user = get_user(session, actor=portal.actor, user_id=user_id)
     set_user_active(session, actor=portal.actor, user=user, active=True)
     flash(request, f"Đã mở lại tài khoản {user.email}.", f"Reactivated {user.email}.")
     return see_other("/portal/team")
@@ -154,9 +141,7 @@ def new_key(request: Request, session: SessionDep, portal: PortalDep, form: Form
 
 @router.post("/keys/{key_id}/revoke")
 def revoke(request: Request, session: SessionDep, portal: PortalDep, key_id: int) -> Response:
-    key = session.get(ApiKey, key_id)
-    if key is None or key.enterprise_id != portal.enterprise.id:
-        raise not_found(("khóa API", "API key"))
+    key = get_api_key(session, actor=portal.actor, key_id=key_id)
     revoke_api_key(session, actor=portal.actor, api_key=key)
     flash(request, "Đã thu hồi khóa API.", "API key revoked.")
     return see_other("/portal/team")
@@ -164,13 +149,8 @@ def revoke(request: Request, session: SessionDep, portal: PortalDep, key_id: int
 
 @router.get("/audit")
 def audit(request: Request, session: SessionDep, portal: PortalDep, p: int = 1) -> Response:
-    listing = paginate(
-        session,
-        select(AuditEntry)
-        .where(AuditEntry.enterprise_id == portal.enterprise.id)
-        .order_by(AuditEntry.id.desc()),
-        page=p,
-        per_page=AUDIT_PER_PAGE,
+    listing = enterprise_trail(
+        session, enterprise_id=portal.enterprise.id, page=p, per_page=AUDIT_PER_PAGE
     )
     lang = request_language(request)
     rows = [(entry, *describe(entry, lang)) for entry in listing.items]
