@@ -1,7 +1,8 @@
 #!/usr/bin/env sh
 # Run the whole test suite. PostgreSQL tests run when TRUYXUAT_TEST_DATABASE_URL is set
-# or a local PostgreSQL answers; browser tests run when Chromium is installed, the
-# multi-node test when nginx is (as root, the missing packages are installed first).
+# or a local PostgreSQL answers; browser tests run when Chromium is installed (the
+# accessibility test also needs npm, for axe-core), the multi-node test when nginx is
+# (as root, the missing packages are installed first).
 set -eu
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
@@ -9,6 +10,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   missing=""
   [ -e /usr/lib/x86_64-linux-gnu/libzbar.so.0 ] || ldconfig -p | grep -q libzbar.so.0 || missing="$missing libzbar0"
   command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+  command -v npm >/dev/null 2>&1 || missing="$missing npm"
   command -v pdftoppm >/dev/null 2>&1 || missing="$missing poppler-utils"
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$missing nginx-light"
   if [ -n "$missing" ]; then
@@ -21,4 +23,9 @@ fi
 .venv/bin/python -m pip install --quiet --require-hashes -r requirements.lock
 .venv/bin/python -m pip install --quiet --no-deps -e .
 .venv/bin/python scripts/lock_check.py
+# axe-core for the accessibility test, at the release tests/pages/package-lock.json names.
+if command -v npm >/dev/null 2>&1 && [ ! -e tests/pages/node_modules/axe-core/axe.min.js ]; then
+  (cd tests/pages && npm ci --no-audit --no-fund --silent) \
+    || echo "note: npm could not install axe-core; the accessibility test will install it or fail"
+fi
 exec .venv/bin/python -m pytest "$@"

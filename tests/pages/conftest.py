@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -25,20 +24,11 @@ from registry.settings import Settings
 from service.app import create_app
 from service.demo import AGENCY_EMAIL, DEMO_PASSWORD, ENTERPRISES, load_demo
 from service.demo_scenes import COPIED_LOT, copied_serial, demo_lot
+from tests.browser import CHROMIUM
 from tests.live_app import free_port, uvicorn_thread
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE_WIDTHS = (360, 390)
-PHONE_HEIGHT = 800
+PHONE_HEIGHT = 844
 # Routes that answer a file, not a page a person reads in the browser.
 NOT_PAGES = {
     "/favicon.ico",
@@ -50,6 +40,7 @@ NOT_PAGES = {
     "/.well-known/gs1resolver",
     "/portal/signup/tax-code",
     "/portal/products/import/template.csv",
+    "/portal/products/import/template.xlsx",
     "/portal/labels/preview.svg",
     "/portal/labels/runs/{run_id}/download",
     "/media/products/{name}",
@@ -136,7 +127,7 @@ def _visits(sessions: sessionmaker[Session]) -> list[Visit]:
     ]
     officer = [
         ("/agency/", "/agency/"),
-        ("/agency/tables/{name}", "/agency/tables/enterprises"),
+        ("/agency/tables/{name}", "/agency/tables/by_ward"),
         ("/agency/enterprises", "/agency/enterprises"),
         ("/agency/suspicious", "/agency/suspicious"),
         ("/agency/suspicious/{gtin}/{serial}", f"/agency/suspicious/{suspicious}"),
@@ -173,7 +164,6 @@ def demo_site(
 ) -> Iterator[DemoSite]:
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     engine = make_engine(committed_database_url)
     sessions = make_sessionmaker(engine)
     with unit_of_work(sessions) as session:

@@ -1,0 +1,88 @@
+"""One walk through the demo site on a phone: each page is opened once, measured at every
+phone width and, when axe-core is at hand, checked for accessibility."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, BrowserContext, Page
+
+from tests.pages.conftest import PHONE_HEIGHT, PHONE_WIDTHS, DemoSite
+
+# Images and charts sticking out of their card, unless a box around them scrolls.
+CHARTS_OUT_OF_THEIR_CARD = """() => [...document.querySelectorAll('svg.chart, canvas, img')]
+  .filter(el => {
+    for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
+      if (getComputedStyle(box).overflowX !== 'visible') return false;
+      if (box.matches('.card, figure, section')) {
+        const inner = el.getBoundingClientRect(), outer = box.getBoundingClientRect();
+        return inner.right > outer.right + 1 || inner.left < outer.left - 1;
+      }
+    }
+    return false;
+  })
+  .map(el => el.outerHTML.slice(0, 80))"""
+# WCAG 2.1 A and AA, and axe's best practices (landmarks, one h1, headings in order).
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {
+    runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']},
+  });
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' :: ' + n.failureSummary),
+  }));
+}"""
+
+
+@dataclass
+class PageSeen:
+    path: str
+    status: int
+    scroll_widths: dict[int, int] = field(default_factory=dict)
+    charts_cut: dict[int, list[str]] = field(default_factory=dict)
+    violations: list[dict[str, Any]] = field(default_factory=list)
+
+
+def walk_on_phones(chromium: Browser, site: DemoSite, *, axe: Path | None) -> list[PageSeen]:
+    widest, *narrower = sorted(PHONE_WIDTHS, reverse=True)
+    contexts: list[BrowserContext] = []
+    pages: dict[str | None, Page] = {}
+    seen: list[PageSeen] = []
+    try:
+        for who in (None, *site.credentials):
+            context = chromium.new_context(
+                viewport={"width": widest, "height": PHONE_HEIGHT},
+                is_mobile=True,
+                has_touch=True,
+                locale="vi-VN",
+                # axe-core is injected as a script of the test's own.
+                bypass_csp=axe is not None,
+            )
+            contexts.append(context)
+            if who is not None:
+                email, password = site.credentials[who]
+                signed_in = context.request.post(
+                    f"{site.url}/api/v1/auth/login", data={"email": email, "password": password}
+                )
+                assert signed_in.ok, signed_in.text()
+            pages[who] = context.new_page()
+        for visit in site.visits:
+            page = pages[visit.who]
+            answer = page.goto(site.url + visit.path)
+            assert answer is not None, visit.path
+            report = PageSeen(visit.path, answer.status)
+            if axe is not None:
+                page.add_script_tag(path=str(axe))
+                report.violations = page.evaluate(AXE_RUN)
+            for width in (widest, *narrower):
+                page.set_viewport_size({"width": width, "height": PHONE_HEIGHT})
+                report.scroll_widths[width] = page.evaluate("document.documentElement.scrollWidth")
+                report.charts_cut[width] = page.evaluate(CHARTS_OUT_OF_THEIR_CARD)
+            page.set_viewport_size({"width": widest, "height": PHONE_HEIGHT})
+            seen.append(report)
+    finally:
+        for context in contexts:
+            context.close()
+    return seen
