@@ -31,6 +31,9 @@ class ScanRequest:
     recorder: ScanRecorder
     caches: ResolverCaches
     at: dt.datetime
+    # Asked for every link in force rather than a redirect to one (?linkType=linkset,
+    # or the linkset media type in Accept).
+    wants_linkset: bool
 
     @classmethod
     def of(cls, request: Request, link: DigitalLink, *, on_page: bool) -> ScanRequest:
@@ -44,21 +47,26 @@ class ScanRequest:
             recorder=scan_recorder(request),
             caches=resolver_caches(request),
             at=utcnow(),
+            wants_linkset=_wants_linkset(request, link),
         )
 
     @property
     def link_type_asked(self) -> str | None:
-        return next((value for name, value in self.link.other_params if name == "linkType"), None)
-
-    @property
-    def wants_linkset(self) -> bool:
-        asked = self.link_type_asked
-        if asked is not None:
-            return asked in LINKSET_REQUESTS
-        return LINKSET_MEDIA_TYPE in self.request.headers.get("accept", "")
+        return _link_type_asked(self.link)
 
     @property
     def counted(self) -> bool:
         """A scan to count and record: a GET asking the resolver for a redirect. The
         consumer's page it leads to is the same scan, not a second one."""
         return not self.on_page and self.request.method == "GET" and not self.wants_linkset
+
+
+def _link_type_asked(link: DigitalLink) -> str | None:
+    return next((value for name, value in link.other_params if name == "linkType"), None)
+
+
+def _wants_linkset(request: Request, link: DigitalLink) -> bool:
+    asked = _link_type_asked(link)
+    if asked is not None:
+        return asked in LINKSET_REQUESTS
+    return LINKSET_MEDIA_TYPE in request.headers.get("accept", "")
