@@ -12,8 +12,6 @@ from sqlalchemy.orm import Session
 
 from registry.accounts.models import KeyScope, Role
 from registry.events.steps import gln_uri, lot_uri
-from registry.locations.models import Location
-from registry.lots.models import Lot
 from registry.models import Base
 from tests.factories import (
     api_headers,
@@ -30,8 +28,8 @@ _minutes = itertools.count(1)
 
 @dataclass(frozen=True)
 class Party:
-    lot: Lot
-    farm: Location
+    lot_uri: str
+    farm_uri: str
     headers: dict[str, str]
 
 
@@ -46,7 +44,7 @@ def _party(session: Session) -> Party:
     enterprise = make_enterprise(session)
     lot = make_lot(session, product=make_product(session, enterprise=enterprise))
     farm = make_location(session, enterprise=enterprise)
-    return Party(lot, farm, api_headers(session, enterprise=enterprise))
+    return Party(lot_uri(lot), gln_uri(farm.gln), api_headers(session, enterprise=enterprise))
 
 
 def build_world(session: Session) -> World:
@@ -66,8 +64,8 @@ def inspection(party: Party, *, biz_step: str = "inspecting") -> dict[str, Any]:
         "eventTimeZoneOffset": "+07:00",
         "action": "OBSERVE",
         "bizStep": biz_step,
-        "quantityList": [{"epcClass": lot_uri(party.lot)}],
-        "readPoint": {"id": gln_uri(party.farm.gln)},
+        "quantityList": [{"epcClass": party.lot_uri}],
+        "readPoint": {"id": party.farm_uri},
     }
     return epcis_document(event, day=EVENT_DAY)
 

@@ -1,0 +1,96 @@
+"""The real app for the subscription tests: uvicorn with its delivery worker and
+worker-process captures, over a committed database of each backend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from registry.db import make_engine, make_sessionmaker, unit_of_work
+from registry.subscriptions.models import DeadLetter, Subscription
+from tests.live_app import free_port, served_app
+from tests.subscriptions.receiver import Receiver
+from tests.subscriptions.world import World, build_world, inspection
+
+TOKEN = "13df38d8275b13f05704629e5f1cf3d45d6132d5"
+# Sent nothing new within this long, a receiver is taken to get nothing more.
+QUIET_SECONDS = 1.5
+
+
+@dataclass
+class Live:
+    url: str
+    sessions: sessionmaker[Session]
+    world: World
+
+    def post(self, path: str, headers: dict[str, str], body: Any) -> httpx.Response:
+        return httpx.post(self.url + path, json=body, headers=headers, timeout=60)
+
+    def capture(self, party: Any, **kwargs: str) -> str:
+        """Capture one event of the party's lot; its eventID."""
+        answer = self.post("/epcis/capture", party.headers, inspection(party, **kwargs))
+        assert answer.status_code == 202, answer.text
+        job = httpx.get(self.url + answer.headers["location"], headers=party.headers)
+        assert job.json()["success"] is True, job.text
+        found = httpx.get(
+            self.url + "/epcis/events",
+            params={"perPage": "1", "orderBy": "recordTime"},
+            headers=party.headers,
+        )
+        event_id: str = found.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"][0][
+            "eventID"
+        ]
+        return event_id
+
+    def subscribe(self, name: str, dest: str, **controls: Any) -> str:
+        headers = self.world.a.headers
+        query = {"name": name, "query": {"EQ_bizStep": ["inspecting"]}}
+        assert self.post("/epcis/queries", headers, query).status_code == 201
+        body = {"dest": dest, "signatureToken": TOKEN, "stream": True, **controls}
+        answer = self.post(f"/epcis/queries/{name}/subscriptions", headers, body)
+        assert answer.status_code == 201, answer.text
+        assert TOKEN not in answer.text
+        subscription_id: str = answer.json()["subscriptionID"]
+        return subscription_id
+
+    def subscription(self, subscription_id: str) -> Subscription | None:
+        with unit_of_work(self.sessions) as session:
+            return session.get(Subscription, subscription_id)
+
+    def dead_letters(self, subscription_id: str) -> list[DeadLetter]:
+        with unit_of_work(self.sessions) as session:
+            statement = select(DeadLetter).where(DeadLetter.subscription_id == subscription_id)
+            return list(session.scalars(statement))
+
+
+@pytest.fixture(scope="module")
+def live(committed_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    engine = make_engine(committed_database_url)
+    sessions = make_sessionmaker(engine)
+    with unit_of_work(sessions) as session:
+        world = build_world(session)
+    with served_app(
+        committed_database_url,
+        secret_key="subscription-test-secret",
+        data_dir=tmp_path_factory.mktemp("data"),
+        # The receivers listen on 127.0.0.1: allowed here, refused by default.
+        webhook_allowed_networks="127.0.0.0/8",
+        subscription_poll_seconds=0.1,
+        webhook_retry_seconds=0.1,
+        webhook_max_attempts=8,
+    ) as url:
+        yield Live(url, sessions, world)
+    engine.dispose()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    started = Receiver(free_port()).start()
+    yield started
+    started.stop()

@@ -1,0 +1,108 @@
+"""Webhook subscriptions against the real app (uvicorn, its delivery worker, worker-process
+captures) over a committed database of each backend, and a real HTTP receiver."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import time
+
+import httpx
+
+from registry.subscriptions.models import Subscription
+from tests.live_app import free_port
+from tests.subscriptions.live import QUIET_SECONDS, TOKEN, Live
+from tests.subscriptions.receiver import Receiver, wait_for
+
+
+def _signed(body: bytes) -> str:
+    return "sha256=" + hmac.new(TOKEN.encode(), body, hashlib.sha256).hexdigest()
+
+
+def test_a_captured_event_is_delivered_once_and_signed(live: Live, receiver: Receiver) -> None:
+    subscription_id = live.subscribe("giao-mot-lan", receiver.url)
+    wanted = live.capture(live.world.a)
+    live.capture(live.world.a, biz_step="storing")  # not what the query asks for
+    live.capture(live.world.b)  # B's: not A's to see
+    wait_for(lambda: receiver.deliveries)
+    time.sleep(QUIET_SECONDS)
+    assert [d.event_ids for d in receiver.deliveries] == [[wanted]]
+    delivery = receiver.deliveries[0]
+    assert delivery.path == "/hooks/epcis?from=truyxuat"
+    assert delivery.headers["GS1-Signature"] == _signed(delivery.body)
+    results = delivery.document["epcisBody"]["queryResults"]
+    assert results["queryName"] == "giao-mot-lan"
+    assert results["subscriptionID"] == subscription_id
+    shown = httpx.get(
+        f"{live.url}/epcis/queries/giao-mot-lan/subscriptions/{subscription_id}",
+        headers=live.world.a.headers,
+    )
+    assert shown.json()["lastNotifiedAt"] and TOKEN not in shown.text
+
+
+def test_a_receiver_that_was_down_gets_the_events_once_it_is_back(live: Live) -> None:
+    port = free_port()
+    receiver = Receiver(port)
+    subscription_id = live.subscribe("tam-nghi", receiver.url)
+    first = live.capture(live.world.a)
+    wait_for(lambda: (live.subscription(subscription_id) or Subscription()).attempts)
+    second = live.capture(live.world.a)  # stored while the receiver is still down
+    receiver.start()
+    try:
+        wait_for(lambda: receiver.deliveries)
+        time.sleep(QUIET_SECONDS)
+        delivered = [event_id for d in receiver.deliveries for event_id in d.event_ids]
+        assert sorted(delivered) == sorted([first, second])
+        assert all(d.headers["GS1-Signature"] == _signed(d.body) for d in receiver.deliveries)
+        assert live.dead_letters(subscription_id) == []
+    finally:
+        receiver.stop()
+
+
+def test_a_refused_batch_becomes_a_dead_letter_and_later_events_still_flow(
+    live: Live, receiver: Receiver
+) -> None:
+    receiver.status = 410
+    subscription_id = live.subscribe("bi-tu-choi", receiver.url)
+    refused = live.capture(live.world.a)
+    wait_for(lambda: live.dead_letters(subscription_id))
+    [letter] = live.dead_letters(subscription_id)
+    assert letter.event_ids == [refused] and "410" in letter.last_error
+    assert len(receiver.deliveries) == 1  # a 410 is not retried
+    receiver.status = 200
+    later = live.capture(live.world.a)
+    wait_for(lambda: len(receiver.deliveries) == 2)
+    assert receiver.deliveries[1].event_ids == [later]
+
+
+def test_a_failing_receiver_is_retried_with_back_off_then_dead_lettered(
+    live: Live, receiver: Receiver
+) -> None:
+    receiver.status = 503
+    subscription_id = live.subscribe("luon-loi", receiver.url)
+    failing = live.capture(live.world.a)
+    wait_for(lambda: live.dead_letters(subscription_id), seconds=60)
+    [letter] = live.dead_letters(subscription_id)
+    assert letter.event_ids == [failing] and letter.attempts == 8 and "503" in letter.last_error
+    assert len(receiver.deliveries) == 8
+    assert all(d.event_ids == [failing] for d in receiver.deliveries)
+    # Back-off: 0.1 s before the first retry, doubling after each failure.
+    times = [d.received_at for d in receiver.deliveries]
+    waits = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert all(wait >= 0.1 * 2**i for i, wait in enumerate(waits)), waits
+
+
+def test_unsubscribing_stops_deliveries(live: Live, receiver: Receiver) -> None:
+    subscription_id = live.subscribe("huy-theo-doi", receiver.url)
+    live.capture(live.world.a)
+    wait_for(lambda: receiver.deliveries)
+    gone = httpx.delete(
+        f"{live.url}/epcis/queries/huy-theo-doi/subscriptions/{subscription_id}",
+        headers=live.world.a.headers,
+    )
+    assert gone.status_code == 204
+    live.capture(live.world.a)
+    time.sleep(QUIET_SECONDS)
+    assert len(receiver.deliveries) == 1
+    assert live.subscription(subscription_id) is None
