@@ -13,10 +13,10 @@ from urllib.parse import unquote
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.actor import Actor
+from registry.actor import Actor, not_found
 from registry.audit.service import record_change
 from registry.db import utcnow
-from registry.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from registry.errors import Conflict, FieldProblem, InvalidInput
 from registry.events.identifiers import lot_node
 from registry.events.models import TraceLink
 from registry.lots.models import Lot, LotStatus
@@ -205,9 +205,8 @@ def _recalled_lots(session: Session, recall: Recall, product: Product) -> list[L
 
 def get_recall(session: Session, *, actor: Actor, recall_id: int) -> Recall:
     actor.ensure_agency()
-    recall = session.get(Recall, recall_id)
-    if recall is None:
-        raise NotFound("Không tìm thấy đợt thu hồi.", "Recall not found.")
+    if (recall := session.get(Recall, recall_id)) is None:
+        raise not_found(("đợt thu hồi", "recall"))
     return recall
 
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from sqlalchemy import Enum, ForeignKey, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from registry.actor import Actor
+from registry.actor import Actor, not_found
 from registry.audit.service import record_change
 from registry.db import Base, UTCDateTime, utcnow
-from registry.errors import InvalidInput, NotFound
+from registry.errors import InvalidInput
 from registry.reports.models import ConsumerReport, ReportStatus
 
 
@@ -27,13 +27,14 @@ class TriageStatus(enum.StrEnum):
     resolved = "resolved"
     dismissed = "dismissed"
 
-
-REPORT_STATUS = {
-    TriageStatus.new: ReportStatus.new,
-    TriageStatus.in_progress: ReportStatus.in_review,
-    TriageStatus.resolved: ReportStatus.closed,
-    TriageStatus.dismissed: ReportStatus.closed,
-}
+    @property
+    def report_status(self) -> ReportStatus:
+        """What the report itself says: resolved and dismissed both close it."""
+        if self is TriageStatus.new:
+            return ReportStatus.new
+        if self is TriageStatus.in_progress:
+            return ReportStatus.in_review
+        return ReportStatus.closed
 
 
 class ReportTriage(Base):
@@ -59,9 +60,8 @@ class TriagedReport:
 
 def get_report(session: Session, *, actor: Actor, report_id: int) -> ConsumerReport:
     actor.ensure_agency()
-    report = session.get(ConsumerReport, report_id)
-    if report is None:
-        raise NotFound("Không tìm thấy phản ánh.", "Report not found.")
+    if (report := session.get(ConsumerReport, report_id)) is None:
+        raise not_found(("phản ánh", "report"))
     return report
 
 
@@ -90,7 +90,7 @@ def triage_report(
     triage.note = text
     triage.updated_by = actor.label
     triage.updated_at = utcnow()
-    report.status = REPORT_STATUS[status]
+    report.status = status.report_status
     record_change(
         session,
         actor=actor,

@@ -143,9 +143,9 @@ def apply_scans(session: Session, scans: Iterable[ScanFacts]) -> int:
                 by_enterprise_period[(period, owner)] += 1
                 last_days[(period, owner)] = max(last_days.get((period, owner), day), day)
     _upsert_products(session, by_product, warnings, owners)
-    _upsert_places(session, by_place)
+    _upsert_scan_counts(session, ScanMonthPlace, by_place)
     _upsert_enterprises(session, by_enterprise, days)
-    _upsert_enterprise_places(session, by_enterprise_place)
+    _upsert_scan_counts(session, ScanMonthEnterprisePlace, by_enterprise_place)
     _upsert_enterprise_periods(session, by_enterprise_period, last_days)
     return len(facts)
 
@@ -175,18 +175,19 @@ def _upsert_products(
     )
 
 
-def _upsert_places(session: Session, counts: Counter[tuple[dt.date, str, str, str]]) -> None:
+def _upsert_scan_counts(
+    session: Session,
+    model: type[ScanMonthPlace | ScanMonthEnterprisePlace],
+    counts: Counter[tuple[Any, ...]],
+) -> None:
+    """Add `counts`, keyed by the table's primary key in column order, to its scan_count."""
+    table = cast(Table, model.__table__)
+    keys = [column.name for column in table.primary_key.columns]
     rows = [
-        {"month": m, "province_code": p, "ward_code": w, "verdict": v, "scan_count": count}
-        for (m, p, w, v), count in sorted(counts.items())
+        {**dict(zip(keys, key, strict=True)), "scan_count": count}
+        for key, count in sorted(counts.items())
     ]
-    upsert_adding(
-        session,
-        cast(Table, ScanMonthPlace.__table__),
-        rows,
-        keys=["month", "province_code", "ward_code", "verdict"],
-        added=["scan_count"],
-    )
+    upsert_adding(session, table, rows, keys=keys, added=["scan_count"])
 
 
 def _upsert_enterprises(
@@ -212,22 +213,6 @@ def _upsert_enterprises(
         added=["scan_count"],
         earliest=["first_scanned_on"],
         latest=["last_scanned_on"],
-    )
-
-
-def _upsert_enterprise_places(
-    session: Session, counts: Counter[tuple[dt.date, int, str, str]]
-) -> None:
-    rows = [
-        {"month": m, "enterprise_id": e, "province_code": p, "ward_code": w, "scan_count": count}
-        for (m, e, p, w), count in sorted(counts.items())
-    ]
-    upsert_adding(
-        session,
-        cast(Table, ScanMonthEnterprisePlace.__table__),
-        rows,
-        keys=["month", "enterprise_id", "province_code", "ward_code"],
-        added=["scan_count"],
     )
 
 
@@ -272,13 +257,13 @@ def move_scan_place(
     month = month_of(local_day(scanned_at))
     old = (before[0] or UNKNOWN, before[1] or UNKNOWN)
     new = (after[0] or UNKNOWN, after[1] or UNKNOWN)
-    _upsert_places(session, Counter({(month, *new, verdict): 1}))
+    _upsert_scan_counts(session, ScanMonthPlace, Counter({(month, *new, verdict): 1}))
     _take_one(session, session.get(ScanMonthPlace, (month, *old, verdict)))
     owner = _owners(session, {gtin}).get(gtin)
     if owner is None:
         return
     if new != (UNKNOWN, UNKNOWN):
-        _upsert_enterprise_places(session, Counter({(month, owner, *new): 1}))
+        _upsert_scan_counts(session, ScanMonthEnterprisePlace, Counter({(month, owner, *new): 1}))
     _take_one(session, session.get(ScanMonthEnterprisePlace, (month, owner, *old)))
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
+from fastapi import Depends, Form
 from markupsafe import Markup, escape
 from starlette.requests import Request
 
@@ -112,6 +113,18 @@ def require_csrf(request: Request, submitted: str | None) -> None:
             "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ; hãy tải lại trang.",
             "The session expired or the form is not valid; reload the page.",
         )
+
+
+def _submitted_by_this_page(
+    request: Request, csrf_token: Annotated[str, Form(max_length=200)] = ""
+) -> None:
+    require_csrf(request, csrf_token)
+
+
+# For a route's `dependencies`: the form carries this session's token.
+CHECKED_FORM = Depends(_submitted_by_this_page)
+# What an officer writes about a decision (a reason, a note).
+OfficerNote = Annotated[str, Form(max_length=2000)]
 
 
 def page_context(request: Request, view: View | None = None) -> dict[str, Any]:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from registry.events.flags import close_flag, open_flags
 from registry.events.journey import step_of
 from service.deps import AgencyActor, SessionDep
-from service.pages.agency.common import page_context, require_csrf
+from service.pages.agency.common import CHECKED_FORM, OfficerNote, page_context
 from service.templating import render
 
 router = APIRouter()
@@ -24,15 +22,9 @@ def flagged_events(request: Request, session: SessionDep, actor: AgencyActor) ->
     return render(request, "agency/flags.html", context)
 
 
-@router.post("/flags/{flag_id}/close")
+@router.post("/flags/{flag_id}/close", dependencies=[CHECKED_FORM])
 def close(
-    flag_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: AgencyActor,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
-    note: Annotated[str, Form(max_length=2000)] = "",
+    flag_id: int, session: SessionDep, actor: AgencyActor, note: OfficerNote = ""
 ) -> RedirectResponse:
-    require_csrf(request, csrf_token)
     close_flag(session, actor=actor, flag_id=flag_id, note=note)
     return RedirectResponse("/agency/flags", status_code=SEE_OTHER)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from registry.accounts.service import find_users, get_user, may_manage_user, set_user_active
-from registry.actor import Actor
 from service.deps import AgencyActor, SessionDep
-from service.pages.agency.common import page_context, require_csrf
+from service.pages.agency.common import CHECKED_FORM, OfficerNote, page_context
 from service.templating import render
 
 router = APIRouter()
@@ -41,39 +40,24 @@ def users(
     return render(request, "agency/users.html", context)
 
 
-def _switch(
-    request: Request, session: SessionDep, actor: Actor, user_id: int, *, active: bool, reason: str
-) -> RedirectResponse:
-    user = get_user(session, actor=actor, user_id=user_id)
-    set_user_active(session, actor=actor, user=user, active=active, reason=reason)
-    done = "reactivated" if active else "deactivated"
-    return RedirectResponse(
-        f"/agency/users?{urlencode({'q': user.email, 'done': done})}", status_code=SEE_OTHER
-    )
+def _switch_route(*, active: bool) -> Callable[..., RedirectResponse]:
+    def switch(
+        user_id: int, session: SessionDep, actor: AgencyActor, reason: OfficerNote = ""
+    ) -> RedirectResponse:
+        user = get_user(session, actor=actor, user_id=user_id)
+        set_user_active(session, actor=actor, user=user, active=active, reason=reason)
+        done = "reactivated" if active else "deactivated"
+        return RedirectResponse(
+            f"/agency/users?{urlencode({'q': user.email, 'done': done})}", status_code=SEE_OTHER
+        )
+
+    return switch
 
 
-@router.post("/users/{user_id}/deactivate")
-def deactivate(
-    user_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: AgencyActor,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
-    reason: Annotated[str, Form(max_length=2000)] = "",
-) -> RedirectResponse:
-    """Their sessions end and the keys they made are revoked at once."""
-    require_csrf(request, csrf_token)
-    return _switch(request, session, actor, user_id, active=False, reason=reason)
-
-
-@router.post("/users/{user_id}/reactivate")
-def reactivate(
-    user_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: AgencyActor,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
-    reason: Annotated[str, Form(max_length=2000)] = "",
-) -> RedirectResponse:
-    require_csrf(request, csrf_token)
-    return _switch(request, session, actor, user_id, active=True, reason=reason)
+# Deactivating ends their sessions and revokes the keys they made, at once.
+router.post("/users/{user_id}/deactivate", name="deactivate", dependencies=[CHECKED_FORM])(
+    _switch_route(active=False)
+)
+router.post("/users/{user_id}/reactivate", name="reactivate", dependencies=[CHECKED_FORM])(
+    _switch_route(active=True)
+)
