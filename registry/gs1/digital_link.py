@@ -346,6 +346,11 @@ def _parse_query(
         if not parameter:
             continue
         name, equals, raw = parameter.partition("=")
+        if not name:
+            # GS1's syntax engine refuses `?=1`: a parameter must have a name.
+            vi, en = "tham số truy vấn không có tên", "a query parameter has no name"
+            problems.append(problem(None, vi, en, start))
+            continue
         if not (name.isascii() and name.isdigit()) or not equals:
             other_params.append((name, _decode(raw, query=True) or ""))
             continue

@@ -10,6 +10,9 @@ import calendar
 import datetime as dt
 import re
 from collections.abc import Callable
+from functools import cache
+
+import pycountry
 
 from registry.gs1.checkdigit import CSET32, CSET82, gs1_check_character_pair, gs1_check_digit
 
@@ -227,14 +230,48 @@ def hasnondigit(value: str) -> Finding:
     return None
 
 
-def iso3166alpha2(value: str) -> Finding:
-    if len(value) == 2 and value.isascii() and value.isalpha() and value.isupper():
+@cache
+def _countries() -> tuple[frozenset[str], frozenset[str]]:
+    """ISO 3166-1 numeric and alpha-2 codes, as pycountry (ISO's current list) has them."""
+    return (
+        frozenset(country.numeric for country in pycountry.countries),
+        frozenset(country.alpha_2 for country in pycountry.countries),
+    )
+
+
+def iso3166(value: str) -> Finding:
+    if value in _countries()[0]:
         return None
-    return (0, "mã quốc gia phải là 2 chữ cái in hoa", "country code must be two capital letters")
+    return (
+        0,
+        f"{value} không phải mã số quốc gia ISO 3166-1 (ví dụ 704 là Việt Nam)",
+        f"{value} is not an ISO 3166-1 numeric country code (704 is Viet Nam)",
+    )
+
+
+def iso3166999(value: str) -> Finding:
+    """ISO 3166-1 numeric, or 999 (GS1 General Specifications: the country is not given)."""
+    return None if value == "999" else iso3166(value)
+
+
+def iso3166alpha2(value: str) -> Finding:
+    if not (len(value) == 2 and value.isascii() and value.isalpha() and value.isupper()):
+        return (
+            0,
+            "mã quốc gia phải là 2 chữ cái in hoa",
+            "country code must be two capital letters",
+        )
+    if value in _countries()[1]:
+        return None
+    return (
+        0,
+        f"{value} không phải mã quốc gia ISO 3166-1 alpha-2 (ví dụ VN)",
+        f"{value} is not an ISO 3166-1 alpha-2 country code (such as VN)",
+    )
 
 
 def _not_checked(value: str) -> Finding:
-    """Code lists (ISO 3166, ISO 4217, IBAN, coupons, package types) are not bundled."""
+    """Code lists (ISO 4217, IBAN, coupons, package types) are not bundled."""
     return None
 
 
@@ -266,8 +303,8 @@ LINTERS: dict[str, Linter] = {
     "posinseqslash": posinseqslash,
     "hasnondigit": hasnondigit,
     "iso3166alpha2": iso3166alpha2,
-    "iso3166": _not_checked,
-    "iso3166999": _not_checked,
+    "iso3166": iso3166,
+    "iso3166999": iso3166999,
     "iso4217": _not_checked,
     "iban": _not_checked,
     "couponcode": _not_checked,

@@ -30,6 +30,7 @@ from service.resolver.answers import (
     answer_location,
 )
 from service.resolver.fast_path import cached_or_database, item_of
+from service.resolver.linkset import JSONLD_CONTEXT as LINKSET_JSONLD_CONTEXT
 from service.resolver.page import render_location_page, render_problem_page, render_product_page
 from service.resolver.request_link import read_request_link
 from service.resolver.scan_request import ScanRequest
@@ -51,6 +52,9 @@ def resolver_description(settings: SettingsDep) -> JSONResponse:
             {"namespace": voc.TERM_BASE, "prefix": voc.CURIE_PREFIX, "profile": voc.TERM_BASE}
         ],
         "linkTypeDefaultCanBeLinkset": False,
+        # The context that reads this resolver's linksets as JSON-LD (also sent in their
+        # Link header).
+        "jsonLdContextLocation": LINKSET_JSONLD_CONTEXT,
         "contact": {
             "fn": "Chi cục Tiêu chuẩn Đo lường Chất lượng tỉnh Đồng Tháp",
             "url": settings.public_base_url,

@@ -203,6 +203,7 @@ def test_resolver_description_file(client: TestClient) -> None:
     assert set(data["supportedPrimaryKeys"]) == {"01", "414"}
     assert data["name"] and data["contact"]
     assert data["linkTypeDefaultCanBeLinkset"] is False
+    assert data["jsonLdContextLocation"] == "https://ref.gs1.org/standards/resolver/linkset-context"
     assert any(t["namespace"] == "https://ref.gs1.org/voc/" for t in data["supportedLinkType"])
     assert response.headers["access-control-allow-origin"] == "*"
 
@@ -350,3 +351,21 @@ def test_syntax_error_page_for_browsers(client: TestClient) -> None:
     english = client.get("/01/09506000134353", headers={**html, "accept-language": "en"})
     assert "Invalid code" in english.text and "check digit" not in english.text
     assert "09506000134352" not in response.text + english.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["?=1", "?linkType=all&=x", "?422=999", "?426=000", "?423=704999", "?424=XX", "?7030=998ABC"],
+)
+def test_what_gs1s_syntax_engine_refuses_in_the_query_is_400(
+    client: TestClient, world: World, query: str
+) -> None:
+    """Nameless parameters and country codes that ISO 3166 does not have (issue 19)."""
+    response = client.get(world.path() + query, follow_redirects=False)
+    assert response.status_code == 400, (query, response.status_code)
+
+
+@pytest.mark.parametrize("query", ["?422=704", "?426=250", "?423=704250", "?7030=999ABC"])
+def test_countries_iso_3166_has_are_accepted(client: TestClient, world: World, query: str) -> None:
+    response = client.get(world.path() + query, follow_redirects=False)
+    assert response.status_code == 307, (query, response.status_code)
