@@ -12,6 +12,7 @@ from registry.errors import InvalidInput
 from registry.pagination import Page, paginate
 from registry.places.models import AdminUnit
 from registry.vn import fold_vietnamese, load_admin_units
+from registry.vn.text import vietnamese_sort_key
 
 PROVINCE_LEVEL = "province"
 
@@ -75,15 +76,14 @@ def unit_names(session: Session, codes: Collection[str]) -> dict[str, str]:
 
 
 def current_wards(session: Session, *, province_code: str) -> list[tuple[str, str]]:
-    """(code, name) of the province's wards as they are today, by name."""
-    return [
-        (code, name)
-        for code, name in session.execute(
-            select(AdminUnit.code, AdminUnit.name)
-            .where(AdminUnit.parent_code == province_code, AdminUnit.valid_until.is_(None))
-            .order_by(AdminUnit.search_name)
+    """(code, name) of the province's wards as they are today, in Vietnamese
+    alphabetical order (Cái Bè, Cao Lãnh, Chợ Gạo; Đ after D)."""
+    wards = session.execute(
+        select(AdminUnit.code, AdminUnit.name).where(
+            AdminUnit.parent_code == province_code, AdminUnit.valid_until.is_(None)
         )
-    ]
+    )
+    return sorted(((code, name) for code, name in wards), key=lambda w: vietnamese_sort_key(w[1]))
 
 
 def list_admin_units(

@@ -11,6 +11,7 @@ from registry.enterprises.models import EnterpriseKind
 from registry.places.service import unit_names
 from registry.stats import indicators as ind
 from registry.stats.indicators import Snapshot
+from registry.vn.text import vietnamese_sort_key
 
 ColumnKind = Literal["text", "count", "percent", "month"]
 
@@ -35,6 +36,8 @@ VERDICT_LABELS: dict[str, tuple[str, str]] = {
     "suspicious_copy": ("Nghi sao chép", "Suspected copy"),
 }
 UNKNOWN_LABEL = ("(chưa rõ)", "(unknown)")
+NO_REGISTER = ("Chưa có sổ đăng ký kinh doanh", "No business register loaded")
+REGISTER_SHARES = frozenset({"adoption_rate", "active_rate"})
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class Table:
 
         def sort_key(row: dict[str, Any]) -> tuple[int, Any]:
             value = row.get(key)
+            if isinstance(value, str):
+                return (0, vietnamese_sort_key(value))
             # Empty cells last whichever the direction.
             return (0, value) if value is not None else (1, 0)
 
@@ -117,7 +122,11 @@ def breakdown_table(session: Session, snapshot: Snapshot, *, by: str, lang: str)
             row["label"] = _pick(KIND_LABELS.get(key, (key, key)), lang)
         else:
             row["label"] = key
-    rows.sort(key=lambda r: (-r["registered"], -r["population"], r["label"]))
+    for row in rows:
+        if not row["population"]:
+            # No register entries to compare with: a share of nothing, not 0 %.
+            row["adoption_rate"] = None
+    rows.sort(key=lambda r: (-r["registered"], -r["population"], vietnamese_sort_key(r["label"])))
     title_vi, title_en, head_vi, head_en = _DIMENSIONS[by]
     return Table(
         name=f"by_{by}",
@@ -229,18 +238,28 @@ def verdicts_table(session: Session, snapshot: Snapshot, *, lang: str) -> Table:
 
 def indicators_table(session: Session, snapshot: Snapshot, *, lang: str) -> Table:
     rows = []
-    for indicator in ind.indicators(session, snapshot):
+    found = ind.indicators(session, snapshot)
+    register = next(i for i in found if i.key == "population")
+    for indicator in found:
         name_vi, name_en, def_vi, def_en = ind.DEFINITIONS[indicator.key]
-        change = indicator.change
+        value: float | None = indicator.value
+        previous, change, missing = indicator.previous, indicator.change, None
+        if indicator.key in REGISTER_SHARES:
+            # Shares of the business register mean nothing until one is loaded.
+            if not register.value:
+                value, change, missing = None, None, _pick(NO_REGISTER, lang)
+            if not register.previous:
+                previous, change = None, None
         rows.append(
             {
                 "key": indicator.key,
                 "name": name_vi if lang == "vi" else name_en,
-                "value": indicator.value,
-                "previous": indicator.previous,
+                "value": value,
+                "previous": previous,
                 "change": None if change is None else round(change, 1),
                 "percent": indicator.percent,
                 "definition": def_vi if lang == "vi" else def_en,
+                "missing": missing,
             }
         )
     return Table(
@@ -251,7 +270,12 @@ def indicators_table(session: Session, snapshot: Snapshot, *, lang: str) -> Tabl
             Column("name", "Chỉ tiêu", "Indicator", "text"),
             Column("value", "Kỳ này", "This period"),
             Column("previous", "Kỳ trước", "Previous period"),
-            Column("change", "Thay đổi (% hoặc điểm %)", "Change (% or points)", "percent"),
+            Column(
+                "change",
+                "Thay đổi (% hoặc điểm phần trăm)",
+                "Change (% or percentage points)",
+                "percent",
+            ),
             Column("definition", "Định nghĩa", "Definition", "text"),
         ),
         rows=tuple(rows),

@@ -35,6 +35,12 @@ class BarChart:
     horizontal: bool = False
     width: float = 560
     value_format: Callable[[float], str] = str
+    empty_note: str = "Không có dữ liệu"
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to draw: no groups, or every value zero."""
+        return not any(self.values)
 
     @property
     def height(self) -> float:
@@ -98,6 +104,9 @@ class BarChart:
                 parts.append(
                     _text(centre, bar.y - 4, self.value_format(bar.value), anchor="middle")
                 )
+        if self.empty:
+            centre_x, centre_y = left + width / 2, top + height / 2
+            parts.append(_text(centre_x, centre_y, self.empty_note, anchor="middle"))
         parts.append("</svg>")
         return Markup("".join(parts))
 

@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 from starlette.requests import Request
 
 from registry.enterprises.models import EnterpriseKind
-from registry.errors import Forbidden
+from registry.errors import Forbidden, InvalidInput
 from registry.stats.indicators import Filters
 from registry.stats.periods import Period
 from registry.stats.rollups import REPORTING_ZONE
@@ -51,12 +51,19 @@ class View:
     period: Period
     filters: Filters
     params: dict[str, str]
+    # A period that could not be read: the page shows the current quarter and says so.
+    period_error: InvalidInput | None = None
 
     @classmethod
     def of(cls, request: Request) -> View:
         query = request.query_params
-        text = (query.get("period") or "").strip()
-        period = Period.parse(text) if text else Period.current_quarter(today())
+        text = (query.get("period") or "").strip()[:40]
+        period, period_error = Period.current_quarter(today()), None
+        if text:
+            try:
+                period = Period.parse(text)
+            except InvalidInput as exc:
+                period_error = exc
         kind = query.get("kind") or None
         if kind not in {k.value for k in EnterpriseKind}:
             kind = None
@@ -66,7 +73,15 @@ class View:
             kind=kind,
         )
         params = {k: v for k in FILTER_PARAMS if (v := (query.get(k) or "").strip())}
-        return cls(period, filters, params)
+        if period_error is not None:
+            params.pop("period")
+        return cls(period, filters, params, period_error)
+
+    def checked(self) -> View:
+        """For downloads, which have no form to show the problem on."""
+        if self.period_error is not None:
+            raise self.period_error
+        return self
 
     def query(self, **changes: str | None) -> str:
         """This view's query string with some parameters changed (None removes one)."""

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from registry.errors import NotFound
-from registry.places.service import current_wards
+from registry.places.service import current_wards, unit_names
 from registry.population.service import PROVINCE_CODE
 from registry.spreadsheets import CSV_TYPE, XLSX_TYPE
 from registry.stats.facts_cache import Versions
@@ -54,6 +54,7 @@ def charts_for(tables: dict[str, Table], view: View, *, lang: str) -> list[tuple
     def percent(value: float) -> str:
         return format_number(value, lang, percent=True)
 
+    no_data = _tr(lang, "Không có dữ liệu", "No data")
     monthly = tables["monthly"]
     months = [format_number(r["month"], lang) for r in monthly.rows]
     period = view.period.label(lang)
@@ -77,6 +78,7 @@ def charts_for(tables: dict[str, Table], view: View, *, lang: str) -> list[tuple
                 months,
                 scans,
                 value_format=count,
+                empty_note=no_data,
             ),
             monthly,
         ),
@@ -94,6 +96,7 @@ def charts_for(tables: dict[str, Table], view: View, *, lang: str) -> list[tuple
                 months,
                 registrations,
                 value_format=count,
+                empty_note=no_data,
             ),
             monthly,
         ),
@@ -112,6 +115,7 @@ def charts_for(tables: dict[str, Table], view: View, *, lang: str) -> list[tuple
                 [float(r["adoption_rate"]) for r in wards],
                 horizontal=True,
                 value_format=percent,
+                empty_note=no_data,
             ),
             tables["by_ward"],
         ),
@@ -130,6 +134,7 @@ def charts_for(tables: dict[str, Table], view: View, *, lang: str) -> list[tuple
                 [float(r["scans"]) for r in verdicts.rows],
                 horizontal=True,
                 value_format=count,
+                empty_note=no_data,
             ),
             verdicts,
         ),
@@ -144,6 +149,23 @@ def filter_choices(
         "sectors": distinct_sectors(session, versions=versions),
         "kinds": [(k, v[0] if lang == "vi" else v[1]) for k, v in KIND_LABELS.items()],
     }
+
+
+def filter_names(session: Session, view: View, *, lang: str) -> list[str]:
+    """The filters in words, for headings: the ward's name, the sector, the type."""
+    filters = view.filters
+    names = []
+    if filters.ward_code:
+        names.append(unit_names(session, {filters.ward_code}).get(filters.ward_code, "?"))
+    if filters.sector:
+        names.append(filters.sector)
+    if filters.kind:
+        names.append(_tr(lang, *KIND_LABELS[filters.kind]))
+    return names
+
+
+def _period_status(view: View) -> int:
+    return view.period_error.status if view.period_error else 200
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -162,15 +184,18 @@ def dashboard(request: Request, session: SessionDep, actor: AgencyActor) -> HTML
             "indicators": tables["indicators"],
             "charts": board.charts,
             "choices": filter_choices(session, lang=lang, versions=board.versions),
+            "filter_names": filter_names(session, view, lang=lang),
         }
     )
-    return render(request, "agency/dashboard.html", context)
+    return render(request, "agency/dashboard.html", context, status_code=_period_status(view))
 
 
-def _table(session: Session, request: Request, name: str) -> tuple[View, Table]:
+def _table(
+    session: Session, request: Request, name: str, *, download: bool = False
+) -> tuple[View, Table]:
     if name not in TABLE_NAMES:
         raise NotFound("Không có bảng này.", "No such table.")
-    view = View.of(request)
+    view = View.of(request).checked() if download else View.of(request)
     snapshot = Snapshot.take(session, view.period, view.filters, with_previous=name == "indicators")
     table = build_table(session, snapshot, name, lang=request_language(request))
     return view, sorted_table(table, request, param="sort")
@@ -182,20 +207,27 @@ def table_page(
 ) -> HTMLResponse:
     view, table = _table(session, request, name)
     context = page_context(request, view)
-    context.update({"table": table, "sort_param": "sort", "standalone": True})
-    return render(request, "agency/table.html", context)
+    context.update(
+        {
+            "table": table,
+            "sort_param": "sort",
+            "standalone": True,
+            "filter_names": filter_names(session, view, lang=request_language(request)),
+        }
+    )
+    return render(request, "agency/table.html", context, status_code=_period_status(view))
 
 
 @router.get("/export/{name}.csv")
 def export_csv(name: str, request: Request, session: SessionDep, actor: AgencyActor) -> Response:
-    view, table = _table(session, request, name)
+    view, table = _table(session, request, name, download=True)
     body = table_csv(table, lang=request_language(request))
     return Response(body, media_type=CSV_TYPE, headers=attachment(f"{name}-{view.period.key}.csv"))
 
 
 @router.get("/export/{name}.xlsx")
 def export_xlsx(name: str, request: Request, session: SessionDep, actor: AgencyActor) -> Response:
-    view, table = _table(session, request, name)
+    view, table = _table(session, request, name, download=True)
     body = table_xlsx(table, lang=request_language(request))
     return Response(
         body, media_type=XLSX_TYPE, headers=attachment(f"{name}-{view.period.key}.xlsx")
@@ -205,9 +237,15 @@ def export_xlsx(name: str, request: Request, session: SessionDep, actor: AgencyA
 @router.get("/report.pdf")
 def periodic_report(request: Request, session: SessionDep, actor: AgencyActor) -> Response:
     lang = request_language(request)
-    view = View.of(request)
+    view = View.of(request).checked()
     board = build_dashboard(session, view, lang=lang)
-    body = report_pdf(board.tables, [chart for chart, _ in board.charts], view, lang=lang)
+    body = report_pdf(
+        board.tables,
+        [chart for chart, _ in board.charts],
+        view,
+        lang=lang,
+        filter_names=filter_names(session, view, lang=lang),
+    )
     return Response(
         body,
         media_type="application/pdf",

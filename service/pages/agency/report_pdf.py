@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -30,6 +32,11 @@ from registry.stats.tables import Table
 from service.pages.agency.charts import AXIS_COLOUR, BAR_COLOUR, TEXT_COLOUR, BarChart
 from service.pages.agency.common import View, format_number, today
 
+# The agency that issues the report, under its parent department (Đồng Tháp province).
+PARENT_AGENCY = "Sở Khoa học và Công nghệ tỉnh Đồng Tháp"
+AGENCY = "Chi cục Tiêu chuẩn Đo lường Chất lượng"
+# The clerk (văn thư) gives the number when the signed report is registered.
+NUMBER_LINE = "Số: ......../BC-CCTĐC"
 REPORT_TABLES = ("monthly", "by_ward", "by_kind", "by_sector", "top_products", "places", "verdicts")
 MARGIN = 15 * mm
 CHART_SHARE = 0.7
@@ -38,7 +45,18 @@ CHART_SHARE = 0.7
 def _styles() -> dict[str, ParagraphStyle]:
     regular, bold = pdf_font_name(bold=False), pdf_font_name(bold=True)
     return {
-        "title": ParagraphStyle("title", fontName=bold, fontSize=16, leading=20, spaceAfter=4),
+        "title": ParagraphStyle(
+            "title", fontName=bold, fontSize=12, leading=16, spaceAfter=4, alignment=TA_CENTER
+        ),
+        "doc_title": ParagraphStyle(
+            "doc_title", fontName=bold, fontSize=14, leading=18, alignment=TA_CENTER
+        ),
+        "heading": ParagraphStyle(
+            "heading", fontName=regular, fontSize=9.5, leading=12.5, alignment=TA_CENTER
+        ),
+        "centred": ParagraphStyle(
+            "centred", fontName=regular, fontSize=9.5, leading=12.5, alignment=TA_CENTER
+        ),
         "h2": ParagraphStyle(
             "h2", fontName=bold, fontSize=12, leading=15, spaceBefore=10, spaceAfter=4
         ),
@@ -116,6 +134,8 @@ def chart_drawing(chart: BarChart, *, width: float) -> Drawing:
             centre = bar.x + bar.width / 2
             text(centre, top + plot_height + 14, bar.label, anchor="middle")
             text(centre, bar.y - 4, value, anchor="middle")
+    if chart.empty:
+        text(left + plot_width / 2, top + plot_height / 2, chart.empty_note, anchor="middle")
     return drawing
 
 
@@ -132,6 +152,8 @@ def _pdf_table(
                 column.key in ("value", "previous") and bool(row.get("percent"))
             )
             text = format_number(value, lang, percent=percent)
+            if value is None and row.get("missing") and column.key == "value":
+                text = row["missing"]
             cells.append(Paragraph(text, styles["small"]))
         body.append(cells)
     text_columns = [c for c in table.columns if c.kind == "text"]
@@ -154,14 +176,86 @@ def _pdf_table(
     return pdf_table
 
 
+def _heading(styles: dict[str, ParagraphStyle], *, width: float, vi: bool) -> PdfTable:
+    """The two columns every Vietnamese administrative document opens with (Decree
+    30/2020/NĐ-CP, Appendix I): the issuing agency and the number on the left, the
+    national title and the place and date on the right."""
+    day = today()
+    if vi:
+        agency = [PARENT_AGENCY.upper(), f"<b>{AGENCY.upper()}</b>", "_______", NUMBER_LINE]
+        nation = [
+            "<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b>",
+            "<b>Độc lập - Tự do - Hạnh phúc</b>",
+            "_______________",
+            f"Đồng Tháp, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}",
+        ]
+    else:
+        agency = [
+            "DEPARTMENT OF SCIENCE AND TECHNOLOGY",
+            "<b>STANDARDS, METROLOGY AND QUALITY AGENCY</b>",
+            "_______",
+            "No.: ......../BC-CCTĐC",
+        ]
+        nation = [
+            "<b>SOCIALIST REPUBLIC OF VIET NAM</b>",
+            "<b>Independence - Freedom - Happiness</b>",
+            "_______________",
+            f"Đồng Tháp, {day.strftime('%d/%m/%Y')}",
+        ]
+    cell = styles["heading"]
+    table = PdfTable(
+        [[[Paragraph(line, cell) for line in agency], [Paragraph(line, cell) for line in nation]]],
+        colWidths=[width * 0.42, width * 0.58],
+    )
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return table
+
+
+def _signature(styles: dict[str, ParagraphStyle], *, width: float, vi: bool) -> PdfTable:
+    """Recipients on the left, the signer's title and space to sign on the right."""
+    recipients = (
+        ["<b>Nơi nhận:</b>", "- Sở Khoa học và Công nghệ;", "- Lưu: VT."]
+        if vi
+        else ["<b>Recipients:</b>", "- Department of Science and Technology;", "- Archive."]
+    )
+    signer = (
+        ["<b>CHI CỤC TRƯỞNG</b>", "(Ký, ghi rõ họ tên và đóng dấu)"]
+        if vi
+        else ["<b>DIRECTOR</b>", "(Signature, full name and seal)"]
+    )
+    table = PdfTable(
+        [
+            [
+                [Paragraph(line, styles["small"]) for line in recipients],
+                [Paragraph(line, styles["heading"]) for line in signer],
+            ]
+        ],
+        colWidths=[width * 0.5, width * 0.5],
+    )
+    table.setStyle(
+        TableStyle(
+            [("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (1, 0), (1, 0), 28 * mm)]
+        )
+    )
+    return table
+
+
 def report_pdf(
-    tables: dict[str, Table], charts: Sequence[BarChart], view: View, *, lang: str
+    tables: dict[str, Table],
+    charts: Sequence[BarChart],
+    view: View,
+    *,
+    lang: str,
+    filter_names: Sequence[str] = (),
 ) -> bytes:
     styles = _styles()
     width = A4[0] - 2 * MARGIN
     vi = lang == "vi"
     period = view.period.label(lang)
     story: list[object] = [
+        _heading(styles, width=width, vi=vi),
+        Spacer(1, 6 * mm),
+        Paragraph("BÁO CÁO" if vi else "REPORT", styles["doc_title"]),
         Paragraph(
             (
                 "Báo cáo định kỳ: mã số, mã vạch, truy xuất nguồn gốc — "
@@ -171,23 +265,15 @@ def report_pdf(
             + period,
             styles["title"],
         ),
-        Paragraph(
-            (
-                "Chi cục Tiêu chuẩn Đo lường Chất lượng tỉnh Đồng Tháp. Lập ngày "
-                if vi
-                else "Standards agency of Đồng Tháp province. Prepared on "
-            )
-            + today().strftime("%d/%m/%Y")
-            + ".",
-            styles["body"],
-        ),
     ]
-    filters = view.filters
-    if filters.any:
-        parts = [p for p in (filters.ward_code, filters.sector, filters.kind) if p]
+    if filter_names:
         story.append(
-            Paragraph(("Bộ lọc: " if vi else "Filters: ") + ", ".join(parts), styles["body"])
+            Paragraph(
+                ("Phạm vi: " if vi else "Scope: ") + escape(", ".join(filter_names)),
+                styles["centred"],
+            )
         )
+    story.append(Spacer(1, 4 * mm))
     story.append(Paragraph("Chỉ tiêu" if vi else "Indicators", styles["h2"]))
     story.append(_pdf_table(tables["indicators"], styles, lang=lang, width=width))
     story.append(Paragraph("Biểu đồ" if vi else "Charts", styles["h2"]))
@@ -201,6 +287,8 @@ def report_pdf(
             block.append(Paragraph(table.note(lang), styles["small"]))
         story.append(KeepTogether(block))
         story.append(_pdf_table(table, styles, lang=lang, width=width))
+    story.append(Spacer(1, 8 * mm))
+    story.append(KeepTogether([_signature(styles, width=width, vi=vi)]))
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out,
