@@ -87,6 +87,12 @@ def subscribe(
     schedule = read_schedule(controls["schedule"]) if "schedule" in controls else None
     now = utcnow()
     dest = token = None
+    if kind == WEBSOCKET and "dest" in controls:
+        raise refused(
+            "dest",
+            "Đăng ký qua WebSocket nhận dữ liệu trên chính kết nối đó, không có dest.",
+            "A WebSocket subscription is sent its results on its own connection: no dest.",
+        )
     if kind == WEBHOOK:
         dest = controls.get("dest")
         check_destination(dest, allowed=allowed_networks)  # type: ignore[arg-type]

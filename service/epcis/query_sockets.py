@@ -92,13 +92,15 @@ def _open(
 
 
 def _next(state: AppState, subscription_id: str) -> bytes | None:
-    """The next message to send (recorded as sent: a socket that takes a frame has it)."""
-    with unit_of_work(state.write_sessions) as session:
+    """The next message to send (recorded as sent: a socket that takes a frame has it).
+    Looking is a read; only news is written, so an idle socket takes no write lock."""
+    with unit_of_work(state.read_sessions) as session:
         batch = socket_batch(session, subscription_id=subscription_id, now=utcnow())
-        if batch is None:
-            return None
+    if batch is None or (batch.body is None and batch.cursor_to == batch.cursor_from):
+        return None
+    with unit_of_work(state.write_sessions) as session:
         _record(session, state, batch)
-        return batch.body
+    return batch.body
 
 
 def _record(session: Session, state: AppState, batch: Any) -> None:
