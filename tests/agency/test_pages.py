@@ -321,6 +321,9 @@ def test_suspicious_codes_and_drill_down(db_session: Session, staff: TestClient)
     assert "SUSPECT1" in page and "CALM1" not in page
     drill = staff.get("/agency/suspicious/08930000000017/SUSPECT1?lot=L1", headers=HTML).text
     assert drill.count("<tr><td>") == 3
+    # Verdicts and kinds of device in words, times on Viet Nam's clock.
+    assert drill.count("<td>Hợp lệ</td>") == 3 and drill.count("<td>Điện thoại</td>") == 3
+    assert ">genuine<" not in drill and ">mobile<" not in drill and "UTC" not in drill
 
 
 def test_certificates_expiring_soon(db_session: Session, staff: TestClient) -> None:

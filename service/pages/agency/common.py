@@ -37,6 +37,16 @@ VALUE_LABELS: dict[str, tuple[str, str]] = {
     "verified": ("Đã xác minh", "Verified"),
     "rejected": ("Bị từ chối", "Rejected"),
     "suspended": ("Bị đình chỉ", "Suspended"),
+    "mobile": ("Điện thoại", "Phone"),
+    "desktop": ("Máy tính", "Computer"),
+    "bot": ("Chương trình tự động", "Bot"),
+    "repeat": ("Quét lặp (không tính)", "Repeat (not counted)"),
+    "vietgap": ("VietGAP", "VietGAP"),
+    "ocop": ("OCOP", "OCOP"),
+    "geographical_indication": ("Chỉ dẫn địa lý", "Geographical indication"),
+    "haccp": ("HACCP", "HACCP"),
+    "iso22000": ("ISO 22000", "ISO 22000"),
+    "organic": ("Hữu cơ", "Organic"),
 }
 
 
