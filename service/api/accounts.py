@@ -7,19 +7,11 @@ from sqlalchemy import select
 
 from registry.accounts import service as accounts
 from registry.accounts.models import ApiKey, Role, User
+from registry.accounts.schemas import ApiKeyIn, ApiKeyOut, IssuedApiKeyOut, LoginIn, UserIn, UserOut
 from registry.actor import not_found
 from registry.enterprises.service import get_enterprise
 from registry.pagination import paginate
-from registry.schemas import (
-    ApiKeyIn,
-    ApiKeyOut,
-    IssuedApiKeyOut,
-    LoginIn,
-    PageOut,
-    ReasonIn,
-    UserIn,
-    UserOut,
-)
+from registry.schemas import PageOut, ReasonIn
 from service.api.common import PageNumber, PerPage, RecordId, page_out
 from service.auth import check_sign_in, end_session, start_session
 from service.deps import CurrentActor, SessionDep, session_user

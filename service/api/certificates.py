@@ -7,9 +7,10 @@ from fastapi import APIRouter, Query, Response
 
 from registry.certificates import service as certificates
 from registry.certificates.models import CertificateKind
+from registry.certificates.schemas import CertificateIn, CertificateOut
 from registry.locations.service import get_location
 from registry.products.service import get_product
-from registry.schemas import CertificateIn, CertificateOut, PageOut
+from registry.schemas import PageOut
 from service.api.common import (
     OptionalId,
     PageNumber,

@@ -15,16 +15,15 @@ from registry.enterprises.models import (
     EnterpriseStatus,
     IdentityChangeStatus,
 )
-from registry.schemas import (
+from registry.enterprises.schemas import (
     EnterpriseDetailOut,
     EnterpriseIn,
     EnterpriseOut,
     EnterprisePatch,
     EnterpriseSignUp,
     IdentityChangeOut,
-    PageOut,
-    ReasonIn,
 )
+from registry.schemas import PageOut, ReasonIn
 from service.api.common import PageNumber, PerPage, RecordId, page_out
 from service.deps import AgencyActor, CurrentActor, OptionalActor, SessionDep
 from service.ratelimit import limit

@@ -6,7 +6,8 @@ from fastapi import APIRouter
 
 from registry.locations import service as locations
 from registry.locations.models import LocationKind
-from registry.schemas import LocationIn, LocationOut, LocationPatch, PageOut
+from registry.locations.schemas import LocationIn, LocationOut, LocationPatch
+from registry.schemas import PageOut
 from service.api.common import (
     OptionalId,
     PageNumber,

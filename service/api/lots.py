@@ -7,8 +7,9 @@ from fastapi import APIRouter
 from registry.locations.service import get_location
 from registry.lots import service as lots
 from registry.lots.models import LotStatus
+from registry.lots.schemas import LotIn, LotOut, LotPatch
 from registry.products.service import get_product
-from registry.schemas import LotIn, LotOut, LotPatch, PageOut
+from registry.schemas import PageOut
 from service.api.common import OptionalId, PageNumber, PerPage, RecordId, page_out
 from service.deps import CurrentActor, SessionDep
 

@@ -6,8 +6,9 @@ from fastapi import APIRouter
 
 from registry.actor import not_found
 from registry.places.models import AdminUnit
+from registry.places.schemas import AdminUnitOut
 from registry.places.service import list_admin_units
-from registry.schemas import AdminUnitOut, PageOut
+from registry.schemas import PageOut
 from service.api.common import PageNumber, PerPage, page_out
 from service.deps import SessionDep
 

@@ -12,16 +12,15 @@ from registry.errors import Forbidden, InvalidInput, NotFound, TruyxuatError
 from registry.pagination import paginate
 from registry.prefixes import service as prefixes
 from registry.prefixes.models import CompanyPrefix, PrefixRequestStatus, PrefixSource
-from registry.schemas import (
+from registry.prefixes.schemas import (
     GrantedPrefixIn,
-    PageOut,
     PrefixAssignIn,
     PrefixIn,
     PrefixOut,
     PrefixRequestIn,
     PrefixRequestOut,
-    ReasonIn,
 )
+from registry.schemas import PageOut, ReasonIn
 from service.api.common import (
     OptionalId,
     PageNumber,

@@ -7,7 +7,8 @@ from fastapi import APIRouter
 from registry.prefixes.service import get_prefix
 from registry.products import service as products
 from registry.products.models import ProductStatus
-from registry.schemas import PageOut, ProductIn, ProductOut, ProductPatch
+from registry.products.schemas import ProductIn, ProductOut, ProductPatch
+from registry.schemas import PageOut
 from service.api.common import (
     OptionalId,
     PageNumber,
