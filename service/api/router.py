@@ -6,12 +6,12 @@ from service.api import (
     accounts,
     certificates,
     enterprises,
-    label_runs,
     links,
     locations,
     lots,
     places,
     prefixes,
+    print_runs,
     products,
     steps,
 )
@@ -24,7 +24,7 @@ api_router = APIRouter(
 for module in (
     accounts,
     enterprises,
-    label_runs,
+    print_runs,
     prefixes,
     products,
     locations,

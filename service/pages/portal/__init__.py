@@ -13,10 +13,10 @@ from service.pages.portal import (
     dashboard,
     event_flags,
     imports,
-    labels,
     locations,
     lots,
     media,
+    print_runs,
     products,
     signup,
     stats,
@@ -30,7 +30,7 @@ router = APIRouter(
     dependencies=[Depends(require_csrf), Depends(refuse_bad_form_text), Depends(portal_door)],
 )
 # imports before products: /portal/products/import is not a product id.
-for area in (auth, signup, dashboard, imports, products, locations, lots, labels, stats, team):
+for area in (auth, signup, dashboard, imports, products, locations, lots, print_runs, stats, team):
     router.include_router(area.router)
 router.include_router(event_flags.router)
 router.include_router(event_flags.overview)
