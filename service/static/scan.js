@@ -1,10 +1,33 @@
-// The camera scanner, only where the browser reads barcodes itself (BarcodeDetector).
+// The photo form says it is reading (the server takes a few seconds), and the camera
+// scanner runs only where the browser reads barcodes itself (BarcodeDetector); elsewhere
+// (Safari on iPhone) the page says so and the photo button opens the camera.
 // Whatever is read goes to the server to be interpreted: the page never opens a scanned URL.
 (function () {
   "use strict";
+  var photoForm = document.getElementById("photo-form");
+  var photoSubmit = document.getElementById("photo-submit");
+  var reading = document.getElementById("photo-reading");
+
+  function showReading(shown) {
+    if (!photoForm) { return; }
+    reading.hidden = !shown;
+    photoSubmit.disabled = shown;
+  }
+  if (photoForm) {
+    photoForm.addEventListener("submit", function () { showReading(true); });
+    // Back from the result: the page may come from the cache with the message still shown.
+    window.addEventListener("pageshow", function () { showReading(false); });
+  }
+
+  function noCameraScanner() {
+    var note = document.getElementById("camera-absent");
+    if (note) { note.hidden = false; }
+  }
+
   var section = document.getElementById("camera");
   if (!section || !("BarcodeDetector" in window) || !navigator.mediaDevices ||
       !navigator.mediaDevices.getUserMedia) {
+    noCameraScanner();
     return;
   }
   var WANTED = ["qr_code", "data_matrix", "ean_13", "ean_8", "upc_a", "code_128", "itf"];
@@ -59,10 +82,10 @@
 
   window.BarcodeDetector.getSupportedFormats().then(function (supported) {
     var formats = WANTED.filter(function (f) { return supported.indexOf(f) >= 0; });
-    if (!formats.length) { return; }
+    if (!formats.length) { noCameraScanner(); return; }
     detector = new window.BarcodeDetector({ formats: formats });
     section.hidden = false;
     startButton.addEventListener("click", start);
     stopButton.addEventListener("click", stop);
-  }, function () { /* no detector: the photo upload stays the way to scan */ });
+  }, noCameraScanner);
 })();
