@@ -29,6 +29,7 @@ from registry.subscriptions.service import (
 )
 from service.deps import CurrentActor, SessionDep, SettingsDep
 from service.epcis.browser_writes import refuse_cross_site_writes
+from service.epcis.media import JSON_TYPES, request_notation
 from service.epcis.router import _events_response, _json
 from service.request_body import BodyTooLarge, read_body_within
 from service.status_doors import api_door
@@ -38,7 +39,6 @@ router = APIRouter(prefix="/epcis/queries", tags=["epcis"], dependencies=[Depend
 # A query definition or subscription is a few hundred bytes; this leaves room for long
 # lists of identifiers and stops anything larger before it is parsed.
 DEFINITION_BYTES: Final = 64 * 1024
-_JSON_TYPES: Final = ("application/json", "application/ld+json")
 
 
 class DefinitionTooLarge(InvalidQueryDefinition):
@@ -47,21 +47,9 @@ class DefinitionTooLarge(InvalidQueryDefinition):
     title = "EPCIS query definition too large"
 
 
-class UnsupportedMediaType(InvalidQueryDefinition):
-    status = 415
-    slug = "unsupported-media-type"
-    title = "Unsupported media type"
-
-
 async def json_definition(request: Request) -> Any:
     """The JSON body of a query or a subscription: small, so parsed where it is read."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type not in _JSON_TYPES:
-        raise UnsupportedMediaType(
-            "Nội dung phải là JSON (application/json).",
-            "The body must be JSON (application/json).",
-            field="Content-Type",
-        )
+    request_notation(request, accepted=JSON_TYPES)
     try:
         body = await read_body_within(request, DEFINITION_BYTES)
     except BodyTooLarge as exc:

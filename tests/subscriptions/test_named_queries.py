@@ -191,3 +191,20 @@ def test_names_are_unique_per_enterprise_and_their_number_limited(
 def test_without_a_key_nothing_is_shown_or_kept(client: TestClient, world: World) -> None:
     assert client.get("/epcis/queries").status_code == 401
     assert client.post("/epcis/queries", json={"name": "x", "query": {}}).status_code == 401
+
+
+def test_a_browser_may_ask_to_create_and_delete_queries_and_subscriptions(
+    client: TestClient,
+) -> None:
+    for path, method in (
+        ("/epcis/queries", "POST"),
+        ("/epcis/queries/q", "DELETE"),
+        ("/epcis/queries/q/subscriptions", "POST"),
+        ("/epcis/queries/q/subscriptions/s", "DELETE"),
+    ):
+        answer = client.options(
+            path,
+            headers={"Origin": "https://partner.example", "Access-Control-Request-Method": method},
+        )
+        assert answer.status_code == 204
+        assert method in answer.headers["access-control-allow-methods"]

@@ -9,11 +9,15 @@ import itertools
 import time
 
 import httpx
+from sqlalchemy import update
 
+from registry.accounts.models import ApiKey
+from registry.db import unit_of_work, utcnow
 from registry.subscriptions.models import Subscription
 from tests.live_app import free_port
 from tests.subscriptions.live import QUIET_SECONDS, TOKEN, Live
 from tests.subscriptions.receiver import Receiver, wait_for
+from tests.subscriptions.world import inspection
 
 
 def _signed(body: bytes) -> str:
@@ -106,3 +110,44 @@ def test_unsubscribing_stops_deliveries(live: Live, receiver: Receiver) -> None:
     time.sleep(QUIET_SECONDS)
     assert len(receiver.deliveries) == 1
     assert live.subscription(subscription_id) is None
+
+
+def test_a_schedule_reports_at_its_times_even_when_empty_if_asked(
+    live: Live, receiver: Receiver
+) -> None:
+    subscription_id = live.subscribe(
+        "theo-lich", receiver.url, stream=False, schedule={"second": "0/2"}, reportIfEmpty=True
+    )
+    wait_for(lambda: receiver.deliveries)
+    assert receiver.deliveries[0].event_ids == []  # nothing new, reported all the same
+    captured = live.capture(live.world.a)
+    wait_for(lambda: any(d.event_ids for d in receiver.deliveries))
+    delivered = [event_id for d in receiver.deliveries for event_id in d.event_ids]
+    assert delivered == [captured]
+    times = [d.received_at for d in receiver.deliveries]
+    # Every other second, never faster (the poll is 0.1 s).
+    assert all(later - earlier > 1.5 for earlier, later in itertools.pairwise(times)), times
+    assert live.subscription(subscription_id) is not None
+
+
+def test_a_revoked_key_s_subscription_ends(live: Live, receiver: Receiver) -> None:
+    subscription_id = live.subscribe("khoa-bi-thu-hoi", receiver.url)
+    subscription = live.subscription(subscription_id)
+    assert subscription is not None and subscription.api_key_id is not None
+    with unit_of_work(live.sessions) as session:
+        session.execute(
+            update(ApiKey).where(ApiKey.id == subscription.api_key_id).values(revoked_at=utcnow())
+        )
+    try:
+        # Another key of A captures: the revoked one can no longer.
+        other = live.world.a_second_headers
+        answer = live.post("/epcis/capture", other, inspection(live.world.a))
+        assert answer.status_code == 202, answer.text
+        wait_for(lambda: live.subscription(subscription_id) is None)
+        time.sleep(QUIET_SECONDS)
+        assert receiver.deliveries == []
+    finally:
+        with unit_of_work(live.sessions) as session:
+            session.execute(
+                update(ApiKey).where(ApiKey.id == subscription.api_key_id).values(revoked_at=None)
+            )

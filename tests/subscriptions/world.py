@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from registry.accounts.models import KeyScope, Role
+from registry.accounts.models import ApiKey, KeyScope, Role
 from registry.events.steps import gln_uri, lot_uri
 from registry.models import Base
 from tests.factories import (
@@ -38,6 +38,8 @@ class World:
     a: Party
     b: Party
     agency_headers: dict[str, str]
+    a_second_headers: dict[str, str]
+    """Another key of A's."""
 
 
 def _party(session: Session) -> Party:
@@ -48,11 +50,21 @@ def _party(session: Session) -> Party:
 
 
 def build_world(session: Session) -> World:
+    a = _party(session)
+    enterprise_a = session.get_one(ApiKey, _key_id(session, a.headers)).enterprise
     return World(
-        _party(session),
+        a,
         _party(session),
         api_headers(session, role=Role.agency, scope=KeyScope.read),
+        api_headers(session, enterprise=enterprise_a),
     )
+
+
+def _key_id(session: Session, headers: dict[str, str]) -> int:
+    lookup = headers["Authorization"].split("_")[1]
+    key_id = session.scalar(select(ApiKey.id).where(ApiKey.lookup == lookup))
+    assert key_id is not None
+    return key_id
 
 
 def inspection(party: Party, *, biz_step: str = "inspecting") -> dict[str, Any]:
