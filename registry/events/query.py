@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from registry.actor import Actor
 from registry.errors import InvalidInput
+from registry.events.field_query import FieldCondition, Place, declared, field_filter
 from registry.events.identifiers import parse_key
 from registry.events.models import EpcisEvent, EventEpc, EventParty
 from registry.events.sensor_query import (
@@ -31,7 +32,14 @@ from registry.events.sensor_query import (
     NUMERIC_PARAMETER as SENSOR_NUMERIC_PARAMETER,
 )
 from registry.events.sensor_query import SensorCondition, sensor_filter, type_spellings
-from registry.events.vocabulary import BIZ_STEPS, DISPOSITIONS, EVENT_TYPES, bare_term
+from registry.events.vocabulary import (
+    BIZ_STEPS,
+    DISPOSITIONS,
+    EVENT_TYPES,
+    bare_term,
+    urn,
+    web_uri,
+)
 from registry.gs1 import GS1Error
 
 DEFAULT_PER_PAGE: Final = 30
@@ -77,6 +85,19 @@ _EXISTS_PREFIX: Final = "EXISTS_"
 _FIELD_NAME: Final = re.compile(r"[A-Za-z_][\w.-]*(:[A-Za-z_][\w.-]*)?")
 # A stored field that is JSON null or empty does not exist (§8.2.7.1: "non-empty field").
 _EMPTY_JSON: Final = ("null", "[]", "{}", '""')
+# EQ_/EXISTS_ with INNER_ and ILMD_ (§8.2.7.1): where the named extension field sits.
+_FIELD_PLACES: Final[tuple[tuple[str, Place], ...]] = (
+    ("INNER_ILMD_", "inner_ilmd"),
+    ("INNER_", "inner"),
+    ("ILMD_", "ilmd"),
+)
+# Lists and members of the event's own that EQ_ parameters look into (§8.2.7.1).
+_LIST_PARAMETERS: Final[dict[str, tuple[str, str | None]]] = {
+    "EQ_persistentDisposition_set": ("persistentDisposition.set", "disposition"),
+    "EQ_persistentDisposition_unset": ("persistentDisposition.unset", "disposition"),
+    "EQ_correctiveEventID": ("errorDeclaration.correctiveEventIDs", None),
+}
+_DECLARATION_TIMES: Final = ("GE_errorDeclarationTime", "LT_errorDeclarationTime")
 _ORDER_COLUMNS: Final = {"eventTime": EpcisEvent.event_time, "recordTime": EpcisEvent.record_time}
 _ORDER_DIRECTIONS: Final = ("ASC", "DESC")
 KNOWN_PARAMETERS: Final = frozenset(
@@ -89,6 +110,9 @@ KNOWN_PARAMETERS: Final = frozenset(
         *_WD_PARAMETERS,
         *_TIME_PARAMETERS,
         *_QUANTITY_PARAMETERS,
+        *_LIST_PARAMETERS,
+        *_DECLARATION_TIMES,
+        "EQ_errorReason",
         "orderBy",
         "orderDirection",
         "eventCountLimit",
@@ -129,6 +153,8 @@ class EventQuery:
     times: dict[str, dt.datetime] = field(default_factory=dict)
     quantities: dict[str, Decimal] = field(default_factory=dict)
     existing: list[str] = field(default_factory=list)
+    fields: list[FieldCondition] = field(default_factory=list)
+    declaration_times: dict[str, dt.datetime] = field(default_factory=dict)
     sensors: list[list[SensorCondition]] = field(default_factory=list)
     order_by: str = "eventTime"
     descending: bool = False
@@ -165,6 +191,21 @@ class EventQuery:
                 comparison, attribute, uom = numeric.groups()
                 number = _parse_number(name, raw)
                 query.sensors.append([SensorCondition(attribute, comparison, number, uom)])
+            elif name in _LIST_PARAMETERS:
+                path, vocabulary = _LIST_PARAMETERS[name]
+                wanted = (
+                    [s for v in values for s in _spellings(vocabulary, v)] if vocabulary else values
+                )
+                query.fields.append(FieldCondition("list", path, tuple(wanted)))
+            elif name == "EQ_errorReason":
+                wanted = [s for v in values for s in _spellings("errorReason", v)]
+                query.fields.append(
+                    FieldCondition("member", "errorDeclaration.reason", tuple(wanted))
+                )
+            elif name in _DECLARATION_TIMES:
+                query.declaration_times[name] = _parse_time(name, raw)
+            elif placed := _placed_field(name):
+                query.fields.append(_field_condition(name, raw, values, placed))
             elif name.startswith(_EXISTS_PREFIX):
                 if _exists_wanted(name, raw):
                     query.existing.append(name.removeprefix(_EXISTS_PREFIX))
@@ -198,6 +239,42 @@ class EventQuery:
         # orderDirection means nothing without orderBy (§8.2.7.1); the default order stays.
         query.descending = "orderBy" in parameters and direction == "DESC"
         return query
+
+
+def _spellings(kind: str, value: str) -> list[str]:
+    """A CBV value as it may be stored: bare term, Web URI or URN."""
+    bare = bare_term(kind, value)
+    return list(dict.fromkeys([value, bare, web_uri(kind, bare), urn(kind, bare)]))
+
+
+def _placed_field(name: str) -> tuple[Place, str] | None:
+    """(place, field) of EQ_/EXISTS_ on an INNER_/ILMD_ field or on a top-level extension
+    field (EQ_ex:field); None for other parameters."""
+    for operator in ("EQ_", _EXISTS_PREFIX):
+        if not name.startswith(operator):
+            continue
+        rest = name.removeprefix(operator)
+        for prefix, place in _FIELD_PLACES:
+            if rest.startswith(prefix):
+                return place, rest.removeprefix(prefix)
+        if operator == "EQ_" and ":" in rest:
+            return "top", rest
+    return None
+
+
+def _field_condition(
+    name: str, raw: str, values: list[str], placed: tuple[Place, str]
+) -> FieldCondition:
+    place, field_name = placed
+    if not _FIELD_NAME.fullmatch(field_name):
+        raise _bad(name, f"{name}: tên trường không hợp lệ.", f"{name}: not a valid field name.")
+    if name.startswith(_EXISTS_PREFIX):
+        if not _exists_wanted(name, raw):
+            return FieldCondition(place, field_name, ())
+        return FieldCondition(place, field_name)
+    if not values:
+        raise _bad(name, f"{name} cần một giá trị.", f"{name} needs a value.")
+    return FieldCondition(place, field_name, tuple(values))
 
 
 def _canonical(name: str, value: str) -> str:
@@ -375,6 +452,12 @@ def _filtered(actor: Actor, query: EventQuery) -> Select[EpcisEvent]:
         statement = statement.where(_quantity(name, value))
     for conditions in query.sensors:
         statement = statement.where(or_(*(sensor_filter(c) for c in conditions)))
+    for condition in query.fields:
+        if condition.values == ():
+            continue  # EXISTS_…=false asks for nothing
+        statement = statement.where(field_filter(condition))
+    for name, moment in query.declaration_times.items():
+        statement = statement.where(declared(name[:2], moment))
     for name in query.existing:
         stored = cast(EpcisEvent.document[name], String)
         statement = statement.where(stored.is_not(None), stored.not_in(_EMPTY_JSON))

@@ -1,8 +1,10 @@
 """EPCIS 2.0 SimpleEventQuery parameters beyond the basic filters: ordering, limits, sensors,
-quantities, WD_ locations and EXISTS_, checked against the official examples."""
+quantities, WD_ locations, EXISTS_, extension fields (INNER_, ILMD_), persistent
+disposition and error declarations, checked against the official examples."""
 
 from __future__ import annotations
 
+import json
 import operator
 from collections.abc import Callable
 from decimal import Decimal
@@ -11,7 +13,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.events.conftest import load, without_event_ids
+from registry.events.hashing import context_namespaces, event_hash
+from tests.events.conftest import load, official_examples, without_event_ids
 from tests.events.test_capture import VALIDATOR, capture, query, returned_events
 from tests.events.test_query import _capture_all, _ids, _norm, _utc
 from tests.testdata import data_path
@@ -267,3 +270,159 @@ def test_sensor_parameters(client: TestClient, agency_headers: dict[str, str]) -
                 assert count(**{name: str(number)}) == expected, name
                 checked += expected
     assert checked > 0
+
+
+def _field_examples() -> list[Path]:
+    folder = data_path("epcis", "examples-json-all")
+    return [
+        *sorted(folder.joinpath("WithFullCombinationOfFields").glob("*.jsonld")),
+        *sorted(folder.joinpath("WithErrorDeclaration").glob("*.jsonld")),
+        folder / "PersistentDisposition-example.jsonld",
+        *official_examples(),
+    ]
+
+
+def _capture_field_examples(
+    client: TestClient, headers: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """Every event by the eventID it is stored under (its event hash: the examples reuse
+    one another's eventIDs). An event captured again is not stored again, and the hash
+    leaves the error declaration out: the first capture is the one kept."""
+    events: dict[str, dict[str, Any]] = {}
+    for path in _field_examples():
+        document = without_event_ids(load(path))
+        assert capture(client, headers, document).status_code == 202, path.name
+        namespaces = context_namespaces(document["@context"])
+        for event in document["epcisBody"]["eventList"]:
+            events.setdefault(event_hash(event, namespaces), event)
+    return events
+
+
+def _named(event: dict[str, Any], place: str, name: str) -> list[Any]:
+    """The values of field `name` at `place` in an event, read the plain way."""
+    ilmd = event.get("ilmd") or {}
+    if place == "top":
+        return [event[name]] if name in event else []
+    if place == "ilmd":
+        return [ilmd[name]] if name in ilmd else []
+    roots = (
+        list(ilmd.values())
+        if place == "inner_ilmd"
+        else [value for key, value in event.items() if key != "ilmd"]
+    )
+    found, stack = [], roots
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            found.extend(child for key, child in value.items() if key == name)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return found
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, dict | list) or value is None:
+        return None
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def test_extension_field_parameters(client: TestClient, agency_headers: dict[str, str]) -> None:
+    events = _capture_field_examples(client, agency_headers)
+    assert len(_all(client, agency_headers)) == len(events)
+
+    def ids(**params: str) -> set[str]:
+        return {e["eventID"] for e in _all(client, agency_headers, **params)}
+
+    checked = 0
+    for prefix, place, name, value in (
+        ("", "top", "ext1:string", "string"),
+        ("", "top", "ext1:int", "10"),
+        ("", "top", "example:myField", "Example of a vendor/user extension"),
+        ("INNER_", "inner", "ext2:string", "stringInObject"),
+        ("INNER_", "inner", "ext3:string", "stringInObjectInObjectInArray"),
+        ("INNER_", "inner", "ext2:int", "13"),
+        ("ILMD_", "ilmd", "cbvmda:lotNumber", "ABC123"),
+        ("ILMD_", "ilmd", "ext1:boolean", "true"),
+        ("INNER_ILMD_", "inner_ilmd", "ext3:string", "stringInObjectInObject"),
+        ("INNER_ILMD_", "inner_ilmd", "ext2:string", "stringInObjectInArray"),
+    ):
+        expected = {key for key, e in events.items() if value in map(_text, _named(e, place, name))}
+        assert ids(**{f"EQ_{prefix}{name}": value}) == expected, (prefix, name)
+        assert ids(**{f"EQ_{prefix}{name}": f"nothing|{value}"}) == expected, (prefix, name)
+        present = {
+            key
+            for key, e in events.items()
+            if any(v not in (None, [], {}, "") for v in _named(e, place, name))
+        }
+        if prefix:
+            assert ids(**{f"EXISTS_{prefix}{name}": ""}) == present, (prefix, name)
+        checked += len(expected) + len(present)
+    assert checked > 10
+    # The ILMD is not inside a top-level extension: its fields are not inner ones.
+    assert ids(**{"EQ_ILMD_cbvmda:lotNumber": "ABC123"})
+    assert ids(**{"EQ_INNER_cbvmda:lotNumber": "ABC123"}) == set()
+
+
+def test_persistent_disposition_and_error_declaration_parameters(
+    client: TestClient, agency_headers: dict[str, str]
+) -> None:
+    events = _capture_field_examples(client, agency_headers)
+
+    def ids(**params: str) -> set[str]:
+        return {e["eventID"] for e in _all(client, agency_headers, **params)}
+
+    def bare(value: str) -> str:
+        return (
+            value.rsplit("-", 1)[-1].rsplit(":", 1)[-1]
+            if "://" in value or "urn:" in value
+            else value
+        )
+
+    for which in ("set", "unset"):
+        for term in ("completeness_verified", "completeness_inferred"):
+            expected = {
+                key
+                for key, e in events.items()
+                if term in map(bare, (e.get("persistentDisposition") or {}).get(which, []))
+            }
+            name = f"EQ_persistentDisposition_{which}"
+            assert ids(**{name: term}) == expected, (which, term)
+            web = f"https://ref.gs1.org/cbv/Disp-{term}"
+            assert ids(**{name: web}) == expected, (which, term)
+    declarations = {
+        key: e["errorDeclaration"] for key, e in events.items() if "errorDeclaration" in e
+    }
+    assert declarations
+    for reason in ("incorrect_data", "did_not_occur"):
+        expected = {k for k, d in declarations.items() if bare(d.get("reason", "")) == reason}
+        assert ids(EQ_errorReason=reason) == expected
+        assert ids(EQ_errorReason=f"urn:epcglobal:cbv:er:{reason}") == expected
+    corrective = {i for d in declarations.values() for i in d.get("correctiveEventIDs", [])}
+    for event_id in corrective:
+        expected = {
+            k for k, d in declarations.items() if event_id in d.get("correctiveEventIDs", [])
+        }
+        assert ids(EQ_correctiveEventID=event_id) == expected
+    # As written in the examples (with their offsets) and in UTC: the same instants.
+    written = {d["declarationTime"] for d in declarations.values()}
+    for text in written | {_utc(t) for t in written}:
+        moment = _utc(text)
+        assert ids(GE_errorDeclarationTime=text) == {
+            k for k, d in declarations.items() if _utc(d["declarationTime"]) >= moment
+        }
+        assert ids(LT_errorDeclarationTime=text) == {
+            k for k, d in declarations.items() if _utc(d["declarationTime"]) < moment
+        }
+    assert ids(EXISTS_errorDeclaration="") == set(declarations)
+
+
+def test_field_parameters_refuse_what_is_not_a_field_name(
+    client: TestClient, agency_headers: dict[str, str]
+) -> None:
+    for name in ("EQ_INNER_ex:a'b", "EXISTS_ILMD_", 'EQ_INNER_ILMD_a"b'):
+        response = client.get("/epcis/events", params={name: "1"}, headers=agency_headers)
+        assert response.status_code == 400, name
+        problem = response.json()
+        assert problem["type"] == "epcisException:QueryParameterException"
+        assert problem["errors"][0]["field"] == name
