@@ -194,6 +194,21 @@ def test_labels_never_imports_service() -> None:
     assert _importers_of("labels", "service") == []
 
 
+# The one page that queries on purpose: the health check's `SELECT 1` is what it checks.
+# The consumer page's province list is the scan path's (service/resolver) to move.
+PAGES_THAT_QUERY = ("service.pages.health", "service.pages.consumer")
+
+
+def test_pages_ask_the_registry() -> None:
+    """Pages build no query: they call registry/<domain>/service.py (a session, no SQL)."""
+    queries = [
+        found
+        for found in _importers_of("service/pages", "sqlalchemy", allowed=("sqlalchemy.orm",))
+        if not found.startswith(PAGES_THAT_QUERY)
+    ]
+    assert queries == []
+
+
 # What tests/data holds, and the hostile spreadsheets both measure: files, not registry rows.
 BENCH_MAY_READ = ("tests.testdata", "tests.hostile_tables")
 
