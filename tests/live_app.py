@@ -4,7 +4,6 @@ with a small registered world: what the scanner client and the /scan page are te
 
 from __future__ import annotations
 
-import datetime as dt
 import socket
 import threading
 import time
@@ -20,20 +19,14 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 import registry.models  # noqa: F401 - every table in the metadata
-from registry.actor import SYSTEM
 from registry.db import Base, make_engine, make_sessionmaker, unit_of_work
-from registry.gs1 import gs1_check_digit
 from registry.links.models import ResolverLink  # noqa: F401
 from registry.migrate import prepare_database
-from registry.print_runs.models import RunStatus
-from registry.print_runs.service import create_run, run_serials
-from registry.products.models import Product
-from registry.recalls.models import Recall
 from registry.reports.models import ConsumerReport  # noqa: F401
 from registry.scans.models import Scan, SerialScanDay  # noqa: F401
 from registry.settings import Settings
 from service.app import create_app
-from tests.factories import make_enterprise, make_lot, make_product
+from tests.resolver.world import build_world
 
 
 def free_port() -> int:
@@ -70,50 +63,18 @@ class LiveApp:
         return text
 
 
-def _free_gtin(session: Session) -> str:
-    for item in range(100000, 999999):
-        body = f"0893999{item:06d}"
-        gtin = body + gs1_check_digit(body)
-        if session.query(Product.id).filter(Product.gtin == gtin).first() is None:
-            return gtin
-    raise AssertionError("no free GTIN")
-
-
 def _build_world(sessions: sessionmaker[Session]) -> World:
+    """The resolver tests' world (one product per verdict), named by its strings."""
     with unit_of_work(sessions) as session:
-        enterprise = make_enterprise(session, legal_name="Hợp tác xã Xoài Cát Hòa Lộc")
-        product = make_product(session, enterprise=enterprise, name_vi="Xoài cát Hòa Lộc")
-        lot = make_lot(session, product=product, code="XOAI2026A")
-        run = create_run(session, actor=SYSTEM, lot=lot, count=3, serialized=True, layout="a4-3x7")
-        serials = run_serials(run) or []
-        # The labels are "printed" here (as QR images); the app need not render a PDF.
-        run.status = RunStatus.done
-        recalled_product = make_product(session, enterprise=enterprise, name_vi="Mắm cá linh")
-        recalled_lot = make_lot(session, product=recalled_product, code="MAM01")
-        session.add(
-            Recall(
-                product_id=recalled_product.id,
-                lot_id=recalled_lot.id,
-                reason_vi="Vượt ngưỡng histamin",
-                reason_en="Histamine above the limit",
-                notice_vi="Ngừng sử dụng lô MAM01.",
-                notice_en="Stop using lot MAM01.",
-                created_by="test",
-                started_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=1),
-            )
-        )
-        session.flush()
-        # Same shape as an issued serial, one character changed: its MAC cannot match.
-        first = serials[0]
-        forged = first[:-1] + ("A" if first[-1] != "A" else "B")
+        built = build_world(session)
         return World(
-            gtin=product.gtin,
-            lot=lot.code,
-            serials=serials,
-            forged_serial=forged,
-            recalled_gtin=recalled_product.gtin,
-            recalled_lot=recalled_lot.code,
-            unknown_gtin=_free_gtin(session),
+            gtin=built.product.gtin,
+            lot=built.lot.code,
+            serials=built.serials,
+            forged_serial=built.never_issued_serial,
+            recalled_gtin=built.recalled_product.gtin,
+            recalled_lot=built.recalled_lot.code,
+            unknown_gtin=built.unregistered_gtin,
         )
 
 
