@@ -184,6 +184,13 @@ def certificate_scan(*, image_format: str = "PNG") -> bytes:
     return out.getvalue()
 
 
+def consumer_photo(*, size: tuple[int, int] = (320, 240)) -> bytes:
+    """A photo a consumer sends with a report, as a phone saves it (JPEG)."""
+    out = io.BytesIO()
+    Image.new("RGB", size, (180, 40, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
 def prefix_request_body(prefix: str, **changes: object) -> dict[str, object]:
     """An API request for the enterprise's own licensed prefix, with complete evidence."""
     today = dt.date.today()

@@ -4,19 +4,24 @@ recall reaches, see the consumer page show the reason, then triage a report with
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from PIL import Image
 from playwright.sync_api import Browser, Page
 
 from registry.accounts.models import Role
 from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.reports.service import submit_report
 from tests.browser import PHONE, artifact, chromium, csp_refusals, needs_chromium, phone
-from tests.factories import PASSWORD, make_enterprise, make_lot, make_product, make_user
+from tests.factories import (
+    PASSWORD,
+    consumer_photo,
+    make_enterprise,
+    make_lot,
+    make_product,
+    make_user,
+)
 from tests.live_app import served_app
 
 __all__ = ["chromium", "phone"]
@@ -38,12 +43,6 @@ class Desk:
     report_id: int
 
 
-def _photo() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (320, 240), (180, 40, 40)).save(out, "JPEG")
-    return out.getvalue()
-
-
 @pytest.fixture(scope="module")
 def desk(committed_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     engine = make_engine(committed_database_url)
@@ -61,7 +60,7 @@ def desk(committed_database_url: str, tmp_path_factory: pytest.TempPathFactory) 
             gtin=product.gtin,
             lot=bad.code,
             verdict="genuine",
-            photo=_photo(),
+            photo=consumer_photo(),
         )
         session.flush()
         facts = (officer.email, product.gtin, bad.code, good.code, report.id)

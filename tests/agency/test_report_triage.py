@@ -5,11 +5,9 @@ of the lot; a dismissal without a note shows the form again with a message."""
 from __future__ import annotations
 
 import html
-import io
 import re
 
 from fastapi.testclient import TestClient
-from PIL import Image
 from sqlalchemy.orm import Session
 
 from registry.accounts.models import Role
@@ -18,15 +16,16 @@ from registry.reports.service import submit_report
 from registry.reports.triage import ReportTriage
 from service import ratelimit
 from tests.agency.conftest import csrf_of
-from tests.factories import PASSWORD, make_enterprise, make_lot, make_product, make_user
+from tests.factories import (
+    PASSWORD,
+    consumer_photo,
+    make_enterprise,
+    make_lot,
+    make_product,
+    make_user,
+)
 
 HTML = {"accept": "text/html"}
-
-
-def _photo() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (200, 30, 30)).save(out, "JPEG")
-    return out.getvalue()
 
 
 def _report(session: Session) -> ConsumerReport:
@@ -43,7 +42,7 @@ def _report(session: Session) -> ConsumerReport:
         lot=lot.code,
         serial="AB12CD34",
         verdict="suspicious_copy",
-        photo=_photo(),
+        photo=consumer_photo(),
     )
     session.flush()
     return report
