@@ -154,6 +154,20 @@ def claim_batch(session: Session, *, subscription_id: str, now: dt.datetime) -> 
     return build_batch(session, subscription, scheduled=subscription.schedule is not None)
 
 
+def set_aside(session: Session, *, subscription_id: str, error: str) -> None:
+    """A subscription that could not be served waits LONGEST_BACK_OFF, its error kept."""
+    session.execute(
+        update(Subscription)
+        .where(Subscription.id == subscription_id)
+        .values(
+            leased_until=None,
+            last_error=error[:ERROR_LENGTH],
+            next_attempt_at=utcnow() + LONGEST_BACK_OFF,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _next_time(subscription: Subscription, now: dt.datetime, *, more: bool) -> dt.datetime:
     if subscription.schedule is None or more:
         return now

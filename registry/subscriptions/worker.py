@@ -15,7 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import unit_of_work, utcnow
 from registry.settings import Settings
-from registry.subscriptions.delivery import claim_batch, due_webhooks, record_outcome
+from registry.subscriptions.delivery import (
+    claim_batch,
+    due_webhooks,
+    record_outcome,
+    set_aside,
+)
 from registry.subscriptions.destinations import allowed_networks
 from registry.subscriptions.webhooks import Sent, send
 
@@ -53,6 +58,9 @@ class DeliveryWorker:
                 self.deliver_due()
             except SQLAlchemyError:
                 log.warning("subscription deliveries: database unavailable", exc_info=True)
+            except Exception:
+                # The thread must outlive any one failure, or deliveries stop for good.
+                log.exception("subscription deliveries: unexpected failure")
 
     def deliver_due(self) -> int:
         """Send every batch that is due now; how many batches were sent."""
@@ -60,24 +68,38 @@ class DeliveryWorker:
             due = due_webhooks(session, now=utcnow())
         sent = 0
         for subscription_id in due:
-            while not self._stop.is_set():
+            try:
+                sent += self._deliver(subscription_id)
+            except SQLAlchemyError:
+                raise
+            except Exception as exc:
+                # One subscription that cannot be served (its stored query no longer
+                # reads, say) must not hold up the others: it waits, saying why.
+                log.exception("subscription %s: set aside", subscription_id)
                 with unit_of_work(self._sessions) as session:
-                    batch = claim_batch(session, subscription_id=subscription_id, now=utcnow())
-                if batch is None:
-                    break
-                outcome = Sent(None) if batch.body is None else send(batch, allowed=self._allowed)
-                sent += batch.body is not None
-                if outcome.error:
-                    log.info("subscription %s: delivery failed: %s", subscription_id, outcome.error)
-                with unit_of_work(self._sessions) as session:
-                    record_outcome(
-                        session,
-                        batch=batch,
-                        error=outcome.error,
-                        permanent=outcome.permanent,
-                        retry_first_seconds=self._settings.webhook_retry_seconds,
-                        max_attempts=self._settings.webhook_max_attempts,
-                    )
-                if outcome.error or not batch.more:
-                    break
+                    set_aside(session, subscription_id=subscription_id, error=repr(exc))
+        return sent
+
+    def _deliver(self, subscription_id: str) -> int:
+        sent = 0
+        while not self._stop.is_set():
+            with unit_of_work(self._sessions) as session:
+                batch = claim_batch(session, subscription_id=subscription_id, now=utcnow())
+            if batch is None:
+                break
+            outcome = Sent(None) if batch.body is None else send(batch, allowed=self._allowed)
+            sent += batch.body is not None
+            if outcome.error:
+                log.info("subscription %s: delivery failed: %s", subscription_id, outcome.error)
+            with unit_of_work(self._sessions) as session:
+                record_outcome(
+                    session,
+                    batch=batch,
+                    error=outcome.error,
+                    permanent=outcome.permanent,
+                    retry_first_seconds=self._settings.webhook_retry_seconds,
+                    max_attempts=self._settings.webhook_max_attempts,
+                )
+            if outcome.error or not batch.more:
+                break
         return sent

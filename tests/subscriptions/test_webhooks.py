@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from registry.accounts.models import ApiKey
 from registry.db import unit_of_work, utcnow
-from registry.subscriptions.models import Subscription
+from registry.subscriptions.models import NamedQuery, Subscription
 from tests.live_app import free_port
 from tests.subscriptions.live import QUIET_SECONDS, TOKEN, Live
 from tests.subscriptions.receiver import Receiver, wait_for
@@ -151,3 +151,22 @@ def test_a_revoked_key_s_subscription_ends(live: Live, receiver: Receiver) -> No
             session.execute(
                 update(ApiKey).where(ApiKey.id == subscription.api_key_id).values(revoked_at=None)
             )
+
+
+def test_a_subscription_that_cannot_be_served_holds_up_no_other(
+    live: Live, receiver: Receiver
+) -> None:
+    broken = live.subscribe("hong", receiver.url)
+    with unit_of_work(live.sessions) as session:
+        # A query kept before a parameter was withdrawn, say: it no longer reads.
+        session.execute(
+            update(NamedQuery).where(NamedQuery.name == "hong").values(query={"EQ_colour": ["do"]})
+        )
+    working = live.subscribe("lanh", receiver.url)
+    captured = live.capture(live.world.a)
+    wait_for(lambda: receiver.deliveries)
+    time.sleep(QUIET_SECONDS)
+    assert [d.event_ids for d in receiver.deliveries] == [[captured]]
+    assert receiver.deliveries[0].document["epcisBody"]["queryResults"]["subscriptionID"] == working
+    set_aside = live.subscription(broken)
+    assert set_aside is not None and "EQ_colour" in (set_aside.last_error or "")
