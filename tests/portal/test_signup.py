@@ -17,6 +17,7 @@ from registry.enterprises.service import (
     reject_identity_change,
     update_enterprise,
 )
+from registry.locations.models import Location
 from registry.prefixes.models import CompanyPrefix, PrefixRequest
 from registry.prefixes.service import reject_prefix_request
 from registry.vn import vietnamese_sort_key
@@ -125,6 +126,21 @@ def test_the_no_javascript_ward_search_keeps_the_other_fields_but_never_the_pass
     assert "mat-khau-du-dai" not in response.text
     assert "error-summary" not in response.text
     assert db_session.scalar(select(func.count()).select_from(Enterprise)) == before
+
+
+def test_the_location_form_has_the_same_one_ward_box(
+    db_session: Session, browser: Browser, member: Member
+) -> None:
+    form = browser.client.get("/portal/locations/new").text
+    assert form.count('name="ward_q"') == 1 and "/static/portal-wards.js" in form
+    found = browser.post(
+        "/portal/locations/new",
+        {"name": "Vườn xoài ông Ba", "kind": "farm", "ward_q": "cai be", "action": "find_ward"},
+    )
+    assert found.status_code == 200
+    assert 'value="Vườn xoài ông Ba"' in found.text and f'value="{WARD_CAI_BE}"' in found.text
+    mine = select(func.count()).where(Location.enterprise_id == member.enterprise.id)
+    assert db_session.scalar(mine) == 0
 
 
 def test_wards_are_listed_in_vietnamese_alphabetical_order(client: TestClient) -> None:
