@@ -241,8 +241,7 @@ def revoke_api_key(session: Session, *, actor: Actor, api_key: ApiKey) -> None:
 
 def get_user(session: Session, *, actor: Actor, user_id: int) -> User:
     """An account the actor may see: any for the agency, its own team's for an enterprise."""
-    user = session.get(User, user_id)
-    if user is None:
+    if (user := session.get(User, user_id)) is None:
         raise not_found(ACCOUNT)
     actor.ensure_sees(user.enterprise_id, what=ACCOUNT)
     return user
@@ -269,8 +268,7 @@ def find_users(
 
 
 def get_api_key(session: Session, *, actor: Actor, key_id: int) -> ApiKey:
-    key = session.get(ApiKey, key_id)
-    if key is None:
+    if (key := session.get(ApiKey, key_id)) is None:
         raise not_found(API_KEY)
     actor.ensure_sees(key.enterprise_id, what=API_KEY)
     return key

@@ -210,8 +210,7 @@ def check_serial(session: Session, *, lot: Lot, serial: str) -> SerialCheck:
 
 
 def get_run(session: Session, *, actor: Actor, run_id: int) -> LabelRun:
-    run = session.get(LabelRun, run_id)
-    if run is None:
+    if (run := session.get(LabelRun, run_id)) is None:
         raise not_found(WHAT)
     actor.ensure_sees(run.enterprise_id, what=WHAT)
     return run
