@@ -195,8 +195,7 @@ def test_labels_never_imports_service() -> None:
 
 
 # The one page that queries on purpose: the health check's `SELECT 1` is what it checks.
-# The consumer page's province list is the scan path's (service/resolver) to move.
-PAGES_THAT_QUERY = ("service.pages.health", "service.pages.consumer")
+PAGES_THAT_QUERY = ("service.pages.health",)
 
 
 def test_pages_ask_the_registry() -> None:

@@ -86,6 +86,19 @@ def current_wards(session: Session, *, province_code: str) -> list[tuple[str, st
     return sorted(((code, name) for code, name in wards), key=lambda w: vietnamese_sort_key(w[1]))
 
 
+def current_provinces(session: Session) -> list[AdminUnit]:
+    """The provinces and municipalities as they are today, by their folded names."""
+    return list(
+        session.scalars(
+            select(AdminUnit)
+            .where(
+                AdminUnit.level.in_(("province", "municipality")), AdminUnit.valid_until.is_(None)
+            )
+            .order_by(AdminUnit.search_name)
+        )
+    )
+
+
 def list_admin_units(
     session: Session,
     *,

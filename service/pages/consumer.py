@@ -11,7 +11,6 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
@@ -20,6 +19,7 @@ from registry.errors import InvalidInput, RateLimited
 from registry.gs1 import DigitalLink, GS1Error, parse_digital_link
 from registry.links.service import CONSUMER_PAGE_PREFIX, anchor_path
 from registry.places.models import AdminUnit
+from registry.places.service import current_provinces
 from registry.reports.models import ReportKind
 from registry.reports.service import MAX_PHOTO_BYTES, CleanPhoto, clean_photo, submit_report
 from registry.resolution.verdict import load_product_and_lot
@@ -66,24 +66,12 @@ def _parse_path(path: str, settings: Settings) -> DigitalLink:
 # --- share a coarse place -------------------------------------------------------------
 
 
-def _provinces(session: Session) -> list[AdminUnit]:
-    return list(
-        session.scalars(
-            select(AdminUnit)
-            .where(
-                AdminUnit.level.in_(("province", "municipality")), AdminUnit.valid_until.is_(None)
-            )
-            .order_by(AdminUnit.search_name)
-        )
-    )
-
-
 @router.get(f"{CONSUMER_PAGE_PREFIX}/share-place")
 def share_place_form(request: Request, session: SessionDep, path: str = "") -> Response:
     lang = request_language(request)
     context = {
         "path": path,
-        "provinces": _provinces(session),
+        "provinces": current_provinces(session),
         "toggle_url": language_toggle(request, lang),
     }
     return render(request, "consumer/share_place.html", context)
