@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "truyxuat.sqlite3"
@@ -68,6 +69,8 @@ class Settings(BaseSettings):
     webhook_allowed_networks: str = ""
     # Print-run outputs, uploaded images and other files the app writes.
     data_dir: Path = Path("var")
+    # The agency's hotline, shown to shoppers on the consumer page ("" shows none).
+    agency_hotline: Annotated[str, Field(max_length=20, pattern=r"^[0-9 +.()-]*$")] = ""
 
     @property
     def insecure_secret_key(self) -> bool:

@@ -26,6 +26,8 @@ class PageDetails:
     certificates: list[Certificate] = field(default_factory=list)
     origin: Origin | None = None
     journey: list[JourneyStep] = field(default_factory=list)
+    # The producer's own ward and province (a self-registered address is often a hamlet).
+    producer_place: Origin | None = None
 
 
 def certificates_for(session: Session, resolution: Resolution) -> list[Certificate]:
@@ -63,6 +65,17 @@ def origin_for(session: Session, resolution: Resolution) -> Origin | None:
         ward_code = enterprise.ward_code
     if ward_code is None:
         return Origin(place_name, None, None) if place_name else None
+    return _place(session, place_name, ward_code)
+
+
+def producer_place_for(session: Session, resolution: Resolution) -> Origin | None:
+    enterprise = resolution.enterprise
+    if enterprise is None or enterprise.ward_code is None:
+        return None
+    return _place(session, None, enterprise.ward_code)
+
+
+def _place(session: Session, place_name: str | None, ward_code: str) -> Origin:
     ward = session.get(AdminUnit, ward_code)
     if ward is None:
         return Origin(place_name, None, None)
@@ -83,4 +96,5 @@ def page_details(session: Session, resolution: Resolution) -> PageDetails:
         certificates=certificates_for(session, resolution),
         origin=origin_for(session, resolution),
         journey=journey_for(session, resolution),
+        producer_place=producer_place_for(session, resolution),
     )

@@ -32,7 +32,7 @@ from service.i18n import request_language
 from service.pages.form_text import refuse_bad_form_text
 from service.ratelimit import client_network, network_limits
 from service.resolver.lifecycle import scan_recorder
-from service.resolver.page import language_toggle, rate_limited_response
+from service.resolver.page import agency_hotline, language_toggle, rate_limited_response
 from service.resolver.scanning import request_device_hash
 from service.state import AppState
 from service.templating import render
@@ -152,6 +152,7 @@ def report_form(
         "kinds": REPORT_KINDS,
         "max_mb": MAX_PHOTO_BYTES // (1024 * 1024),
         "toggle_url": language_toggle(request, lang),
+        "hotline": agency_hotline(request),
         "back_url": f"{CONSUMER_PAGE_PREFIX}{path}" if path.startswith("/") else "",
     }
     return render(request, "consumer/report.html", context)
@@ -230,6 +231,7 @@ def report_sent(request: Request, path: str = "", ref: str = "") -> Response:
     context = {
         "reference": ref if REFERENCE.fullmatch(ref) else "",
         "toggle_url": language_toggle(request, lang),
+        "hotline": agency_hotline(request),
         "back_url": f"{CONSUMER_PAGE_PREFIX}{path}" if path.startswith("/") else "",
     }
     return render(request, "consumer/report_sent.html", context)

@@ -88,6 +88,7 @@ class PageView:
     toggle_url: str
     report_url: str
     place_url: str
+    hotline: str
     sections: Markup
 
     def context(self) -> dict[str, Any]:
@@ -120,6 +121,7 @@ def render_product_page(
         toggle_url=language_toggle(request, lang),
         report_url=links["report_url"],
         place_url=links["place_url"],
+        hotline=agency_hotline(request),
         sections=page_sections(
             session,
             caches,
@@ -222,6 +224,11 @@ def page_sections(
     return Markup(caches.pages.get_or_load(key, session, render_sections))
 
 
+def agency_hotline(request: Request) -> str:
+    hotline: str = request.app.state.truyxuat.settings.agency_hotline
+    return hotline
+
+
 def render_problem_page(
     request: Request, error: TruyxuatError, *, headers: dict[str, str] | None = None
 ) -> Response:
@@ -232,6 +239,7 @@ def render_problem_page(
         "status": error.status,
         "card": verdict_for(Verdict.invalid if error.status == 400 else Verdict.not_registered),
         "toggle_url": language_toggle(request, lang),
+        "hotline": agency_hotline(request),
         "report_url": f"{CONSUMER_PAGE_PREFIX}/report?"
         + urlencode({"path": raw.decode("ascii", "replace")[:500], "lang": lang}),
     }
