@@ -28,4 +28,6 @@ if command -v npm >/dev/null 2>&1 && [ ! -e tests/pages/node_modules/axe-core/ax
   (cd tests/pages && npm ci --no-audit --no-fund --silent) \
     || echo "note: npm could not install axe-core; the accessibility test will install it or fail"
 fi
-exec .venv/bin/python -m pytest "$@"
+# One worker process per core (pytest-xdist); a worker that runs out of tests takes some of
+# the other's. Arguments after these win: `sh scripts/test.sh -n 0` runs in one process.
+exec .venv/bin/python -m pytest -n auto --dist worksteal "$@"

@@ -8,9 +8,7 @@ test is the real app with its session dependency bound to that transaction.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +19,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from registry.db import make_engine
-from registry.migrate import prepare_database
 from registry.settings import Settings
 from tests.app_under_test import app_state_on, session_on
+from tests.databases import Databases, backend_of
 from tests.outside_reads import LAST_TEST, OUTSIDE_READS, OutsideReads
 from tests.testdata import REPOSITORY
 
@@ -39,7 +37,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[OUTSIDE_READS] = guard
 
 
-@pytest.hookimpl(trylast=True)  # after tests/faults moves its PostgreSQL restart to the end
+@pytest.hookimpl(trylast=True)  # after any other reordering
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     last = [item for item in items if item.name == LAST_TEST]
     items[:] = [item for item in items if item.name != LAST_TEST] + last
@@ -98,34 +96,19 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"truyxuat: PostgreSQL tests enabled ({make_url(_postgres_server_url()).host})"
 
 
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    found = Databases(tmp_path_factory.mktemp("databases"), _postgres_server_url())
+    yield found
+    found.drop_all()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("db") / "truyxuat-test.sqlite3"
-        url = f"sqlite:///{path}"
-        prepare_database(url)
-        yield url
-        return
-    if _PG_REASON:
+def database_url(request: pytest.FixtureRequest, databases: Databases) -> Iterator[str]:
+    if request.param == "postgresql" and _PG_REASON:
         pytest.skip(_PG_REASON)
-    server = make_url(_postgres_server_url())
-    name = f"truyxuat_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
-    admin.dispose()
-    try:
-        prepare_database(url)
+    with databases.new(request.param) as url:
         yield url
-    finally:
-        # A fresh engine: a long run may have outlived the pooled connections.
-        admin = create_engine(server, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -181,49 +164,49 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
         yield client
 
 
-@contextmanager
-def _new_database(database_url: str, directory: Path) -> Iterator[str]:
-    """A brand-new empty database on the same backend as `database_url`, dropped afterwards."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{directory / 'empty.sqlite3'}"
-        return
-    server = make_url(_postgres_server_url())
-    name = f"truyxuat_empty_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+@pytest.fixture
+def empty_database_url(database_url: str, databases: Databases) -> Iterator[str]:
+    """A brand-new empty database on the same backend, for migration and CLI tests."""
+    with databases.new(backend_of(database_url), "empty") as url:
+        yield url
 
 
 @pytest.fixture
-def empty_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """A brand-new empty database on the same backend, for migration and CLI tests."""
-    with _new_database(database_url, tmp_path) as url:
+def demo_database_url(database_url: str, databases: Databases) -> Iterator[str]:
+    """A database of the test's own on the same backend, migrated and with the demo loaded."""
+    with databases.new(backend_of(database_url), "demo") as url:
         yield url
 
 
 @pytest.fixture(scope="module")
-def committed_database_url(
-    database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+def committed_database_url(database_url: str, databases: Databases) -> Iterator[str]:
     """A migrated database of its own for the module's tests whose writes really commit
     (real sessions, a real server): nothing they store reaches the shared test database."""
-    with _new_database(database_url, tmp_path_factory.mktemp("committed")) as url:
-        prepare_database(url)
+    with databases.new(backend_of(database_url)) as url:
         yield url
 
 
-@pytest.fixture
-def cli_env(empty_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Point the `truyxuat` command at an empty database for the test."""
+def _command_on(database_url: str, data: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     from registry.settings import get_settings
 
-    monkeypatch.setenv("TRUYXUAT_DATABASE_URL", empty_database_url)
+    monkeypatch.setenv("TRUYXUAT_DATABASE_URL", database_url)
+    monkeypatch.setenv("TRUYXUAT_DATA_DIR", str(data))
     get_settings.cache_clear()
-    yield empty_database_url
+    yield database_url
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def cli_env(
+    empty_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """Point the `truyxuat` command at an empty database and a data folder of the test."""
+    yield from _command_on(empty_database_url, tmp_path / "data", monkeypatch)
+
+
+@pytest.fixture
+def demo_cli_env(
+    demo_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """Point the `truyxuat` command at a database with the demo loaded."""
+    yield from _command_on(demo_database_url, tmp_path / "data", monkeypatch)

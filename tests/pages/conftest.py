@@ -22,9 +22,10 @@ from registry.products.models import Product
 from registry.recalls.models import Recall
 from registry.settings import Settings
 from service.app import create_app
-from service.demo import AGENCY_EMAIL, DEMO_PASSWORD, ENTERPRISES, load_demo
+from service.demo import AGENCY_EMAIL, DEMO_PASSWORD, ENTERPRISES
 from service.demo_scenes import COPIED_LOT, copied_serial, demo_lot
 from tests.browser import CHROMIUM
+from tests.databases import Databases, backend_of
 from tests.live_app import free_port, uvicorn_thread
 
 PHONE_WIDTHS = (360, 390)
@@ -160,27 +161,25 @@ def _visits(sessions: sessionmaker[Session]) -> list[Visit]:
 
 @pytest.fixture(scope="module")
 def demo_site(
-    committed_database_url: str, tmp_path_factory: pytest.TempPathFactory
+    database_url: str, databases: Databases, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DemoSite]:
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    engine = make_engine(committed_database_url)
-    sessions = make_sessionmaker(engine)
-    with unit_of_work(sessions) as session:
-        load_demo(session)
-    visits = _visits(sessions)
-    engine.dispose()
-    port = free_port()
-    settings = Settings(
-        database_url=committed_database_url,
-        base_url=f"http://127.0.0.1:{port}",
-        secret_key="pages-test",
-        data_dir=tmp_path_factory.mktemp("pages-data"),
-    )
-    app = create_app(settings)
-    credentials = {
-        "producer": (ENTERPRISES[0].email, DEMO_PASSWORD),
-        "officer": (AGENCY_EMAIL, DEMO_PASSWORD),
-    }
-    with uvicorn_thread(app, port):
-        yield DemoSite(settings.public_base_url, visits, page_routes(app), credentials)
+    with databases.new(backend_of(database_url), "demo") as demo_url:
+        engine = make_engine(demo_url)
+        visits = _visits(make_sessionmaker(engine))
+        engine.dispose()
+        port = free_port()
+        settings = Settings(
+            database_url=demo_url,
+            base_url=f"http://127.0.0.1:{port}",
+            secret_key="pages-test",
+            data_dir=tmp_path_factory.mktemp("pages-data"),
+        )
+        app = create_app(settings)
+        credentials = {
+            "producer": (ENTERPRISES[0].email, DEMO_PASSWORD),
+            "officer": (AGENCY_EMAIL, DEMO_PASSWORD),
+        }
+        with uvicorn_thread(app, port):
+            yield DemoSite(settings.public_base_url, visits, page_routes(app), credentials)

@@ -15,11 +15,9 @@ from service.backup import fingerprints
 from service.cli import main
 
 
-def test_backup_then_restore_gives_back_every_row(cli_env: str, tmp_path: Path) -> None:
+def test_backup_then_restore_gives_back_every_row(demo_cli_env: str, tmp_path: Path) -> None:
     runner = CliRunner()
-    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
-    assert runner.invoke(main, ["demo", "load"]).exit_code == 0
-    engine = make_engine(cli_env)
+    engine = make_engine(demo_cli_env)
     before = fingerprints(engine)
     assert before["product"][0] >= 25 and before["audit_entry"][0] > 0
 
@@ -39,7 +37,7 @@ def test_backup_then_restore_gives_back_every_row(cli_env: str, tmp_path: Path) 
 
     restored = runner.invoke(main, ["restore", "--yes", str(target)])
     assert restored.exit_code == 0, restored.output
-    engine = make_engine(cli_env)
+    engine = make_engine(demo_cli_env)
     assert fingerprints(engine) == before
     engine.dispose()
 

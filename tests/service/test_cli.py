@@ -41,10 +41,8 @@ def test_upgrade_demo_load_is_idempotent(cli_env: str) -> None:
     assert _count(cli_env, Product) >= 25
 
 
-def test_user_and_api_key_creation(cli_env: str) -> None:
+def test_user_and_api_key_creation(demo_cli_env: str) -> None:
     runner = CliRunner()
-    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
-    assert runner.invoke(main, ["demo", "load"]).exit_code == 0
     enterprise_tax_code = tax_code(ENTERPRISES[0].tax_base)
     created = runner.invoke(
         main,
@@ -78,13 +76,11 @@ def test_user_and_api_key_creation(cli_env: str) -> None:
     assert both.exit_code != 0
 
 
-def test_the_cli_asks_the_status_policy(cli_env: str, tmp_path: Path) -> None:
+def test_the_cli_asks_the_status_policy(demo_cli_env: str, tmp_path: Path) -> None:
     """The demo's unverified beekeeper gets no key, no user and no labels from the shell."""
     runner = CliRunner()
-    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
-    assert runner.invoke(main, ["demo", "load"]).exit_code == 0
     pending = next(spec for spec in ENTERPRISES if not spec.verified)
-    engine = make_engine(cli_env)
+    engine = make_engine(demo_cli_env)
     with Session(engine) as session:
         gtin, lot_code = session.execute(
             select(Product.gtin, Lot.code)
@@ -93,7 +89,7 @@ def test_the_cli_asks_the_status_policy(cli_env: str, tmp_path: Path) -> None:
             .where(Enterprise.tax_code == tax_code(pending.tax_base))
         ).first() or ("", "")
     engine.dispose()
-    before = (_count(cli_env, ApiKey), _count(cli_env, User), _count(cli_env, LabelRun))
+    before = [_count(demo_cli_env, model) for model in (ApiKey, User, LabelRun)]
     refused = [
         runner.invoke(main, ["apikey", "create", "--enterprise", tax_code(pending.tax_base)]),
         runner.invoke(
@@ -111,7 +107,7 @@ def test_the_cli_asks_the_status_policy(cli_env: str, tmp_path: Path) -> None:
     for answer in refused:
         assert answer.exit_code == 1, answer.output
         assert "chờ xác minh" in answer.output and "is pending" in answer.output
-    assert (_count(cli_env, ApiKey), _count(cli_env, User), _count(cli_env, LabelRun)) == before
+    assert [_count(demo_cli_env, model) for model in (ApiKey, User, LabelRun)] == before
 
 
 def test_gs1_and_taxcode_commands_are_registered() -> None:
@@ -123,14 +119,12 @@ def test_gs1_and_taxcode_commands_are_registered() -> None:
     assert tax.exit_code == 0
 
 
-def test_migrations_keep_demo_rows_and_downgrade_cleanly(cli_env: str) -> None:
+def test_migrations_keep_demo_rows_and_downgrade_cleanly(demo_cli_env: str) -> None:
     runner = CliRunner()
+    before = _count(demo_cli_env, Product)
     assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
-    assert runner.invoke(main, ["demo", "load"]).exit_code == 0
-    before = _count(cli_env, Product)
-    upgrade(cli_env)
-    assert _count(cli_env, Product) == before
-    downgrade(cli_env, "base")
-    assert current_heads(cli_env) == set()
-    upgrade(cli_env)
-    assert len(current_heads(cli_env)) == 1
+    assert _count(demo_cli_env, Product) == before
+    downgrade(demo_cli_env, "base")
+    assert current_heads(demo_cli_env) == set()
+    upgrade(demo_cli_env)
+    assert len(current_heads(demo_cli_env)) == 1
