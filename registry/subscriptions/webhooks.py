@@ -60,6 +60,9 @@ def send(batch: Batch, *, allowed: list[IPNetwork], timeout: float = TIMEOUT_SEC
         "Content-Type": "application/json",
         "User-Agent": "truyxuat-epcis-subscriptions",
         "GS1-EPCIS-Version": "2.0.0",
+        # The same on every retry of a batch: a receiver that took it but whose answer
+        # was lost (a timeout) can tell the retry from news.
+        "Idempotency-Key": f"{batch.subscription_id}/{batch.cursor_from}-{batch.cursor_to}",
     }
     if batch.signature_token:
         headers[SIGNATURE_HEADER] = signature(batch.signature_token, batch.body)

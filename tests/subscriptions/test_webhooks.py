@@ -91,6 +91,7 @@ def test_a_failing_receiver_is_retried_with_back_off_then_dead_lettered(
     assert letter.event_ids == [failing] and letter.attempts == 8 and "503" in letter.last_error
     assert len(receiver.deliveries) == 8
     assert all(d.event_ids == [failing] for d in receiver.deliveries)
+    assert len({d.headers["Idempotency-Key"] for d in receiver.deliveries}) == 1
     # Back-off: 0.1 s before the first retry, doubling after each failure.
     times = [d.received_at for d in receiver.deliveries]
     waits = [later - earlier for earlier, later in itertools.pairwise(times)]
