@@ -6,11 +6,13 @@ from labels.encoding import GS1Elements, SymbolKind
 from labels.errors import LabelError
 from registry.gs1 import (
     GS1Error,
+    compress_digital_link,
     format_raw,
     gs1_check_digit,
     has_valid_check_digit,
     parse_digital_link,
     parse_element_string,
+    uncompressed,
 )
 
 # GS1 General Specifications §5.4.1: at most 48 data characters in one GS1-128 symbol.
@@ -38,11 +40,22 @@ def gtin13_content(value: str) -> str:
 
 
 def digital_link_content(uri: str) -> str:
+    """A Digital Link URI, compressed (GS1 Digital Link 1.1 §8) or not."""
     try:
-        parse_digital_link(uri)
+        parse_digital_link(uncompressed(uri) or uri)
     except GS1Error as error:
         raise _from_gs1(error, field="digital_link") from error
     return uri
+
+
+def compressed_content(uri: str) -> str:
+    """The compressed form of a Digital Link URI, on the same host."""
+    try:
+        link = parse_digital_link(uncompressed(uri) or uri)
+        base = uri[: uri.index("/", uri.index("//") + 2)]
+        return compress_digital_link(base, [link.primary, *link.qualifiers, *link.attributes])
+    except GS1Error as error:
+        raise _from_gs1(error, field="digital_link") from error
 
 
 def element_string_content(text: str) -> tuple[tuple[str, str], ...]:

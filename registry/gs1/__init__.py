@@ -16,6 +16,7 @@ from registry.gs1.checkdigit import (
     gs1_check_digit,
     has_valid_check_digit,
 )
+from registry.gs1.compression import compress_digital_link, uncompressed
 from registry.gs1.digital_link import (
     CANONICAL_BASE,
     DigitalLink,
@@ -50,6 +51,7 @@ __all__ = [
     "LenientResult",
     "ascii_suggestion",
     "build_digital_link",
+    "compress_digital_link",
     "digital_link_from_element_string",
     "format_bracketed",
     "format_parenthesised",
@@ -66,5 +68,6 @@ __all__ = [
     "parse_gln",
     "parse_gtin",
     "parse_sscc",
+    "uncompressed",
     "validate_ai_value",
 ]

@@ -22,6 +22,7 @@ from registry.gs1 import (
     parse_gln,
     parse_gtin,
     parse_sscc,
+    uncompressed,
 )
 
 _GTIN_KINDS = {8: "gtin8", 12: "gtin12", 13: "gtin13", 14: "gtin14"}
@@ -80,7 +81,9 @@ def check_value(value: str, *, lenient: bool = False, gln: bool = False) -> Chec
     result = CheckResult(input=value, kind=kind)
     try:
         if kind == "digital_link":
-            link: DigitalLink = parse_digital_link(value, lenient=lenient)
+            # A compressed Digital Link (GS1 Digital Link 1.1 §8) is checked uncompressed.
+            expanded = uncompressed(value) or value
+            link: DigitalLink = parse_digital_link(expanded, lenient=lenient)
             result.element_string = link.element_string()
             result.canonical = link.canonical()
             return result

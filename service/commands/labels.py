@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from labels.content import compressed_content
 from labels.encoding import SymbolKind
 from labels.errors import LabelError
 from labels.render import to_pdf, to_png, to_svg
@@ -46,6 +47,11 @@ def labels() -> None:
     default=None,
     help="Default: zint if installed.",
 )
+@click.option(
+    "--compressed",
+    is_flag=True,
+    help="QR: the Digital Link compressed (GS1 Digital Link 1.1 §8), a shorter URI.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def render(
     symbol: str,
@@ -56,9 +62,15 @@ def render(
     dpi: int,
     fmt: str,
     encoder: str | None,
+    compressed: bool,
     output: Path,
 ) -> None:
+    if compressed and symbol != SymbolKind.QR.value:
+        raise click.UsageError("--compressed chỉ dùng với --symbol qr / only with --symbol qr.")
     try:
+        if compressed:
+            data = compressed_content(data)
+            click.echo(data)
         drawing = symbol_drawing(
             SymbolKind(symbol),
             data,

@@ -43,7 +43,8 @@ PREFLIGHT_HEADERS = {
     **EPCIS_CORS_HEADERS,
     "Access-Control-Allow-Headers": (
         "Authorization, Content-Type, Accept, Accept-Language, GS1-EPCIS-Version, "
-        "GS1-CBV-Version, GS1-Capture-Error-Behaviour, GS1-EPC-Format, GS1-CBV-Format"
+        "GS1-CBV-Version, GS1-Capture-Error-Behaviour, GS1-EPC-Format, GS1-CBV-XML-Format, "
+        "GS1-CBV-Format"
     ),
     "Access-Control-Max-Age": "600",
 }

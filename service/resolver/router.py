@@ -15,11 +15,13 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from registry.errors import TruyxuatError
+from registry.gs1 import GS1Error
+from registry.gs1.compression import COMPRESSED_SEGMENT, uncompressed
 from registry.gs1.digital_link import FIX_GTIN_ZERO_PADDED
 from registry.links import vocabulary as voc
 from registry.links.service import CONSUMER_PAGE_PREFIX
 from registry.locations.service import find_by_gln
-from registry.resolution.errors import unknown_key
+from registry.resolution.errors import invalid_digital_link, unknown_key
 from registry.resolution.verdict import resolve
 from service.deps import SettingsDep
 from service.problems import problem_response, wants_html
@@ -84,6 +86,27 @@ async def resolve_digital_link(request: Request, key: str, rest: str) -> Respons
     if not key.isdigit():
         raise HTTPException(status_code=404)
     return await answer_scan(request, on_page=False)
+
+
+@router.head("/{segment}")
+@router.get("/{segment}")
+async def compressed_digital_link(request: Request, segment: str) -> Response:
+    """A compressed Digital Link (GS1 Digital Link 1.1 §8; a SHALL of the resolver
+    standard) is sent on to its uncompressed form, which resolves as any other."""
+    if not COMPRESSED_SEGMENT.fullmatch(segment):
+        raise HTTPException(status_code=404)
+    base = request.app.state.truyxuat.settings.public_base_url
+    query = f"?{request.url.query}" if request.url.query else ""
+    try:
+        link = uncompressed(f"{base}/{segment}{query}")
+    except GS1Error as error:
+        problem = invalid_digital_link(error)
+        if wants_html(request):
+            return render_problem_page(request, problem, headers=CORS_HEADERS)
+        return problem_response(request, problem, headers=CORS_HEADERS)
+    if link is None:
+        raise HTTPException(status_code=404)
+    return RedirectResponse(link, status_code=307, headers=CORS_HEADERS)
 
 
 async def answer_scan(request: Request, *, on_page: bool) -> Response:

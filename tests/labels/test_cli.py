@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from registry.gs1 import uncompressed
 from service.commands.labels import labels
 
 CASES = [
@@ -79,3 +80,24 @@ def test_print_refuses_a_layout_that_cannot_print_in_both_languages(
     assert "each side must be 15 to 200 mm" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert not target.exists()
+
+
+def test_render_compressed_puts_the_compressed_link_in_the_qr(tmp_path: Path, tools: Any) -> None:
+    data = "https://id.example.vn/01/08934560865699/10/A1?17=301231"
+    target = tmp_path / "code.png"
+    result = CliRunner().invoke(
+        labels,
+        ["render", "--symbol", "qr", "--data", data, "--compressed", "--format", "png",
+         "-o", str(target)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    (decoded,) = tools.decode(Image.open(target))
+    assert decoded.text.startswith("https://id.example.vn/") and decoded.text.count("/") == 3
+    assert len(decoded.text) < len(data)
+    assert uncompressed(decoded.text) == data
+    refused = CliRunner().invoke(
+        labels,
+        ["render", "--symbol", "ean13", "--data", "8934560865699", "--compressed",
+         "--format", "png", "-o", str(tmp_path / "x.png")],
+    )  # fmt: skip
+    assert refused.exit_code != 0 and "--compressed" in refused.output

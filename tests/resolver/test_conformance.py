@@ -369,3 +369,20 @@ def test_what_gs1s_syntax_engine_refuses_in_the_query_is_400(
 def test_countries_iso_3166_has_are_accepted(client: TestClient, world: World, query: str) -> None:
     response = client.get(world.path() + query, follow_redirects=False)
     assert response.status_code == 307, (query, response.status_code)
+
+
+def test_a_compressed_digital_link_is_sent_to_its_uncompressed_form(client: TestClient) -> None:
+    """GS1 Digital Link 1.1 §8 (the issue's /ARBAdeagkA); other parameters are kept."""
+    response = client.get("/ARBAdeagkA?foo=bar", follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == BASE + "/01/08934521000008?foo=bar"
+    assert response.headers["access-control-allow-origin"] == "*"
+    head = client.head("/ARBAdeagkA", follow_redirects=False)
+    assert head.status_code == 307
+
+
+@pytest.mark.parametrize("path", ["/ARBAdeagkg", "/_________"])
+def test_a_corrupt_compressed_link_is_400(client: TestClient, path: str) -> None:
+    response = client.get(path, headers={"accept": "application/json"}, follow_redirects=False)
+    assert response.status_code == 400
+    assert response.json()["message_vi"]
