@@ -4,7 +4,10 @@
 
 Capture: one EPCIS document of N ObjectEvents (lot quantities, Digital Link and EPC URI
 mixed) through `capture_document` (schema, identifiers, hash, index rows), compared with
-bare executemany inserts of the same event rows in the same run. Trace: a genealogy
+bare executemany inserts of the same event rows in the same run. Then the same number of
+other events as a request body, JSON and EPCIS 2.0 XML, through what POST /epcis/capture
+runs in its worker (`capture_body`: parse, XSD or JSON schema, capture, commit of the
+job), from the bytes to the committed job. Trace: a genealogy
 `depth` levels deep and `width` lots wide (each lot made from two lots of the level
 before), traced from the bottom (whole upstream), the top (whole downstream) and the
 middle. PostgreSQL runs in a database created for the run and dropped after it.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import random
 import statistics
 import tempfile
@@ -31,9 +35,11 @@ import registry.models  # noqa: F401  (every table)
 from registry.actor import SYSTEM
 from registry.db import Base, make_engine, unit_of_work
 from registry.events.capture import capture_document
+from registry.events.capture_worker import capture_body
 from registry.events.identifiers import Key
 from registry.events.models import EVENT_TABLES, EpcisEvent
 from registry.events.trace import trace
+from registry.events.xml.write import epcis_xml
 from registry.gs1 import gs1_check_digit
 from registry.migrate import upgrade
 
@@ -61,10 +67,10 @@ def _document(events: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def capture_events(count: int) -> list[dict[str, Any]]:
+def capture_events(count: int, *, first: int = 0) -> list[dict[str, Any]]:
     rng = random.Random(1)
     events = []
-    for i in range(count):
+    for i in range(first, first + count):
         gtin = _gtin(i % 50)
         lot = f"LOT{i % 700:04d}"
         epc_class = (
@@ -182,6 +188,22 @@ def bench(kind: str, args: argparse.Namespace) -> None:
             f"  (bare executemany of the rows: {bare:7.0f}/s, ratio {rate / bare:.2f};"
             f" goal 2000/s: {rate / 2000:.1f}x)"
         )
+
+        url = engine.url.render_as_string(hide_password=False)
+        for offset, (notation, encode) in enumerate(
+            (("json", lambda d: json.dumps(d).encode()), ("xml", epcis_xml)), start=1
+        ):
+            body = encode(_document(capture_events(args.events, first=offset * args.events)))
+            seconds = timed(
+                lambda b=body, n=notation: capture_body(
+                    url, actor=SYSTEM, body=b, notation=n, error_behaviour="rollback"
+                )
+            )
+            print(
+                f"{kind:10} POST body to committed job, {notation:4} {args.events} events "
+                f"({len(body) / 1e6:.1f} MB): {seconds:6.2f} s = {args.events / seconds:7.0f}"
+                f" events/s (goal 2000/s: {args.events / seconds / 2000:.1f}x)"
+            )
 
         genealogy = genealogy_events(args.width, args.depth)
         seconds = timed(lambda: capture(_document(genealogy)))

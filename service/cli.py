@@ -454,12 +454,13 @@ def _print_command() -> click.Command:
 
 def _register_groups() -> None:
     from scanner_client.cli import scan
+    from service.commands.events import events
     from service.commands.gs1 import gs1
     from service.commands.labels import labels
     from service.commands.taxcode import taxcode
 
     labels.add_command(_print_command())
-    for group in (gs1, taxcode, labels, scan):
+    for group in (events, gs1, taxcode, labels, scan):
         main.add_command(group)
 
 
