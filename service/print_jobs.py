@@ -8,7 +8,9 @@ enterprise waits for one slice of another's 40,000-label run, never for all of i
 one enterprise's own runs print in the order they were recorded. Slices of large runs
 are split over worker processes, one per core. Progress is written to the run's row
 after each slice in a short transaction, so any page or API call can show it. Runs left
-pending or half-rendered by a stopped server are started again by `resume_unfinished`.
+pending or half-rendered by a stopped server are started again by `resume_unfinished`;
+with several server processes on one database, the run's claim
+(registry/print_runs/claims.py) lets exactly one of them render it.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from registry.enterprises.policy import Deed, StatusRefused, ensure_allows
 from registry.errors import InvalidInput
 from registry.lots.models import Lot
 from registry.print_runs import content
+from registry.print_runs.claims import claim_run, new_claimant, renew_claim
 from registry.print_runs.content import LabelContent, lot_label, with_serial
 from registry.print_runs.models import LabelRun, RunStatus
 from registry.print_runs.serials import SERIAL_LENGTH
@@ -150,6 +153,7 @@ class PrintJobs:
         self._stopping = False
         self._worker: threading.Thread | None = None
         self._pool: ProcessPoolExecutor | None = None
+        self._claimant = new_claimant()
 
     def start(self, run_id: int) -> None:
         """Queue a recorded run behind its own enterprise's earlier runs."""
@@ -233,10 +237,12 @@ class PrintJobs:
             if rendering.done < rendering.count and labels:
                 with unit_of_work(self._sessions) as session:
                     run = session.get_one(LabelRun, run_id)
-                    if run.voided_at is None:
+                    if run.voided_at is not None:
+                        _stop_voided(run)
+                    elif renew_claim(run, claimant=self._claimant):
                         run.progress = rendering.done
                         return False
-                    _stop_voided(run)
+                    # else another queue took the run over (our claim had gone stale).
                 self._discard(rendering)
                 return True
             self._finish(rendering)
@@ -246,9 +252,9 @@ class PrintJobs:
 
     def _begin(self, run_id: int) -> _Rendering | None:
         with unit_of_work(self._sessions) as session:
-            run = session.get(LabelRun, run_id)
-            if run is None or run.status is RunStatus.done:
-                return None
+            if not claim_run(session, run_id=run_id, claimant=self._claimant):
+                return None  # done, failed, gone, or another process renders it
+            run = session.get_one(LabelRun, run_id)
             if run.voided_at is not None:
                 _stop_voided(run)
                 return None

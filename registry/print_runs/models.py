@@ -45,5 +45,9 @@ class LabelRun(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     void_reason: Mapped[str | None] = mapped_column(Text)
+    # Which print queue renders the run ("host:pid:token"), and when it last said so:
+    # with several server processes on one database, exactly one of them draws a run.
+    claimed_by: Mapped[str | None] = mapped_column(String(300))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     lot: Mapped[Lot] = relationship(lazy="joined")
