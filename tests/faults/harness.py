@@ -35,6 +35,7 @@ from registry.lots.models import Lot
 from registry.migrate import prepare_database
 from registry.scans.models import Scan
 from service.demo import load_demo
+from tests.databases import Databases
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -91,6 +92,25 @@ def prepare_demo(database_url: str) -> Demo:
     try:
         with unit_of_work(make_sessionmaker(engine)) as session:
             load_demo(session)
+    finally:
+        engine.dispose()
+    return _demo_key(database_url)
+
+
+@contextmanager
+def demo_database(databases: Databases, kind: str) -> Iterator[tuple[str, Demo]]:
+    """A database of the test's own on `kind` with the demo loaded (a copy of this test
+    process's demo template), and an API key for the first lot's enterprise."""
+    if kind == "postgresql" and (reason := postgres_unavailable_reason()):
+        pytest.skip(reason)
+    with databases.new(kind, "demo") as database_url:
+        yield database_url, _demo_key(database_url)
+
+
+def _demo_key(database_url: str) -> Demo:
+    engine = make_engine(database_url)
+    try:
+        with unit_of_work(make_sessionmaker(engine)) as session:
             lot = session.scalars(select(Lot).order_by(Lot.id).limit(1)).one()
             enterprise = session.get_one(Enterprise, lot.product.enterprise_id)
             issued = create_api_key(

@@ -11,8 +11,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +28,11 @@ from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.events.capture import CAPTURE_LIMIT
 from registry.reports.models import ReportKind
 from service.demo import DEMO_PASSWORD, ENTERPRISES
+from tests.databases import Databases
 from tests.faults.harness import (
     Demo,
     Server,
-    dedicated_postgres_database,
-    postgres_unavailable_reason,
-    prepare_demo,
+    demo_database,
 )
 
 HEALTH_P99_SECONDS = 0.2
@@ -50,17 +48,6 @@ HEALTH_POLL_SECONDS = 0.02
 BASELINE_SECONDS = 5.0
 LOAD_DEADLINE_SECONDS = 240.0
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@contextmanager
-def _database(kind: str, tmp_path: Path) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp_path / 'load.sqlite3'}"
-        return
-    if reason := postgres_unavailable_reason():
-        pytest.skip(reason)
-    with dedicated_postgres_database("truyxuat_faults_load") as url:
-        yield url
 
 
 def _agency_key(database_url: str) -> str:
@@ -249,12 +236,11 @@ def _import(url: str, workbook: bytes) -> list[int]:
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_health_answers_within_200_ms_while_heavy_work_runs(
-    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kind: str, databases: Databases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     photos = [_photo(width, height) for width, height in PHOTO_SIZES]
     workbook = _workbook(IMPORT_ROWS)
-    with _database(kind, tmp_path) as database_url:
-        demo = prepare_demo(database_url)
+    with demo_database(databases, kind) as (database_url, demo):
         agency_key = _agency_key(database_url)
         document = _capture_document(demo.gtin)
         # Every reporter comes from 127.0.0.1: one network for the per-network limit.
@@ -305,12 +291,11 @@ def _events(document: dict[str, Any]) -> list[Any]:
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_work_refused_in_a_worker_process_answers_as_in_the_server(
-    kind: str, tmp_path: Path
+    kind: str, databases: Databases, tmp_path: Path
 ) -> None:
     """Captures, single events and report photos are checked in worker processes: what they
     refuse comes back as the same problem and nothing is stored; what they store is there."""
-    with _database(kind, tmp_path) as database_url:
-        demo = prepare_demo(database_url)
+    with demo_database(databases, kind) as (database_url, demo):
         agency_key = _agency_key(database_url)
         server = Server(database_url, tmp_path / "data")
         server.start()

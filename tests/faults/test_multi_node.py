@@ -22,15 +22,15 @@ from registry.db import make_engine
 from registry.lots.models import Lot
 from registry.resolution.cache import DEFAULT_TTL_SECONDS
 from service import demo as demo_data
+from tests.databases import Databases
 from tests.faults.balancer import UPSTREAM_HEADER, nginx_balancer, nginx_binary
 from tests.faults.harness import (
     GRACEFUL_TIMEOUT_SECONDS,
     Server,
-    dedicated_postgres_database,
+    demo_database,
     free_port,
     lift_network_limits,
     postgres_unavailable_reason,
-    prepare_demo,
 )
 
 SCANS = 600
@@ -131,13 +131,12 @@ def _csrf(html: str) -> str:
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_two_nodes_behind_nginx_store_every_scan_and_share_a_recall(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    databases: Databases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if reason := _skip_reason():
         pytest.skip(reason)
     lift_network_limits(monkeypatch)
-    with dedicated_postgres_database("truyxuat_multi_node") as database_url:
-        demo = prepare_demo(database_url)
+    with demo_database(databases, "postgresql") as (database_url, demo):
         engine = make_engine(database_url)
         with engine.connect() as connection:
             product_id = connection.scalar(select(Lot.product_id).where(Lot.id == demo.lot_id))

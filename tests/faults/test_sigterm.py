@@ -7,8 +7,6 @@ from __future__ import annotations
 import math
 import signal
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -17,31 +15,19 @@ import pytest
 import zxingcpp
 
 from registry.gs1 import parse_digital_link
+from tests.databases import Databases
 from tests.faults.harness import (
     GRACEFUL_TIMEOUT_SECONDS,
     ResolverLoad,
     Server,
-    dedicated_postgres_database,
+    demo_database,
     lift_network_limits,
-    postgres_unavailable_reason,
-    prepare_demo,
     stored_scans,
 )
 
 RUN_LABELS = 5_000
 LAYOUT = "a4-3x7"
 LABELS_PER_PAGE = 3 * 7  # the layout's columns × rows
-
-
-@contextmanager
-def _database(kind: str, tmp_path: Path) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp_path / 'faults.sqlite3'}"
-        return
-    if reason := postgres_unavailable_reason():
-        pytest.skip(reason)
-    with dedicated_postgres_database("truyxuat_faults_sigterm") as url:
-        yield url
 
 
 def _wait_for_run(client: httpx.Client, run_id: int, *, within: float) -> dict[str, object]:
@@ -61,11 +47,10 @@ def _qr_links(page: pypdfium2.PdfPage) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_sigterm_during_load_and_a_print_run(
-    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kind: str, databases: Databases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lift_network_limits(monkeypatch)
-    with _database(kind, tmp_path) as database_url:
-        demo = prepare_demo(database_url)
+    with demo_database(databases, kind) as (database_url, demo):
         demo_scans = stored_scans(database_url, demo.gtin)  # the demo's own history
         server = Server(database_url, tmp_path / "data")
         server.start()
@@ -137,34 +122,35 @@ def _assert_run_pdf(pdf: httpx.Response, gtin: str, lot: str, report: str) -> No
 
 
 @pytest.mark.slow
-def test_a_print_run_killed_mid_render_resumes_on_the_next_start(tmp_path: Path) -> None:
+def test_a_print_run_killed_mid_render_resumes_on_the_next_start(
+    databases: Databases, tmp_path: Path
+) -> None:
     """No graceful stop at all (SIGKILL, power cut): the run is left unfinished, with no
     PDF, and the next start renders it to the end."""
-    database_url = f"sqlite:///{tmp_path / 'killed.sqlite3'}"
-    demo = prepare_demo(database_url)
-    server = Server(database_url, tmp_path / "data")
-    server.start()
-    try:
-        api = httpx.Client(base_url=server.url, headers={"x-api-key": demo.api_key}, timeout=10)
-        created = api.post(
-            "/api/v1/label-runs",
-            json={"lot_id": demo.lot_id, "count": RUN_LABELS, "layout": LAYOUT},
-        )
-        assert created.status_code == 202, created.text
-        run_id = created.json()["id"]
-        time.sleep(1)
-        left = api.get(f"/api/v1/label-runs/{run_id}").json()
-    finally:
-        server.kill()
-    assert left["status"] in ("pending", "rendering"), left
-    server = Server(database_url, tmp_path / "data")
-    server.start()
-    try:
-        api = httpx.Client(base_url=server.url, headers={"x-api-key": demo.api_key}, timeout=30)
-        finished = _wait_for_run(api, run_id, within=90)
-        pdf = api.get(f"/api/v1/label-runs/{run_id}/output.pdf")
-    finally:
-        server.terminate(within=GRACEFUL_TIMEOUT_SECONDS + 10)
+    with demo_database(databases, "sqlite") as (database_url, demo):
+        server = Server(database_url, tmp_path / "data")
+        server.start()
+        try:
+            api = httpx.Client(base_url=server.url, headers={"x-api-key": demo.api_key}, timeout=10)
+            created = api.post(
+                "/api/v1/label-runs",
+                json={"lot_id": demo.lot_id, "count": RUN_LABELS, "layout": LAYOUT},
+            )
+            assert created.status_code == 202, created.text
+            run_id = created.json()["id"]
+            time.sleep(1)
+            left = api.get(f"/api/v1/label-runs/{run_id}").json()
+        finally:
+            server.kill()
+        assert left["status"] in ("pending", "rendering"), left
+        server = Server(database_url, tmp_path / "data")
+        server.start()
+        try:
+            api = httpx.Client(base_url=server.url, headers={"x-api-key": demo.api_key}, timeout=30)
+            finished = _wait_for_run(api, run_id, within=90)
+            pdf = api.get(f"/api/v1/label-runs/{run_id}/output.pdf")
+        finally:
+            server.terminate(within=GRACEFUL_TIMEOUT_SECONDS + 10)
     report = (
         f"killed at {left['status']} {left['progress']}/{RUN_LABELS}; after restart: "
         f"{finished['status']} {finished['progress']}/{RUN_LABELS}"
