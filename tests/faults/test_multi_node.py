@@ -184,6 +184,7 @@ def test_two_nodes_behind_nginx_store_every_scan_and_share_a_recall(
                     follow_redirects=False,
                     data={
                         "csrf_token": _csrf(form.text),
+                        "decision": "confirm",  # reviewed: the propagation is under test
                         "product_id": str(product_id),
                         "scope": "lots",
                         "lot_ids": [str(demo.lot_id)],
