@@ -26,6 +26,7 @@ from registry.actor import Actor
 from registry.db import utcnow
 from registry.events.documents import query_document
 from registry.events.query import EventQuery, events_after, last_event_pk
+from registry.subscriptions.destinations import refused
 from registry.subscriptions.models import ERROR_LENGTH, DeadLetter, NamedQuery, Subscription
 from registry.subscriptions.named_queries import query_parameters
 from registry.subscriptions.schedule import read_schedule
@@ -34,6 +35,7 @@ BATCH_EVENTS: Final = 100
 # A worker that dies mid-delivery holds a subscription no longer than this.
 LEASE: Final = dt.timedelta(seconds=120)
 LONGEST_BACK_OFF: Final = dt.timedelta(hours=1)
+RESUME_GRACE: Final = dt.timedelta(minutes=5)
 SIGNATURE_HEADER: Final = "GS1-Signature"
 
 
@@ -246,3 +248,34 @@ def socket_batch(session: Session, *, subscription_id: str, now: dt.datetime) ->
 
 def end_subscription(session: Session, *, subscription_id: str) -> None:
     session.execute(delete(Subscription).where(Subscription.id == subscription_id))
+
+
+def leave_socket(session: Session, *, subscription_id: str, now: dt.datetime) -> None:
+    """A WebSocket subscription whose connection closed is kept, cursor and all, for
+    RESUME_GRACE: a subscriber that reconnects with its subscriptionID misses nothing."""
+    session.execute(
+        update(Subscription)
+        .where(Subscription.id == subscription_id)
+        .values(leased_until=now + RESUME_GRACE)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def resume_socket(session: Session, *, subscription: Subscription, now: dt.datetime) -> None:
+    """Take a left WebSocket subscription up again on a new connection."""
+    left_until = subscription.leased_until
+    if subscription.kind != "websocket" or left_until is None or left_until < now:
+        raise refused(
+            "subscriptionID",
+            "Đăng ký này không thể nối lại: nó đang mở ở kết nối khác hoặc đã hết hạn.",
+            "This subscription cannot be resumed: it is open on another connection or has expired.",
+        )
+    subscription.leased_until = None
+
+
+def abandoned_sockets(session: Session, *, now: dt.datetime) -> list[str]:
+    """WebSocket subscriptions left longer than RESUME_GRACE ago: to be ended."""
+    statement = select(Subscription.id).where(
+        Subscription.kind == "websocket", Subscription.leased_until < now
+    )
+    return list(session.scalars(statement))

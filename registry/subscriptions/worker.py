@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from registry.db import unit_of_work, utcnow
 from registry.settings import Settings
 from registry.subscriptions.delivery import (
+    abandoned_sockets,
     claim_batch,
     due_webhooks,
+    end_subscription,
     record_outcome,
     set_aside,
 )
@@ -66,6 +68,10 @@ class DeliveryWorker:
         """Send every batch that is due now; how many batches were sent."""
         with unit_of_work(self._read_sessions) as session:
             due = due_webhooks(session, now=utcnow())
+            abandoned = abandoned_sockets(session, now=utcnow())
+        for subscription_id in abandoned:
+            with unit_of_work(self._sessions) as session:
+                end_subscription(session, subscription_id=subscription_id)
         sent = 0
         for subscription_id in due:
             try:

@@ -18,7 +18,6 @@ from typing import Any, Final
 from anyio import to_thread
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from registry.accounts.service import authenticate_api_key
 from registry.db import unit_of_work, utcnow
@@ -26,14 +25,16 @@ from registry.enterprises.models import Enterprise
 from registry.enterprises.policy import Deed, ensure_allows
 from registry.errors import TruyxuatError, Unauthorized
 from registry.subscriptions.delivery import (
+    Batch,
     SubscriptionEnded,
-    end_subscription,
+    leave_socket,
     record_outcome,
+    resume_socket,
     socket_batch,
 )
 from registry.subscriptions.named_queries import find_named_query
 from registry.subscriptions.schedule import FIELDS as SCHEDULE_FIELDS
-from registry.subscriptions.service import WEBSOCKET, subscribe
+from registry.subscriptions.service import WEBSOCKET, find_subscription, subscribe
 from service.problems import problem_response
 from service.state import AppState
 
@@ -68,7 +69,8 @@ def _secret(websocket: WebSocket) -> str:
 def _open(
     state: AppState, *, secret: str, query_name: str, controls: dict[str, Any]
 ) -> tuple[str, float]:
-    """Store the subscription; its id. Raises the domain error that refuses it."""
+    """Store the subscription, or take up the one named by `subscriptionID`; its id.
+    Raises the domain error that refuses it."""
     if not secret:
         raise Unauthorized("Cần khóa API.", "An API key is required.")
     settings = state.settings
@@ -79,6 +81,11 @@ def _open(
             if enterprise is not None:
                 ensure_allows(enterprise, Deed.read)
         named = find_named_query(session, actor=actor, name=query_name)
+        resumed = controls.pop("subscriptionID", None)
+        if resumed is not None:
+            subscription = find_subscription(session, query=named, subscription_id=resumed)
+            resume_socket(session, subscription=subscription, now=utcnow())
+            return subscription.id, settings.subscription_poll_seconds
         subscription = subscribe(
             session,
             actor=actor,
@@ -91,31 +98,28 @@ def _open(
         return subscription.id, settings.subscription_poll_seconds
 
 
-def _next(state: AppState, subscription_id: str) -> bytes | None:
-    """The next message to send (recorded as sent: a socket that takes a frame has it).
-    Looking is a read; only news is written, so an idle socket takes no write lock."""
+def _next(state: AppState, subscription_id: str) -> Batch | None:
+    """The next batch to send, if any. Looking is a read: an idle socket takes no write
+    lock."""
     with unit_of_work(state.read_sessions) as session:
-        batch = socket_batch(session, subscription_id=subscription_id, now=utcnow())
-    if batch is None or (batch.body is None and batch.cursor_to == batch.cursor_from):
-        return None
+        return socket_batch(session, subscription_id=subscription_id, now=utcnow())
+
+
+def _sent(state: AppState, batch: Batch) -> None:
+    """Record the batch as sent (or, with no body, the events looked at as done)."""
     with unit_of_work(state.write_sessions) as session:
-        _record(session, state, batch)
-    return batch.body
+        record_outcome(
+            session,
+            batch=batch,
+            error=None,
+            retry_first_seconds=state.settings.webhook_retry_seconds,
+            max_attempts=state.settings.webhook_max_attempts,
+        )
 
 
-def _record(session: Session, state: AppState, batch: Any) -> None:
-    record_outcome(
-        session,
-        batch=batch,
-        error=None,
-        retry_first_seconds=state.settings.webhook_retry_seconds,
-        max_attempts=state.settings.webhook_max_attempts,
-    )
-
-
-def _close(state: AppState, subscription_id: str) -> None:
+def _leave(state: AppState, subscription_id: str) -> None:
     with unit_of_work(state.write_sessions) as session:
-        end_subscription(session, subscription_id=subscription_id)
+        leave_socket(session, subscription_id=subscription_id, now=utcnow())
 
 
 def _problem(websocket: WebSocket, error: TruyxuatError) -> Response:
@@ -141,12 +145,16 @@ async def query_socket(websocket: WebSocket, query_name: str) -> None:
     try:
         while True:
             try:
-                body = await to_thread.run_sync(_next, state, subscription_id)
+                batch = await to_thread.run_sync(_next, state, subscription_id)
             except SubscriptionEnded:
                 await websocket.close(code=1000, reason="subscription ended")
                 return
-            if body is not None:
-                await websocket.send_text(body.decode())
+            if batch is not None and batch.body is not None:
+                await websocket.send_text(batch.body.decode())
+            if batch is not None and (batch.body or batch.cursor_to != batch.cursor_from):
+                # Only once the frame is out: a batch lost with the connection is resent
+                # to the subscriber that resumes.
+                await to_thread.run_sync(_sent, state, batch)
                 continue
             with contextlib.suppress(TimeoutError):
                 message = await asyncio.wait_for(websocket.receive(), timeout=poll)
@@ -155,4 +163,4 @@ async def query_socket(websocket: WebSocket, query_name: str) -> None:
     except WebSocketDisconnect:
         return
     finally:
-        await to_thread.run_sync(_close, state, subscription_id)
+        await to_thread.run_sync(_leave, state, subscription_id)

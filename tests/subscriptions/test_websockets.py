@@ -3,15 +3,19 @@ served app on both databases, with the `websockets` client."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
+from registry.db import unit_of_work, utcnow
+from registry.subscriptions.models import Subscription
 from tests.subscriptions.live import Live
 from tests.subscriptions.receiver import wait_for
 
@@ -58,8 +62,44 @@ def test_a_stream_sends_each_matching_event_once(live: Live) -> None:
         assert _event_ids(socket) == [second]
         with pytest.raises(TimeoutError):
             socket.recv(timeout=1.5)
-    # Closed by the client: the subscription is gone with its connection.
-    wait_for(lambda: _subscriptions(live, "song-truc-tiep") == [])
+
+
+def test_a_subscriber_that_reconnects_gets_what_it_missed_once(live: Live) -> None:
+    _named_query(live, "noi-lai")
+    headers = live.world.a.headers
+    with connect(_socket_url(live, "noi-lai", stream="true"), additional_headers=headers) as socket:
+        wait_for(lambda: _subscriptions(live, "noi-lai"))
+        [subscription] = _subscriptions(live, "noi-lai")
+        seen = live.capture(live.world.a)
+        assert _event_ids(socket) == [seen]
+        # While it is open, no one else takes it up.
+        with pytest.raises(InvalidStatus) as taken:
+            connect(
+                _socket_url(live, "noi-lai", subscriptionID=subscription["subscriptionID"]),
+                additional_headers=headers,
+            )
+        assert taken.value.response.status_code == 400
+    # Briefly unreachable: what is stored meanwhile waits for it.
+    missed = [live.capture(live.world.a), live.capture(live.world.a)]
+    resumed_url = _socket_url(live, "noi-lai", subscriptionID=subscription["subscriptionID"])
+    with connect(resumed_url, additional_headers=headers) as socket:
+        received = _event_ids(socket)
+        while len(received) < len(missed):
+            received += _event_ids(socket)
+        assert received == missed
+        with pytest.raises(TimeoutError):
+            socket.recv(timeout=1.5)
+    assert [s["subscriptionID"] for s in _subscriptions(live, "noi-lai")] == [
+        subscription["subscriptionID"]
+    ]
+    # Not taken up again within its grace: the delivery worker ends it.
+    with unit_of_work(live.sessions) as session:
+        session.execute(
+            update(Subscription)
+            .where(Subscription.id == subscription["subscriptionID"])
+            .values(leased_until=utcnow() - dt.timedelta(seconds=1))
+        )
+    wait_for(lambda: _subscriptions(live, "noi-lai") == [])
 
 
 def test_deleting_the_query_closes_its_sockets(live: Live) -> None:
