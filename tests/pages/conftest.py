@@ -62,6 +62,7 @@ class Visit:
     route: str
     path: str
     who: str | None = None
+    status: int = 200
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,8 @@ def _visits(sessions: sessionmaker[Session]) -> list[Visit]:
         copied = demo_lot(session, *COPIED_LOT)
         suspicious = f"{copied.product.gtin}/{copied_serial(session)}?lot={copied.code}"
         item = f"/01/{product.gtin}/10/{lot.code}"
+        wrong_check_digit = f"/01/{product.gtin[:-1]}{(int(product.gtin[-1]) + 1) % 10}"
+        place = f"/414/{location.gln}"
         product_id, lot_id, location_id, run_id = product.id, lot.id, location.id, run.id
     producer = [
         ("/portal", "/portal"),
@@ -148,6 +151,7 @@ def _visits(sessions: sessionmaker[Session]) -> list[Visit]:
         ("/scan", "/scan"),
         ("/scan/code", "/scan/code?text=xyz"),
         ("/p/{rest:path}", f"/p{item}"),
+        ("/p/{rest:path}", f"/p{place}"),
         ("/p/share-place", f"/p/share-place?path={item}"),
         ("/p/report", f"/p/report?path={item}&verdict=serial_void"),
         ("/p/report/sent", f"/p/report/sent?ref=PA-000001&path={item}"),
@@ -156,6 +160,8 @@ def _visits(sessions: sessionmaker[Session]) -> list[Visit]:
         *(Visit(route, path, "producer") for route, path in producer),
         *(Visit(route, path, "officer") for route, path in officer),
         *(Visit(route, path) for route, path in anyone),
+        # An invalid code's page, in plain words.
+        Visit("/p/{rest:path}", f"/p{wrong_check_digit}", status=400),
     ]
 
 
