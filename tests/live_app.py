@@ -127,14 +127,19 @@ def uvicorn_thread(app: FastAPI, port: int) -> Iterator[None]:
         thread.join(timeout=10)
 
 
+# The writer flushes every 0.5 s; on a loaded machine (two test workers on two cores) a
+# flush can come much later. The wait ends as soon as the count is there.
+SCAN_FLUSH_WAIT_SECONDS = 15
+
+
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     yield from serve(tmp_path_factory.mktemp("live"))
 
 
 def scan_count(live: LiveApp, *, serial: str, expected: int | None = None) -> int:
-    """Scans stored for the serial; waits a little for `expected` (the app may buffer)."""
-    deadline = time.monotonic() + 3
+    """Scans stored for the serial; waits for `expected` while the app's buffer flushes."""
+    deadline = time.monotonic() + SCAN_FLUSH_WAIT_SECONDS
     while True:
         with unit_of_work(live.sessions) as session:
             count = session.query(Scan).filter(Scan.serial == serial).count()
