@@ -22,6 +22,7 @@ from registry.accounts.service import create_api_key
 from registry.actor import SYSTEM
 from registry.db import is_sqlite, make_engine, make_sessionmaker, unit_of_work
 from registry.events.steps import gln_uri, lot_uri
+from registry.events.xml.write import epcis_xml
 from registry.locations.models import Location
 from registry.settings import Settings
 from service.app import create_app
@@ -158,3 +159,30 @@ def test_a_commit_refused_by_the_database_answers_a_problem_not_a_2xx(
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["message_en"]
     assert _address(committed) == before
+
+
+def test_an_xml_capture_is_read_in_the_worker_and_its_job_committed(committed: Committed) -> None:
+    """The served app parses an XML body where it parses JSON: in its capture worker
+    process, off the event loop; the job is readable once the 202 is answered."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    app = create_app(_settings(committed.database_url, url))
+    body = epcis_xml(_document(committed, CAPTURES + 1))
+    with (
+        uvicorn_thread(app, port),
+        httpx.Client(base_url=url, headers=committed.headers, timeout=60) as http,
+    ):
+        answer = http.post(
+            "/epcis/capture", content=body, headers={"Content-Type": "application/xml"}
+        )
+        assert answer.status_code == 202, answer.text
+        job = http.get(answer.headers["location"]).json()
+        assert job["success"] is True and job["newEventCount"] == 1, job
+        found = http.get(
+            "/epcis/events",
+            params={"EQ_readPoint": committed.gln_uri},
+            headers={"Accept": "application/xml"},
+        )
+        assert found.status_code == 200
+        assert found.headers["content-type"].startswith("application/xml")
+        assert committed.lot_uri.encode() in found.content
