@@ -51,8 +51,9 @@ NOT_PAGES = {
     "/agency/prefix-requests/{request_id}/certificate",
     "/agency/reports/{report_id}/photo",
 }
-# Routes that only redirect to a page walked under its own path.
-REDIRECTS_ONLY = {"/", "/{key}/{rest:path}"}
+# Routes that only redirect to a page walked under its own path (a compressed Digital
+# Link, /{segment}, to its uncompressed form).
+REDIRECTS_ONLY = {"/", "/{key}/{rest:path}", "/{segment}"}
 
 
 @dataclass(frozen=True)
