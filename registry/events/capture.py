@@ -398,11 +398,7 @@ def _store(
         }
         for e in events
     ]
-    pks = list(
-        session.scalars(
-            insert(EpcisEvent).returning(EpcisEvent.id, sort_by_parameter_order=True), rows
-        )
-    )
+    pks = _insert_events(session, rows)
     epc_rows = [
         {
             "event_pk": pk,
@@ -419,6 +415,30 @@ def _store(
     _bulk_insert(session, _table(EventEpc), epc_rows)
     _bulk_insert(session, _table(EventParty), list(_party_rows(actor, pks, events, locations)))
     _bulk_insert(session, _table(TraceLink), _link_rows(session, pks, events))
+
+
+def _insert_events(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """The rows' new primary keys, in order. On PostgreSQL the keys are drawn from the
+    sequence first and the rows copied: an INSERT ... RETURNING of thousands of rows is one
+    statement psycopg rewrites placeholder by placeholder (a third of a 5,000-event capture
+    in the profile). Under the capture lock, drawn keys increase like inserted ones."""
+    if session.get_bind().dialect.name != "postgresql":
+        return list(
+            session.scalars(
+                insert(EpcisEvent).returning(EpcisEvent.id, sort_by_parameter_order=True), rows
+            )
+        )
+    pks = sorted(
+        session.scalars(
+            select(
+                func.nextval(func.pg_get_serial_sequence(EpcisEvent.__tablename__, "id"))
+            ).select_from(func.generate_series(1, len(rows)))
+        )
+    )
+    _bulk_insert(
+        session, _table(EpcisEvent), [{"id": pk, **row} for pk, row in zip(pks, rows, strict=True)]
+    )
+    return pks
 
 
 # Any constant shared by every capture; the key of PostgreSQL's transaction advisory lock.
