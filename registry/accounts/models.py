@@ -10,6 +10,8 @@ from registry.actor import Role as Role
 from registry.db import Base, UTCDateTime, utcnow
 from registry.enterprises.models import Enterprise
 
+API_KEY_NAME_LENGTH = 120
+
 
 class KeyScope(enum.StrEnum):
     """What an API key may do. Enterprise and admin keys write; agency keys read
@@ -45,7 +47,7 @@ class ApiKey(Base):
     __tablename__ = "api_key"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120), default="")
+    name: Mapped[str] = mapped_column(String(API_KEY_NAME_LENGTH), default="")
     lookup: Mapped[str] = mapped_column(String(16), unique=True)
     key_hash: Mapped[str] = mapped_column(String(128))
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16))

@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import Field
 
-from registry.accounts.models import KeyScope, Role
+from registry.accounts.models import API_KEY_NAME_LENGTH, KeyScope, Role
 from registry.schemas import Id, In, Out
 
 
@@ -34,7 +34,7 @@ class UserOut(Out):
 
 
 class ApiKeyIn(In):
-    name: str = Field(default="", max_length=120)
+    name: str = Field(default="", max_length=API_KEY_NAME_LENGTH)
     role: Role = Role.enterprise
     enterprise_id: Id | None = None
     scope: KeyScope | None = Field(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
-from registry.accounts.models import ApiKey, KeyScope, Role, User
+from registry.accounts.models import API_KEY_NAME_LENGTH, ApiKey, KeyScope, Role, User
 from registry.accounts.passwords import hash_password, needs_rehash, password_matches
 from registry.actor import Actor, not_found, officer_reason
 from registry.audit.service import record_change
@@ -166,6 +166,14 @@ def create_api_key(
             "Khóa API doanh nghiệp phải gắn với một doanh nghiệp.",
             "An enterprise API key must belong to an enterprise.",
             field="enterprise",
+        )
+    if len(name) > API_KEY_NAME_LENGTH:
+        raise InvalidInput(
+            f"Tên gợi nhớ của khóa dài tối đa {API_KEY_NAME_LENGTH} ký tự"
+            f" (đang có {len(name)}). Hãy rút gọn lại.",
+            f"The key's name is at most {API_KEY_NAME_LENGTH} characters long"
+            f" (got {len(name)}). Shorten it.",
+            field="name",
         )
     lookup = secrets.token_hex(6)
     secret = f"{API_KEY_PREFIX}_{lookup}_{secrets.token_urlsafe(32)}"

@@ -114,6 +114,7 @@ CASES = [
           "valid_until": "2020-13-01"}),
     Case("certificate kind", "/portal/products/{product}/certificates",
          {"kind": "huy chương", "title": "Giải vàng"}),
+    Case("API key name too long", "/portal/team/keys", {"name": "Phần mềm kho " * 10}),
     Case("team member", "/portal/team/users",
          {"email": "không phải email", "full_name": "", "password_mode": "set", "password": "1"}),
 ]  # fmt: skip

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pypdfium2
 import zxingcpp
 from fastapi import FastAPI
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry.accounts.models import ApiKey
 from registry.accounts.service import authenticate_api_key
 from registry.gs1 import parse_digital_link
 from registry.print_runs.models import LabelRun, RunStatus
@@ -117,6 +119,24 @@ def test_create_and_revoke_an_api_key(
     assert browser.post(f"/portal/team/keys/{key_id}/revoke").status_code == 303
     revoked = browser.client.get("/portal/team").text
     assert "đã thu hồi" in revoked
+
+
+def test_a_key_name_too_long_is_refused_not_cut(
+    db_session: Session, browser: Browser, member: Member
+) -> None:
+    keys_before = db_session.scalar(select(func.count()).select_from(ApiKey))
+    name = "Phần mềm kho " + "k" * 110
+    form = browser.post("/portal/team/keys", {"name": name})
+    assert form.status_code == 400
+    assert "Tên gợi nhớ của khóa dài tối đa 120 ký tự (đang có 123)" in form.text
+    assert f'value="{name}"' in form.text and 'id="once-secret"' not in form.text
+
+    api = browser.post("/api/v1/api-keys", json={"name": name})
+    assert api.status_code == 422, api.text
+    assert api.headers["content-type"].startswith("application/problem+json")
+    assert api.json()["message_vi"] and api.json()["message_en"]
+    db_session.expire_all()
+    assert db_session.scalar(select(func.count()).select_from(ApiKey)) == keys_before
 
 
 def test_audit_trail_shows_only_my_enterprise(

@@ -131,11 +131,20 @@ def reactivate(request: Request, session: SessionDep, portal: PortalDep, user_id
 
 @router.post("/keys")
 def new_key(request: Request, session: SessionDep, portal: PortalDep, form: FormDep) -> Response:
-    name = str(form.get("name") or "").strip()[:120]
-    issued = create_api_key(
-        session, actor=portal.actor, role=Role.enterprise, enterprise=portal.enterprise, name=name
-    )
-    shown = {"kind": "key", "name": name, "secret": issued.secret}
+    values = form_values(form, ["name"])
+    try:
+        issued = create_api_key(
+            session,
+            actor=portal.actor,
+            role=Role.enterprise,
+            enterprise=portal.enterprise,
+            name=values["name"],
+        )
+    except TruyxuatError as exc:
+        session.rollback()
+        errors = field_errors(exc, request_language(request))
+        return _team_page(request, session, portal, values=values, errors=errors, status_code=400)
+    shown = {"kind": "key", "name": values["name"], "secret": issued.secret}
     return _team_page(request, session, portal, shown_once=shown)
 
 
