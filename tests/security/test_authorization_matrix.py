@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
 
 from registry.events.steps import CONTEXT, gln_uri, lot_uri
+from registry.gs1.compression import compress
 from registry.settings import Settings
 from service import ratelimit
 from service.app import create_app
@@ -367,6 +368,8 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ("OPTIONS", "/{key}/{rest:path}"): Probe("204 204 204 204 204", path=f"/01/{w.gtin}"),
         ("GET", "/{key}/{rest:path}"): Probe("307 307 307 307 307", path=f"/01/{w.gtin}"),
         ("HEAD", "/{key}/{rest:path}"): Probe("307 307 307 307 307", path=f"/01/{w.gtin}"),
+        ("GET", "/{segment}"): Probe("307 307 307 307 307", path=f"/{compress([('01', w.gtin)])}"),
+        ("HEAD", "/{segment}"): Probe("307 307 307 307 307", path=f"/{compress([('01', w.gtin)])}"),
         ("GET", "/media/products/{name}"): Probe(
             "404 404 404 404 404", path="/media/products/000000000000000000000000.jpg"
         ),
