@@ -98,7 +98,7 @@ def problem_response(
         "detail": error.message_vi if lang == "vi" else error.message_en,
         "message_vi": error.message_vi,
         "message_en": error.message_en,
-        "instance": request.url.path,
+        "instance": _path_reference(request),
     }
     if error.problems:
         body["errors"] = [p.as_dict() for p in error.problems]
@@ -110,10 +110,21 @@ def problem_response(
     return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
 
 
+# RFC 3986 pchar besides unreserved characters, and the segment separator.
+_PATH_SAFE = "/:@!$&'()*+,;="
+
+
+def _path_reference(request: Request) -> str:
+    """The request's path as a URI reference: the path arrives percent-decoded, and a
+    decoded space or non-ASCII letter would make `instance` no URI (schemathesis with
+    GS1's EPCIS OpenAPI document: format uri)."""
+    return quote(request.url.path, safe=_PATH_SAFE)
+
+
 def _as_epcis_exception(request: Request, body: dict[str, Any]) -> None:
     """A trading partner's EPCIS client reads the standard's exception name and an absolute
     `instance`; our own, finer reason stays in `reason`."""
-    body["instance"] = get_settings(request).public_base_url + request.url.path
+    body["instance"] = get_settings(request).public_base_url + _path_reference(request)
     named = epcis_exception(request, body["status"], reason=body["type"])
     if named is not None:
         body["reason"] = body["type"]

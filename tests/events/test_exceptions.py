@@ -108,3 +108,14 @@ def test_event_id_conflict_is_reported_in_the_capture_job_not_as_409(
     assert refused.status_code == 409, refused.text
     assert refused.json()["type"] == "epcisException:ResourceAlreadyExistsException"
     assert _stored(db_session)[0] == before[0]
+
+
+def test_instance_is_a_uri_when_the_path_is_not_ascii(
+    client: TestClient, agency_headers: dict[str, str], settings: Settings
+) -> None:
+    # Found by schemathesis with GS1's EPCIS OpenAPI document (instance: format uri).
+    answer = client.get("/epcis/capture/lô hàng%7F", headers=agency_headers)
+    assert answer.status_code == 404, answer.text
+    instance = answer.json()["instance"]
+    assert instance == settings.public_base_url + "/epcis/capture/l%C3%B4%20h%C3%A0ng%7F"
+    assert all(33 <= ord(c) < 127 for c in instance)
