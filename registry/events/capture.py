@@ -42,6 +42,7 @@ from registry.events.prepare import (
     prepare_event,
 )
 from registry.events.schema import document_is_valid, envelope_problems, event_problems
+from registry.events.verdict_reasons import missing_reasons
 from registry.locations.models import Location
 
 CAPTURE_LIMIT: Final = 50_000
@@ -236,6 +237,8 @@ def _finish(
     job when invalid events or eventID conflicts undo it (rollback). A capture touching
     another enterprise's goods is always refused: that is a security matter."""
     locations = _locations_by_gln(session, prepared)
+    for index, found in missing_reasons(actor=actor, prepared=prepared).items():
+        problems[index].extend(found)
     invalid = bool(problems)
     foreign = ownership_problems(session, actor=actor, prepared=prepared, locations=locations)
     for index, found in foreign.items():

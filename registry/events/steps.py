@@ -29,15 +29,13 @@ from registry.errors import InvalidInput
 from registry.events.capture import capture_event
 from registry.events.identifiers import Key
 from registry.events.models import EpcisEvent, EventEpc
-from registry.events.vocabulary import STANDARD_CONTEXT
+from registry.events.vocabulary import STANDARD_CONTEXT, TRUYXUAT_NS
 from registry.gs1 import GS1Error, gs1_check_digit, parse_sscc
 from registry.locations.models import Location
 from registry.lots.models import Lot
 from registry.prefixes.service import default_prefix
 from registry.text import text_problem
 
-# Extension terms of this registry, and the CBV master-data namespace (CBV 2.0 §10).
-TRUYXUAT_NS: Final = "https://truyxuat.dev/ns/epcis/"
 CONTEXT: Final = [STANDARD_CONTEXT, {"tx": TRUYXUAT_NS}]
 VIETNAM: Final = dt.timezone(dt.timedelta(hours=7))
 VIETNAM_OFFSET: Final = "+07:00"

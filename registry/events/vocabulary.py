@@ -7,6 +7,8 @@ from typing import Final
 CBV_BASE: Final = "https://ref.gs1.org/cbv/"
 GS1_VOC_BASE: Final = "https://gs1.org/voc/"
 STANDARD_CONTEXT: Final = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+# Extension terms of this registry (README: EPCIS extension terms).
+TRUYXUAT_NS: Final = "https://truyxuat.dev/ns/epcis/"
 
 # CBV 2.0 §7.1 business steps (the bare terms the EPCIS 2.0 JSON-LD context maps).
 BIZ_STEPS: Final = frozenset(
