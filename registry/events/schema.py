@@ -8,6 +8,7 @@ explains every problem with its path.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -144,8 +145,67 @@ _VOCABULARY_FIELDS: Final = {
 }
 
 
+EVENT_TYPES: Final = (
+    "ObjectEvent",
+    "AggregationEvent",
+    "TransactionEvent",
+    "TransformationEvent",
+    "AssociationEvent",
+)
+
+
+@cache
+def _event_types_with_field(name: str) -> tuple[str, ...]:
+    """Event types whose own field list (the `propertyNames` enum of the schema) has `name`."""
+    definitions = epcis_schema()["definitions"]
+    found = []
+    for event_type in EVENT_TYPES:
+        own_fields = definitions[event_type]["allOf"][1]["propertyNames"]["anyOf"][1]["enum"]
+        if name in own_fields:
+            found.append(event_type)
+    return tuple(found)
+
+
+def _unknown_field(path: str, name: str) -> SchemaProblem:
+    where = f"{path}.{name}" if path else name
+    types = _event_types_with_field(name)
+    if types:
+        # e.g. persistentDisposition: EPCIS 2.0 §7.3.6.2.2 leaves it out of the event
+        # types whose set/unset would not say which objects it applies to.
+        listed = ", ".join(types)
+        return SchemaProblem(
+            where,
+            f"Trường '{name}' không thuộc loại sự kiện này; EPCIS 2.0 chỉ cho phép nó trong "
+            f"{listed}.",
+            f"Field '{name}' is not a field of this event type; EPCIS 2.0 allows it only in "
+            f"{listed}.",
+        )
+    return SchemaProblem(
+        where,
+        f"Trường '{name}' không phải trường EPCIS 2.0 ở đây; trường mở rộng của người dùng "
+        f"phải có tiền tố không gian tên khai báo trong @context (ví dụ ex:{name}).",
+        f"Field '{name}' is not an EPCIS 2.0 field here; a user extension field needs a "
+        f"namespace prefix declared in @context (e.g. ex:{name}).",
+    )
+
+
+# The JSON schema's `vocab-other-uri` refuses CBV values spelled as URIs: in JSON a CBV
+# value is the bare term (the XML binding's URN forms are for XML only).
+_CBV_URI: Final = re.compile(r"^(?:urn:epcglobal:cbv:[a-z]+:|https?://ns\.gs1\.org/cbv/\w+-)(.+)$")
+
+
 def _explain(error: ValidationError) -> SchemaProblem:
     path = _path(error.absolute_path)
+    if "propertyNames" in error.absolute_schema_path and isinstance(error.instance, str):
+        return _unknown_field(path, error.instance)
+    if isinstance(error.instance, str) and (cbv := _CBV_URI.match(error.instance)):
+        return SchemaProblem(
+            path,
+            f"{error.instance!r}: trong JSON, giá trị CBV viết bằng thuật ngữ ngắn "
+            f"'{cbv.group(1)}', không phải dạng URI.",
+            f"{error.instance!r}: in JSON a CBV value is written as the bare term "
+            f"'{cbv.group(1)}', not as a URI.",
+        )
     last = error.absolute_path[-1] if error.absolute_path else None
     if isinstance(last, str) and last in _VOCABULARY_FIELDS and error.validator == "anyOf":
         what, examples = _VOCABULARY_FIELDS[last]
