@@ -183,9 +183,11 @@ def _unknown_field(path: str, name: str) -> SchemaProblem:
     return SchemaProblem(
         where,
         f"Trường '{name}' không phải trường EPCIS 2.0 ở đây; trường mở rộng của người dùng "
-        f"phải có tiền tố không gian tên khai báo trong @context (ví dụ ex:{name}).",
+        f"phải có không gian tên (JSON: tiền tố khai báo trong @context, ví dụ ex:{name}; "
+        "XML: phần tử thuộc không gian tên XML riêng).",
         f"Field '{name}' is not an EPCIS 2.0 field here; a user extension field needs a "
-        f"namespace prefix declared in @context (e.g. ex:{name}).",
+        f"namespace (JSON: a prefix declared in @context, e.g. ex:{name}; XML: an element "
+        "in its own XML namespace).",
     )
 
 
