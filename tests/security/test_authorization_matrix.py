@@ -29,13 +29,19 @@ from service import ratelimit
 from service.app import create_app
 from tests.app_under_test import app_state_on, session_on
 from tests.factories import epcis_document, unique_tax_code
-from tests.security.world import BASE, ROLES, World, build_world
+from tests.security.world import (
+    BASE,
+    MATRIX_WEBHOOK,
+    ROLES,
+    World,
+    add_named_query,
+    build_world,
+)
 
 TODAY = dt.date.today().isoformat()
 # Two days back: 08:00 +07:00 "today" is still in the future until 01:00 UTC.
 # A public address given literally: no name to resolve, and nothing is ever sent there
 # (the app under test runs no delivery worker).
-MATRIX_WEBHOOK = "http://93.184.215.14/epcis-hook"
 EVENT_DAY = (dt.date.today() - dt.timedelta(days=2)).isoformat()
 KEY = "key"
 SESSION = "session"
@@ -593,20 +599,7 @@ def probing(settings: Settings, engine: Engine) -> Iterator[Probing]:
             )
             assert answer.status_code == 202, answer.text
             world.capture_id = answer.headers["location"].rsplit("/", 1)[-1]
-            # A named query of A with a webhook subscription, for /epcis/queries/….
-            a_key = world.actors["enterprise_a"].api_headers
-            world.query_name = "matrix-a"
-            answer = client.post(
-                "/epcis/queries", json={"name": "matrix-a", "query": {}}, headers=a_key
-            )
-            assert answer.status_code == 201, answer.text
-            answer = client.post(
-                "/epcis/queries/matrix-a/subscriptions",
-                json={"dest": MATRIX_WEBHOOK, "stream": True},
-                headers=a_key,
-            )
-            assert answer.status_code == 201, answer.text
-            world.subscription_id = answer.json()["subscriptionID"]
+            add_named_query(world, client)
             anonymous = TestClient(app, base_url=BASE)
             probes = {
                 (method, _plain(route)): (route, probe)

@@ -29,7 +29,7 @@ from service import ratelimit
 from service.cli import main
 from tests.factories import PASSWORD, make_enterprise, make_user
 from tests.security.test_authorization_matrix import KEY, matrix
-from tests.security.world import BASE, World, build_world
+from tests.security.world import BASE, World, add_named_query, build_world
 
 EVIL = "https://evil.example/phish"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -38,6 +38,8 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 @pytest.fixture
 def world(db_session: Session, app: FastAPI) -> Iterator[World]:
     world = build_world(db_session, app)
+    with TestClient(app, base_url=BASE) as client:
+        add_named_query(world, client)
     yield world
     for actor in world.actors.values():
         actor.browser.close()

@@ -272,3 +272,22 @@ def build_world(session: Session, app: FastAPI) -> World:
         headers = {"Authorization": f"Bearer {keys[role]}"} if role in keys else {}
         world.actors[role] = Actor(role, user, headers, _browser(app, user))
     return world
+
+
+# A public address no test reaches: deliveries to it are never made in a test run.
+MATRIX_WEBHOOK = "http://93.184.215.14/epcis-hook"
+
+
+def add_named_query(world: World, client: TestClient) -> None:
+    """A named EPCIS query of A with one webhook subscription, for /epcis/queries/…."""
+    a_key = world.actors["enterprise_a"].api_headers
+    answer = client.post("/epcis/queries", json={"name": "matrix-a", "query": {}}, headers=a_key)
+    assert answer.status_code == 201, answer.text
+    answer = client.post(
+        "/epcis/queries/matrix-a/subscriptions",
+        json={"dest": MATRIX_WEBHOOK, "stream": True},
+        headers=a_key,
+    )
+    assert answer.status_code == 201, answer.text
+    world.query_name = "matrix-a"
+    world.subscription_id = answer.json()["subscriptionID"]
