@@ -80,6 +80,22 @@ def test_dashboard_is_strict_csp_and_accessible(db_session: Session, staff: Test
     assert "Quý 3/2025" in html and "2025-Q3" in english
 
 
+def test_dashboard_folds_its_tables_and_filters_until_asked(
+    db_session: Session, staff: TestClient
+) -> None:
+    build_world(db_session, scans=60)
+    html = staff.get(f"/agency/?period={PERIOD}", headers=HTML).text
+    folded = re.findall(r'<details class="card table-card" id="table-(\w+)"(\s+open)?>', html)
+    assert len(folded) == 7 and not any(opened for _, opened in folded)
+    assert re.search(r"Theo phường/xã <span class=\"muted\">· \d+ dòng</span>", html)
+    assert '<details class="filter-box">' in html
+    sorted_page = staff.get(f"/agency/?period={PERIOD}&sort_by_ward=-label", headers=HTML).text
+    assert '<details class="card table-card" id="table-by_ward" open>' in sorted_page
+    assert '<details class="card table-card" id="table-places">' in sorted_page
+    wrong_period = staff.get("/agency/?period=2026-Q9", headers=HTML).text
+    assert '<details class="filter-box" open>' in wrong_period
+
+
 def test_periodic_report_pdf(db_session: Session, staff: TestClient) -> None:
     build_world(db_session, scans=60)
     response = staff.get(f"/agency/report.pdf?period={PERIOD}")

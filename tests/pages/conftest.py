@@ -1,15 +1,20 @@
 """Every page a person opens, as headless Chromium renders it: the demo data served by
 the real app (uvicorn in a thread) on each database, walked by a producer, an officer
-and a shopper. tests/pages/test_phone_widths.py and test_accessibility.py share it."""
+and a shopper (the consumer page of every verdict, in each language). test_on_phones.py
+uses it."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,7 +28,9 @@ from registry.recalls.models import Recall
 from registry.settings import Settings
 from service.app import create_app
 from service.demo import AGENCY_EMAIL, DEMO_PASSWORD, ENTERPRISES
+from service.demo_links import verdict_links
 from service.demo_scenes import COPIED_LOT, copied_serial, demo_lot
+from service.pages.portal.images import store_image
 from tests.browser import CHROMIUM
 from tests.databases import Databases, backend_of
 from tests.live_app import free_port, uvicorn_thread
@@ -54,6 +61,13 @@ NOT_PAGES = {
 # Routes that only redirect to a page walked under its own path (a compressed Digital
 # Link, /{segment}, to its uncompressed form).
 REDIRECTS_ONLY = {"/", "/{key}/{rest:path}", "/{segment}"}
+# The languages a shopper reads the consumer page in.
+LANGUAGES = ("vi", "en")
+# Verdicts whose consumer page says so with an error status; every other one answers 200.
+VERDICT_STATUS = {"invalid": 400, "not_registered": 404, "foreign_prefix": 404}
+# The dashboard at 390 px on the demo data was 19,220 px tall with every table open and
+# 3,195 px once folded (about 300 px of it the agency's header and menu): four screens at most.
+DASHBOARD_MAX_HEIGHT_PX = 3500
 
 
 @dataclass(frozen=True)
@@ -85,7 +99,30 @@ def page_routes(app: FastAPI) -> set[str]:
     }
 
 
-def _visits(sessions: sessionmaker[Session]) -> list[Visit]:
+def _product_photo() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (600, 400), (46, 125, 50)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _verdict_visits(session: Session) -> list[Visit]:
+    """The consumer page of every verdict the demo prints a Digital Link for, in each language."""
+    visits = []
+    for kind, link in verdict_links(session, "http://demo.invalid"):
+        parts = urlsplit(link)
+        query = f"{parts.query}&" if parts.query else ""
+        for lang in LANGUAGES:
+            visits.append(
+                Visit(
+                    "/p/{rest:path}",
+                    f"/p{parts.path}?{query}lang={lang}",
+                    status=VERDICT_STATUS.get(kind, 200),
+                )
+            )
+    return visits
+
+
+def _visits(sessions: sessionmaker[Session], *, media_dir: Path) -> list[Visit]:
     with unit_of_work(sessions) as session:
         product = session.scalars(
             select(Product)
@@ -103,10 +140,12 @@ def _visits(sessions: sessionmaker[Session]) -> list[Visit]:
         ).first()
         recall_id = session.scalar(select(Recall.id))
         assert lot and location and run and recall_id
+        # The walked product's page shows a photo, as an uploaded one is shown.
+        product.image_path = store_image(media_dir, _product_photo())
+        verdicts = _verdict_visits(session)
         copied = demo_lot(session, *COPIED_LOT)
         suspicious = f"{copied.product.gtin}/{copied_serial(session)}?lot={copied.code}"
         item = f"/01/{product.gtin}/10/{lot.code}"
-        wrong_check_digit = f"/01/{product.gtin[:-1]}{(int(product.gtin[-1]) + 1) % 10}"
         place = f"/414/{location.gln}"
         product_id, lot_id, location_id, run_id = product.id, lot.id, location.id, run.id
     producer = [
@@ -152,6 +191,7 @@ def _visits(sessions: sessionmaker[Session]) -> list[Visit]:
         ("/scan", "/scan"),
         ("/scan/code", "/scan/code?text=xyz"),
         ("/p/{rest:path}", f"/p{item}"),
+        ("/p/{rest:path}", f"/p{item}?lang=en"),
         ("/p/{rest:path}", f"/p{place}"),
         ("/p/share-place", f"/p/share-place?path={item}"),
         ("/p/report", f"/p/report?path={item}&verdict=serial_void"),
@@ -161,8 +201,7 @@ def _visits(sessions: sessionmaker[Session]) -> list[Visit]:
         *(Visit(route, path, "producer") for route, path in producer),
         *(Visit(route, path, "officer") for route, path in officer),
         *(Visit(route, path) for route, path in anyone),
-        # An invalid code's page, in plain words.
-        Visit("/p/{rest:path}", f"/p{wrong_check_digit}", status=400),
+        *verdicts,
     ]
 
 
@@ -173,15 +212,16 @@ def demo_site(
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     with databases.new(backend_of(database_url), "demo") as demo_url:
+        data_dir = tmp_path_factory.mktemp("pages-data")
         engine = make_engine(demo_url)
-        visits = _visits(make_sessionmaker(engine))
+        visits = _visits(make_sessionmaker(engine), media_dir=data_dir / "media")
         engine.dispose()
         port = free_port()
         settings = Settings(
             database_url=demo_url,
             base_url=f"http://127.0.0.1:{port}",
             secret_key="pages-test",
-            data_dir=tmp_path_factory.mktemp("pages-data"),
+            data_dir=data_dir,
         )
         app = create_app(settings)
         credentials = {

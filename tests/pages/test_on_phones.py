@@ -16,7 +16,13 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests.browser import chromium, needs_chromium
-from tests.pages.conftest import NOT_PAGES, PHONE_WIDTHS, REDIRECTS_ONLY, DemoSite
+from tests.pages.conftest import (
+    DASHBOARD_MAX_HEIGHT_PX,
+    NOT_PAGES,
+    PHONE_WIDTHS,
+    REDIRECTS_ONLY,
+    DemoSite,
+)
 from tests.pages.walk import PageSeen, walk_on_phones
 
 __all__ = ["chromium"]
@@ -69,6 +75,13 @@ def test_no_page_is_wider_than_the_phone(walked: list[PageSeen], width: int) -> 
     assert not too_wide, f"pages wider than {width} px: {too_wide}"
     cut = {s.path: s.charts_cut[width] for s in walked if s.charts_cut[width]}
     assert not cut, f"charts or images wider than their card at {width} px: {cut}"
+
+
+def test_the_dashboard_is_a_few_screens_tall_on_a_phone(walked: list[PageSeen]) -> None:
+    dashboard = next(seen for seen in walked if seen.path == "/agency/")
+    print(f"dashboard height at {PHONE_WIDTHS} px: {dashboard.scroll_heights}")
+    too_tall = {w: h for w, h in dashboard.scroll_heights.items() if h > DASHBOARD_MAX_HEIGHT_PX}
+    assert not too_tall, f"the dashboard is taller than {DASHBOARD_MAX_HEIGHT_PX} px: {too_tall}"
 
 
 def test_no_page_has_an_accessibility_violation(

@@ -41,6 +41,7 @@ class PageSeen:
     path: str
     status: int
     scroll_widths: dict[int, int] = field(default_factory=dict)
+    scroll_heights: dict[int, int] = field(default_factory=dict)
     charts_cut: dict[int, list[str]] = field(default_factory=dict)
     violations: list[dict[str, Any]] = field(default_factory=list)
 
@@ -79,6 +80,9 @@ def walk_on_phones(chromium: Browser, site: DemoSite, *, axe: Path | None) -> li
             for width in (widest, *narrower):
                 page.set_viewport_size({"width": width, "height": PHONE_HEIGHT})
                 report.scroll_widths[width] = page.evaluate("document.documentElement.scrollWidth")
+                report.scroll_heights[width] = page.evaluate(
+                    "document.documentElement.scrollHeight"
+                )
                 report.charts_cut[width] = page.evaluate(CHARTS_OUT_OF_THEIR_CARD)
             page.set_viewport_size({"width": widest, "height": PHONE_HEIGHT})
             seen.append(report)
