@@ -86,6 +86,7 @@ class DemoSite:
     visits: list[Visit]
     routes: set[str]
     credentials: dict[str, tuple[str, str]]
+    photo_page: str
 
 
 def page_routes(app: FastAPI) -> set[str]:
@@ -122,7 +123,8 @@ def _verdict_visits(session: Session) -> list[Visit]:
     return visits
 
 
-def _visits(sessions: sessionmaker[Session], *, media_dir: Path) -> list[Visit]:
+def _visits(sessions: sessionmaker[Session], *, media_dir: Path) -> tuple[list[Visit], str]:
+    """The pages to walk, and the consumer page that shows a product photo."""
     with unit_of_work(sessions) as session:
         product = session.scalars(
             select(Product)
@@ -197,12 +199,13 @@ def _visits(sessions: sessionmaker[Session], *, media_dir: Path) -> list[Visit]:
         ("/p/report", f"/p/report?path={item}&verdict=serial_void"),
         ("/p/report/sent", f"/p/report/sent?ref=PA-000001&path={item}"),
     ]
-    return [
+    visits = [
         *(Visit(route, path, "producer") for route, path in producer),
         *(Visit(route, path, "officer") for route, path in officer),
         *(Visit(route, path) for route, path in anyone),
         *verdicts,
     ]
+    return visits, f"/p{item}"
 
 
 @pytest.fixture(scope="module")
@@ -214,7 +217,7 @@ def demo_site(
     with databases.new(backend_of(database_url), "demo") as demo_url:
         data_dir = tmp_path_factory.mktemp("pages-data")
         engine = make_engine(demo_url)
-        visits = _visits(make_sessionmaker(engine), media_dir=data_dir / "media")
+        visits, photo_page = _visits(make_sessionmaker(engine), media_dir=data_dir / "media")
         engine.dispose()
         port = free_port()
         settings = Settings(
@@ -229,4 +232,6 @@ def demo_site(
             "officer": (AGENCY_EMAIL, DEMO_PASSWORD),
         }
         with uvicorn_thread(app, port):
-            yield DemoSite(settings.public_base_url, visits, page_routes(app), credentials)
+            yield DemoSite(
+                settings.public_base_url, visits, page_routes(app), credentials, photo_page
+            )

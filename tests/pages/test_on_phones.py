@@ -77,6 +77,15 @@ def test_no_page_is_wider_than_the_phone(walked: list[PageSeen], width: int) -> 
     assert not cut, f"charts or images wider than their card at {width} px: {cut}"
 
 
+def test_the_product_photo_is_shown_on_the_consumer_page(
+    demo_site: DemoSite, walked: list[PageSeen]
+) -> None:
+    photo_pages = [s for s in walked if s.path.split("?")[0] == demo_site.photo_page]
+    assert len(photo_pages) == 2
+    for seen in photo_pages:
+        assert any(src.startswith("/media/products/") for src in seen.images_shown), seen
+
+
 def test_the_dashboard_is_a_few_screens_tall_on_a_phone(walked: list[PageSeen]) -> None:
     dashboard = next(seen for seen in walked if seen.path == "/agency/")
     print(f"dashboard height at {PHONE_WIDTHS} px: {dashboard.scroll_heights}")

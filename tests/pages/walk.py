@@ -24,6 +24,9 @@ CHARTS_OUT_OF_THEIR_CARD = """() => [...document.querySelectorAll('svg.chart, ca
     return false;
   })
   .map(el => el.outerHTML.slice(0, 80))"""
+# Images the browser fetched and decoded, by address.
+IMAGES_SHOWN = """() => [...document.images]
+  .filter(img => img.complete && img.naturalWidth > 0).map(img => img.getAttribute('src'))"""
 # WCAG 2.1 A and AA, and axe's best practices (landmarks, one h1, headings in order).
 AXE_RUN = """async () => {
   const result = await axe.run(document, {
@@ -42,6 +45,7 @@ class PageSeen:
     status: int
     scroll_widths: dict[int, int] = field(default_factory=dict)
     scroll_heights: dict[int, int] = field(default_factory=dict)
+    images_shown: list[str] = field(default_factory=list)
     charts_cut: dict[int, list[str]] = field(default_factory=dict)
     violations: list[dict[str, Any]] = field(default_factory=list)
 
@@ -74,6 +78,7 @@ def walk_on_phones(chromium: Browser, site: DemoSite, *, axe: Path | None) -> li
             answer = page.goto(site.url + visit.path)
             assert answer is not None, visit.path
             report = PageSeen(visit.path, answer.status)
+            report.images_shown = page.evaluate(IMAGES_SHOWN)
             if axe is not None:
                 page.add_script_tag(path=str(axe))
                 report.violations = page.evaluate(AXE_RUN)
