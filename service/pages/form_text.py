@@ -1,19 +1,33 @@
 """Text posted through a browser form is held to the rules API bodies are (registry.text):
 no control characters, no field longer than MAX_TEXT_LENGTH. A router lists
-`refuse_bad_form_text` among its dependencies; uploaded files are not text and pass."""
+`refuse_bad_form_text` among its dependencies; uploaded files are not text and pass.
+
+The portal shows its forms again instead: its router refuses only over-long text, and
+`clean_form` hands each route the form without control characters plus the fields that
+held one, which the route refuses on its own form (service.pages.portal.common)."""
 
 from __future__ import annotations
 
 from fastapi import Request
+from starlette.datastructures import FormData, UploadFile
 
-from registry.errors import InvalidInput
-from registry.text import text_problem
+from registry.errors import FieldProblem, InvalidInput
+from registry.text import FORBIDDEN_CHARACTER, forbidden_character, text_problem
 from service.deps import SAFE_METHODS
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 async def refuse_bad_form_text(request: Request) -> None:
+    await _refuse(request, controls_too=True)
+
+
+async def refuse_long_form_text(request: Request) -> None:
+    """For routers whose routes refuse control characters on their own form."""
+    await _refuse(request, controls_too=False)
+
+
+async def _refuse(request: Request, *, controls_too: bool) -> None:
     if request.method in SAFE_METHODS:
         return
     if not request.headers.get("content-type", "").startswith(FORM_TYPES):
@@ -23,8 +37,35 @@ async def refuse_bad_form_text(request: Request) -> None:
     problems = [
         problem
         for name, value in form.multi_items()
-        if isinstance(value, str) and (problem := text_problem(name, value)) is not None
+        if isinstance(value, str)
+        and (controls_too or forbidden_character(value) is None)
+        and (problem := text_problem(name, value)) is not None
     ]
     if problems:
         first = problems[0]
         raise InvalidInput(first.message_vi, first.message_en, problems=problems)
+
+
+def control_character_problem(field: str, character: str) -> FieldProblem:
+    # Shown under the field's own label (and after it in the error summary), so it does
+    # not name the field again, least of all by its code name.
+    return FieldProblem(
+        field,
+        f"Có ký tự điều khiển không nhìn thấy được ({character}), thường do dán từ phần mềm "
+        "khác. Đã bỏ ký tự đó; hãy xem lại nội dung rồi gửi lại.",
+        f"There was an invisible control character ({character}), usually pasted from "
+        "another program. It was removed; check the text and send again.",
+    )
+
+
+def clean_form(form: FormData) -> tuple[FormData, list[FieldProblem]]:
+    """The form with control characters removed from its text, and one problem per field
+    that held any (the first such character named)."""
+    items: list[tuple[str, str | UploadFile]] = []
+    problems: dict[str, FieldProblem] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, str) and (character := forbidden_character(value)) is not None:
+            problems.setdefault(name, control_character_problem(name, character))
+            value = FORBIDDEN_CHARACTER.sub("", value)
+        items.append((name, value))
+    return FormData(items), list(problems.values())

@@ -1,6 +1,8 @@
 """Every portal form, sent with bad values by a Vietnamese user, comes back as the form with
 what to fix in Vietnamese: no English sentence, no pydantic or JSON-schema wording, no
-GS1 jargon ("AI (414)"), no bare error page; and nothing is written (HTTP, both databases)."""
+GS1 jargon ("AI (414)"), no bare error page; and nothing is written (HTTP, both databases).
+A control character pasted into a field is one such bad value: the form comes back with the
+text typed minus that character, and a message next to the field."""
 
 from __future__ import annotations
 
@@ -14,8 +16,10 @@ from sqlalchemy.orm import Session
 
 from registry.audit.models import AuditEntry
 from registry.print_runs.models import LabelRun, RunStatus
-from tests.factories import make_location, make_lot, make_product
-from tests.portal.conftest import Browser, Member
+from registry.text import FORBIDDEN_CHARACTER
+from tests.factories import make_location, make_lot, make_product, unique_tax_code
+from tests.portal.conftest import PASSWORD, Browser, Member
+from tests.portal.test_signup import sign_up_form
 
 # What a person must never read: validator and schema wording, raw codes, stack traces.
 SYSTEM_TEXT = re.compile(
@@ -162,6 +166,91 @@ def test_sign_up_with_every_field_wrong_speaks_vietnamese(
     messages = _messages(response.text)
     assert len(messages) >= 5
     assert [m for m in messages if not _plain_vietnamese(m)] == []
+
+
+# Otherwise valid forms with a control character in one field ("\x1b" is what an escape
+# sequence pasted from a terminal starts with, "\x00" what PostgreSQL cannot store):
+# without the refusal each of them would be stored, cleaned, with an audit entry.
+CONTROL_CASES = [
+    Case("password", "/portal/password",
+         {"current_password": PASSWORD, "new_password": "Mật khẩu\x1b mới 2026",
+          "confirm_password": "Mật khẩu\x1b mới 2026"}),
+    Case("print run", "/portal/labels",
+         {"lot_id": "{lot}", "layout": "roll-50x30", "count": "2\x00"}),
+    Case("void", "/portal/labels/runs/{run}/void",
+         {"reason": "In lệch\x1b[31m", "confirm": "yes"}),
+    Case("new location", "/portal/locations/new", {"name": "Vườn\x00 xoài", "kind": "farm"}),
+    Case("location edit", "/portal/locations/{location}",
+         {"name": "Vườn\x07 nhà", "kind": "farm"}),
+    Case("new lot", "/portal/lots/new", {"product_id": "{product}", "code": "LO\x1b01"}),
+    Case("harvest", "/portal/lots/{lot}/steps/harvest",
+         {"event_time": "2026-05-02T07:30", "location_id": "{location}",
+          "quantity": "100\x00", "unit": "KGM"}),
+    Case("ship", "/portal/lots/{lot}/steps/ship",
+         {"event_time": "2026-05-02T07:30", "location_id": "{location}", "quantity": "10",
+          "unit": "KGM", "buyer_name": "Chợ\x1b Cái Bè", "buyer_phone": "0909000000"}),
+    Case("new product", "/portal/products/new",
+         {"gtin_mode": "auto", "name_vi": "Xoài\x00 cát Hòa Lộc"}),
+    Case("product edit", "/portal/products/{product}/edit", {"name_vi": "Xoài\x1b cát"}),
+    Case("certificate", "/portal/products/{product}/certificates",
+         {"kind": "ocop", "title": "OCOP\x0c 4 sao", "stars": "4", "valid_from": "2026-01-01"}),
+    Case("API key", "/portal/team/keys", {"name": "Phần mềm\x7f kho"}),
+    Case("team member", "/portal/team/users",
+         {"email": "em.hai@example.vn", "full_name": "Lê\x00 Thị Hai",
+          "password_mode": "generate"}),
+    Case("own prefix", "/portal/prefix",
+         {"prefix": "8934098", "licence_number": "GP\x1b-123",
+          "licence_valid_from": "2026-01-01", "licence_valid_until": "2028-01-01"}),
+]  # fmt: skip
+CONTROL_MESSAGE = "ký tự điều khiển"
+
+
+@pytest.mark.parametrize("case", CONTROL_CASES, ids=[case.name for case in CONTROL_CASES])
+def test_a_control_character_brings_the_form_back_without_it(
+    db_session: Session, browser: Browser, ids: dict[str, int], case: Case
+) -> None:
+    audit_before = db_session.scalar(select(func.count()).select_from(AuditEntry))
+    form = {name: value.format(**ids) for name, value in case.form.items()}
+    response = browser.post(case.path.format(**ids), form, headers=AS_A_BROWSER)
+    assert response.status_code == 400, (response.status_code, response.text[:300])
+    page = response.text
+    assert 'name="csrf_token"' in page, "a bare error page, not the form again"
+    messages = _messages(page)
+    assert any(CONTROL_MESSAGE in message for message in messages), messages
+    assert [m for m in messages if not _plain_vietnamese(m)] == []
+    assert FORBIDDEN_CHARACTER.search(page) is None
+    typed = [name for name, value in form.items() if FORBIDDEN_CHARACTER.search(value)]
+    for name in typed:
+        if "password" not in name:
+            cleaned = FORBIDDEN_CHARACTER.sub("", form[name])
+            shown = (f'value="{cleaned}"', f">{cleaned}</textarea>")
+            assert any(text in unescape(page) for text in shown), name
+    db_session.expire_all()
+    assert db_session.scalar(select(func.count()).select_from(AuditEntry)) == audit_before
+
+
+def test_a_control_character_in_the_sign_up_form_comes_back_on_the_form(
+    db_session: Session, browser: Browser
+) -> None:
+    audit_before = db_session.scalar(select(func.count()).select_from(AuditEntry))
+    form = {**sign_up_form(unique_tax_code()), "legal_name": "Hợp tác xã\x00 Xoài"}
+    response = browser.post("/portal/signup", form, headers=AS_A_BROWSER)
+    assert response.status_code == 400
+    assert 'value="Hợp tác xã Xoài"' in unescape(response.text)
+    messages = _messages(response.text)
+    assert any(CONTROL_MESSAGE in message for message in messages), messages
+    assert [m for m in messages if not _plain_vietnamese(m)] == []
+    db_session.expire_all()
+    assert db_session.scalar(select(func.count()).select_from(AuditEntry)) == audit_before
+
+
+def test_english_pages_say_it_in_english(
+    db_session: Session, browser: Browser, ids: dict[str, int]
+) -> None:
+    response = browser.post("/portal/locations/new?lang=en", {"name": "Farm\x1b", "kind": "farm"})
+    assert response.status_code == 400
+    assert "invisible control character" in response.text
+    assert 'value="Farm"' in response.text
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from service.pages.form_text import refuse_bad_form_text
+from service.pages.form_text import refuse_long_form_text
 from service.pages.portal import (
     auth,
     dashboard,
@@ -27,7 +27,7 @@ from service.status_doors import portal_door
 
 router = APIRouter(
     include_in_schema=False,
-    dependencies=[Depends(require_csrf), Depends(refuse_bad_form_text), Depends(portal_door)],
+    dependencies=[Depends(require_csrf), Depends(refuse_long_form_text), Depends(portal_door)],
 )
 # imports before products: /portal/products/import is not a product id.
 for area in (auth, signup, dashboard, imports, products, locations, lots, print_runs, stats, team):

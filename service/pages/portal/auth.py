@@ -17,6 +17,7 @@ from service.pages.portal.common import (
     field_errors,
     flash,
     page,
+    refuse_control_characters,
     see_other,
     signed_in_user,
 )
@@ -54,6 +55,7 @@ def login(request: Request, session: SessionDep, form: FormDep) -> Response:
     target = _safe_next(str(form.get("next") or ""))
     lang = request_language(request)
     try:
+        refuse_control_characters(form)
         limit(request, "portal-login", per_minute=LOGINS_PER_MINUTE)
         user = check_sign_in(session, email=email, password=str(form.get("password") or ""))
     except RateLimited as exc:
@@ -101,6 +103,7 @@ def password_change(
         )
     else:
         try:
+            refuse_control_characters(form)
             change_password(
                 session,
                 actor=portal.actor,

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, RedirectResponse
 
@@ -15,10 +16,11 @@ from registry.accounts.models import User
 from registry.accounts.service import actor_for_user
 from registry.actor import Actor
 from registry.enterprises.models import Enterprise
-from registry.errors import Forbidden, TruyxuatError
+from registry.errors import Forbidden, InvalidInput, TruyxuatError
 from service.auth import csrf_token, csrf_valid, end_session
 from service.deps import SAFE_METHODS, SessionDep, session_user
 from service.i18n import LANGUAGES, request_language
+from service.pages.form_text import clean_form
 from service.templating import render
 
 # A session left untouched this long ends, whatever the cookie's own lifetime.
@@ -159,8 +161,24 @@ def optional(text: str | None) -> str | None:
     return value or None
 
 
-async def read_form(request: Request) -> Any:
-    return await request.form()
+class SubmittedForm(FormData):
+    """The posted form without control characters; `refused` names the fields that held one."""
+
+    def __init__(self, form: FormData) -> None:
+        cleaned, self.refused = clean_form(form)
+        super().__init__(cleaned.multi_items())
 
 
-FormDep = Annotated[Any, Depends(read_form)]
+async def read_form(request: Request) -> SubmittedForm:
+    return SubmittedForm(await request.form())
+
+
+def refuse_control_characters(form: SubmittedForm) -> None:
+    """Raise, inside the route's own error path, so the form comes back with the text
+    typed (minus those characters) and a message next to each field that held one."""
+    if form.refused:
+        first = form.refused[0]
+        raise InvalidInput(first.message_vi, first.message_en, problems=form.refused)
+
+
+FormDep = Annotated[SubmittedForm, Depends(read_form)]

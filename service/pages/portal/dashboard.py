@@ -35,6 +35,7 @@ from service.pages.portal.common import (
     flash,
     form_values,
     page,
+    refuse_control_characters,
     see_other,
 )
 from service.pages.portal.images import (
@@ -150,6 +151,7 @@ def request_licensed_prefix(
     values = form_values(form, LICENCE_FIELDS)
     path = None
     try:
+        refuse_control_characters(form)
         valid_from = _date(values["licence_valid_from"], "licence_valid_from")
         valid_until = _date(values["licence_valid_until"], "licence_valid_until")
         scan = uploaded_image(form, "certificate")

@@ -9,7 +9,15 @@ from registry.events.flags import flag_event, third_party_events
 from registry.events.journey import STEP_TITLES, step_of
 from registry.lots.service import get_lot
 from service.deps import SessionDep
-from service.pages.portal.common import FormDep, PortalDep, flash, form_values, page, see_other
+from service.pages.portal.common import (
+    FormDep,
+    PortalDep,
+    flash,
+    form_values,
+    page,
+    refuse_control_characters,
+    see_other,
+)
 from service.pages.portal.steps import VIETNAM_ZONE
 
 router = APIRouter(prefix="/portal/lots")
@@ -27,6 +35,7 @@ def flag(
 ) -> Response:
     lot = get_lot(session, actor=portal.actor, lot_id=lot_id)
     reason = form_values(form, ["reason"])["reason"]
+    refuse_control_characters(form)
     flag_event(session, actor=portal.actor, event_pk=event_pk, reason=reason)
     flash(request, "Đã báo sự kiện cho Chi cục.", "The event has been flagged to the agency.")
     return see_other(f"/portal/lots/{lot.id}#journey")

@@ -33,6 +33,7 @@ from service.pages.portal.common import (
     flash,
     optional,
     page,
+    refuse_control_characters,
     see_other,
 )
 from service.pages.portal.products import DETAIL_FIELDS, product_details
@@ -225,6 +226,7 @@ def run_import(request: Request, session: SessionDep, portal: PortalDep, form: F
     lang = request_language(request)
     upload = form.get("file")
     try:
+        refuse_control_characters(form)
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise _file_problem("Chọn tệp CSV hoặc Excel.", "Choose a CSV or Excel file.")
         upload.file.seek(0)

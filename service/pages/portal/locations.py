@@ -26,6 +26,7 @@ from service.pages.portal.common import (
     form_values,
     optional,
     page,
+    refuse_control_characters,
     see_other,
 )
 from service.pages.portal.places import ward_groups
@@ -113,6 +114,7 @@ def create(request: Request, session: SessionDep, portal: PortalDep, form: FormD
     if form.get("action") == "find_ward":
         return _form_page(request, session, portal, location=None, values=values, errors={})
     try:
+        refuse_control_characters(form)
         location = create_location(
             session,
             actor=portal.actor,
@@ -160,6 +162,7 @@ def edit(
     if form.get("action") == "find_ward":
         return _form_page(request, session, portal, location=location, values=values, errors={})
     try:
+        refuse_control_characters(form)
         update_location(
             session,
             actor=portal.actor,

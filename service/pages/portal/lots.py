@@ -32,6 +32,7 @@ from service.pages.portal.common import (
     form_values,
     optional,
     page,
+    refuse_control_characters,
     see_other,
 )
 from service.pages.portal.steps import (
@@ -135,6 +136,7 @@ def new_lot(request: Request, session: SessionDep, portal: PortalDep) -> Respons
 def create(request: Request, session: SessionDep, portal: PortalDep, form: FormDep) -> Response:
     values = form_values(form, LOT_FIELDS)
     try:
+        refuse_control_characters(form)
         product_id = _choice_id(values["product_id"])
         if product_id is None:
             raise InvalidInput("Chọn sản phẩm.", "Choose the product.", field="product_id")
@@ -325,6 +327,7 @@ def add_step(
         raise InvalidInput("Bước không hợp lệ.", "Unknown step.", field="step")
     values = form_values(form, STEP_FIELDS)
     try:
+        refuse_control_characters(form)
         record_step(
             session,
             actor=portal.actor,

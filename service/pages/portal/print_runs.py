@@ -35,6 +35,7 @@ from service.pages.portal.common import (
     flash,
     form_values,
     page,
+    refuse_control_characters,
     see_other,
 )
 from service.print_jobs import checked_layout, drawable
@@ -143,6 +144,7 @@ def preview_svg(
 def start_run(request: Request, session: SessionDep, portal: PortalDep, form: FormDep) -> Response:
     values = form_values(form, FIELDS)
     try:
+        refuse_control_characters(form)
         if not values["lot_id"].isdigit():
             raise InvalidInput("Chọn lô hàng.", "Choose the lot.", field="lot_id")
         lot = get_lot(session, actor=portal.actor, lot_id=int(values["lot_id"]))
@@ -218,6 +220,7 @@ def void(
     run = _run(session, portal, run_id)
     values = form_values(form, ["reason", "confirm"])
     try:
+        refuse_control_characters(form)
         if values["confirm"] != "yes":
             raise InvalidInput(
                 "Đánh dấu ô xác nhận để huỷ đợt in.",

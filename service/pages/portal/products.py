@@ -38,6 +38,7 @@ from service.pages.portal.common import (
     form_values,
     optional,
     page,
+    refuse_control_characters,
     see_other,
 )
 from service.pages.portal.images import media_root, store_image, uploaded_image
@@ -111,6 +112,7 @@ def create(request: Request, session: SessionDep, portal: PortalDep, form: FormD
     values = form_values(form, [*DETAIL_FIELDS, "gtin_mode", "gtin"])
     lang = request_language(request)
     try:
+        refuse_control_characters(form)
         image = uploaded_image(form)
         gtin = values["gtin"] if values["gtin_mode"] == "manual" else None
         if values["gtin_mode"] == "manual" and not gtin:
@@ -196,6 +198,7 @@ def edit(
     product = get_product(session, actor=portal.actor, product_id=product_id)
     values = form_values(form, DETAIL_FIELDS)
     try:
+        refuse_control_characters(form)
         image = uploaded_image(form)
         changes: dict[str, Any] = {
             name: value for name, value in vars(product_details(values)).items()
@@ -247,6 +250,7 @@ def add_certificate(
     product = get_product(session, actor=portal.actor, product_id=product_id)
     values = form_values(form, CERTIFICATE_FIELDS)
     try:
+        refuse_control_characters(form)
         kind = CertificateKind(values["kind"]) if values["kind"] in set(CertificateKind) else None
         if kind is None:
             raise InvalidInput("Chọn loại chứng nhận.", "Choose the kind.", field="kind")

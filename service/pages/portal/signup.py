@@ -22,6 +22,7 @@ from service.pages.portal.common import (
     form_values,
     optional,
     page,
+    refuse_control_characters,
     see_other,
 )
 from service.pages.portal.places import ward_groups
@@ -170,6 +171,7 @@ def signup(request: Request, session: SessionDep, form: FormDep) -> Response:
     if errors:
         return _form_page(request, session, values=values, errors=errors, status_code=400)
     try:
+        refuse_control_characters(form)
         limit(request, "portal-sign-up", per_minute=SIGN_UPS_PER_MINUTE)
         applicant = signing_up(values["account_email"])
         enterprise = register_enterprise(

@@ -33,6 +33,7 @@ from service.pages.portal.common import (
     flash,
     form_values,
     page,
+    refuse_control_characters,
     see_other,
 )
 from service.pages.portal.steps import VIETNAM_ZONE
@@ -88,6 +89,7 @@ def invite(request: Request, session: SessionDep, portal: PortalDep, form: FormD
         else str(form.get("password") or "")
     )
     try:
+        refuse_control_characters(form)
         user = create_user(
             session,
             actor=portal.actor,
@@ -133,6 +135,7 @@ def reactivate(request: Request, session: SessionDep, portal: PortalDep, user_id
 def new_key(request: Request, session: SessionDep, portal: PortalDep, form: FormDep) -> Response:
     values = form_values(form, ["name"])
     try:
+        refuse_control_characters(form)
         issued = create_api_key(
             session,
             actor=portal.actor,
