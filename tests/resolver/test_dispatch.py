@@ -21,7 +21,8 @@ from service.resolver.dispatch import ResolverDispatch, is_resolver_request
 from tests.resolver.conftest import World
 
 HTML = {"accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
-RESOLVER_TEMPLATES = {"/{key}/{rest:path}", "/p/{rest:path}"}
+# The resolver's own routes: Digital Links, compressed Digital Links, consumer pages.
+RESOLVER_TEMPLATES = {"/{key}/{rest:path}", "/{segment}", "/p/{rest:path}"}
 
 
 def _signed_session_cookie(settings: Settings) -> str:

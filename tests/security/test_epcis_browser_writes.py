@@ -145,9 +145,9 @@ def test_the_registry_own_pages_and_api_keys_still_write(
     allowed = [
         ({"Content-Type": "application/ld+json", "Origin": BASE}, {}),
         ({"Content-Type": "application/json", "Referer": f"{BASE}/portal/lots"}, {}),
-        ({"Content-Type": "text/plain", "Origin": BASE, "X-CSRF-Token": _csrf(client)}, {}),
-        # An API key is not sent by a browser on its own: no Origin, any content type.
-        ({"Content-Type": "text/plain", **signed_in["key"]}, {}),
+        ({"Content-Type": "application/json", "Origin": BASE, "X-CSRF-Token": _csrf(client)}, {}),
+        # An API key is not sent by a browser on its own: no Origin needed.
+        ({"Content-Type": "application/ld+json", **signed_in["key"]}, {}),
     ]
     for minute, (headers, _) in enumerate(allowed, start=10):
         event = _event(signed_in["epc"], signed_in["gln"], minute)
