@@ -2,9 +2,9 @@
 no control characters, no field longer than MAX_TEXT_LENGTH. A router lists
 `refuse_bad_form_text` among its dependencies; uploaded files are not text and pass.
 
-The portal shows its forms again instead: its router refuses only over-long text, and
-`clean_form` hands each route the form without control characters plus the fields that
-held one, which the route refuses on its own form (service.pages.portal.common)."""
+The portal shows its forms again instead: for a route that reads its form through
+`clean_form` (service.pages.portal.common) the router refuses only over-long text, and the
+route refuses the fields that held a control character on its own form."""
 
 from __future__ import annotations
 
@@ -19,15 +19,12 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 async def refuse_bad_form_text(request: Request) -> None:
-    await _refuse(request, controls_too=True)
+    await refuse_form_text(request, controls_too=True)
 
 
-async def refuse_long_form_text(request: Request) -> None:
-    """For routers whose routes refuse control characters on their own form."""
-    await _refuse(request, controls_too=False)
-
-
-async def _refuse(request: Request, *, controls_too: bool) -> None:
+async def refuse_form_text(request: Request, *, controls_too: bool) -> None:
+    """Without `controls_too`, only over-long text: for a route that refuses control
+    characters on its own form."""
     if request.method in SAFE_METHODS:
         return
     if not request.headers.get("content-type", "").startswith(FORM_TYPES):

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry.accounts.service import authenticate_api_key
 from registry.audit.models import AuditEntry
 from registry.print_runs.models import LabelRun, RunStatus
 from registry.text import FORBIDDEN_CHARACTER
@@ -240,6 +241,22 @@ def test_a_control_character_in_the_sign_up_form_comes_back_on_the_form(
     messages = _messages(response.text)
     assert any(CONTROL_MESSAGE in message for message in messages), messages
     assert [m for m in messages if not _plain_vietnamese(m)] == []
+    db_session.expire_all()
+    assert db_session.scalar(select(func.count()).select_from(AuditEntry)) == audit_before
+
+
+def test_a_route_without_a_form_to_show_refuses_a_control_character_itself(
+    db_session: Session, browser: Browser, member: Member
+) -> None:
+    created = browser.post("/portal/team/keys", {"name": "Phần mềm kho"})
+    secret = created.text.split('id="once-secret">', 1)[1].split("<", 1)[0]
+    key_id = authenticate_api_key(db_session, secret).api_key_id
+    audit_before = db_session.scalar(select(func.count()).select_from(AuditEntry))
+    refused = browser.post(
+        f"/portal/team/keys/{key_id}/revoke", {"note": "x\x00"}, headers=AS_A_BROWSER
+    )
+    assert refused.status_code == 422
+    assert "U+0000" in refused.text
     db_session.expire_all()
     assert db_session.scalar(select(func.count()).select_from(AuditEntry)) == audit_before
 

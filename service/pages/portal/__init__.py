@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from service.pages.form_text import refuse_long_form_text
 from service.pages.portal import (
     auth,
     dashboard,
@@ -22,12 +21,16 @@ from service.pages.portal import (
     stats,
     team,
 )
-from service.pages.portal.common import require_csrf
+from service.pages.portal.common import refuse_text_the_route_cannot_show, require_csrf
 from service.status_doors import portal_door
 
 router = APIRouter(
     include_in_schema=False,
-    dependencies=[Depends(require_csrf), Depends(refuse_long_form_text), Depends(portal_door)],
+    dependencies=[
+        Depends(require_csrf),
+        Depends(refuse_text_the_route_cannot_show),
+        Depends(portal_door),
+    ],
 )
 # imports before products: /portal/products/import is not a product id.
 for area in (auth, signup, dashboard, imports, products, locations, lots, print_runs, stats, team):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -20,7 +21,7 @@ from registry.errors import Forbidden, InvalidInput, TruyxuatError
 from service.auth import csrf_token, csrf_valid, end_session
 from service.deps import SAFE_METHODS, SessionDep, session_user
 from service.i18n import LANGUAGES, request_language
-from service.pages.form_text import clean_form
+from service.pages.form_text import clean_form, refuse_form_text
 from service.templating import render
 
 # A session left untouched this long ends, whatever the cookie's own lifetime.
@@ -182,3 +183,13 @@ def refuse_control_characters(form: SubmittedForm) -> None:
 
 
 FormDep = Annotated[SubmittedForm, Depends(read_form)]
+
+
+async def refuse_text_the_route_cannot_show(request: Request) -> None:
+    """Control characters go to a route that shows its form again with them (it reads
+    FormDep); any other route gets them refused here, before it runs."""
+    route = request.scope.get("route")
+    shows_form = isinstance(route, APIRoute) and any(
+        dependency.call is read_form for dependency in route.dependant.dependencies
+    )
+    await refuse_form_text(request, controls_too=not shows_form)
