@@ -41,7 +41,7 @@ from registry.events.prepare import (
     PreparedEvent,
     prepare_event,
 )
-from registry.events.schema import document_is_valid, envelope_problems, event_problems
+from registry.events.schema import envelope_problems, event_problems
 from registry.events.verdict_reasons import missing_reasons
 from registry.locations.models import Location
 
@@ -143,25 +143,23 @@ def capture_document(
     if envelope:
         raise _refuse([FieldProblem(p.path, p.message_vi, p.message_en) for p in envelope])
 
-    schema_ok = document_is_valid(document)
     namespaces = context_namespaces(document.get("@context"))
     problems: dict[int, list[FieldProblem]] = defaultdict(list)
     prepared: list[PreparedEvent] = []
     now = utcnow()
     for index, event in enumerate(events):
         where = f"eventList[{index}]"
-        if not schema_ok:
-            found = event_problems(event)
-            if found:
-                problems[index].extend(
-                    FieldProblem(
-                        f"{where}.{p.path}" if p.path else where,
-                        f"Sự kiện {index}: {p.message_vi}",
-                        f"Event {index}: {p.message_en}",
-                    )
-                    for p in found
+        found = event_problems(event)
+        if found:
+            problems[index].extend(
+                FieldProblem(
+                    f"{where}.{p.path}" if p.path else where,
+                    f"Sự kiện {index}: {p.message_vi}",
+                    f"Event {index}: {p.message_en}",
                 )
-                continue
+                for p in found
+            )
+            continue
         event_namespaces = namespaces
         if isinstance(event, dict) and "@context" in event:
             event_namespaces = {**namespaces, **context_namespaces(event["@context"])}

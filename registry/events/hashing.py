@@ -112,6 +112,10 @@ def _utc_milliseconds(text: str) -> str:
 
 
 def _numeric(text: str) -> str:
+    if ":" in text:
+        # Never a number (float() refuses it): most values are URIs, and a refused
+        # float() costs an exception each.
+        return text
     try:
         number = float(text)
     except ValueError:

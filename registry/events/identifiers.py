@@ -56,8 +56,13 @@ class Key:
     def hash_uri(self) -> str:
         """The constrained form the CBV 2.0 event hash uses (§8.9.2): no CPV (22), and
         only the finest level of identification (a serial drops the lot)."""
+        return self._hash_uri
+
+    @cached_property
+    def _hash_uri(self) -> str:
         drop = {"22"} | ({"10"} if self.qualifier("21") is not None else set())
-        return Key(self.primary, tuple(q for q in self.qualifiers if q[0] not in drop)).uri()
+        kept = tuple(q for q in self.qualifiers if q[0] not in drop)
+        return self.uri() if kept == self.qualifiers else Key(self.primary, kept).uri()
 
     @property
     def gtin(self) -> str | None:
@@ -68,6 +73,11 @@ class Key:
         return self.qualifier("10") if self.primary[0] == "01" else None
 
     def lot_uri(self) -> str | None:
+        return self._lot_uri
+
+    @cached_property
+    def _lot_uri(self) -> str | None:
+        # Cached like the URI: parse_key hands out the same Key for the same identifier.
         lot = self.lot
         return Key(self.primary, (("10", lot),)).uri() if lot is not None else None
 

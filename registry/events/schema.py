@@ -54,20 +54,72 @@ def _envelope_schema() -> dict[str, Any]:
     return schema
 
 
+def _names_first(property_names: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+    """`propertyNames` as one list of standard names tried before the URI branch.
+
+    The schema says "a common event field, or a URI, or one of this type's own fields":
+    tried in that order, every own field fails two branches first, and each failed branch
+    of the compiled check raises an exception (about 26 per ObjectEvent). The union is
+    the same in any order, so the names allowed are the same.
+    """
+    names: list[str] = []
+    others: list[dict[str, Any]] = []
+    branches = list(property_names["anyOf"])
+    while branches:
+        branch = branches.pop(0)
+        if branch.keys() == {"$ref"} and branch["$ref"].startswith("#/definitions/"):
+            target = definitions[branch["$ref"].removeprefix("#/definitions/")]
+            if target.keys() == {"anyOf"}:
+                branches[:0] = target["anyOf"]
+                continue
+        if branch.keys() == {"type", "enum"} and branch["type"] == "string":
+            names += branch["enum"]
+        elif branch not in others:
+            others.append(branch)
+    return {"anyOf": [{"type": "string", "enum": names}, *others]}
+
+
+@cache
+def _fast_schema() -> dict[str, Any]:
+    """The schema the compiled check reads: the same acceptance, fewer failed branches."""
+    schema: dict[str, Any] = json.loads(json.dumps(epcis_schema()))
+    definitions = schema["definitions"]
+
+    def rewrite(node: Any) -> None:
+        if isinstance(node, dict):
+            names = node.get("propertyNames")
+            if isinstance(names, dict) and "anyOf" in names:
+                node["propertyNames"] = _names_first(names, definitions)
+            for value in node.values():
+                rewrite(value)
+        elif isinstance(node, list):
+            for value in node:
+                rewrite(value)
+
+    rewrite(schema)
+    return schema
+
+
 @cache
 def _fast(kind: str) -> Callable[[Any], Any]:
+    """The compiled check of the whole document, of its envelope, or of one definition."""
+    fast_schema = _fast_schema()
     if kind == "document":
-        schema = epcis_schema()
+        schema = fast_schema
     elif kind == "envelope":
-        schema = _envelope_schema()
+        schema = json.loads(json.dumps(fast_schema))
+        schema["definitions"]["eventList"] = {"type": "array"}
     else:
-        schema = _part_schema("EPCIS-Document-Event")
-    original = epcis_schema()
+        schema = {
+            "$schema": fast_schema["$schema"],
+            "definitions": fast_schema["definitions"],
+            "$ref": f"#/definitions/{kind}",
+        }
 
     def local(uri: str) -> dict[str, Any]:
-        if uri.split("#")[0] != original["$id"]:
+        if uri.split("#")[0] != fast_schema["$id"]:
             raise LookupError(uri)
-        return original
+        return fast_schema
 
     return fastjsonschema.compile(schema, handlers={"https": local})
 
@@ -96,8 +148,16 @@ def _is_valid(kind: str, data: Any) -> bool:
     return True
 
 
-def document_is_valid(document: Any) -> bool:
-    return _is_valid("document", document)
+def _event_is_valid(event: Any) -> bool:
+    """`EPCIS-Document-Event`, dispatched here on `type`.
+
+    In the schema it is an if/then per event type; compiled, each `if` that does not match
+    raises an exception. One check per type, chosen by the same rule, accepts the same.
+    """
+    if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+        return False
+    kind = event["type"] if event["type"] in EVENT_TYPES else "Extended-Event"
+    return _is_valid(kind, event)
 
 
 def envelope_problems(document: Any) -> list[SchemaProblem]:
@@ -109,7 +169,7 @@ def envelope_problems(document: Any) -> list[SchemaProblem]:
 def event_problems(event: Any, *, standalone: bool = False) -> list[SchemaProblem]:
     """Problems of one event: an eventList item, or (standalone) a whole request body."""
     kind = "document" if standalone else "event"
-    if _is_valid(kind, event):
+    if _is_valid("document", event) if standalone else _event_is_valid(event):
         return []
     problems = list(_problems(_reference(kind), event))
     # fastjsonschema and jsonschema read some formats differently; trust the one that

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from functools import cache
 from typing import Any, Final
 
 from lxml import etree
@@ -144,23 +145,26 @@ def read_epcis_xml(raw: bytes) -> dict[str, Any]:
 
 
 def _nests_deeper_than(root: etree._Element, limit: int) -> bool:
-    # Iterative, like the JSON check: a recursive walk would meet the limit it guards.
-    elements: list[tuple[etree._Element, int]] = [(root, 1)]
-    while elements:
-        element, depth = elements.pop()
-        if depth > limit:
-            return True
-        elements.extend((child, depth + 1) for child in element)
-    return False
+    # One XPath step per level, evaluated by libxml2: a walk in Python cost as much as
+    # reading the events, and a recursive one would meet the limit it guards.
+    return bool(_deeper_than(limit)(root))
 
 
+@cache
+def _deeper_than(limit: int) -> etree.XPath:
+    return etree.XPath("boolean(" + "*/" * (limit - 1) + "node()[not(self::text())])")
+
+
+# Read from the tag's text ("{namespace}local"): etree.QName costs more than the rest of
+# reading an event. safe_parser drops comments and processing instructions, so every
+# node read here is an element with a string tag.
 def _local(element: etree._Element) -> str:
-    return str(etree.QName(element).localname)
+    return str(element.tag).rpartition("}")[2]
 
 
 def _is_epcis_field(element: etree._Element) -> bool:
     """EPCIS's own elements are unqualified; extensions live in a namespace of their own."""
-    return etree.QName(element).namespace is None
+    return not str(element.tag).startswith("{")
 
 
 def _unwrapped(element: etree._Element) -> Iterator[etree._Element]:
