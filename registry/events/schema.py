@@ -81,7 +81,11 @@ def _names_first(property_names: dict[str, Any], definitions: dict[str, Any]) ->
 
 @cache
 def _fast_schema() -> dict[str, Any]:
-    """The schema the compiled check reads: the same acceptance, fewer failed branches."""
+    """The schema the compiled check reads: the same acceptance, fewer failed branches.
+
+    An `anyOf` is a union, so the order of its branches changes nothing but how many
+    fail (each failure an exception) before one matches.
+    """
     schema: dict[str, Any] = json.loads(json.dumps(epcis_schema()))
     definitions = schema["definitions"]
 
@@ -90,6 +94,9 @@ def _fast_schema() -> dict[str, Any]:
             names = node.get("propertyNames")
             if isinstance(names, dict) and "anyOf" in names:
                 node["propertyNames"] = _names_first(names, definitions)
+            if isinstance(node.get("anyOf"), list):
+                # bizStep, disposition...: the term list before the URI branch, as above.
+                node["anyOf"].sort(key=lambda branch: "enum" not in branch)
             for value in node.values():
                 rewrite(value)
         elif isinstance(node, list):
