@@ -39,6 +39,9 @@ class Enterprise(Timestamped, Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(254))
     website: Mapped[str | None] = mapped_column(String(500))
+    # The registration number GACC issues an overseas food manufacturer (Decree 280, in force
+    # since 1 June 2026 in place of Decree 248), kept exactly as issued.
+    china_registration_number: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[EnterpriseStatus] = mapped_column(
         Enum(EnterpriseStatus, native_enum=False, length=16),
         default=EnterpriseStatus.pending,

@@ -24,6 +24,11 @@ class EnterpriseIn(In):
     phone: str | None = Field(default=None, max_length=32)
     email: str | None = Field(default=None, max_length=254)
     website: str | None = Field(default=None, max_length=500)
+    china_registration_number: str | None = Field(
+        default=None,
+        max_length=64,
+        description="GACC registration number of a food exporter (Decree 280), as issued",
+    )
 
 
 class EnterpriseSignUp(EnterpriseIn):
@@ -48,6 +53,11 @@ class EnterprisePatch(In):
     phone: str | None = Field(default=None, max_length=32)
     email: str | None = Field(default=None, max_length=254)
     website: str | None = Field(default=None, max_length=500)
+    china_registration_number: str | None = Field(
+        default=None,
+        max_length=64,
+        description="GACC registration number of a food exporter (Decree 280), as issued",
+    )
 
 
 class EnterpriseOut(Out):
@@ -64,6 +74,7 @@ class EnterpriseOut(Out):
     phone: str | None
     email: str | None
     website: str | None
+    china_registration_number: str | None
     status: EnterpriseStatus
     status_reason: str | None
     verified_at: dt.datetime | None

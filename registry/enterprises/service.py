@@ -43,6 +43,7 @@ AUDITED = [
     "phone",
     "email",
     "website",
+    "china_registration_number",
     "status",
     "status_reason",
 ]
@@ -60,6 +61,7 @@ class EnterpriseDetails:
     phone: str | None = None
     email: str | None = None
     website: str | None = None
+    china_registration_number: str | None = None
 
 
 def _check_details(session: Session, details: EnterpriseDetails) -> None:

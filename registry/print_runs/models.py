@@ -21,6 +21,13 @@ class RunStatus(enum.StrEnum):
     failed = "failed"
 
 
+class RunTemplate(enum.StrEnum):
+    """What a run's labels carry: the product label, or an export label for the lot's market."""
+
+    product = "product"
+    export = "export"
+
+
 class LabelRun(Base):
     __tablename__ = "label_run"
 
@@ -36,6 +43,11 @@ class LabelRun(Base):
     mac_key: Mapped[bytes] = mapped_column(LargeBinary(32))
     layout: Mapped[str] = mapped_column(String(32))
     label_size: Mapped[str] = mapped_column(String(32), default="50x30")
+    template: Mapped[RunTemplate] = mapped_column(
+        Enum(RunTemplate, native_enum=False, length=16),
+        default=RunTemplate.product,
+        server_default=RunTemplate.product.value,
+    )
     status: Mapped[RunStatus] = mapped_column(
         Enum(RunStatus, native_enum=False, length=16), default=RunStatus.pending
     )

@@ -27,6 +27,8 @@ class Product(Timestamped, Base):
     gtin: Mapped[str] = mapped_column(String(14), unique=True)
     name_vi: Mapped[str] = mapped_column(String(300))
     name_en: Mapped[str | None] = mapped_column(String(300))
+    # Printed on export labels for China and shown on the zh-Hans consumer page.
+    name_zh: Mapped[str | None] = mapped_column(String(300))
     brand: Mapped[str | None] = mapped_column(String(200))
     category: Mapped[str | None] = mapped_column(String(120), index=True)
     description_vi: Mapped[str | None] = mapped_column(Text)

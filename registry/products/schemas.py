@@ -19,6 +19,9 @@ class ProductIn(In):
     prefix_id: Id | None = None
     name_vi: str = Field(min_length=1, max_length=300)
     name_en: str | None = Field(default=None, max_length=300)
+    name_zh: str | None = Field(
+        default=None, max_length=300, description="Chinese name (Simplified), for export labels"
+    )
     brand: str | None = Field(default=None, max_length=200)
     category: str | None = Field(default=None, max_length=120)
     description_vi: str | None = Field(default=None, max_length=5000)
@@ -33,6 +36,9 @@ class ProductPatch(In):
     model_config = ConfigDict(extra="forbid")
     name_vi: str = kept(max_length=300)
     name_en: str | None = Field(default=None, max_length=300)
+    name_zh: str | None = Field(
+        default=None, max_length=300, description="Chinese name (Simplified), for export labels"
+    )
     brand: str | None = Field(default=None, max_length=200)
     category: str | None = Field(default=None, max_length=120)
     description_vi: str | None = Field(default=None, max_length=5000)
@@ -51,6 +57,7 @@ class ProductOut(Out):
     gtin13: str | None
     name_vi: str
     name_en: str | None
+    name_zh: str | None
     brand: str | None
     category: str | None
     description_vi: str | None

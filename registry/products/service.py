@@ -31,6 +31,7 @@ WHAT = ("sản phẩm", "product")
 class ProductDetails:
     name_vi: str
     name_en: str | None = None
+    name_zh: str | None = None
     brand: str | None = None
     category: str | None = None
     description_vi: str | None = None
@@ -193,6 +194,11 @@ def list_products(
     if query:
         like = f"%{query.strip()}%"
         statement = statement.where(
-            or_(Product.name_vi.ilike(like), Product.name_en.ilike(like), Product.gtin.like(like))
+            or_(
+                Product.name_vi.ilike(like),
+                Product.name_en.ilike(like),
+                Product.name_zh.ilike(like),
+                Product.gtin.like(like),
+            )
         )
     return paginate(session, statement, page=page, per_page=per_page)

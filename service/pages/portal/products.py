@@ -47,6 +47,7 @@ router = APIRouter(prefix="/portal/products")
 DETAIL_FIELDS = [
     "name_vi",
     "name_en",
+    "name_zh",
     "brand",
     "category",
     "net_content",
