@@ -16,6 +16,13 @@ from registry.events.models import (
 from registry.links.models import ResolverLink
 from registry.locations.models import Location
 from registry.lots.models import Lot
+from registry.market_codes.models import (
+    GuardRefusal,
+    MarketApproval,
+    MarketCode,
+    MarketCodeChange,
+    YieldCeiling,
+)
 from registry.places.models import AdminUnit
 from registry.population.models import PopulationEntry
 from registry.prefixes.models import CompanyPrefix, PrefixRequest
@@ -49,10 +56,14 @@ __all__ = [
     "EventEpc",
     "EventFlag",
     "EventParty",
+    "GuardRefusal",
     "IdentityChange",
     "LabelRun",
     "Location",
     "Lot",
+    "MarketApproval",
+    "MarketCode",
+    "MarketCodeChange",
     "NamedQuery",
     "PopulationEntry",
     "PrefixRequest",
@@ -71,4 +82,5 @@ __all__ = [
     "Subscription",
     "TraceLink",
     "User",
+    "YieldCeiling",
 ]

@@ -13,6 +13,7 @@ from registry.accounts.service import actor_for_user, authenticate_api_key
 from registry.actor import Actor
 from registry.db import AFTER_COMMIT, finish
 from registry.errors import Unauthorized
+from registry.market_codes.guard import keep_refusal
 from registry.settings import Settings
 from service.state import AppState
 
@@ -40,10 +41,14 @@ def get_session(request: Request) -> Iterator[Session]:
     session = factory()
     try:
         yield session
-    except BaseException:
+    except BaseException as error:
         session.info.pop(AFTER_COMMIT, None)
         session.rollback()
-        session.close()
+        try:
+            if keep_refusal(session, error):  # the export guard's queue outlives the work
+                session.commit()
+        finally:
+            session.close()
         raise
     finish(session)
 

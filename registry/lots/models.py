@@ -33,9 +33,13 @@ class Lot(Timestamped, Base):
     # UN/ECE Recommendation 20 unit code, as EPCIS quantityElement.uom uses.
     unit: Mapped[str | None] = mapped_column(String(3))
     origin_location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
+    # ISO 3166-1 alpha-2 of the importing market; set, the export guard applies.
+    export_market: Mapped[str | None] = mapped_column(String(2))
+    packhouse_location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
     status: Mapped[LotStatus] = mapped_column(
         Enum(LotStatus, native_enum=False, length=16), default=LotStatus.active
     )
 
     product: Mapped[Product] = relationship(lazy="joined")
-    origin_location: Mapped[Location | None] = relationship()
+    origin_location: Mapped[Location | None] = relationship(foreign_keys=[origin_location_id])
+    packhouse_location: Mapped[Location | None] = relationship(foreign_keys=[packhouse_location_id])

@@ -20,6 +20,10 @@ class LotIn(In):
     quantity: Quantity | None = None
     unit: str | None = Field(default=None, max_length=3)
     origin_location_id: Id | None = None
+    export_market: str | None = Field(
+        default=None, max_length=2, description="ISO 3166-1 alpha-2 of the importing market"
+    )
+    packhouse_location_id: Id | None = None
 
 
 class LotPatch(In):
@@ -30,6 +34,8 @@ class LotPatch(In):
     quantity: Quantity | None = None
     unit: str | None = Field(default=None, max_length=3)
     origin_location_id: Id | None = None
+    export_market: str | None = Field(default=None, max_length=2)
+    packhouse_location_id: Id | None = None
 
 
 class LotOut(Out):
@@ -42,4 +48,6 @@ class LotOut(Out):
     quantity: Decimal | None
     unit: str | None
     origin_location_id: int | None
+    export_market: str | None
+    packhouse_location_id: int | None
     status: LotStatus

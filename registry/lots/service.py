@@ -21,6 +21,7 @@ from registry.errors import Conflict, InvalidInput
 from registry.gs1 import GS1Error, validate_ai_value
 from registry.locations.models import Location
 from registry.lots.models import Lot, LotStatus
+from registry.markets import checked_market
 from registry.pagination import Page, paginate
 from registry.products.models import Product
 from registry.text import check_quantity
@@ -35,6 +36,8 @@ FIELDS = [
     "quantity",
     "unit",
     "origin_location_id",
+    "export_market",
+    "packhouse_location_id",
     "status",
 ]
 
@@ -94,13 +97,19 @@ def create_lot(
     quantity: Decimal | None = None,
     unit: str | None = None,
     origin_location: Location | None = None,
+    export_market: str | None = None,
+    packhouse_location: Location | None = None,
 ) -> Lot:
+    """A new lot. An export lot (`export_market` set) must also pass
+    `registry.market_codes.service.check_export_lot`, which the caller runs."""
     actor.ensure_sees(product.enterprise_id, what=("sản phẩm", "product"))
     value = checked_lot_code(code)
     _check_dates(production_on, expiry_on)
     _check_unit(quantity, unit)
-    if origin_location is not None and origin_location.enterprise_id != product.enterprise_id:
-        raise not_found(("địa điểm", "location"))
+    for place in (origin_location, packhouse_location):
+        if place is not None and place.enterprise_id != product.enterprise_id:
+            raise not_found(("địa điểm", "location"))
+    market = checked_market(export_market) if export_market else None
     if session.scalar(select(Lot.id).where(Lot.product_id == product.id, Lot.code == value)):
         raise Conflict(
             f"Lô {value} của sản phẩm này đã tồn tại.",
@@ -116,6 +125,8 @@ def create_lot(
         quantity=quantity,
         unit=unit,
         origin_location_id=origin_location.id if origin_location else None,
+        export_market=market,
+        packhouse_location_id=packhouse_location.id if packhouse_location else None,
         status=LotStatus.active,
     )
     session.add(lot)
@@ -141,16 +152,21 @@ def update_lot(session: Session, *, actor: Actor, lot: Lot, changes: dict[str, A
         "quantity",
         "unit",
         "origin_location_id",
+        "export_market",
+        "packhouse_location_id",
     }
     refuse_unknown_fields(changes, allowed)
+    if changes.get("export_market"):
+        changes = {**changes, "export_market": checked_market(changes["export_market"])}
     _check_dates(
         changes.get("production_on", lot.production_on), changes.get("expiry_on", lot.expiry_on)
     )
     _check_unit(changes.get("quantity", lot.quantity), changes.get("unit", lot.unit))
-    if changes.get("origin_location_id") is not None:
-        origin = session.get(Location, changes["origin_location_id"])
-        if origin is None or origin.enterprise_id != lot.product.enterprise_id:
-            raise not_found(("địa điểm", "location"))
+    for field in ("origin_location_id", "packhouse_location_id"):
+        if changes.get(field) is not None:
+            place = session.get(Location, changes[field])
+            if place is None or place.enterprise_id != lot.product.enterprise_id:
+                raise not_found(("địa điểm", "location"))
     apply_changes(
         session,
         actor=actor,

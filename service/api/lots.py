@@ -8,6 +8,7 @@ from registry.locations.service import get_location
 from registry.lots import service as lots
 from registry.lots.models import LotStatus
 from registry.lots.schemas import LotIn, LotOut, LotPatch
+from registry.market_codes.service import check_export_lot
 from registry.products.service import get_product
 from registry.schemas import PageOut
 from service.api.common import OptionalId, PageNumber, PerPage, RecordId, page_out
@@ -39,7 +40,12 @@ def create_lot(body: LotIn, session: SessionDep, actor: CurrentActor) -> Any:
         if body.origin_location_id
         else None
     )
-    return lots.create_lot(
+    packhouse = (
+        get_location(session, actor=actor, location_id=body.packhouse_location_id)
+        if body.packhouse_location_id
+        else None
+    )
+    lot = lots.create_lot(
         session,
         actor=actor,
         product=product,
@@ -50,7 +56,11 @@ def create_lot(body: LotIn, session: SessionDep, actor: CurrentActor) -> Any:
         quantity=body.quantity,
         unit=body.unit,
         origin_location=origin,
+        export_market=body.export_market,
+        packhouse_location=packhouse,
     )
+    check_export_lot(session, lot, actor=actor)
+    return lot
 
 
 @router.get("/{lot_id}", response_model=LotOut)
@@ -61,6 +71,6 @@ def get_lot(lot_id: RecordId, session: SessionDep, actor: CurrentActor) -> Any:
 @router.patch("/{lot_id}", response_model=LotOut)
 def update_lot(lot_id: RecordId, body: LotPatch, session: SessionDep, actor: CurrentActor) -> Any:
     lot = lots.get_lot(session, actor=actor, lot_id=lot_id)
-    return lots.update_lot(
-        session, actor=actor, lot=lot, changes=body.model_dump(exclude_unset=True)
-    )
+    lots.update_lot(session, actor=actor, lot=lot, changes=body.model_dump(exclude_unset=True))
+    check_export_lot(session, lot, actor=actor)
+    return lot
