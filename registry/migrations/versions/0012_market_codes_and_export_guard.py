@@ -1,8 +1,8 @@
 """market codes and export guard: planting-area and packing-house codes approved per
 market, their history, yield ceilings, the guard's refusals, and the export columns of lot
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-07 17:00:40.329487
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 import registry.db
 import registry.types
 
-revision: str = "0011"
-down_revision: str | None = "0010"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
