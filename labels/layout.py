@@ -15,6 +15,7 @@ from typing import Literal
 
 from labels.encoding import EncoderName
 from labels.errors import LabelError
+from labels.export_layout import ExportMarks, export_static_drawing, export_variable_drawing
 from labels.fonts import text_width
 from labels.shapes import Drawing, Polygon, Text
 from labels.symbols import EAN13_MAGNIFICATION_RANGE, ean13_drawing, ean13_x_mm, qr_drawing
@@ -47,6 +48,8 @@ class LabelData:
     gtin13: str | None = None
     ocop_stars: int | None = None
     serial: str | None = None
+    export: ExportMarks | None = None
+    """Set for an export label: its marks replace the product text (labels/export_layout.py)."""
 
     def static_key(self) -> LabelData:
         """The same label without what changes from one serialised label to the next."""
@@ -204,6 +207,8 @@ def static_drawing(
 ) -> Drawing:
     """Everything but the QR and the serial."""
     validate_label(data)
+    if data.export is not None:
+        return export_static_drawing(data.export, size.width, size.height, encoder=encoder)
     frame = plan_frame(size, with_ean13=data.gtin13 is not None)
     drawing = Drawing(size.width, size.height)
     text_box = frame.text
@@ -236,6 +241,10 @@ def variable_drawing(
     data: LabelData, size: LabelSize, *, encoder: EncoderName | None = None
 ) -> Drawing:
     """The QR and the small serial under it."""
+    if data.export is not None:
+        return export_variable_drawing(
+            data.digital_link, data.serial, size.width, size.height, encoder=encoder
+        )
     frame = plan_frame(size, with_ean13=data.gtin13 is not None)
     drawing = Drawing(size.width, size.height)
     drawing.place(

@@ -15,6 +15,7 @@ from labels.shapes import Drawing, ModuleGrid
 
 MM_PER_INCH = 25.4
 _BOLD = ' font-weight="bold"'
+_CJK = f' font-family="{fonts.SVG_CJK_FONT_FAMILY}" lang="zh-Hans"'
 _PIL_ANCHOR = {"start": "ls", "middle": "ms", "end": "rs"}
 # 16 megapixels of greyscale is 16 MB and a second or two of drawing: a 200x200 mm label
 # at 500 dpi fits, a 5000x5000 mm one (14 GB at 600 dpi) never starts.
@@ -43,8 +44,8 @@ def to_svg(drawing: Drawing) -> str:
     # length rather than running off the label's right edge.
     texts = "".join(
         f'<text x="{_n(t.x)}" y="{_n(t.baseline)}" font-size="{_n(t.size)}"'
-        f' text-anchor="{t.anchor}"{_BOLD if t.bold else ""}'
-        f' textLength="{_n(fonts.text_width(t.text, t.size, bold=t.bold))}"'
+        f' text-anchor="{t.anchor}"{_BOLD if t.bold else ""}{_CJK if t.face == "cjk" else ""}'
+        f' textLength="{_n(fonts.text_width(t.text, t.size, bold=t.bold, face=t.face))}"'
         ' lengthAdjust="spacingAndGlyphs">'
         f"{escape(t.text)}</text>"
         for t in drawing.texts
@@ -98,7 +99,7 @@ def draw_texts_on_canvas(canvas: Canvas, drawing: Drawing, *, x: float, y: float
     canvas.setFillColorRGB(0, 0, 0)
     top = y + drawing.height * mm
     for text in drawing.texts:
-        canvas.setFont(fonts.pdf_font_name(bold=text.bold), text.size * mm)
+        canvas.setFont(fonts.pdf_font_name(bold=text.bold, face=text.face), text.size * mm)
         tx, ty = x + text.x * mm, top - text.baseline * mm
         if text.anchor == "middle":
             canvas.drawCentredString(tx, ty, text.text)
@@ -137,7 +138,7 @@ def to_image(drawing: Drawing, *, dpi: float) -> Image.Image:
     for polygon in drawing.polygons:
         pen.polygon([(px * scale, py * scale) for px, py in polygon.points], fill=0)
     for text in drawing.texts:
-        font = fonts.pil_font(max(1, round(text.size * scale)), bold=text.bold)
+        font = fonts.pil_font(max(1, round(text.size * scale)), bold=text.bold, face=text.face)
         pen.text(
             (text.x * scale, text.baseline * scale),
             text.text,

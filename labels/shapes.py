@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 Anchor = Literal["start", "middle", "end"]
+Face = Literal["sans", "cjk"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,8 @@ class Text:
     """Font size (em height) in millimetres."""
     anchor: Anchor = "start"
     bold: bool = False
+    face: Face = "sans"
+    """"cjk" for Chinese text (labels/fonts.py picks the font)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +70,7 @@ class Drawing:
     def place(self, other: Drawing, x: float, y: float) -> None:
         """Copy `other` into this drawing with its top-left corner at (x, y)."""
         self.rects.extend(Rect(r.x + x, r.y + y, r.width, r.height) for r in other.rects)
-        self.texts.extend(
-            Text(t.x + x, t.baseline + y, t.text, t.size, t.anchor, t.bold) for t in other.texts
-        )
+        self.texts.extend(replace(t, x=t.x + x, baseline=t.baseline + y) for t in other.texts)
         self.polygons.extend(
             Polygon(tuple((px + x, py + y) for px, py in p.points)) for p in other.polygons
         )
