@@ -13,6 +13,7 @@ from registry.events.models import (
     EventParty,
     TraceLink,
 )
+from registry.gpc.models import GpcCategory
 from registry.links.models import ResolverLink
 from registry.locations.models import Location
 from registry.lots.models import Lot
@@ -56,6 +57,7 @@ __all__ = [
     "EventEpc",
     "EventFlag",
     "EventParty",
+    "GpcCategory",
     "GuardRefusal",
     "IdentityChange",
     "LabelRun",

@@ -112,12 +112,23 @@ def demo_load() -> None:
     with unit_of_work(sessions) as session:
         summary = load_demo(session)
     with unit_of_work(sessions) as session:
+        _load_sample_gpc_if_none(session)
+    with unit_of_work(sessions) as session:
         links = verdict_links(session, get_settings().public_base_url)
     engine.dispose()
     click.echo(f"{summary} ({time.perf_counter() - started:.1f} s)")
     click.echo("Một mã cho mỗi kết luận / One Digital Link per verdict (docs/verdicts.md):")
     for kind, link in links:
         click.echo(f"  {kind:<20} {link}")
+
+
+def _load_sample_gpc_if_none(session: Session) -> None:
+    """The demo's products can be classified: the sample GPC, unless one is loaded."""
+    from registry.gpc.service import SAMPLE_GPC, count_bricks, load_gpc
+
+    if not count_bricks(session):
+        with SAMPLE_GPC.open("rb") as stream:
+            load_gpc(session, actor=SYSTEM, stream=stream)
 
 
 # The standard asyncio loop, not uvloop: under saturation uvloop left a few connections
@@ -455,12 +466,13 @@ def _print_command() -> click.Command:
 def _register_groups() -> None:
     from scanner_client.cli import scan
     from service.commands.events import events
+    from service.commands.gpc import gpc
     from service.commands.gs1 import gs1
     from service.commands.labels import labels
     from service.commands.taxcode import taxcode
 
     labels.add_command(_print_command())
-    for group in (events, gs1, taxcode, labels, scan):
+    for group in (events, gpc, gs1, taxcode, labels, scan):
         main.add_command(group)
 
 

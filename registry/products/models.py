@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import enum
+from decimal import Decimal
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import Enum, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.db import Base
@@ -35,6 +36,13 @@ class Product(Timestamped, Base):
     description_en: Mapped[str | None] = mapped_column(Text)
     net_content: Mapped[str | None] = mapped_column(String(64))
     image_path: Mapped[str | None] = mapped_column(String(300))
+    # Verified by GS1 core attributes (registry/products/master_data.py).
+    image_url: Mapped[str | None] = mapped_column(String(500))
+    gpc_brick_code: Mapped[str | None] = mapped_column(String(8))
+    net_content_value: Mapped[Decimal | None] = mapped_column(Numeric(18, 3))
+    net_content_unit: Mapped[str | None] = mapped_column(String(3))
+    # ISO 3166-1 numeric codes, space-separated: "704 156".
+    target_markets: Mapped[str | None] = mapped_column(String(64))
     standards_applied: Mapped[str | None] = mapped_column(Text)
     warnings_vi: Mapped[str | None] = mapped_column(Text)
     warnings_en: Mapped[str | None] = mapped_column(Text)

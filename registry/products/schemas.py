@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from pydantic import ConfigDict, Field
 
@@ -30,6 +31,22 @@ class ProductIn(In):
     standards_applied: str | None = Field(default=None, max_length=2000)
     warnings_vi: str | None = Field(default=None, max_length=2000)
     warnings_en: str | None = Field(default=None, max_length=2000)
+    image_url: str | None = Field(
+        default=None, max_length=500, description="https:// address of the product image"
+    )
+    gpc_brick_code: str | None = Field(
+        default=None, max_length=8, description="GPC brick code (8 digits) of the loaded GPC"
+    )
+    net_content_value: Decimal | None = Field(default=None, gt=0, le=1_000_000_000)
+    net_content_unit: str | None = Field(
+        default=None, max_length=3, description="UN/ECE Recommendation 20 code, e.g. KGM, GRM"
+    )
+    target_markets: str | None = Field(
+        default=None,
+        max_length=200,
+        description="ISO 3166-1 codes (alpha-2 or numeric), space or comma separated; "
+        "stored as numeric, e.g. '704 156'",
+    )
 
 
 class ProductPatch(In):
@@ -47,6 +64,22 @@ class ProductPatch(In):
     standards_applied: str | None = Field(default=None, max_length=2000)
     warnings_vi: str | None = Field(default=None, max_length=2000)
     warnings_en: str | None = Field(default=None, max_length=2000)
+    image_url: str | None = Field(
+        default=None, max_length=500, description="https:// address of the product image"
+    )
+    gpc_brick_code: str | None = Field(
+        default=None, max_length=8, description="GPC brick code (8 digits) of the loaded GPC"
+    )
+    net_content_value: Decimal | None = Field(default=None, gt=0, le=1_000_000_000)
+    net_content_unit: str | None = Field(
+        default=None, max_length=3, description="UN/ECE Recommendation 20 code, e.g. KGM, GRM"
+    )
+    target_markets: str | None = Field(
+        default=None,
+        max_length=200,
+        description="ISO 3166-1 codes (alpha-2 or numeric), space or comma separated; "
+        "stored as numeric, e.g. '704 156'",
+    )
     status: ProductStatus = kept()
 
 
@@ -67,5 +100,10 @@ class ProductOut(Out):
     standards_applied: str | None
     warnings_vi: str | None
     warnings_en: str | None
+    image_url: str | None
+    gpc_brick_code: str | None
+    net_content_value: Decimal | None
+    net_content_unit: str | None
+    target_markets: str | None
     status: ProductStatus
     created_at: dt.datetime

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -22,6 +23,7 @@ from registry.gs1 import GS1Error, parse_gtin
 from registry.pagination import Page, paginate
 from registry.prefixes import service as prefixes
 from registry.prefixes.models import CompanyPrefix
+from registry.products.master_data import check_master_data, check_net_content_pair
 from registry.products.models import Product, ProductStatus
 
 WHAT = ("sản phẩm", "product")
@@ -40,6 +42,11 @@ class ProductDetails:
     standards_applied: str | None = None
     warnings_vi: str | None = None
     warnings_en: str | None = None
+    image_url: str | None = None
+    gpc_brick_code: str | None = None
+    net_content_value: Decimal | None = None
+    net_content_unit: str | None = None
+    target_markets: str | None = None
 
 
 EDITABLE = [f.name for f in fields(ProductDetails)]
@@ -83,6 +90,9 @@ def create_product(
     """A product with a GTIN that is entered, asked for by item reference, or the next free."""
     actor.ensure_sees(enterprise.id, what=("doanh nghiệp", "enterprise"))
     _check_name(details.name_vi)
+    values = vars(details).copy()
+    check_master_data(session, values)
+    check_net_content_pair(values["net_content_value"], values["net_content_unit"])
     if prefix is not None:
         actor.ensure_sees(prefix.enterprise_id, what=prefixes.WHAT)
         if prefix.enterprise_id != enterprise.id:
@@ -109,7 +119,7 @@ def create_product(
         prefix_id=prefix.id if prefix else None,
         gtin=value,
         status=ProductStatus.active,
-        **vars(details),
+        **values,
     )
     session.add(product)
     session.flush()
@@ -135,6 +145,11 @@ def update_product(
         _check_name(changes["name_vi"])
     if "status" in changes:
         changes["status"] = ProductStatus(changes["status"])
+    check_master_data(session, changes)
+    check_net_content_pair(
+        changes.get("net_content_value", product.net_content_value),
+        changes.get("net_content_unit", product.net_content_unit),
+    )
     apply_changes(
         session,
         actor=actor,

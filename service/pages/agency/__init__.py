@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from service.pages.agency import dashboard, flags, queues, recalls, reports, requests, users
+from service.pages.agency import (
+    dashboard,
+    flags,
+    master_data,
+    queues,
+    recalls,
+    reports,
+    requests,
+    users,
+)
 from service.pages.agency.menu import load_agency_menu
 from service.pages.form_text import refuse_bad_form_text
 
@@ -20,5 +29,8 @@ router.include_router(reports.router)
 router.include_router(requests.router)
 router.include_router(flags.router)
 router.include_router(users.router)
+router.include_router(master_data.router)
+# The GPC upload has its own router (see master_data.uploads); include it ahead of `router`.
+uploads = master_data.uploads
 
-__all__ = ["router"]
+__all__ = ["router", "uploads"]

@@ -14,6 +14,7 @@ from service.pages.portal import (
     imports,
     locations,
     lots,
+    master_data,
     media,
     print_runs,
     products,
@@ -32,8 +33,20 @@ router = APIRouter(
         Depends(portal_door),
     ],
 )
-# imports before products: /portal/products/import is not a product id.
-for area in (auth, signup, dashboard, imports, products, locations, lots, print_runs, stats, team):
+# imports and master_data before products: /portal/products/import is not a product id.
+for area in (
+    auth,
+    signup,
+    dashboard,
+    imports,
+    master_data,
+    products,
+    locations,
+    lots,
+    print_runs,
+    stats,
+    team,
+):
     router.include_router(area.router)
 router.include_router(event_flags.router)
 router.include_router(event_flags.overview)

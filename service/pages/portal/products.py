@@ -18,7 +18,14 @@ from registry.certificates.service import (
 )
 from registry.enterprises.policy import Deed, ensure_allows
 from registry.errors import InvalidInput, TruyxuatError
+from registry.gpc.service import brick_titles
 from registry.lots.service import list_lots
+from registry.products.master_data import (
+    NET_CONTENT_UNITS,
+    alpha2_markets,
+    completeness,
+    product_image_url,
+)
 from registry.products.models import Product
 from registry.products.service import (
     ProductDetails,
@@ -27,6 +34,7 @@ from registry.products.service import (
     list_products,
     update_product,
 )
+from registry.text import format_quantity, parse_quantity
 from service.deps import SessionDep
 from service.i18n import request_language
 from service.pages.portal.common import (
@@ -44,6 +52,13 @@ from service.pages.portal.common import (
 from service.pages.portal.images import media_root, store_image, uploaded_image
 
 router = APIRouter(prefix="/portal/products")
+MASTER_DATA_FIELDS = [
+    "net_content_value",
+    "net_content_unit",
+    "gpc_brick_code",
+    "target_markets",
+    "image_url",
+]
 DETAIL_FIELDS = [
     "name_vi",
     "name_en",
@@ -56,6 +71,7 @@ DETAIL_FIELDS = [
     "standards_applied",
     "warnings_vi",
     "warnings_en",
+    *MASTER_DATA_FIELDS,
 ]
 CERTIFICATE_KINDS = [
     (CertificateKind.vietgap, "VietGAP"),
@@ -70,10 +86,26 @@ CERTIFICATE_FIELDS = ["kind", "title", "number", "issuer", "stars", "valid_from"
 
 
 def product_details(values: dict[str, str]) -> ProductDetails:
+    text = {
+        name: optional(values.get(name))
+        for name in DETAIL_FIELDS
+        if name not in ("name_vi", "net_content_value")
+    }
     return ProductDetails(
         name_vi=values["name_vi"],
-        **{name: optional(values.get(name)) for name in DETAIL_FIELDS if name != "name_vi"},
+        net_content_value=parse_quantity(
+            values.get("net_content_value", ""), field="net_content_value"
+        ),
+        **text,
     )
+
+
+def _form_values(product: Product) -> dict[str, str]:
+    """What the edit form shows: the stored values as a person types them."""
+    values = {name: getattr(product, name) or "" for name in DETAIL_FIELDS}
+    values["net_content_value"] = format_quantity(product.net_content_value)
+    values["target_markets"] = alpha2_markets(product.target_markets)
+    return values
 
 
 @router.get("")
@@ -81,7 +113,22 @@ def products(
     request: Request, session: SessionDep, portal: PortalDep, q: str = "", page_no: int = 1
 ) -> Response:
     listing = list_products(session, actor=portal.actor, query=q or None, page=page_no, per_page=50)
-    return page(request, "portal/products.html", {"listing": listing, "q": q}, portal=portal)
+    known = frozenset(brick_titles(session, {p.gpc_brick_code or "" for p in listing.items}))
+    scores = {p.id: completeness(p, known_bricks=known) for p in listing.items}
+    return page(
+        request,
+        "portal/products.html",
+        {"listing": listing, "q": q, "scores": scores},
+        portal=portal,
+    )
+
+
+def _unit_options(request: Request) -> list[tuple[str, str]]:
+    lang = request_language(request)
+    return [
+        (code, f"{names[0] if lang == 'vi' else names[1]} ({code})")
+        for code, names in NET_CONTENT_UNITS.items()
+    ]
 
 
 def _form_page(
@@ -96,7 +143,7 @@ def _form_page(
     return page(
         request,
         "portal/product_form.html",
-        {"product": product, "values": values, "errors": errors},
+        {"product": product, "values": values, "errors": errors, "units": _unit_options(request)},
         portal=portal,
         status_code=status_code,
     )
@@ -157,11 +204,18 @@ def _product_page(
     status_code: int = 200,
 ) -> Response:
     today = dt.date.today()
+    brick_title = brick_titles(session, [product.gpc_brick_code or ""])
+    base_url = request.app.state.truyxuat.settings.public_base_url
     return page(
         request,
         "portal/product.html",
         {
             "product": product,
+            "master": completeness(product, known_bricks=frozenset(brick_title)),
+            "brick_title": brick_title.get(product.gpc_brick_code or ""),
+            "image_url": product_image_url(product, base_url=base_url),
+            "markets": alpha2_markets(product.target_markets),
+            "unit_names": NET_CONTENT_UNITS,
             "certificates": certificates_for_product(session, product=product),
             "lots": list_lots(session, actor=portal.actor, product_id=product.id, per_page=20),
             "certificate_kinds": CERTIFICATE_KINDS,
@@ -188,7 +242,7 @@ def edit_form(
     request: Request, session: SessionDep, portal: PortalDep, product_id: int
 ) -> Response:
     product = get_product(session, actor=portal.actor, product_id=product_id)
-    values = {name: getattr(product, name) or "" for name in DETAIL_FIELDS}
+    values = _form_values(product)
     return _form_page(request, portal, product=product, values=values, errors={})
 
 

@@ -1,0 +1,1 @@
+"""GS1 Global Product Classification (GPC): the bricks a product is classified under."""
