@@ -7,6 +7,7 @@ Create Date: 2026-12-07 17:10:00.000000
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -17,7 +18,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-_COLUMNS = (
+_COLUMNS: tuple[tuple[str, sa.Column[Any]], ...] = (
     ("product", sa.Column("name_zh", sa.String(length=300), nullable=True)),
     ("enterprise", sa.Column("china_registration_number", sa.String(length=64), nullable=True)),
     (
