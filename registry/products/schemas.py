@@ -11,7 +11,29 @@ from registry.products.models import ProductStatus
 from registry.schemas import Id, In, Out, kept
 
 
-class ProductIn(In):
+class ProductMasterData(In):
+    """The Verified by GS1 attributes a product takes beyond its names and brand
+    (registry/products/master_data.py checks them)."""
+
+    image_url: str | None = Field(
+        default=None, max_length=500, description="https:// address of the product image"
+    )
+    gpc_brick_code: str | None = Field(
+        default=None, max_length=8, description="GPC brick code (8 digits) of the loaded GPC"
+    )
+    net_content_value: Decimal | None = Field(default=None, gt=0, le=1_000_000_000)
+    net_content_unit: str | None = Field(
+        default=None, max_length=3, description="UN/ECE Recommendation 20 code, e.g. KGM, GRM"
+    )
+    target_markets: str | None = Field(
+        default=None,
+        max_length=200,
+        description="ISO 3166-1 codes (alpha-2 or numeric), space or comma separated; "
+        "stored as numeric, e.g. '704 156'",
+    )
+
+
+class ProductIn(ProductMasterData):
     enterprise_id: Id | None = None
     gtin: str | None = Field(
         default=None, max_length=32, description="Leave out to allocate the next GTIN"
@@ -31,25 +53,9 @@ class ProductIn(In):
     standards_applied: str | None = Field(default=None, max_length=2000)
     warnings_vi: str | None = Field(default=None, max_length=2000)
     warnings_en: str | None = Field(default=None, max_length=2000)
-    image_url: str | None = Field(
-        default=None, max_length=500, description="https:// address of the product image"
-    )
-    gpc_brick_code: str | None = Field(
-        default=None, max_length=8, description="GPC brick code (8 digits) of the loaded GPC"
-    )
-    net_content_value: Decimal | None = Field(default=None, gt=0, le=1_000_000_000)
-    net_content_unit: str | None = Field(
-        default=None, max_length=3, description="UN/ECE Recommendation 20 code, e.g. KGM, GRM"
-    )
-    target_markets: str | None = Field(
-        default=None,
-        max_length=200,
-        description="ISO 3166-1 codes (alpha-2 or numeric), space or comma separated; "
-        "stored as numeric, e.g. '704 156'",
-    )
 
 
-class ProductPatch(In):
+class ProductPatch(ProductMasterData):
     model_config = ConfigDict(extra="forbid")
     name_vi: str = kept(max_length=300)
     name_en: str | None = Field(default=None, max_length=300)
@@ -64,22 +70,6 @@ class ProductPatch(In):
     standards_applied: str | None = Field(default=None, max_length=2000)
     warnings_vi: str | None = Field(default=None, max_length=2000)
     warnings_en: str | None = Field(default=None, max_length=2000)
-    image_url: str | None = Field(
-        default=None, max_length=500, description="https:// address of the product image"
-    )
-    gpc_brick_code: str | None = Field(
-        default=None, max_length=8, description="GPC brick code (8 digits) of the loaded GPC"
-    )
-    net_content_value: Decimal | None = Field(default=None, gt=0, le=1_000_000_000)
-    net_content_unit: str | None = Field(
-        default=None, max_length=3, description="UN/ECE Recommendation 20 code, e.g. KGM, GRM"
-    )
-    target_markets: str | None = Field(
-        default=None,
-        max_length=200,
-        description="ISO 3166-1 codes (alpha-2 or numeric), space or comma separated; "
-        "stored as numeric, e.g. '704 156'",
-    )
     status: ProductStatus = kept()
 
 

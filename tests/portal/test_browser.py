@@ -22,6 +22,7 @@ from registry.accounts.models import Role
 from registry.accounts.service import create_api_key
 from registry.actor import SYSTEM
 from registry.db import make_engine, make_sessionmaker, unit_of_work
+from registry.gpc.service import SAMPLE_GPC, load_gpc
 from registry.migrate import prepare_database
 from registry.prefixes.service import add_pool_prefix
 from tests.browser import DESKTOP, PHONE, artifact, chromium, needs_chromium, phone
@@ -29,6 +30,7 @@ from tests.factories import (
     PASSWORD,
     WARD_CAI_BE,
     certificate_scan,
+    make_enterprise,
     make_user,
     unique_tax_code,
 )
@@ -547,3 +549,31 @@ def test_a_cooperative_journey_at_390_px_on_each_database(
     )
     assert to_a_label_pdf.clicks <= MOST_CLICKS_TO_A_LABEL_PDF
     assert to_a_label_pdf.fields <= MOST_FIELDS_TO_A_LABEL_PDF
+
+
+def test_the_brick_field_suggests_bricks_from_the_loaded_gpc(
+    chromium: Browser, server: Server
+) -> None:
+    """Typing words in the GPC brick field lists matching bricks (JavaScript asks
+    /portal/gpc/bricks); the chosen code is saved and named on the product page."""
+    engine = make_engine(server.database_url)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        with SAMPLE_GPC.open("rb") as stream:
+            load_gpc(session, actor=SYSTEM, stream=stream)
+        email = make_user(session, enterprise=make_enterprise(session)).email
+    engine.dispose()
+    context = chromium.new_context(viewport=DESKTOP, locale="vi-VN")
+    page = context.new_page()
+    page.goto(f"{server.url}/login?next=/portal/products/new")
+    page.fill("#f-email", email)
+    page.fill("#f-password", PASSWORD)
+    submit(page, "form[method=post]")
+    page.fill("#f-name_vi", "Sầu riêng Ri6")
+    page.fill("#f-gpc_brick_code", "durian")
+    page.locator("#gpc-bricks option").nth(1).wait_for(state="attached")
+    offered = page.eval_on_selector_all("#gpc-bricks option", "nodes => nodes.map(n => n.value)")
+    assert offered == ["10005806", "10005845"]
+    page.fill("#f-gpc_brick_code", offered[0])
+    submit(page, "form[action='/portal/products/new']")
+    assert "Durians" in page.inner_text("#master-data")
+    context.close()
