@@ -105,6 +105,7 @@ def demo_load() -> None:
     import time
 
     from service.demo import load_demo
+    from service.demo_export import export_lot_link
     from service.demo_links import verdict_links
 
     started = time.perf_counter()
@@ -114,12 +115,16 @@ def demo_load() -> None:
     with unit_of_work(sessions) as session:
         _load_sample_gpc_if_none(session)
     with unit_of_work(sessions) as session:
-        links = verdict_links(session, get_settings().public_base_url)
+        base_url = get_settings().public_base_url
+        links = verdict_links(session, base_url)
+        export_link = export_lot_link(session, base_url)
     engine.dispose()
     click.echo(f"{summary} ({time.perf_counter() - started:.1f} s)")
     click.echo("Một mã cho mỗi kết luận / One Digital Link per verdict (docs/verdicts.md):")
     for kind, link in links:
         click.echo(f"  {kind:<20} {link}")
+    if export_link:
+        click.echo(f"Lô xuất khẩu sang Trung Quốc / Export lot for China: {export_link}")
 
 
 def _load_sample_gpc_if_none(session: Session) -> None:

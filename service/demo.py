@@ -37,6 +37,7 @@ from registry.prefixes.models import CompanyPrefix
 from registry.prefixes.service import add_pool_prefix, record_granted_prefix
 from registry.products.models import Product
 from registry.products.service import ProductDetails, create_product
+from service.demo_export import load_export_scene
 from service.demo_scenes import load_scenes, tax_code
 
 DEMO_PASSWORD = "truyxuat-demo"
@@ -254,6 +255,8 @@ def load_demo(session: Session, *, today: dt.date | None = None) -> str:
         _load_enterprise(session, spec, today)
     session.flush()
     scenes = load_scenes(session, today=today, now=now, password=DEMO_PASSWORD)
+    # After the scenes: their print runs and scans are made when none exist yet.
+    scenes |= load_export_scene(session, today=today)
     counts = {
         "enterprises": session.query(Enterprise).count(),
         "products": session.query(Product).count(),

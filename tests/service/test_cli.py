@@ -36,6 +36,8 @@ def test_upgrade_demo_load_is_idempotent(cli_env: str) -> None:
     for _ in range(2):
         loaded = runner.invoke(main, ["demo", "load"])
         assert loaded.exit_code == 0, loaded.output
+        # The Digital Link of the durian cooperative's export lot, to open its page.
+        assert "/10/SRCN-2611-01" in loaded.output.split("Export lot for China: ")[1]
     # The demo enterprises, and one waiting for verification with a prefix request.
     assert _count(cli_env, Enterprise) == len(ENTERPRISES) + 1 >= 9
     assert _count(cli_env, Product) >= 25

@@ -5,8 +5,10 @@ gets the verdict it claims, and the agency's queues have work in them."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import html
 import io
+import re
 import time
 from urllib.parse import quote
 
@@ -14,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry.locations.models import LocationKind
 from registry.population.models import PopulationEntry
 from registry.print_runs.models import LabelRun
 from registry.recalls.models import Recall
@@ -21,10 +24,12 @@ from registry.reports.models import ConsumerReport
 from registry.scans.models import AgentClass, Scan, SerialScanSource, SourceKind
 from service import ratelimit
 from service.demo import AGENCY_EMAIL, DEMO_PASSWORD, load_demo
+from service.demo_export import EXPORT_LOT, GROWING_AREA, PACKHOUSE, export_lot_link
 from service.demo_links import verdict_links
-from service.demo_scenes import PENDING, RECALLED_LOT, REPORTS, copied_serial
+from service.demo_scenes import PENDING, RECALLED_LOT, REPORTS, copied_serial, demo_lot
 
 HTML = {"accept": "text/html"}
+BASE_URL = "https://truyxuat.dongthap.gov.vn"
 COUNTED = (LabelRun, Scan, Recall, ConsumerReport, PopulationEntry)
 
 
@@ -60,7 +65,7 @@ def test_demo_loads_twice_and_shows_everything(client: TestClient, db_session: S
     assert len(months) >= 6
     assert db_session.scalar(select(func.count()).where(ConsumerReport.photo.is_not(None))) == 1
 
-    for kind, link in verdict_links(db_session, "https://truyxuat.dongthap.gov.vn"):
+    for kind, link in verdict_links(db_session, BASE_URL):
         answer = client.get(f"/api/v1/verify?uri={quote(link, safe='')}")
         body = answer.json()
         assert body["verdict"] == kind, (link, body)
@@ -77,6 +82,8 @@ def test_demo_loads_twice_and_shows_everything(client: TestClient, db_session: S
     assert float(table["Tỷ lệ tham gia"]) > 0  # adoption against the register sample
     assert float(table["Nhãn đã phát hành"]) > 0
 
+    _the_export_lot_is_traced(client, db_session)
+
     copied = copied_serial(db_session)
     for path, shows in (
         ("/agency/reports", REPORTS[0].message),
@@ -88,3 +95,30 @@ def test_demo_loads_twice_and_shows_everything(client: TestClient, db_session: S
         page = client.get(path, headers=HTML)
         assert page.status_code == 200, path
         assert html.escape(shows, quote=False) in page.text, (path, shows)
+
+
+def _journey_lines(page: str) -> list[str]:
+    """The consumer page's journey, one line per step, as the shopper reads it."""
+    found = re.search(r'<ol class="journey">(.*?)</ol>', page, re.S)
+    assert found, "no journey on the page"
+    steps = re.findall(r"<li>(.*?)</li>", found.group(1), re.S)
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", step)).split()) for step in steps]
+
+
+def _the_export_lot_is_traced(client: TestClient, session: Session) -> None:
+    """The durian cooperative's export lot: grown in its growing area, harvested at dawn
+    (06:30 in Viet Nam, still the day before in UTC), packed in its packhouse."""
+    lot = demo_lot(session, *EXPORT_LOT)
+    assert lot.origin_location is not None
+    assert lot.origin_location.kind is LocationKind.growing_area
+    assert lot.origin_location.name == GROWING_AREA
+    link = export_lot_link(session, BASE_URL)
+    assert link is not None and f"/10/{lot.code}" in link
+    page = client.get(link.replace(BASE_URL, "/p", 1), headers=HTML)
+    assert page.status_code == 200, page.text
+    harvested = lot.production_on
+    assert harvested is not None
+    packed = (harvested + dt.timedelta(days=1)).strftime("%d/%m/%Y")
+    journey = _journey_lines(page.text)
+    assert journey[0] == f"{harvested:%d/%m/%Y} Thu hoạch {GROWING_AREA}", journey
+    assert any(line.startswith(f"{packed} Đóng gói {PACKHOUSE}") for line in journey), journey
