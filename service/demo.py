@@ -57,6 +57,7 @@ class DemoProduct:
     warnings_vi: str | None = None
     warnings_en: str | None = None
     ocop_stars: int | None = None
+    name_zh: str | None = None  # for products sold to China
 
 
 @dataclass
@@ -192,6 +193,7 @@ def _load_enterprise(session: Session, spec: DemoEnterprise, today: dt.date) -> 
             details=ProductDetails(
                 name_vi=item.name_vi,
                 name_en=item.name_en,
+                name_zh=item.name_zh,
                 brand=spec.trading_name,
                 category=item.category,
                 net_content=item.net_content,

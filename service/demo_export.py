@@ -9,10 +9,11 @@ it looks for the export lot and leaves everything alone when it is there.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.actor import SYSTEM
@@ -21,6 +22,15 @@ from registry.events.steps import LotQuantity, record_harvest, record_inspection
 from registry.locations.models import Location
 from registry.lots.models import Lot
 from registry.lots.service import create_lot, find_lot
+from registry.market_codes.guard import ExportGuardRefused, keep_refusal
+from registry.market_codes.models import ApprovalStatus, MarketCode
+from registry.market_codes.service import (
+    check_export_lot,
+    find_code,
+    record_code,
+    set_approval,
+    set_yield_ceiling,
+)
 from registry.print_runs.content import run_digital_link
 from registry.products.models import Product
 from registry.vn.clock import VIETNAM_ZONE
@@ -35,6 +45,23 @@ EXPORT_MARKET = "CN"
 GROWING_AREA = "Vùng trồng sầu riêng ấp Tân Phong"
 SUSPENDED_AREA = "Vùng trồng sầu riêng ấp Mỹ Long"
 PACKHOUSE = "Cơ sở đóng gói HTX Ngũ Hiệp"
+# Codes as the Plant Production and Protection Department issued them before the merger
+# of Tiền Giang into Đồng Tháp (VN + province + OR orchard / PH packing house + number),
+# stored as issued; China's customs (GACC) approved them for China.
+ISSUER = "Cục Trồng trọt và Bảo vệ thực vật"
+CROP = "Sầu riêng"
+APPROVED = (
+    "Có trong danh sách mã số được Tổng cục Hải quan Trung Quốc (GACC) phê duyệt"
+    " / On the list China's customs (GACC) approved"
+)
+SUSPENSION = (
+    "GACC tạm ngừng mã số: phát hiện cadimi vượt giới hạn trong một lô hàng"
+    " / GACC suspended the code: cadmium above the limit in a consignment"
+)
+# The most a hectare of durian yields in a season, as an officer sets it (t/ha).
+DURIAN_CEILING = Decimal(30)
+# A lot from the suspended area, refused for China: the agency's queue shows it.
+REFUSED_LOT = (PRODUCT, "SRML-2611-01")
 HARVESTED_DAYS_AGO = 3
 SHELF_LIFE_DAYS = 15
 HARVESTED_KG = Decimal(19_500)
@@ -46,6 +73,24 @@ class ExportPlaces:
     growing_area: Location
     suspended_area: Location
     packhouse: Location
+
+
+@dataclass(frozen=True)
+class DemoCode:
+    place: str
+    code: str
+    issued_on: dt.date
+    area_ha: Decimal | None = None
+    households: int | None = None
+    suspended: str | None = None
+
+
+CODES = (
+    DemoCode(GROWING_AREA, "VN-TGOR-0157", dt.date(2024, 4, 12), Decimal("12.4"), 23),
+    DemoCode(SUSPENDED_AREA, "VN-TGOR-0212", dt.date(2024, 4, 12), Decimal("8.6"), 15, SUSPENSION),
+    DemoCode(PACKHOUSE, "VN-TGPH-0046", dt.date(2023, 11, 8)),
+)
+AREA_CODE, SUSPENDED_CODE, PACKHOUSE_CODE = (item.code for item in CODES)
 
 
 def exporter(session: Session) -> Enterprise | None:
@@ -65,6 +110,85 @@ def _places(session: Session, enterprise: Enterprise) -> ExportPlaces:
 
 def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=VIETNAM_ZONE)
+
+
+def _boundary(location: Location, area_ha: Decimal) -> str:
+    """A square of the code's area around the place's point, as GeoJSON (lon, lat)."""
+    lat, lon = location.latitude or 0.0, location.longitude or 0.0
+    half = float(area_ha.sqrt()) * 100 / 2 / 111_320  # metres of the side, in degrees
+    ring = [
+        [round(lon + dx * half, 6), round(lat + dy * half, 6)]
+        for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1), (-1, -1))
+    ]
+    return json.dumps({"type": "Polygon", "coordinates": [ring]}, separators=(",", ":"))
+
+
+def _codes(session: Session, places: ExportPlaces) -> list[MarketCode]:
+    """The codes an officer recorded for the cooperative's places, and the durian ceiling."""
+    by_name = {
+        place.name: place
+        for place in (places.growing_area, places.suspended_area, places.packhouse)
+    }
+    recorded = []
+    for item in CODES:
+        found = find_code(session, item.code)
+        if found is not None:
+            recorded.append(found)
+            continue
+        location = by_name[item.place]
+        code = record_code(
+            session,
+            actor=SYSTEM,
+            location=location,
+            code=item.code,
+            markets=[EXPORT_MARKET],
+            issuing_body=ISSUER,
+            crop=CROP,
+            area_ha=item.area_ha,
+            households=item.households,
+            boundary=_boundary(location, item.area_ha) if item.area_ha else None,
+            valid_from=item.issued_on,
+            reason=APPROVED,
+        )
+        if item.suspended:
+            set_approval(
+                session,
+                actor=SYSTEM,
+                market_code=code,
+                market=EXPORT_MARKET,
+                status=ApprovalStatus.suspended,
+                reason=item.suspended,
+            )
+        recorded.append(code)
+    set_yield_ceiling(session, actor=SYSTEM, crop=CROP, tonnes_per_ha=DURIAN_CEILING)
+    return recorded
+
+
+def _refused_attempt(
+    session: Session, product: Product, places: ExportPlaces, harvested: dt.date
+) -> None:
+    """Someone declares a lot for China from the area whose code GACC suspended: refused,
+    nothing of it kept but the refusal in the agency's queue."""
+    savepoint = session.begin_nested()
+    try:
+        lot = create_lot(
+            session,
+            actor=SYSTEM,
+            product=product,
+            code=REFUSED_LOT[1],
+            production_on=harvested,
+            quantity=Decimal(6_000),
+            unit="KGM",
+            origin_location=places.suspended_area,
+            export_market=EXPORT_MARKET,
+            packhouse_location=places.packhouse,
+        )
+        check_export_lot(session, lot, actor=SYSTEM)
+    except ExportGuardRefused as refused:
+        savepoint.rollback()
+        keep_refusal(session, refused)
+        return
+    raise AssertionError(f"the guard let lot {REFUSED_LOT[1]} of a suspended code through")
 
 
 def _lots(
@@ -92,7 +216,10 @@ def _lots(
         quantity=PACKED_KG,
         unit="KGM",
         origin_location=places.growing_area,
+        export_market=EXPORT_MARKET,
+        packhouse_location=places.packhouse,
     )
+    check_export_lot(session, packed, actor=SYSTEM)
     return raw, packed
 
 
@@ -139,11 +266,19 @@ def load_export_scene(session: Session, *, today: dt.date) -> dict[str, int]:
     if find_lot(session, gtin=product.gtin, code=EXPORT_LOT[1]) is None:
         places = _places(session, enterprise)
         harvested = today - dt.timedelta(days=HARVESTED_DAYS_AGO)
+        _codes(session, places)
         raw, packed = _lots(session, product, places, harvested)
+        _refused_attempt(session, product, places, harvested)
         session.flush()
         _steps(session, raw, packed, places)
         session.flush()
-    return {}
+    return {
+        "market codes": session.scalar(select(func.count()).select_from(MarketCode)) or 0,
+        "export lots": session.scalar(
+            select(func.count()).select_from(Lot).where(Lot.export_market.is_not(None))
+        )
+        or 0,
+    }
 
 
 def export_lot_link(session: Session, base_url: str) -> str | None:

@@ -16,7 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.locations.models import LocationKind
+from registry.locations.models import Location, LocationKind
+from registry.market_codes.models import GuardRefusal
+from registry.market_codes.service import LotExportCodes, active_code, export_codes_for_lot
 from registry.population.models import PopulationEntry
 from registry.print_runs.models import LabelRun
 from registry.recalls.models import Recall
@@ -24,7 +26,17 @@ from registry.reports.models import ConsumerReport
 from registry.scans.models import AgentClass, Scan, SerialScanSource, SourceKind
 from service import ratelimit
 from service.demo import AGENCY_EMAIL, DEMO_PASSWORD, load_demo
-from service.demo_export import EXPORT_LOT, GROWING_AREA, PACKHOUSE, export_lot_link
+from service.demo_export import (
+    AREA_CODE,
+    EXPORT_LOT,
+    GROWING_AREA,
+    PACKHOUSE,
+    PACKHOUSE_CODE,
+    REFUSED_LOT,
+    SUSPENDED_AREA,
+    SUSPENDED_CODE,
+    export_lot_link,
+)
 from service.demo_links import verdict_links
 from service.demo_scenes import PENDING, RECALLED_LOT, REPORTS, copied_serial, demo_lot
 
@@ -107,11 +119,27 @@ def _journey_lines(page: str) -> list[str]:
 
 def _the_export_lot_is_traced(client: TestClient, session: Session) -> None:
     """The durian cooperative's export lot: grown in its growing area, harvested at dawn
-    (06:30 in Viet Nam, still the day before in UTC), packed in its packhouse."""
+    (06:30 in Viet Nam, still the day before in UTC), packed in its packhouse; its codes
+    active for China on the harvest day, a lot from the suspended area refused."""
     lot = demo_lot(session, *EXPORT_LOT)
     assert lot.origin_location is not None
     assert lot.origin_location.kind is LocationKind.growing_area
     assert lot.origin_location.name == GROWING_AREA
+    assert export_codes_for_lot(session, lot) == LotExportCodes(
+        "CN", GROWING_AREA, AREA_CODE, PACKHOUSE, PACKHOUSE_CODE
+    )
+    assert lot.production_on is not None
+    suspended = session.scalars(select(Location).where(Location.name == SUSPENDED_AREA)).one()
+    on = lot.production_on
+    assert active_code(session, location_id=suspended.id, market="CN", on=on) is None
+    assert active_code(session, location_id=lot.origin_location.id, market="AU", on=on) is None
+    refused = session.scalars(select(GuardRefusal)).one()
+    assert (refused.lot_code, refused.market, refused.code) == (
+        REFUSED_LOT[1],
+        "CN",
+        SUSPENDED_CODE,
+    )
+    assert refused.lot_id is None  # the refused lot was never kept
     link = export_lot_link(session, BASE_URL)
     assert link is not None and f"/10/{lot.code}" in link
     page = client.get(link.replace(BASE_URL, "/p", 1), headers=HTML)
