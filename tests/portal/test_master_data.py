@@ -249,3 +249,27 @@ def test_the_migration_reads_plain_net_contents() -> None:
     assert parse("330 ml") == (Decimal("330"), "MLT")
     for unclear in ("2 x 500 g", "hộp 12 quả", "", None, "0 kg", "1.200 kg"):
         assert parse(unclear) is None, unclear
+
+
+def test_an_import_takes_the_gs1_columns_and_checks_them(
+    db_session: Session, browser: Browser, member: Member, gpc: None
+) -> None:
+    header = (
+        "Tên sản phẩm;Nhãn hiệu;Giá trị khối lượng tịnh;Đơn vị khối lượng tịnh;"
+        "Mã brick GPC;Thị trường mục tiêu\n"
+    )
+    bad = header + "Xoài sấy;Cái Mơn;0,5;KGM;10005840;VN\nTôm khô;Đất Mũi;1;KGM;99999999;CN\n"
+    refused = browser.post(
+        "/portal/products/import?lang=en", files={"file": ("sp.csv", bad.encode(), "text/csv")}
+    )
+    assert refused.status_code == 400, refused.text[:300]
+    assert "Mã brick GPC" in refused.text and "not a brick of the loaded GPC" in refused.text
+    assert _products(db_session, member.enterprise.id) == []
+    good = bad.replace("99999999", "10005850")
+    imported = browser.post(
+        "/portal/products/import", files={"file": ("sp.csv", good.encode(), "text/csv")}
+    )
+    assert imported.status_code == 303, imported.text[:300]
+    shrimp = _products(db_session, member.enterprise.id)[1]
+    assert (shrimp.gpc_brick_code, shrimp.target_markets) == ("10005850", "156")
+    assert (shrimp.net_content_value, shrimp.net_content_unit) == (Decimal("1"), "KGM")

@@ -54,6 +54,11 @@ HEADERS = {
     "standards_applied": "Tiêu chuẩn áp dụng",
     "warnings_vi": "Cảnh báo",
     "warnings_en": "Cảnh báo tiếng Anh",
+    "net_content_value": "Giá trị khối lượng tịnh",
+    "net_content_unit": "Đơn vị khối lượng tịnh",
+    "gpc_brick_code": "Mã brick GPC",
+    "target_markets": "Thị trường mục tiêu",
+    "image_url": "Đường dẫn ảnh",
 }
 _BRACKETED_NOTE = re.compile(r"\(.*?\)|\*")
 COLUMN_OF_HEADER = {
@@ -74,6 +79,9 @@ TEMPLATE_EXAMPLE = {
     "category": "Gạo",
     "net_content": "5 kg",
     "standards_applied": "TCVN 11888:2017",
+    "net_content_value": "5",
+    "net_content_unit": "KGM",
+    "target_markets": "VN",
 }
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 # openpyxl parses a sheet without a declared dimension (and the shared strings) whole when
