@@ -113,8 +113,6 @@ def demo_load() -> None:
     with unit_of_work(sessions) as session:
         summary = load_demo(session)
     with unit_of_work(sessions) as session:
-        _load_sample_gpc_if_none(session)
-    with unit_of_work(sessions) as session:
         base_url = get_settings().public_base_url
         links = verdict_links(session, base_url)
         export_link = export_lot_link(session, base_url)
@@ -125,15 +123,6 @@ def demo_load() -> None:
         click.echo(f"  {kind:<20} {link}")
     if export_link:
         click.echo(f"Lô xuất khẩu sang Trung Quốc / Export lot for China: {export_link}")
-
-
-def _load_sample_gpc_if_none(session: Session) -> None:
-    """The demo's products can be classified: the sample GPC, unless one is loaded."""
-    from registry.gpc.service import SAMPLE_GPC, count_bricks, load_gpc
-
-    if not count_bricks(session):
-        with SAMPLE_GPC.open("rb") as stream:
-            load_gpc(session, actor=SYSTEM, stream=stream)
 
 
 # The standard asyncio loop, not uvloop: under saturation uvloop left a few connections

@@ -28,6 +28,7 @@ from registry.enterprises.service import (
     verify_enterprise,
 )
 from registry.events.steps import record_harvest, record_inspection
+from registry.gpc.service import SAMPLE_GPC, count_bricks, load_gpc
 from registry.locations.models import Location, LocationKind
 from registry.locations.service import create_location
 from registry.lots.models import Lot
@@ -58,6 +59,12 @@ class DemoProduct:
     warnings_en: str | None = None
     ocop_stars: int | None = None
     name_zh: str | None = None  # for products sold to China
+    # Master data for GS1 (Verified by GS1): a brick of the sample GPC, the net content as
+    # a value and a UN/ECE Rec 20 unit, the target markets (ISO 3166-1).
+    gpc_brick_code: str | None = None
+    net_content_value: Decimal | None = None
+    net_content_unit: str | None = None
+    target_markets: str | None = None
 
 
 @dataclass
@@ -92,7 +99,14 @@ def _demo_enterprise(entry: dict[str, Any]) -> DemoEnterprise:
             for place in entry["locations"]
         ],
         products=[
-            DemoProduct(**{**product, "lots": [tuple(lot) for lot in product["lots"]]})
+            DemoProduct(
+                **{
+                    **product,
+                    "lots": [tuple(lot) for lot in product["lots"]],
+                    "net_content_value": product.get("net_content_value")
+                    and Decimal(product["net_content_value"]),
+                }
+            )
             for product in entry.get("products", [])
         ],
         certificates=[
@@ -200,6 +214,10 @@ def _load_enterprise(session: Session, spec: DemoEnterprise, today: dt.date) -> 
                 standards_applied=item.standards,
                 warnings_vi=item.warnings_vi,
                 warnings_en=item.warnings_en,
+                gpc_brick_code=item.gpc_brick_code,
+                net_content_value=item.net_content_value,
+                net_content_unit=item.net_content_unit,
+                target_markets=item.target_markets,
             ),
         )
         for code, age_days, shelf_days in item.lots:
@@ -247,6 +265,9 @@ def load_demo(session: Session, *, today: dt.date | None = None) -> str:
     now = dt.datetime.now(dt.UTC)
     today = today or now.date()
     sync_admin_units(session)
+    if not count_bricks(session):  # the demo's products can be classified
+        with SAMPLE_GPC.open("rb") as stream:
+            load_gpc(session, actor=SYSTEM, stream=stream)
     for email, role in ((AGENCY_EMAIL, Role.agency), (ADMIN_EMAIL, Role.admin)):
         if session.scalar(select(User.id).where(User.email == email)) is None:
             create_user(session, actor=SYSTEM, email=email, password=DEMO_PASSWORD, role=role)

@@ -16,11 +16,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry.gpc.service import find_brick
 from registry.locations.models import Location, LocationKind
 from registry.market_codes.models import GuardRefusal
 from registry.market_codes.service import LotExportCodes, active_code, export_codes_for_lot
 from registry.population.models import PopulationEntry
 from registry.print_runs.models import LabelRun
+from registry.products.master_data import completeness
 from registry.recalls.models import Recall
 from registry.reports.models import ConsumerReport
 from registry.scans.models import AgentClass, Scan, SerialScanSource, SourceKind
@@ -140,6 +142,16 @@ def _the_export_lot_is_traced(client: TestClient, session: Session) -> None:
         SUSPENDED_CODE,
     )
     assert refused.lot_id is None  # the refused lot was never kept
+    # Master data for GS1: all but a product photo, the brick from the sample GPC.
+    product = lot.product
+    assert (product.name_zh, product.gpc_brick_code, product.target_markets) == (
+        "榴莲",
+        "10005806",
+        "156",
+    )
+    score = completeness(product, known_bricks=frozenset({"10005806"}))
+    assert [a.key for a in score.missing] == ["image_url"]
+    assert find_brick(session, "10005806") is not None
     link = export_lot_link(session, BASE_URL)
     assert link is not None and f"/10/{lot.code}" in link
     page = client.get(link.replace(BASE_URL, "/p", 1), headers=HTML)
