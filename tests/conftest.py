@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from registry.db import make_engine
 from registry.settings import Settings
 from tests.app_under_test import app_state_on, session_on
+from tests.collected import COLLECTED
 from tests.databases import Databases, backend_of
 from tests.outside_reads import LAST_TEST, OUTSIDE_READS, OutsideReads
 from tests.testdata import REPOSITORY
@@ -41,6 +42,12 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     last = [item for item in items if item.name == LAST_TEST]
     items[:] = [item for item in items if item.name != LAST_TEST] + last
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Every test this process collects, before -k, -m or --deselect leave any out: what
+    tests/test_conformance_table.py counts, without collecting the suite a second time."""
+    item.config.stash.setdefault(COLLECTED, []).append(item.nodeid)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
