@@ -3,6 +3,7 @@
 from registry.accounts.models import ApiKey, User
 from registry.audit.models import AuditEntry
 from registry.certificates.models import Certificate
+from registry.consignments.models import Consignment, ConsignmentLot
 from registry.db import Base
 from registry.enterprises.models import Enterprise, IdentityChange
 from registry.events.models import (
@@ -50,6 +51,8 @@ __all__ = [
     "CaptureJob",
     "Certificate",
     "CompanyPrefix",
+    "Consignment",
+    "ConsignmentLot",
     "ConsumerReport",
     "DeadLetter",
     "Enterprise",

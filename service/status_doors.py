@@ -73,6 +73,7 @@ WRITE_DEEDS: dict[tuple[str, str], Deed | None] = {
     ("POST", "/api/v1/pallets"): Deed.record_events,
     ("POST", "/api/v1/pallets/{sscc}/ship"): Deed.record_events,
     ("POST", "/api/v1/pallets/{sscc}/receive"): Deed.record_events,
+    ("POST", "/api/v1/consignments"): Deed.record_events,
     ("POST", "/epcis/capture"): Deed.record_events,
     ("POST", "/epcis/events"): Deed.record_events,
     # A named query or a subscription is a read kept for later: allowed wherever reading
@@ -101,6 +102,7 @@ WRITE_DEEDS: dict[tuple[str, str], Deed | None] = {
     ("POST", "/portal/lots/new"): Deed.record_lots,
     ("POST", "/portal/lots/{lot_id}/steps/{step}"): Deed.record_events,
     ("POST", "/portal/lots/{lot_id}/events/{event_pk}/flag"): Deed.record_events,
+    ("POST", "/portal/consignments/new"): Deed.record_events,
     ("POST", "/portal/labels"): Deed.print_labels,
     ("POST", "/portal/labels/runs/{run_id}/void"): Deed.print_labels,
     ("POST", "/portal/team/users"): Deed.manage_team,

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends
 from service.api import (
     accounts,
     certificates,
+    consignments,
     enterprises,
     links,
     locations,
@@ -30,6 +31,7 @@ for module in (
     locations,
     lots,
     certificates,
+    consignments,
     places,
     steps,
     links,

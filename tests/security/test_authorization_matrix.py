@@ -77,6 +77,20 @@ def _event_document(w: World) -> dict[str, Any]:
     return epcis_document(event, day=EVENT_DAY)
 
 
+def _consignment_body(lot_id: int, location_id: int) -> dict[str, Any]:
+    return {
+        "location_id": location_id,
+        "market": "CN",
+        "lots": [{"lot_id": lot_id, "quantity": "10", "unit": "KGM"}],
+        "importer": {"name": "Importer", "country": "CN"},
+        "certificate_number": "KDTV-1",
+        "container_number": "CSQU3054383",
+        "departed_on": (dt.date.today() + dt.timedelta(days=3)).isoformat(),
+        "port_of_loading": "Cát Lái",
+        "port_of_discharge": "Nansha",
+    }
+
+
 def _enterprise_body() -> dict[str, Any]:
     return {"tax_code": unique_tax_code(), "legal_name": "HTX Mới", "kind": "cooperative"}
 
@@ -230,6 +244,17 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
             },
         ),
         ("GET", "/api/v1/certificates/{certificate_id}"): Probe("401 200 404 200 200"),
+        # -- consignments: recorded by the exporter itself (the future date is refused
+        # only after the actor may act: A 422, B cannot see A's packhouse)
+        ("GET", "/api/v1/consignments"): Probe("401 200 200 200 200"),
+        ("POST", "/api/v1/consignments"): Probe(
+            "401 422 404 403 403", json=_consignment_body(lot, loc)
+        ),
+        ("GET", "/api/v1/consignments/{consignment_id}"): Probe("401 200 404 200 200"),
+        ("GET", "/api/v1/consignments/{consignment_id}/dossier.pdf"): Probe("401 200 404 200 200"),
+        ("GET", "/api/v1/consignments/{consignment_id}/dossier.jsonld"): Probe(
+            "401 200 404 200 200"
+        ),
         # An officer removing an enterprise's certificate says why (?reason=…): 422 without.
         ("DELETE", "/api/v1/certificates/{certificate_id}"): Probe("401 204 404 422 422"),
         ("GET", "/api/v1/admin-units"): Probe("200 200 200 200 200"),
@@ -416,6 +441,16 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ("GET", "/portal/lots/new"): Probe("303 200 200 403 403", via=SESSION),
         ("POST", "/portal/lots/new"): Probe("303 400 400 403 403", via=SESSION, form={}),
         ("GET", "/portal/lots/{lot_id}"): Probe("303 200 404 403 403", via=SESSION),
+        ("GET", "/portal/consignments"): Probe("303 200 200 403 403", via=SESSION),
+        ("GET", "/portal/consignments/new"): Probe("303 200 200 403 403", via=SESSION),
+        ("POST", "/portal/consignments/new"): Probe("303 400 400 403 403", via=SESSION, form={}),
+        ("GET", "/portal/consignments/{consignment_id}"): Probe("303 200 404 403 403", via=SESSION),
+        ("GET", "/portal/consignments/{consignment_id}/dossier.pdf"): Probe(
+            "303 200 404 403 403", via=SESSION
+        ),
+        ("GET", "/portal/consignments/{consignment_id}/dossier.jsonld"): Probe(
+            "303 200 404 403 403", via=SESSION
+        ),
         ("POST", "/portal/lots/{lot_id}/steps/{step}"): Probe(
             "303 400 404 403 403", path=f"/portal/lots/{lot}/steps/harvest", via=SESSION, form={}
         ),

@@ -22,6 +22,7 @@ from registry.accounts.models import KeyScope, Role, User
 from registry.accounts.service import create_api_key
 from registry.actor import SYSTEM
 from registry.certificates.models import Certificate
+from registry.consignments.models import Consignment, ConsignmentLot
 from registry.enterprises.models import Enterprise
 from registry.enterprises.service import update_enterprise
 from registry.events.flags import flag_event
@@ -105,6 +106,7 @@ class World:
     event_pk: int = 0
     flag_id: int = 0
     member_id: int = 0  # a member of A's team who is not its owner
+    consignment_id: int = 0  # a consignment of A, stored as a row (its guards are tested apart)
     actors: dict[str, Actor] = field(default_factory=dict)
     # An agency key made without the write scope (the "agency" actor's key has it).
     read_only_agency_headers: dict[str, str] = field(default_factory=dict)
@@ -138,6 +140,7 @@ class World:
             "event_pk": str(self.event_pk),
             "flag_id": str(self.flag_id),
             "user_id": str(self.member_id),
+            "consignment_id": str(self.consignment_id),
         }
 
 
@@ -150,6 +153,28 @@ def _browser(app: FastAPI, user: User | None) -> TestClient:
         )
         assert answer.status_code == 200, answer.text
     return browser
+
+
+def _consignment(enterprise: Enterprise, location: Location, lot: Lot) -> Consignment:
+    return Consignment(
+        enterprise_id=enterprise.id,
+        location_id=location.id,
+        market="CN",
+        importer_name="Importer",
+        importer_country="CN",
+        importer_address="",
+        importer_uri="urn:uuid:00000000-0000-4000-8000-000000000000",
+        certificate_number="KDTV-1",
+        additional_declarations="",
+        treatment={"kind": "none"},
+        lab_results=[],
+        container_number="CSQU3054383",
+        seal_numbers=[],
+        departed_on=dt.date.today(),
+        port_of_loading="Cát Lái",
+        port_of_discharge="Nansha",
+        lots=[ConsignmentLot(lot_id=lot.id, quantity=Decimal(10), unit="KGM")],
+    )
 
 
 def build_world(session: Session, app: FastAPI) -> World:
@@ -220,6 +245,8 @@ def build_world(session: Session, app: FastAPI) -> World:
     ).identity_change
     assert identity_change is not None
     key_a = create_api_key(session, actor=SYSTEM, role=Role.enterprise, enterprise=enterprise_a)
+    consignment = _consignment(enterprise_a, location, lot)
+    session.add(consignment)
     session.flush()
     users = {
         "anonymous": None,
@@ -262,6 +289,7 @@ def build_world(session: Session, app: FastAPI) -> World:
         ).one(),
         prefix_request_id=prefix_request.id,
         identity_change_id=identity_change.id,
+        consignment_id=consignment.id,
     )
     read_only = create_api_key(session, actor=SYSTEM, role=Role.agency)
     world.member_id = make_user(session, enterprise=enterprise_a).id

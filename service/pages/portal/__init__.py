@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 
 from service.pages.portal import (
     auth,
+    consignments,
     dashboard,
     event_flags,
     imports,
@@ -43,6 +44,7 @@ for area in (
     products,
     locations,
     lots,
+    consignments,
     print_runs,
     stats,
     team,

@@ -1,0 +1,1 @@
+"""Consignments: one export shipment of lots, recorded as an EPCIS shipping event."""

@@ -1,0 +1,315 @@
+"""The consignment dossier as a PDF: Vietnamese administrative layout (Decree
+30/2020/NĐ-CP, Appendix I: issuer and number on the left, national title, place and date
+on the right), every heading and label in Vietnamese with its English beside it, so the
+one document serves the exporter, the province and the importing market's inspector."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, TableStyle
+from reportlab.platypus import Table as PdfTable
+
+from labels.fonts import pdf_font_name
+from registry.consignments.details import country_name
+from registry.consignments.dossier import Dossier
+from registry.text import format_quantity
+from registry.units import unit_name
+
+MARGIN = 15 * mm
+NUMBER_PREFIX = "HSXK"  # hồ sơ xuất khẩu
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    regular, bold = pdf_font_name(bold=False), pdf_font_name(bold=True)
+    return {
+        "doc_title": ParagraphStyle(
+            "doc_title", fontName=bold, fontSize=14, leading=18, alignment=TA_CENTER
+        ),
+        "subtitle": ParagraphStyle(
+            "subtitle", fontName=regular, fontSize=10, leading=13, alignment=TA_CENTER
+        ),
+        "heading": ParagraphStyle(
+            "heading", fontName=regular, fontSize=9, leading=12, alignment=TA_CENTER
+        ),
+        "h2": ParagraphStyle(
+            "h2", fontName=bold, fontSize=11, leading=14, spaceBefore=8, spaceAfter=3
+        ),
+        "body": ParagraphStyle("body", fontName=regular, fontSize=9, leading=12),
+        "small": ParagraphStyle("small", fontName=regular, fontSize=7.5, leading=9.5),
+        "head": ParagraphStyle("head", fontName=bold, fontSize=7.5, leading=9.5),
+    }
+
+
+def _day(day: dt.date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else "—"
+
+
+def _text(value: object) -> str:
+    return escape(str(value)) if value not in (None, "") else "—"
+
+
+def _heading(dossier: Dossier, styles: dict[str, ParagraphStyle], width: float) -> PdfTable:
+    consignment = dossier.consignment
+    issued = consignment.created_at.date()
+    issuer = [
+        f"<b>{escape(dossier.exporter_name.upper())}</b>",
+        "_______",
+        f"Số / No.: {consignment.id}/{NUMBER_PREFIX}",
+    ]
+    nation = [
+        "<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b>",
+        "<b>Độc lập - Tự do - Hạnh phúc</b>",
+        "SOCIALIST REPUBLIC OF VIET NAM — Independence - Freedom - Happiness",
+        "_______________",
+        f"Ngày {issued.day:02d} tháng {issued.month:02d} năm {issued.year}"
+        f" / {issued.strftime('%d/%m/%Y')}",
+    ]
+    cell = styles["heading"]
+    table = PdfTable(
+        [[[Paragraph(line, cell) for line in issuer], [Paragraph(line, cell) for line in nation]]],
+        colWidths=[width * 0.4, width * 0.6],
+    )
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return table
+
+
+def _pairs(
+    rows: Sequence[tuple[str, str]], styles: dict[str, ParagraphStyle], width: float
+) -> PdfTable:
+    """Label (Vietnamese / English) and value, two columns."""
+    table = PdfTable(
+        [
+            [Paragraph(label, styles["head"]), Paragraph(value, styles["body"])]
+            for label, value in rows
+        ],
+        colWidths=[width * 0.32, width * 0.68],
+    )
+    table.setStyle(_grid())
+    return table
+
+
+def _grid() -> TableStyle:
+    return TableStyle(
+        [
+            ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#c9d3cd")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("TOPPADDING", (0, 0), (-1, -1), 2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ]
+    )
+
+
+def _rows(
+    header: Sequence[str],
+    body: Sequence[Sequence[str]],
+    widths: Sequence[float],
+    styles: dict[str, ParagraphStyle],
+) -> PdfTable:
+    table = PdfTable(
+        [
+            [Paragraph(cell, styles["head"]) for cell in header],
+            *([Paragraph(cell, styles["small"]) for cell in row] for row in body),
+        ],
+        colWidths=list(widths),
+        repeatRows=1,
+    )
+    style = _grid()
+    style.add("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9f5ef"))
+    table.setStyle(style)
+    return table
+
+
+def _treatment(dossier: Dossier) -> str:
+    vi, en = (dossier.treatment.summary(lang) for lang in ("vi", "en"))
+    return escape(vi if vi == en else f"{vi} / {en}")
+
+
+def _code(name: str | None, code: str | None) -> str:
+    if not name and not code:
+        return "—"
+    return f"{_text(name)}<br/><b>{_text(code)}</b>"
+
+
+def dossier_pdf(dossier: Dossier, *, event_count: int) -> bytes:
+    styles = _styles()
+    width = A4[0] - 2 * MARGIN
+    consignment = dossier.consignment
+    market = consignment.market
+    story: list[object] = [
+        _heading(dossier, styles, width),
+        Spacer(1, 6 * mm),
+        Paragraph("HỒ SƠ LÔ HÀNG XUẤT KHẨU", styles["doc_title"]),
+        Paragraph("EXPORT CONSIGNMENT DOSSIER", styles["subtitle"]),
+        Paragraph(
+            f"Thị trường nhập khẩu / Importing market: {escape(country_name(market, 'vi'))}"
+            f" / {escape(country_name(market, 'en'))} ({market})",
+            styles["subtitle"],
+        ),
+        Spacer(1, 3 * mm),
+        Paragraph("1. Bên xuất khẩu / Exporter", styles["h2"]),
+        _pairs(
+            [
+                ("Tên / Name", _text(dossier.exporter_name)),
+                ("Mã số thuế / Tax code", _text(dossier.exporter_tax_code)),
+                ("Địa chỉ / Address", _text(dossier.exporter_address)),
+                (
+                    "Cơ sở đóng gói, nơi xuất hàng / Packhouse of dispatch",
+                    f"{_text(dossier.packhouse_name)} (GLN {dossier.packhouse_gln})",
+                ),
+            ],
+            styles,
+            width,
+        ),
+        Paragraph("2. Bên nhập khẩu / Importer", styles["h2"]),
+        _pairs(
+            [
+                ("Tên / Name", _text(consignment.importer_name)),
+                (
+                    "Nước / Country",
+                    f"{escape(country_name(consignment.importer_country, 'vi'))} / "
+                    f"{escape(country_name(consignment.importer_country, 'en'))}"
+                    f" ({consignment.importer_country})",
+                ),
+                ("Địa chỉ / Address", _text(consignment.importer_address)),
+            ],
+            styles,
+            width,
+        ),
+        Paragraph("3. Hàng hóa / Goods", styles["h2"]),
+        _rows(
+            [
+                "Mã lô / Lot",
+                "GTIN",
+                "Sản phẩm / Product",
+                "Số lượng / Quantity",
+                "Ngày thu hoạch / Harvested",
+                "Vùng trồng, mã số / Planting area, code",
+                "Cơ sở đóng gói, mã số / Packhouse, code",
+            ],
+            [
+                [
+                    _text(lot.code),
+                    lot.gtin,
+                    "<br/>".join(
+                        _text(name)
+                        for name in (lot.product_vi, lot.product_en, lot.product_zh)
+                        if name
+                    ),
+                    f"{format_quantity(lot.quantity)} {escape(unit_name(lot.unit))}",
+                    _day(lot.harvested_on),
+                    _code(lot.growing_area, lot.growing_area_code),
+                    _code(lot.packhouse, lot.packhouse_code),
+                ]
+                for lot in dossier.lots
+            ],
+            [w * width for w in (0.11, 0.15, 0.2, 0.11, 0.1, 0.165, 0.165)],
+            styles,
+        ),
+        Paragraph("4. Kiểm dịch thực vật / Phytosanitary", styles["h2"]),
+        _pairs(
+            [
+                (
+                    "Số giấy chứng nhận kiểm dịch thực vật / Phytosanitary certificate No.",
+                    _text(consignment.certificate_number),
+                ),
+                (
+                    "Khai báo bổ sung / Additional declarations",
+                    _text(consignment.additional_declarations),
+                ),
+                ("Xử lý / Treatment", _treatment(dossier)),
+            ],
+            styles,
+            width,
+        ),
+        Paragraph("5. Kết quả kiểm nghiệm / Laboratory results", styles["h2"]),
+    ]
+    if dossier.lab_results:
+        story.append(
+            _rows(
+                [
+                    "Phòng thử nghiệm / Laboratory",
+                    "Số phiếu / Report No.",
+                    "Chỉ tiêu / Analyte",
+                    "Kết quả / Result",
+                    "Giới hạn / Limit",
+                    "Đánh giá / Verdict",
+                ],
+                [
+                    [
+                        _text(r.lab),
+                        _text(r.report_number),
+                        _text(r.analyte),
+                        _text(r.result),
+                        _text(r.limit),
+                        "Đạt / Pass" if r.passed else "Không đạt / Fail",
+                    ]
+                    for r in dossier.lab_results
+                ],
+                [w * width for w in (0.22, 0.14, 0.2, 0.14, 0.14, 0.16)],
+                styles,
+            )
+        )
+    else:
+        story.append(Paragraph("Không có / None", styles["body"]))
+    story += [
+        Paragraph("6. Vận chuyển / Transport", styles["h2"]),
+        _pairs(
+            [
+                ("Số container / Container No. (ISO 6346)", _text(consignment.container_number)),
+                ("Số chì niêm phong / Seal Nos.", _text(", ".join(consignment.seal_numbers))),
+                ("Ngày khởi hành / Departure date", _day(consignment.departed_on)),
+                ("Cảng, cửa khẩu xếp hàng / Port of loading", _text(consignment.port_of_loading)),
+                (
+                    "Cảng, cửa khẩu dỡ hàng / Port of discharge",
+                    _text(consignment.port_of_discharge),
+                ),
+            ],
+            styles,
+            width,
+        ),
+        Paragraph("7. Truy xuất nguồn gốc / Traceability (EPCIS 2.0)", styles["h2"]),
+        _pairs(
+            [
+                ("Sự kiện xuất hàng / Shipping event ID", _text(consignment.event_id)),
+                (
+                    "Tài liệu EPCIS kèm theo / EPCIS document",
+                    f"{event_count} sự kiện / events (thu hoạch, đóng gói, xuất hàng /"
+                    " harvest, packing, shipping)",
+                ),
+            ],
+            styles,
+            width,
+        ),
+        Spacer(1, 8 * mm),
+        KeepTogether(
+            [
+                Paragraph("<b>ĐẠI DIỆN DOANH NGHIỆP / FOR THE EXPORTER</b>", styles["heading"]),
+                Paragraph(
+                    "(Ký, ghi rõ họ tên và đóng dấu / Signature, full name and seal)",
+                    styles["heading"],
+                ),
+            ]
+        ),
+    ]
+    out = io.BytesIO()
+    SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        title=f"Hồ sơ lô hàng xuất khẩu {consignment.id} / Export consignment dossier",
+        author=dossier.exporter_name,
+        creator="truyxuat",
+    ).build(story)
+    return out.getvalue()
