@@ -20,6 +20,7 @@ from registry.events.documents import epcis_document
 from registry.events.models import EpcisEvent, EventEpc, TraceLink
 from registry.events.query import visible_to
 from registry.events.trace import lot_node
+from registry.market_codes.service import export_codes_for_lot
 
 # How far back the dossier follows a lot's inputs (packing, then harvest lots, and a few
 # processing steps between).
@@ -63,20 +64,21 @@ def dossier_of(session: Session, *, consignment: Consignment) -> Dossier:
         lot = item.lot
         product = lot.product
         area = lot.origin_location
+        codes = export_codes_for_lot(session, lot)
         lots.append(
             DossierLot(
                 code=lot.code,
                 gtin=product.gtin,
                 product_vi=product.name_vi,
                 product_en=product.name_en,
-                product_zh=None,
+                product_zh=product.name_zh,
                 quantity=item.quantity,
                 unit=item.unit,
                 harvested_on=lot.production_on,
                 growing_area=area.name if area is not None else None,
-                growing_area_code=None,
-                packhouse=None,
-                packhouse_code=None,
+                growing_area_code=codes.growing_area_code if codes else None,
+                packhouse=codes.packhouse_name if codes else None,
+                packhouse_code=codes.packhouse_code if codes else None,
             )
         )
     return Dossier(

@@ -36,6 +36,7 @@ from registry.events.steps import CONTEXT, VIETNAM, VIETNAM_OFFSET, gln_uri, lot
 from registry.events.vocabulary import TRUYXUAT_NS
 from registry.locations.models import Location
 from registry.lots.models import Lot, LotStatus
+from registry.market_codes.service import check_export_lot
 from registry.pagination import Page, paginate
 from registry.text import check_quantity
 
@@ -96,8 +97,32 @@ class Phytosanitary:
     lab_results: Sequence[LabResult] = ()
 
 
+def _check_market(session: Session, actor: Actor, lot: Lot, market: str, field: str) -> None:
+    """The lot was declared for this market, and its codes hold up (the export guard)."""
+    if lot.export_market is None:
+        raise InvalidInput(
+            f"Lô {lot.code} không phải lô xuất khẩu: lô chưa ghi thị trường nhập khẩu và mã số"
+            " vùng trồng, cơ sở đóng gói.",
+            f"Lot {lot.code} is not an export lot: it names no importing market, planting-area"
+            " or packing-house code.",
+            field=field,
+        )
+    if lot.export_market != market:
+        raise InvalidInput(
+            f"Lô {lot.code} được khai cho thị trường {lot.export_market}, không phải {market}.",
+            f"Lot {lot.code} was declared for the {lot.export_market} market, not {market}.",
+            field=field,
+        )
+    check_export_lot(session, lot, actor=actor, attempt="consignment")
+
+
 def _checked_lots(
-    enterprise: Enterprise, market: str, lots: Sequence[ConsignedLot], departed_on: dt.date
+    session: Session,
+    actor: Actor,
+    enterprise: Enterprise,
+    market: str,
+    lots: Sequence[ConsignedLot],
+    departed_on: dt.date,
 ) -> list[ConsignedLot]:
     if not lots:
         raise InvalidInput(
@@ -135,6 +160,7 @@ def _checked_lots(
                 f"Lot {lot.code} was harvested or made after the departure date.",
                 field="departed_on",
             )
+        _check_market(session, actor, lot, market, field)
         check_quantity(item.quantity, field=f"quantity_{row}")
         if item.quantity <= 0:
             raise InvalidInput(
@@ -228,7 +254,7 @@ def create_consignment(
         )
     market = country_code(market, "market")
     shipment = _checked_shipment(shipment, enterprise)
-    checked_lots = _checked_lots(enterprise, market, lots, shipment.departed_on)
+    checked_lots = _checked_lots(session, actor, enterprise, market, lots, shipment.departed_on)
     papers = _checked_phytosanitary(papers)
     importer = Importer.checked(importer.name, importer.country, importer.address)
     consignment = Consignment(

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.accounts.models import KeyScope, Role
+from registry.actor import SYSTEM
 from registry.audit.models import AuditEntry
 from registry.consignments.models import Consignment, ConsignmentLot
 from registry.enterprises.models import Enterprise
@@ -22,6 +23,8 @@ from registry.events.steps import VIETNAM, LotQuantity, record_harvest, record_p
 from registry.locations.models import Location, LocationKind
 from registry.lots.models import Lot
 from registry.lots.service import create_lot
+from registry.market_codes.models import MarketCode
+from registry.market_codes.service import record_code
 from tests.factories import actor_of, api_headers, make_enterprise, make_location, make_product
 
 CONTAINER = "CSQU3054383"  # ISO 6346's own example
@@ -35,6 +38,8 @@ class ExportChain:
     packhouse: Location
     harvest_lot: Lot
     export_lot: Lot
+    area_code: MarketCode
+    packhouse_code: MarketCode
 
     def body(self, **changes: Any) -> dict[str, Any]:
         """A valid API body for a consignment of the export lot."""
@@ -75,19 +80,30 @@ def build_export_chain(session: Session, *, enterprise: Enterprise | None = None
     if enterprise is None:
         enterprise = make_enterprise(session, legal_name="Hợp tác xã Sầu riêng Ngũ Hiệp")
     product = make_product(
-        session, enterprise=enterprise, name_vi="Sầu riêng Ri6", name_en="Ri6 durian"
-    )
+        session, enterprise=enterprise, name_vi="Sầu riêng Ri6", name_en="Ri6 durian",
+        name_zh="榴莲",
+    )  # fmt: skip
     area = make_location(session, enterprise=enterprise, kind=LocationKind.growing_area)
     packhouse = make_location(session, enterprise=enterprise, kind=LocationKind.packhouse)
+    area_code = record_code(
+        session, actor=SYSTEM, location=area, code=f"VN-DTOR-{area.id:04d}", markets=["CN", "TH"],
+        crop="Sầu riêng",
+    )  # fmt: skip
+    packhouse_code = record_code(
+        session, actor=SYSTEM, location=packhouse, code=f"VN-DTPH-{packhouse.id:04d}",
+        markets=["CN"],
+    )  # fmt: skip
     actor = actor_of(enterprise)
     harvested_on = dt.date.today() - dt.timedelta(days=3)
     harvest = create_lot(
         session, actor=actor, product=product, code="SR-VUON-01", production_on=harvested_on,
-        quantity=Decimal(20000), unit="KGM", origin_location=area,
+        quantity=Decimal(20000), unit="KGM", origin_location=area, export_market="CN",
+        packhouse_location=packhouse,
     )  # fmt: skip
     export = create_lot(
         session, actor=actor, product=product, code="SR-CN-0815", production_on=harvested_on,
-        quantity=Decimal(18000), unit="KGM", origin_location=area,
+        quantity=Decimal(18000), unit="KGM", origin_location=area, export_market="CN",
+        packhouse_location=packhouse,
     )  # fmt: skip
     record_harvest(
         session, actor=actor, lot=harvest, location=area, harvested_on=harvested_on,
@@ -104,6 +120,8 @@ def build_export_chain(session: Session, *, enterprise: Enterprise | None = None
         packhouse=packhouse,
         harvest_lot=harvest,
         export_lot=export,
+        area_code=area_code,
+        packhouse_code=packhouse_code,
     )
 
 

@@ -14,15 +14,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.accounts.models import Role
+from registry.actor import SYSTEM
 from registry.audit.models import AuditEntry
 from registry.events.journey import lot_journey
 from registry.events.models import EpcisEvent
 from registry.events.steps import CONTEXT
 from registry.events.vocabulary import TRUYXUAT_NS
 from registry.locations.models import LocationKind
+from registry.lots.service import create_lot
+from registry.market_codes.models import ApprovalStatus, GuardRefusal
+from registry.market_codes.service import set_approval
 from tests.consignments.chain import CONTAINER, ExportChain, counts, other_headers
 from tests.events.oracle import oracle_hash
-from tests.factories import make_enterprise, make_location, make_lot, make_product
+from tests.factories import actor_of, make_enterprise, make_location, make_lot, make_product
 from tests.testdata import load_json
 
 VALIDATOR = Draft7Validator(
@@ -136,7 +140,11 @@ def test_the_dossier_holds_the_codes_and_numbers_and_only_its_owner_and_the_agen
         chain.export_lot.product.gtin,
         "Sầu riêng Ri6",
         "Ri6 durian",
+        "榴莲",
         chain.growing_area.name,
+        chain.area_code.code,
+        chain.packhouse.name,
+        chain.packhouse_code.code,
         "KDTV-2026/0815",
         "Thrips palmi",
         "47,5 °C",
@@ -173,11 +181,24 @@ def _refusals(chain: ExportChain, session: Session) -> list[tuple[str, dict[str,
     stranger = make_enterprise(session)
     foreign_lot = make_lot(session, product=make_product(session, enterprise=stranger))
     foreign_place = make_location(session, enterprise=stranger, kind=LocationKind.packhouse)
+    product = chain.export_lot.product
+    actor = actor_of(chain.enterprise)
+    home_lot = create_lot(
+        session, actor=actor, product=product, code="SR-VN-01", production_on=dt.date.today(),
+        quantity=Decimal(100), unit="KGM", origin_location=chain.growing_area,
+    )  # fmt: skip
+    thai_lot = create_lot(
+        session, actor=actor, product=product, code="SR-TH-01", production_on=dt.date.today(),
+        quantity=Decimal(100), unit="KGM", origin_location=chain.growing_area,
+        export_market="TH", packhouse_location=chain.packhouse,
+    )  # fmt: skip
     lot = chain.body()["lots"][0]
     tomorrow = (dt.date.today() + dt.timedelta(days=2)).isoformat()
     return [
         ("another enterprise's lot", chain.body(lots=[{**lot, "lot_id": foreign_lot.id}]), 404),
         ("another enterprise's packhouse", chain.body(location_id=foreign_place.id), 404),
+        ("a lot for another market", chain.body(lots=[{**lot, "lot_id": thai_lot.id}]), 422),
+        ("a lot not for export", chain.body(lots=[{**lot, "lot_id": home_lot.id}]), 422),
         ("a lot that does not exist", chain.body(lots=[{**lot, "lot_id": 2_000_000_000}]), 404),
         ("the same lot twice", chain.body(lots=[lot, lot]), 422),
         ("a zero quantity", chain.body(lots=[{**lot, "quantity": "0"}]), 422),
@@ -244,6 +265,24 @@ def test_refused_consignments_change_nothing(
         answer = client.post(API, json=chain.body(), headers=headers)
         assert answer.status_code == status, (who, answer.text)
         assert counts(db_session) == before, who
+
+
+def test_a_suspended_code_refuses_the_consignment_and_queues_it_for_the_agency(
+    chain: ExportChain, client: TestClient, db_session: Session
+) -> None:
+    set_approval(
+        db_session, actor=SYSTEM, market_code=chain.packhouse_code, market="CN",
+        status=ApprovalStatus.suspended, reason="GACC tạm ngừng mã số cơ sở đóng gói",
+    )  # fmt: skip
+    db_session.flush()
+    before = counts(db_session)
+    answer = client.post(API, json=chain.body(), headers=chain.headers)
+    assert answer.status_code == 422, answer.text
+    assert chain.packhouse_code.code in answer.json()["message_en"]
+    assert "suspended" in answer.json()["message_en"]
+    assert counts(db_session) == before
+    queued = db_session.scalars(select(GuardRefusal).where(GuardRefusal.attempt == "consignment"))
+    assert [r.code for r in queued] == [chain.packhouse_code.code]
 
 
 def test_an_oversized_body_is_refused_before_it_is_read(

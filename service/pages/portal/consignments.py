@@ -36,6 +36,7 @@ from registry.errors import InvalidInput, TruyxuatError
 from registry.locations.service import list_locations
 from registry.lots.models import Lot
 from registry.lots.service import list_lots
+from registry.market_codes.guard import keep_refusal
 from registry.schemas import MAX_ID
 from registry.text import parse_quantity
 from registry.units import COMMON_UNITS
@@ -289,6 +290,7 @@ def create(request: Request, session: SessionDep, portal: PortalDep, form: FormD
         consignment = _record(session, portal, values)
     except TruyxuatError as exc:
         session.rollback()
+        keep_refusal(session, exc)  # the export guard's queue outlives the work
         errors = field_errors(exc, request_language(request))
         return _form(request, session, portal, values=values, errors=errors, status_code=400)
     flash(

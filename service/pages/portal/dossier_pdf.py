@@ -18,9 +18,10 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 from reportlab.platypus import Table as PdfTable
 
+from labels.errors import LabelError
 from labels.fonts import pdf_font_name
 from registry.consignments.details import country_name
-from registry.consignments.dossier import Dossier
+from registry.consignments.dossier import Dossier, DossierLot
 from registry.text import format_quantity
 from registry.units import unit_name
 
@@ -133,6 +134,22 @@ def _treatment(dossier: Dossier) -> str:
     return escape(vi if vi == en else f"{vi} / {en}")
 
 
+def _chinese(text: str) -> str | None:
+    """Chinese set in the Chinese font; None when that font is not installed (the name is
+    then left out rather than printed as empty boxes)."""
+    try:
+        face = pdf_font_name(bold=False, face="cjk")
+    except LabelError:
+        return None
+    return f'<font face="{face}">{escape(text)}</font>'
+
+
+def _product(lot: DossierLot) -> str:
+    names = [_text(name) for name in (lot.product_vi, lot.product_en) if name]
+    chinese = _chinese(lot.product_zh) if lot.product_zh else None
+    return "<br/>".join([*names, chinese] if chinese else names)
+
+
 def _code(name: str | None, code: str | None) -> str:
     if not name and not code:
         return "—"
@@ -199,11 +216,7 @@ def dossier_pdf(dossier: Dossier, *, event_count: int) -> bytes:
                 [
                     _text(lot.code),
                     lot.gtin,
-                    "<br/>".join(
-                        _text(name)
-                        for name in (lot.product_vi, lot.product_en, lot.product_zh)
-                        if name
-                    ),
+                    _product(lot),
                     f"{format_quantity(lot.quantity)} {escape(unit_name(lot.unit))}",
                     _day(lot.harvested_on),
                     _code(lot.growing_area, lot.growing_area_code),
