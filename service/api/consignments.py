@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse, Response
 from registry.actor import not_found
 from registry.consignments import service as consignments
 from registry.consignments.details import Importer, LabResult, Treatment
-from registry.consignments.dossier import dossier_document, dossier_events, dossier_of
 from registry.consignments.schemas import ConsignmentIn, ConsignmentOut
 from registry.consignments.service import ConsignedLot, Phytosanitary, Shipment
 from registry.enterprises.service import get_enterprise
@@ -20,7 +19,7 @@ from registry.lots.models import Lot
 from registry.schemas import PageOut
 from service.api.common import OptionalId, PageNumber, PerPage, RecordId, page_out
 from service.deps import CurrentActor, SessionDep
-from service.pages.portal.dossier_pdf import dossier_pdf
+from service.pages.portal.dossier_pdf import dossier_download
 
 router = APIRouter(prefix="/consignments", tags=["consignments"])
 Market = Annotated[str | None, Query(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")]
@@ -103,13 +102,7 @@ def get_consignment(consignment_id: RecordId, session: SessionDep, actor: Curren
 )
 def dossier_as_pdf(consignment_id: RecordId, session: SessionDep, actor: CurrentActor) -> Response:
     consignment = consignments.get_consignment(session, actor=actor, consignment_id=consignment_id)
-    events = dossier_events(session, actor=actor, consignment=consignment)
-    pdf = dossier_pdf(dossier_of(session, consignment=consignment), event_count=len(events))
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="consignment-{consignment.id}.pdf"'},
-    )
+    return dossier_download(session, actor=actor, consignment=consignment, kind="pdf")
 
 
 @router.get(
@@ -119,13 +112,6 @@ def dossier_as_pdf(consignment_id: RecordId, session: SessionDep, actor: Current
 )
 def dossier_as_epcis(
     consignment_id: RecordId, session: SessionDep, actor: CurrentActor
-) -> JSONResponse:
+) -> Response:
     consignment = consignments.get_consignment(session, actor=actor, consignment_id=consignment_id)
-    document = dossier_document(session, actor=actor, consignment=consignment)
-    return JSONResponse(
-        document,
-        media_type="application/ld+json",
-        headers={
-            "Content-Disposition": f'attachment; filename="consignment-{consignment.id}.jsonld"'
-        },
-    )
+    return dossier_download(session, actor=actor, consignment=consignment, kind="jsonld")

@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -21,7 +20,7 @@ from registry.consignments.details import (
     TreatmentKind,
     country_name,
 )
-from registry.consignments.dossier import dossier_document, dossier_events, dossier_of
+from registry.consignments.dossier import dossier_of
 from registry.consignments.models import Consignment
 from registry.consignments.service import (
     ConsignedLot,
@@ -53,7 +52,7 @@ from service.pages.portal.common import (
     refuse_control_characters,
     see_other,
 )
-from service.pages.portal.dossier_pdf import dossier_pdf
+from service.pages.portal.dossier_pdf import dossier_download
 from service.pages.portal.lots import parse_date
 
 router = APIRouter(prefix="/portal/consignments")
@@ -326,13 +325,7 @@ def dossier_as_pdf(
     session: SessionDep, portal: PortalDep, consignment_id: ConsignmentId
 ) -> Response:
     consignment = get_consignment(session, actor=portal.actor, consignment_id=consignment_id)
-    events = dossier_events(session, actor=portal.actor, consignment=consignment)
-    pdf = dossier_pdf(dossier_of(session, consignment=consignment), event_count=len(events))
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="consignment-{consignment.id}.pdf"'},
-    )
+    return dossier_download(session, actor=portal.actor, consignment=consignment, kind="pdf")
 
 
 @router.get("/{consignment_id}/dossier.jsonld")
@@ -340,10 +333,4 @@ def dossier_as_epcis(
     session: SessionDep, portal: PortalDep, consignment_id: ConsignmentId
 ) -> Response:
     consignment = get_consignment(session, actor=portal.actor, consignment_id=consignment_id)
-    return JSONResponse(
-        dossier_document(session, actor=portal.actor, consignment=consignment),
-        media_type="application/ld+json",
-        headers={
-            "Content-Disposition": f'attachment; filename="consignment-{consignment.id}.jsonld"'
-        },
-    )
+    return dossier_download(session, actor=portal.actor, consignment=consignment, kind="jsonld")

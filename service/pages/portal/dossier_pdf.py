@@ -8,8 +8,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Sequence
+from typing import Literal
 from xml.sax.saxutils import escape
 
+from fastapi.responses import JSONResponse, Response
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
@@ -17,11 +19,20 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 from reportlab.platypus import Table as PdfTable
+from sqlalchemy.orm import Session
 
 from labels.errors import LabelError
 from labels.fonts import pdf_font_name
+from registry.actor import Actor
 from registry.consignments.details import country_name
-from registry.consignments.dossier import Dossier, DossierLot
+from registry.consignments.dossier import (
+    Dossier,
+    DossierLot,
+    dossier_document,
+    dossier_events,
+    dossier_of,
+)
+from registry.consignments.models import Consignment
 from registry.text import format_quantity
 from registry.units import unit_name
 
@@ -326,3 +337,17 @@ def dossier_pdf(dossier: Dossier, *, event_count: int) -> bytes:
         creator="truyxuat",
     ).build(story)
     return out.getvalue()
+
+
+def dossier_download(
+    session: Session, *, actor: Actor, consignment: Consignment, kind: Literal["pdf", "jsonld"]
+) -> Response:
+    """The dossier as an attachment, for the portal and the API alike."""
+    filename = f"consignment-{consignment.id}.{kind}"
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if kind == "jsonld":
+        document = dossier_document(session, actor=actor, consignment=consignment)
+        return JSONResponse(document, media_type="application/ld+json", headers=disposition)
+    events = dossier_events(session, actor=actor, consignment=consignment)
+    pdf = dossier_pdf(dossier_of(session, consignment=consignment), event_count=len(events))
+    return Response(pdf, media_type="application/pdf", headers=disposition)
