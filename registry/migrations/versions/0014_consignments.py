@@ -1,7 +1,7 @@
 """consignments: export shipments of lots, each recorded as an EPCIS shipping event
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-07 17:03:10.418018
 """
 
@@ -13,8 +13,8 @@ from sqlalchemy.dialects import postgresql
 
 import registry.db
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
