@@ -84,7 +84,15 @@ def test_the_sample_loads_with_its_hierarchy(db_session: Session) -> None:
         ),
         (_xml("<schema/>", '<!DOCTYPE schema SYSTEM "http://example.com/gpc.dtd">'), "DOCTYPE"),
         (_xml('<catalogue><segment code="50000000" text="Food"/></catalogue>'), "<schema>"),
+        (_xml("<catalogue/>"), "<schema>"),
         (_xml('<schema><segment code="5000" text="Food"/></schema>'), "8 digits"),
+        (
+            _xml(
+                '<schema><segment code="50000000" text="Food"/>'
+                '<segment code="50000000" text="Food again"/></schema>'
+            ),
+            "appears twice",
+        ),
         (_xml('<schema><brick code="10005806" text="Durians"/></schema>'), "wrong level"),
         (_xml('<schema><segment code="50000000" text=""/></schema>'), "no title"),
         (_xml('<schema><segment code="50000000" text="' + "x" * 301 + '"/></schema>'), "title"),
@@ -97,7 +105,9 @@ def test_the_sample_loads_with_its_hierarchy(db_session: Session) -> None:
         "billion-laughs",
         "external-dtd",
         "wrong-root",
+        "other-root",
         "short-code",
+        "duplicate",
         "brick-at-top",
         "no-title",
         "long-title",
@@ -110,14 +120,11 @@ def test_hostile_or_broken_files_are_refused(stream: io.BytesIO, expected: str) 
     assert expected in _refused(stream)
 
 
-def test_size_and_element_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_size_and_entry_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     body = SAMPLE.read_bytes()
     monkeypatch.setattr(gpc_load, "MAX_FILE_BYTES", len(body) - 1)
     assert "too large" in _refused(io.BytesIO(body))
     monkeypatch.setattr(gpc_load, "MAX_FILE_BYTES", len(body))
-    monkeypatch.setattr(gpc_load, "MAX_ELEMENTS", 20)
-    assert "too many elements" in _refused(io.BytesIO(body))
-    monkeypatch.setattr(gpc_load, "MAX_ELEMENTS", 1_000)
     monkeypatch.setattr(gpc_load, "MAX_CATEGORIES", 30)
     assert "too many GPC entries" in _refused(io.BytesIO(body))
 
