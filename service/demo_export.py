@@ -13,10 +13,12 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from registry.actor import SYSTEM
+from registry.accounts.models import Role, User
+from registry.accounts.service import actor_for_user
+from registry.actor import Actor
 from registry.enterprises.models import Enterprise
 from registry.events.steps import LotQuantity, record_harvest, record_inspection, record_pack
 from registry.locations.models import Location
@@ -69,6 +71,12 @@ PACKED_KG = Decimal(18_000)  # 1,000 cartons of 18 kg
 
 
 @dataclass(frozen=True)
+class Actors:
+    officer: Actor  # the demo's officer records codes and the yield ceiling
+    member: Actor  # the cooperative's account records its lots and steps
+
+
+@dataclass(frozen=True)
 class ExportPlaces:
     growing_area: Location
     suspended_area: Location
@@ -98,6 +106,19 @@ def exporter(session: Session) -> Enterprise | None:
     return session.scalar(select(Enterprise).where(Enterprise.tax_code == code))
 
 
+def _actors(session: Session, enterprise: Enterprise) -> Actors:
+    def first(condition: ColumnElement[bool]) -> Actor:
+        user = session.scalars(select(User).where(condition).order_by(User.id)).first()
+        if user is None:
+            raise LookupError("the demo's officer or the cooperative's account is missing")
+        return actor_for_user(user)
+
+    return Actors(
+        officer=first(User.role == Role.agency),
+        member=first(User.enterprise_id == enterprise.id),
+    )
+
+
 def _places(session: Session, enterprise: Enterprise) -> ExportPlaces:
     found = {
         location.name: location
@@ -123,7 +144,7 @@ def _boundary(location: Location, area_ha: Decimal) -> str:
     return json.dumps({"type": "Polygon", "coordinates": [ring]}, separators=(",", ":"))
 
 
-def _codes(session: Session, places: ExportPlaces) -> list[MarketCode]:
+def _codes(session: Session, officer: Actor, places: ExportPlaces) -> list[MarketCode]:
     """The codes an officer recorded for the cooperative's places, and the durian ceiling."""
     by_name = {
         place.name: place
@@ -138,7 +159,7 @@ def _codes(session: Session, places: ExportPlaces) -> list[MarketCode]:
         location = by_name[item.place]
         code = record_code(
             session,
-            actor=SYSTEM,
+            actor=officer,
             location=location,
             code=item.code,
             markets=[EXPORT_MARKET],
@@ -153,19 +174,19 @@ def _codes(session: Session, places: ExportPlaces) -> list[MarketCode]:
         if item.suspended:
             set_approval(
                 session,
-                actor=SYSTEM,
+                actor=officer,
                 market_code=code,
                 market=EXPORT_MARKET,
                 status=ApprovalStatus.suspended,
                 reason=item.suspended,
             )
         recorded.append(code)
-    set_yield_ceiling(session, actor=SYSTEM, crop=CROP, tonnes_per_ha=DURIAN_CEILING)
+    set_yield_ceiling(session, actor=officer, crop=CROP, tonnes_per_ha=DURIAN_CEILING)
     return recorded
 
 
 def _refused_attempt(
-    session: Session, product: Product, places: ExportPlaces, harvested: dt.date
+    session: Session, member: Actor, product: Product, places: ExportPlaces, harvested: dt.date
 ) -> None:
     """Someone declares a lot for China from the area whose code GACC suspended: refused,
     nothing of it kept but the refusal in the agency's queue."""
@@ -173,7 +194,7 @@ def _refused_attempt(
     try:
         lot = create_lot(
             session,
-            actor=SYSTEM,
+            actor=member,
             product=product,
             code=REFUSED_LOT[1],
             production_on=harvested,
@@ -183,7 +204,7 @@ def _refused_attempt(
             export_market=EXPORT_MARKET,
             packhouse_location=places.packhouse,
         )
-        check_export_lot(session, lot, actor=SYSTEM)
+        check_export_lot(session, lot, actor=member)
     except ExportGuardRefused as refused:
         savepoint.rollback()
         keep_refusal(session, refused)
@@ -192,12 +213,12 @@ def _refused_attempt(
 
 
 def _lots(
-    session: Session, product: Product, places: ExportPlaces, harvested: dt.date
+    session: Session, member: Actor, product: Product, places: ExportPlaces, harvested: dt.date
 ) -> tuple[Lot, Lot]:
     expiry = harvested + dt.timedelta(days=SHELF_LIFE_DAYS)
     raw = create_lot(
         session,
-        actor=SYSTEM,
+        actor=member,
         product=product,
         code=HARVEST_LOT[1],
         production_on=harvested,
@@ -208,7 +229,7 @@ def _lots(
     )
     packed = create_lot(
         session,
-        actor=SYSTEM,
+        actor=member,
         product=product,
         code=EXPORT_LOT[1],
         production_on=harvested,
@@ -219,17 +240,17 @@ def _lots(
         export_market=EXPORT_MARKET,
         packhouse_location=places.packhouse,
     )
-    check_export_lot(session, packed, actor=SYSTEM)
+    check_export_lot(session, packed, actor=member)
     return raw, packed
 
 
-def _steps(session: Session, raw: Lot, packed: Lot, places: ExportPlaces) -> None:
+def _steps(session: Session, member: Actor, raw: Lot, packed: Lot, places: ExportPlaces) -> None:
     """Harvest at dawn in the growing area, packed for China the next afternoon, and the
     packhouse's check of the cartons before they leave."""
     harvested = raw.production_on or dt.date.today()
     record_harvest(
         session,
-        actor=SYSTEM,
+        actor=member,
         lot=raw,
         location=places.growing_area,
         harvested_on=harvested,
@@ -240,7 +261,7 @@ def _steps(session: Session, raw: Lot, packed: Lot, places: ExportPlaces) -> Non
     packed_on = harvested + dt.timedelta(days=1)
     record_pack(
         session,
-        actor=SYSTEM,
+        actor=member,
         inputs=[LotQuantity(raw, HARVESTED_KG, "KGM")],
         outputs=[LotQuantity(packed, PACKED_KG, "KGM")],
         location=places.packhouse,
@@ -248,7 +269,7 @@ def _steps(session: Session, raw: Lot, packed: Lot, places: ExportPlaces) -> Non
     )
     record_inspection(
         session,
-        actor=SYSTEM,
+        actor=member,
         lot=packed,
         location=places.packhouse,
         passed=True,
@@ -266,11 +287,12 @@ def load_export_scene(session: Session, *, today: dt.date) -> dict[str, int]:
     if find_lot(session, gtin=product.gtin, code=EXPORT_LOT[1]) is None:
         places = _places(session, enterprise)
         harvested = today - dt.timedelta(days=HARVESTED_DAYS_AGO)
-        _codes(session, places)
-        raw, packed = _lots(session, product, places, harvested)
-        _refused_attempt(session, product, places, harvested)
+        actors = _actors(session, enterprise)
+        _codes(session, actors.officer, places)
+        raw, packed = _lots(session, actors.member, product, places, harvested)
+        _refused_attempt(session, actors.member, product, places, harvested)
         session.flush()
-        _steps(session, raw, packed, places)
+        _steps(session, actors.member, raw, packed, places)
         session.flush()
     return {
         "market codes": session.scalar(select(func.count()).select_from(MarketCode)) or 0,
