@@ -3,6 +3,12 @@
 set -eu
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
+# The Chinese font of export labels (Debian's fonts-wqy-microhei), installed when run as root.
+if [ ! -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] && [ "$(id -u)" = 0 ] \
+  && command -v apt-get >/dev/null 2>&1; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei) \
+    >/dev/null || echo "note: could not install fonts-wqy-microhei; export labels will be refused"
+fi
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 # The exact releases of requirements.lock (refreshed by scripts/lock.sh), then the app itself.
 .venv/bin/python -m pip install --quiet --require-hashes -r requirements.lock

@@ -1,8 +1,8 @@
 #!/usr/bin/env sh
 # Run the whole test suite. PostgreSQL tests run when TRUYXUAT_TEST_DATABASE_URL is set
 # or a local PostgreSQL answers; browser tests run when Chromium is installed (the
-# accessibility test also needs npm, for axe-core), the multi-node test when nginx is
-# (as root, the missing packages are installed first).
+# accessibility test also needs npm, for axe-core), the multi-node test when nginx is, the
+# export-label tests when the Chinese font is (as root, the missing packages are installed first).
 set -eu
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
@@ -12,6 +12,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
   command -v npm >/dev/null 2>&1 || missing="$missing npm"
   command -v pdftoppm >/dev/null 2>&1 || missing="$missing poppler-utils"
+  [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing="$missing fonts-wqy-microhei"
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$missing nginx-light"
   if [ -n "$missing" ]; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing) >/dev/null \

@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from labels.errors import LabelError
+from labels.export_layout import ExportMarks, MarkLine
 from labels.layout import LabelData, label_drawing
 from labels.output import PARALLEL_MIN_LABELS, PrintFormat, SlicedPdf
 from labels.sheets import SheetLayout
@@ -41,7 +42,8 @@ from registry.lots.models import Lot
 from registry.print_runs import content
 from registry.print_runs.claims import claim_run, new_claimant, renew_claim
 from registry.print_runs.content import LabelContent, lot_label, with_serial
-from registry.print_runs.models import LabelRun, RunStatus
+from registry.print_runs.export_content import ExportContent
+from registry.print_runs.models import LabelRun, RunStatus, RunTemplate
 from registry.print_runs.serials import SERIAL_LENGTH
 from service.observability import LABEL_JOBS
 
@@ -60,23 +62,37 @@ def drawable(label: LabelContent) -> LabelData:
         expiry_kind=label.expiry_kind,
         ocop_stars=label.ocop_stars,
         serial=label.serial,
+        export=_marks(label.export) if label.export else None,
     )
 
 
+def _marks(export: ExportContent) -> ExportMarks:
+    lines = tuple(MarkLine(text, bold) for text, bold in export.lines)
+    return ExportMarks(export.market, lines, export.element_string)
+
+
 def checked_layout(
-    session: Session, lot: Lot, layout: str, *, serialized: bool, base_url: str
+    session: Session,
+    lot: Lot,
+    layout: str,
+    *,
+    serialized: bool,
+    base_url: str,
+    template: RunTemplate = RunTemplate.product,
 ) -> SheetLayout:
     """The layout, once a label of the lot has been drawn on it (with a serial of full
     length if the run has serials): a size that cannot carry a scannable label is refused
-    before a run is accepted, not after it has started."""
+    before a run is accepted, not after it has started; so is an export label the lot may
+    not carry (the export guard) or its font cannot print."""
     try:
         sheet = SheetLayout.parse(layout)
-        sample = lot_label(session, lot, base_url=base_url)
+        sample = lot_label(session, lot, base_url=base_url, template=template)
         if serialized:
             sample = with_serial(base_url, sample, lot, "0" * SERIAL_LENGTH)
         label_drawing(drawable(sample), sheet.label)
     except LabelError as error:
-        raise InvalidInput(error.message_vi, error.message_en, field="layout") from error
+        field = "layout" if error.field in (None, "layout", "size", "size_mm") else "template"
+        raise InvalidInput(error.message_vi, error.message_en, field=field) from error
     return sheet
 
 

@@ -26,6 +26,7 @@ from registry.locations.models import Location, LocationKind
 from registry.locations.service import create_location
 from registry.lots.models import Lot
 from registry.lots.service import create_lot
+from registry.market_codes.service import record_code
 from registry.prefixes.models import CompanyPrefix
 from registry.prefixes.service import record_granted_prefix
 from registry.products.models import Product
@@ -222,3 +223,35 @@ def lot_with_api_headers(session: Session) -> tuple[Lot, dict[str, str]]:
     enterprise = make_enterprise(session)
     lot = make_lot(session, product=make_product(session, enterprise=enterprise))
     return lot, api_headers(session, enterprise=enterprise)
+
+
+def make_export_lot(session: Session, *, enterprise: Enterprise, market: str = "CN") -> Lot:
+    """A durian lot for `market` from a growing area and a packhouse whose codes are active
+    for it (VN-DTOR-…, VN-DTPH-…), its product named in Chinese, harvested 15/06/2026."""
+    area = make_location(session, enterprise=enterprise, kind=LocationKind.growing_area)
+    packhouse = make_location(session, enterprise=enterprise, kind=LocationKind.packhouse)
+    for location, prefix in ((area, "VN-DTOR"), (packhouse, "VN-DTPH")):
+        record_code(
+            session,
+            actor=SYSTEM,
+            location=location,
+            code=f"{prefix}-{location.id:04d}",
+            markets=[market],
+            crop="Sầu riêng",
+            valid_from=dt.date(2026, 1, 1),
+        )
+    product = make_product(
+        session, enterprise=enterprise, name_vi="Sầu riêng Ri6", name_zh="Ri6 榴莲"
+    )
+    return create_lot(
+        session,
+        actor=actor_of(enterprise),
+        product=product,
+        code=f"SR{area.id}",
+        production_on=dt.date(2026, 6, 15),
+        quantity=Decimal(800),
+        unit="KGM",
+        origin_location=area,
+        export_market=market,
+        packhouse_location=packhouse,
+    )

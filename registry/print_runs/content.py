@@ -14,7 +14,8 @@ from registry.certificates.models import CertificateKind
 from registry.certificates.service import certificates_for_product
 from registry.gs1 import build_digital_link
 from registry.lots.models import Lot
-from registry.print_runs.models import LabelRun
+from registry.print_runs.export_content import ExportContent, export_content
+from registry.print_runs.models import LabelRun, RunTemplate
 from registry.print_runs.service import iter_run_serials
 
 
@@ -29,6 +30,7 @@ class LabelContent:
     expiry_kind: Literal["expiry", "best_before"]
     ocop_stars: int | None
     serial: str | None = None
+    export: ExportContent | None = None
 
 
 def run_digital_link(base_url: str, lot: Lot, serial: str | None = None) -> str:
@@ -46,8 +48,12 @@ def _digital_link(
     return build_digital_link(base_url, elements)
 
 
-def lot_label(session: Session, lot: Lot, *, base_url: str) -> LabelContent:
-    """The label of a lot without a serial: what every label of a run shares."""
+def lot_label(
+    session: Session, lot: Lot, *, base_url: str, template: RunTemplate = RunTemplate.product
+) -> LabelContent:
+    """The label of a lot without a serial: what every label of a run shares. An export
+    label is refused (InvalidInput or the export guard's refusal) for a lot that may not
+    carry one."""
     product = lot.product
     today = dt.date.today()
     ocop = [
@@ -64,6 +70,7 @@ def lot_label(session: Session, lot: Lot, *, base_url: str) -> LabelContent:
         expires_on=lot.expiry_on or lot.best_before_on,
         expiry_kind="expiry" if lot.expiry_on or not lot.best_before_on else "best_before",
         ocop_stars=max(ocop) if ocop else None,
+        export=export_content(session, lot) if template is RunTemplate.export else None,
     )
 
 
@@ -76,14 +83,14 @@ def run_labels(session: Session, run: LabelRun, *, base_url: str) -> Iterator[La
 
     Everything is read from the database before this returns, so the labels can be made
     after the session has closed."""
-    template = lot_label(session, run.lot, base_url=base_url)
+    shared = lot_label(session, run.lot, base_url=base_url, template=run.template)
     if not run.serialized:
-        return (template for _ in range(run.count))
+        return (shared for _ in range(run.count))
     lot = run.lot
     gtin, code, expiry_on = lot.product.gtin, lot.code, lot.expiry_on
     return (
         replace(
-            template,
+            shared,
             digital_link=_digital_link(base_url, gtin, code, expiry_on, serial),
             serial=serial,
         )

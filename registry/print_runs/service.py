@@ -20,7 +20,7 @@ from registry.errors import Conflict, InvalidInput, RateLimited
 from registry.lots.models import Lot
 from registry.pagination import Page, paginate
 from registry.print_runs import serials
-from registry.print_runs.models import LabelRun, RunStatus
+from registry.print_runs.models import LabelRun, RunStatus, RunTemplate
 from registry.settings import Settings, get_settings
 
 WHAT = ("đợt in", "print run")
@@ -60,6 +60,7 @@ def create_run(
     layout: str,
     label_size: str = "50x30",
     limits: RunLimits | None = None,
+    template: RunTemplate = RunTemplate.product,
 ) -> LabelRun:
     actor.ensure_sees(lot.product.enterprise_id, what=("lô hàng", "lot"))
     ensure_allows(lot.product.enterprise, Deed.print_labels)
@@ -83,6 +84,7 @@ def create_run(
         mac_key=secrets.token_bytes(32),
         layout=layout,
         label_size=label_size,
+        template=template,
     )
     if serialized and run.first_index + count - 1 > serials.MAX_INDEX:
         raise InvalidInput(
@@ -99,7 +101,13 @@ def create_run(
         entity="label_run",
         entity_id=run.id,
         enterprise_id=run.enterprise_id,
-        after={"lot_id": lot.id, "count": count, "serialized": serialized, "layout": layout},
+        after={
+            "lot_id": lot.id,
+            "count": count,
+            "serialized": serialized,
+            "layout": layout,
+            "template": template.value,
+        },
     )
     return run
 

@@ -16,7 +16,7 @@ from registry.errors import InvalidInput
 from registry.lots.service import get_lot
 from registry.print_runs import service as runs
 from registry.print_runs.content import lot_label
-from registry.print_runs.models import RunStatus
+from registry.print_runs.models import RunStatus, RunTemplate
 from registry.schemas import Id, In, Out, PageOut
 from registry.spreadsheets import csv_text
 from service.api.common import OptionalId, PageNumber, PerPage, QueryId, RecordId, page_out
@@ -36,6 +36,10 @@ class RunIn(In):
     count: int = Field(ge=1, description="At most TRUYXUAT_PRINT_RUN_MAX_LABELS")
     serialized: bool = True
     layout: str = Field(default="a4-3x7", max_length=32)
+    template: RunTemplate = Field(
+        default=RunTemplate.product,
+        description="export: the export label of the lot's market (at least 70x50 mm)",
+    )
 
 
 class RunOut(Out):
@@ -44,6 +48,7 @@ class RunOut(Out):
     count: int
     serialized: bool
     layout: str
+    template: RunTemplate
     status: RunStatus
     progress: int
     error: str | None
@@ -75,6 +80,7 @@ def preview(
     ] = "50x30",
     format: Literal["svg", "png"] = "svg",
     dpi: Annotated[int, Query(description="PNG only: 72 to 600")] = 200,
+    template: RunTemplate = RunTemplate.product,
 ) -> Response:
     """A sample label of a lot (its first serial position shows as a placeholder).
 
@@ -89,7 +95,8 @@ def preview(
     label_size = LabelSize.parse(size)
     lot = get_lot(session, actor=actor, lot_id=lot_id)
     base_url = get_state(request).settings.public_base_url
-    drawing = label_drawing(drawable(lot_label(session, lot, base_url=base_url)), label_size)
+    content = lot_label(session, lot, base_url=base_url, template=template)
+    drawing = label_drawing(drawable(content), label_size)
     if format == "png":
         return Response(to_png(drawing, dpi=dpi), media_type="image/png")
     return Response(to_svg(drawing), media_type="image/svg+xml")
@@ -120,6 +127,7 @@ def create_run(
         body.layout,
         serialized=body.serialized,
         base_url=state.settings.public_base_url,
+        template=body.template,
     )
     run = runs.create_run(
         session,
@@ -130,6 +138,7 @@ def create_run(
         layout=sheet.name,
         label_size=sheet.label.name,
         limits=runs.RunLimits.of(state.settings),
+        template=body.template,
     )
     after_commit(session, lambda: start_print_job(state, run.id))
     response.headers["Location"] = f"/api/v1/label-runs/{run.id}"

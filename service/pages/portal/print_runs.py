@@ -15,7 +15,7 @@ from registry.db import after_commit
 from registry.errors import InvalidInput, TruyxuatError
 from registry.lots.service import get_lot, list_lots
 from registry.print_runs.content import lot_label
-from registry.print_runs.models import LabelRun, RunStatus
+from registry.print_runs.models import LabelRun, RunStatus, RunTemplate
 from registry.print_runs.service import (
     RunLimits,
     check_count,
@@ -49,15 +49,36 @@ LAYOUTS = [
     ("roll-50x30", "Cuộn tem 50 × 30 mm"),
     ("roll-40x25", "Cuộn tem 40 × 25 mm"),
     ("roll-70x50", "Cuộn tem 70 × 50 mm"),
+    ("a4-2x4", "A4, 8 tem (2 × 4), cho tem xuất khẩu"),
+    ("roll-100x70", "Cuộn tem 100 × 70 mm, cho tem xuất khẩu"),
+]
+TEMPLATES = [
+    (RunTemplate.product.value, "Tem truy xuất của sản phẩm"),
+    (RunTemplate.export.value, "Tem xuất khẩu theo thị trường của lô (tiếng Việt, Anh, Trung)"),
 ]
 REFRESH_SECONDS = 2
-FIELDS = ["lot_id", "layout", "count", "serialized"]
+FIELDS = ["lot_id", "template", "layout", "count", "serialized"]
 
 
 def _layout(name: str) -> SheetLayout:
     if name not in dict(LAYOUTS):
         raise InvalidInput("Chọn khổ tem.", "Choose a label layout.", field="layout")
     return SheetLayout.parse(name)
+
+
+def _template(name: str) -> RunTemplate:
+    if name and name not in dict(TEMPLATES):
+        raise InvalidInput("Chọn mẫu tem.", "Choose a label template.", field="template")
+    return RunTemplate(name or RunTemplate.product.value)
+
+
+def _label_errors(error: TruyxuatError, lang: str) -> dict[str, str]:
+    """The form's errors; what concerns the lot's export data (its product's Chinese name,
+    its codes) is shown by the template choice, the only field of this form it can be."""
+    errors: dict[str, str] = {}
+    for field, message in field_errors(error, lang).items():
+        errors.setdefault(field if field in (*FIELDS, "form") else "template", message)
+    return errors
 
 
 def _limits(request: Request) -> RunLimits:
@@ -92,6 +113,7 @@ def _labels_page(
             "errors": errors,
             "lots": list_lots(session, actor=portal.actor, per_page=200).items,
             "layouts": LAYOUTS,
+            "templates": TEMPLATES,
             "runs": _runs(session, portal),
             "preview": preview and not errors,
         },
@@ -105,6 +127,7 @@ def labels(request: Request, session: SessionDep, portal: PortalDep) -> Response
     query = request.query_params
     values = {
         "lot_id": query.get("lot_id", ""),
+        "template": query.get("template", RunTemplate.product.value),
         "layout": query.get("layout", LAYOUTS[0][0]),
         "count": query.get("count", "21"),
         # An unticked box is simply absent, so only a submitted form can turn it off.
@@ -118,23 +141,37 @@ def labels(request: Request, session: SessionDep, portal: PortalDep) -> Response
                 get_lot(session, actor=portal.actor, lot_id=int(values["lot_id"]))
             else:
                 raise InvalidInput("Chọn lô hàng.", "Choose the lot.", field="lot_id")
+            template = _template(values["template"])
+            if template is RunTemplate.export:
+                lot = get_lot(session, actor=portal.actor, lot_id=int(values["lot_id"]))
+                base_url = get_state(request).settings.public_base_url
+                checked_layout(
+                    session, lot, values["layout"], serialized=False, base_url=base_url,
+                    template=template,
+                )  # fmt: skip
             _layout(values["layout"])
             _count(values["count"], _limits(request))
         except TruyxuatError as exc:
-            errors = field_errors(exc, request_language(request))
+            errors = _label_errors(exc, request_language(request))
     return _labels_page(request, session, portal, values=values, errors=errors, preview=preview)
 
 
 @router.get("/preview.svg")
 def preview_svg(
-    request: Request, session: SessionDep, portal: PortalDep, lot_id: int, layout: str
+    request: Request,
+    session: SessionDep,
+    portal: PortalDep,
+    lot_id: int,
+    layout: str,
+    template: str = RunTemplate.product.value,
 ) -> Response:
     """One label of the lot as it will print (the serial of a run is not shown)."""
     lot = get_lot(session, actor=portal.actor, lot_id=lot_id)
     sheet = _layout(layout)
     base_url = get_state(request).settings.public_base_url
+    content = lot_label(session, lot, base_url=base_url, template=_template(template))
     try:
-        drawing = label_drawing(drawable(lot_label(session, lot, base_url=base_url)), sheet.label)
+        drawing = label_drawing(drawable(content), sheet.label)
     except LabelError as exc:
         raise InvalidInput(exc.message_vi, exc.message_en, field="layout") from exc
     return Response(to_svg(drawing), media_type="image/svg+xml")
@@ -149,11 +186,13 @@ def start_run(request: Request, session: SessionDep, portal: PortalDep, form: Fo
             raise InvalidInput("Chọn lô hàng.", "Choose the lot.", field="lot_id")
         lot = get_lot(session, actor=portal.actor, lot_id=int(values["lot_id"]))
         _layout(values["layout"])
+        template = _template(values["template"])
         base_url = get_state(request).settings.public_base_url
         serialized = bool(values["serialized"])
         sheet = checked_layout(
-            session, lot, values["layout"], serialized=serialized, base_url=base_url
-        )
+            session, lot, values["layout"], serialized=serialized, base_url=base_url,
+            template=template,
+        )  # fmt: skip
         limits = _limits(request)
         run = create_run(
             session,
@@ -164,10 +203,11 @@ def start_run(request: Request, session: SessionDep, portal: PortalDep, form: Fo
             layout=sheet.name,
             label_size=sheet.label.name,
             limits=limits,
+            template=template,
         )
     except TruyxuatError as exc:
         session.rollback()
-        errors = field_errors(exc, request_language(request))
+        errors = _label_errors(exc, request_language(request))
         return _labels_page(request, session, portal, values=values, errors=errors, status_code=400)
     state = get_state(request)
     run_id = run.id
