@@ -16,11 +16,13 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry.accounts.models import Role
 from registry.actor import SYSTEM
 from registry.gpc.service import SAMPLE_GPC, load_gpc
 from registry.products.gs1_export import COLUMNS
 from registry.products.models import Product
-from tests.factories import api_headers, make_enterprise, make_product
+from service.ratelimit import reset
+from tests.factories import PASSWORD, api_headers, make_enterprise, make_product, make_user
 from tests.portal.conftest import Browser, Member
 from tests.testdata import REPOSITORY
 
@@ -273,3 +275,24 @@ def test_an_import_takes_the_gs1_columns_and_checks_them(
     shrimp = _products(db_session, member.enterprise.id)[1]
     assert (shrimp.gpc_brick_code, shrimp.target_markets) == ("10005850", "156")
     assert (shrimp.net_content_value, shrimp.net_content_unit) == (Decimal("1"), "KGM")
+
+
+def test_the_export_and_the_brick_search_need_an_enterprise_account(
+    db_session: Session, client: TestClient
+) -> None:
+    for path in (
+        "/portal/products/gs1-master-data.xlsx",
+        "/portal/products/gs1-master-data.csv",
+        "/portal/gpc?q=durian",
+        "/portal/gpc/bricks?q=durian",
+    ):
+        anonymous = client.get(path, follow_redirects=False)
+        assert anonymous.status_code == 303 and "/login" in anonymous.headers["location"]
+    officer = make_user(db_session, role=Role.agency)
+    db_session.flush()
+    reset()
+    signed_in = client.post(
+        "/api/v1/auth/login", json={"email": officer.email, "password": PASSWORD}
+    )
+    assert signed_in.status_code == 200
+    assert client.get("/portal/products/gs1-master-data.csv").status_code == 403
