@@ -10,16 +10,20 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from jsonschema import Draft7Validator, FormatChecker
+from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.accounts.models import Role
 from registry.actor import SYSTEM
 from registry.audit.models import AuditEntry
+from registry.events.hashing import context_namespaces, event_hash
 from registry.events.journey import lot_journey
 from registry.events.models import EpcisEvent
 from registry.events.steps import CONTEXT
 from registry.events.vocabulary import TRUYXUAT_NS
+from registry.events.xml.read import read_epcis_xml
+from registry.events.xml.schemas import epcis_schema, safe_parser
 from registry.locations.models import LocationKind
 from registry.lots.service import create_lot
 from registry.market_codes.models import ApprovalStatus, GuardRefusal
@@ -107,6 +111,19 @@ def test_a_consignment_is_a_shipping_event_that_validates_hashes_and_queries_bac
     }
     assert event["tx:labResults"][0]["tx:reportNumber"] == "KQ-2026-3311"
     assert event["tx:container"]["tx:seals"] == ["VN778812", "VN778813"]
+    as_xml = client.get(
+        "/epcis/events",
+        params={"EQ_bizStep": "shipping"},
+        headers={**chain.headers, "Accept": "application/xml"},
+    )
+    assert as_xml.status_code == 200, as_xml.text
+    root = etree.fromstring(as_xml.content, safe_parser())
+    assert epcis_schema("2.0").validate(root), epcis_schema("2.0").error_log.last_error
+    (from_xml,) = _events(read_epcis_xml(as_xml.content))
+    assert from_xml["tx:container"] == event["tx:container"]
+    # XML has no arrays: one lab result reads back as one element; the hash is the same.
+    assert from_xml["tx:labResults"]["tx:reportNumber"] == "KQ-2026-3311"
+    assert event_hash(from_xml, context_namespaces(CONTEXT)) == event["eventID"]
     stored = db_session.scalar(select(EpcisEvent).where(EpcisEvent.event_id == event["eventID"]))
     assert stored is not None
     assert (
