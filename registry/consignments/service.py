@@ -36,9 +36,10 @@ from registry.events.steps import CONTEXT, VIETNAM, VIETNAM_OFFSET, gln_uri, lot
 from registry.events.vocabulary import TRUYXUAT_NS
 from registry.locations.models import Location
 from registry.lots.models import Lot, LotStatus
-from registry.market_codes.service import check_export_lot
+from registry.market_codes.service import KILOGRAMS_PER_UNIT, check_export_lot
 from registry.pagination import Page, paginate
-from registry.text import check_quantity
+from registry.text import check_quantity, format_quantity
+from registry.units import unit_name
 
 WHAT: Final = ("lô hàng xuất khẩu", "consignment")
 FIELDS: Final = [
@@ -174,8 +175,45 @@ def _checked_lots(
                 "The unit must be a UN/ECE code (e.g. KGM).",
                 field=f"unit_{row}",
             )
+        _check_remaining(session, lot, item.quantity, unit, row)
         checked.append(ConsignedLot(lot, item.quantity, unit))
     return checked
+
+
+def _in_lot_unit(lot: Lot, quantity: Decimal, unit: str) -> Decimal | None:
+    """The quantity in the lot's own unit; None when the two units do not convert."""
+    if unit == lot.unit:
+        return quantity
+    here, there = KILOGRAMS_PER_UNIT.get(unit), KILOGRAMS_PER_UNIT.get(lot.unit or "")
+    if here is None or there is None:
+        return None
+    return quantity * here / there
+
+
+def _check_remaining(session: Session, lot: Lot, quantity: Decimal, unit: str, row: int) -> None:
+    """No more of a lot leaves than the lot holds, over all its consignments."""
+    if lot.quantity is None:
+        return
+    wanted = _in_lot_unit(lot, quantity, unit)
+    if wanted is None:
+        raise InvalidInput(
+            f"Lô {lot.code} tính theo {unit_name(lot.unit)}: hãy nhập số lượng theo đơn vị đó.",
+            f"Lot {lot.code} is counted in {unit_name(lot.unit)}: give the quantity in that unit.",
+            field=f"unit_{row}",
+        )
+    shipped = Decimal(0)
+    for earlier, earlier_unit in session.execute(
+        select(ConsignmentLot.quantity, ConsignmentLot.unit).where(ConsignmentLot.lot_id == lot.id)
+    ):
+        shipped += _in_lot_unit(lot, earlier, earlier_unit) or Decimal(0)
+    left = lot.quantity - shipped
+    if wanted > left:
+        amount = f"{format_quantity(max(left, Decimal(0)))} {unit_name(lot.unit)}".strip()
+        raise InvalidInput(
+            f"Lô {lot.code} chỉ còn {amount} chưa xuất; không xuất được nhiều hơn số lượng của lô.",
+            f"Lot {lot.code} has only {amount} left to ship; no more can leave than the lot holds.",
+            field=f"quantity_{row}",
+        )
 
 
 def _checked_shipment(shipment: Shipment, enterprise: Enterprise) -> Shipment:

@@ -63,6 +63,11 @@ def test_a_consignment_is_a_shipping_event_that_validates_hashes_and_queries_bac
         "VN778812",
         "VN778813",
     ]
+    lot = chain.body()["lots"][0]
+    again = client.post(
+        API, json=chain.body(lots=[{**lot, "quantity": "1"}]), headers=chain.headers
+    )
+    assert again.status_code == 422 and "only 0 kg left" in again.json()["message_en"]
     listed = client.get(API, params={"market": "CN"}, headers=chain.headers).json()
     assert [c["id"] for c in listed["items"]] == [consignment["id"]]
 
@@ -219,6 +224,12 @@ def _refusals(chain: ExportChain, session: Session) -> list[tuple[str, dict[str,
         ("a lot that does not exist", chain.body(lots=[{**lot, "lot_id": 2_000_000_000}]), 404),
         ("the same lot twice", chain.body(lots=[lot, lot]), 422),
         ("a zero quantity", chain.body(lots=[{**lot, "quantity": "0"}]), 422),
+        (
+            "more than the lot holds",
+            chain.body(lots=[{**lot, "quantity": "18.001", "unit": "TNE"}]),
+            422,
+        ),
+        ("a unit the lot's does not convert to", chain.body(lots=[{**lot, "unit": "XBX"}]), 422),
         ("a bad container check digit", chain.body(container_number="CSQU3054384"), 422),
         ("a container number of the wrong shape", chain.body(container_number="CSQX3054383"), 422),
         ("a departure tomorrow", chain.body(departed_on=tomorrow), 422),
