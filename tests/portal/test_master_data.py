@@ -53,7 +53,7 @@ def _products(db_session: Session, enterprise_id: int) -> list[Product]:
     )
 
 
-def test_the_form_stores_the_core_attributes_and_scores_them(
+def test_the_form_stores_the_core_attributes_scores_them_and_names_what_is_missing(
     db_session: Session, browser: Browser, member: Member, gpc: None
 ) -> None:
     response = browser.post("/portal/products/new", FULL)
@@ -73,13 +73,9 @@ def test_the_form_stores_the_core_attributes_and_scores_them(
     edit = browser.client.get(f"/portal/products/{product.id}/edit").text
     assert 'value="2,5"' in edit and 'value="VN CN"' in edit
     assert '<option value="KGM" selected>' in edit
-
-
-def test_missing_attributes_are_named_on_the_page_and_in_the_list(
-    db_session: Session, browser: Browser, member: Member, gpc: None
-) -> None:
-    product = make_product(db_session, enterprise=member.enterprise)
-    page = browser.client.get(f"/portal/products/{product.id}?lang=en").text
+    # A product with only its GTIN and name: what is missing is named.
+    bare = make_product(db_session, enterprise=member.enterprise)
+    page = browser.client.get(f"/portal/products/{bare.id}?lang=en").text
     assert 'id="master-percent">29%' in page  # GTIN and description of seven
     for label in ("Brand name", "Product image URL", "GPC brick code", "Target market"):
         assert label in page
@@ -118,7 +114,7 @@ def test_bad_master_data_comes_back_on_the_form_in_both_languages(
     assert _products(db_session, member.enterprise.id) == []
 
 
-def test_an_edit_with_a_bad_brick_changes_nothing(
+def test_an_edit_with_a_bad_brick_changes_nothing_and_the_search_finds_bricks(
     db_session: Session, browser: Browser, member: Member, gpc: None
 ) -> None:
     product = make_product(db_session, enterprise=member.enterprise, gpc_brick_code="10005807")
@@ -129,6 +125,13 @@ def test_an_edit_with_a_bad_brick_changes_nothing(
     assert "not a brick of the loaded GPC" in response.text
     db_session.expire_all()
     assert db_session.get(Product, product.id).gpc_brick_code == "10005807"  # type: ignore[union-attr]
+    # The search the form offers, as a page (no JavaScript) and for the suggestion list.
+    page = browser.client.get("/portal/gpc?q=durian").text
+    assert '<td class="code">10005806</td><td>Durians</td>' in page
+    assert browser.client.get("/portal/gpc/bricks?q=dried%20shrimp").json() == [
+        {"code": "10005850", "title": "Dried Shrimp"}
+    ]
+    assert browser.client.get("/portal/gpc/bricks?q=" + "x" * 5000).json() == []
 
 
 def _decoded_xlsx(content: bytes) -> list[list[Any]]:
@@ -180,17 +183,6 @@ def test_the_export_for_gs1_vietnam_holds_only_the_enterprise_products(
     table = list(csv.reader(io.StringIO(text.content.decode("utf-8-sig"))))
     assert tuple(table[0]) == COLUMNS
     assert sorted(row[0] for row in table[1:]) == sorted(by_gtin)
-
-
-def test_the_brick_search_works_with_and_without_javascript(
-    browser: Browser, member: Member, gpc: None
-) -> None:
-    page = browser.client.get("/portal/gpc?q=durian").text
-    assert '<td class="code">10005806</td><td>Durians</td>' in page
-    assert browser.client.get("/portal/gpc/bricks?q=dried%20shrimp").json() == [
-        {"code": "10005850", "title": "Dried Shrimp"}
-    ]
-    assert browser.client.get("/portal/gpc/bricks?q=" + "x" * 5000).json() == []
 
 
 def test_the_api_takes_checks_and_returns_the_fields(
