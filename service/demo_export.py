@@ -19,6 +19,15 @@ from sqlalchemy.orm import Session
 from registry.accounts.models import Role, User
 from registry.accounts.service import actor_for_user
 from registry.actor import Actor
+from registry.consignments.container import container_check_digit
+from registry.consignments.details import Importer, LabResult
+from registry.consignments.models import Consignment
+from registry.consignments.service import (
+    ConsignedLot,
+    Phytosanitary,
+    Shipment,
+    create_consignment,
+)
 from registry.enterprises.models import Enterprise
 from registry.events.steps import LotQuantity, record_harvest, record_inspection, record_pack
 from registry.locations.models import Location
@@ -64,6 +73,24 @@ SUSPENSION = (
 DURIAN_CEILING = Decimal(30)
 # A lot from the suspended area, refused for China: the agency's queue shows it.
 REFUSED_LOT = (PRODUCT, "SRML-2611-01")
+# The shipment: by refrigerated container over the Hữu Nghị border gate to Pingxiang.
+CONTAINER = "DTHU261204" + container_check_digit("DTHU261204")  # ISO 6346
+CERTIFICATE = "KDTV-7-2612-00415"
+IMPORTER = Importer(
+    "广西样例水果进口有限公司 (Công ty TNHH Nhập khẩu trái cây mẫu Quảng Tây)",
+    "CN",
+    "凭祥市, 广西壮族自治区",
+)
+DECLARATION = (
+    "The consignment complies with the Protocol of phytosanitary requirements for the export"
+    " of fresh durian from Viet Nam to China and is free from quarantine pests of concern to"
+    " China; its planting-area and packing-house codes are on the approved list."
+)
+LAB = "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng 3 (QUATEST 3)"
+LAB_RESULTS = (
+    LabResult(LAB, "KT3-2612-0415", "Cadimi (Cd)", "0,012 mg/kg", "0,05 mg/kg", passed=True),
+    LabResult(LAB, "KT3-2612-0416", "Vàng O (Auramine O)", "Không phát hiện", "", passed=True),
+)
 HARVESTED_DAYS_AGO = 3
 SHELF_LIFE_DAYS = 15
 HARVESTED_KG = Decimal(19_500)
@@ -278,6 +305,34 @@ def _steps(session: Session, member: Actor, raw: Lot, packed: Lot, places: Expor
     )
 
 
+def _consignment(
+    session: Session, member: Actor, enterprise: Enterprise, packed: Lot, places: ExportPlaces
+) -> Consignment:
+    """The export lot leaves for China the day after packing."""
+    departed = (packed.production_on or dt.date.today()) + dt.timedelta(days=2)
+    return create_consignment(
+        session,
+        actor=member,
+        enterprise=enterprise,
+        market=EXPORT_MARKET,
+        lots=[ConsignedLot(packed, PACKED_KG, "KGM")],
+        importer=IMPORTER,
+        shipment=Shipment(
+            location=places.packhouse,
+            departed_on=departed,
+            port_of_loading="Cửa khẩu quốc tế Hữu Nghị, Lạng Sơn",
+            port_of_discharge="友谊关口岸 Youyiguan, Pingxiang",
+            container_number=CONTAINER,
+            seal_numbers=("VN2612041", "VN2612042"),
+        ),
+        papers=Phytosanitary(
+            certificate_number=CERTIFICATE,
+            additional_declarations=DECLARATION,
+            lab_results=LAB_RESULTS,
+        ),
+    )
+
+
 def load_export_scene(session: Session, *, today: dt.date) -> dict[str, int]:
     """The exporter's lots and steps, once; the counts of what the scene holds."""
     enterprise = exporter(session)
@@ -294,7 +349,10 @@ def load_export_scene(session: Session, *, today: dt.date) -> dict[str, int]:
         session.flush()
         _steps(session, actors.member, raw, packed, places)
         session.flush()
+        _consignment(session, actors.member, enterprise, packed, places)
+        session.flush()
     return {
+        "consignments": session.scalar(select(func.count()).select_from(Consignment)) or 0,
         "market codes": session.scalar(select(func.count()).select_from(MarketCode)) or 0,
         "export lots": session.scalar(
             select(func.count()).select_from(Lot).where(Lot.export_market.is_not(None))

@@ -12,10 +12,12 @@ import re
 import time
 from urllib.parse import quote
 
+import pypdfium2
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry.consignments.models import Consignment
 from registry.gpc.service import find_brick
 from registry.locations.models import Location, LocationKind
 from registry.market_codes.models import GuardRefusal
@@ -30,6 +32,8 @@ from service import ratelimit
 from service.demo import AGENCY_EMAIL, DEMO_PASSWORD, load_demo
 from service.demo_export import (
     AREA_CODE,
+    CERTIFICATE,
+    CONTAINER,
     EXPORT_LOT,
     GROWING_AREA,
     PACKHOUSE,
@@ -149,6 +153,21 @@ def _the_export_lot_is_traced(client: TestClient, session: Session) -> None:
         "10005806",
         "156",
     )
+    # Its consignment for China: the dossier holds the codes, the certificate, the container,
+    # and the EPCIS document the harvest, the packing and the shipping.
+    consignment = session.scalars(select(Consignment)).one()
+    assert [item.lot_id for item in consignment.lots] == [lot.id]
+    dossier = client.get(f"/api/v1/consignments/{consignment.id}/dossier.pdf")
+    assert dossier.status_code == 200, dossier.text
+    pdf = pypdfium2.PdfDocument(dossier.content)
+    # Table cells wrap long codes onto a second line: compare without the line breaks.
+    text = "".join("".join(page.get_textpage().get_text_range() for page in pdf).split())
+    for fact in (AREA_CODE, PACKHOUSE_CODE, CERTIFICATE, CONTAINER, lot.code):
+        assert fact in text, (fact, text)
+    document = client.get(f"/api/v1/consignments/{consignment.id}/dossier.jsonld")
+    assert document.status_code == 200, document.text
+    steps = [event["bizStep"] for event in document.json()["epcisBody"]["eventList"]]
+    assert {"commissioning", "packing", "shipping"} <= set(steps), steps
     score = completeness(product, known_bricks=frozenset({"10005806"}))
     assert [a.key for a in score.missing] == ["image_url"]
     assert find_brick(session, "10005806") is not None
