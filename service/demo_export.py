@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from labels.sheets import SheetLayout
 from registry.accounts.models import Role, User
 from registry.accounts.service import actor_for_user
 from registry.actor import Actor
@@ -43,6 +44,8 @@ from registry.market_codes.service import (
     set_yield_ceiling,
 )
 from registry.print_runs.content import run_digital_link
+from registry.print_runs.models import LabelRun, RunTemplate
+from registry.print_runs.service import create_run, run_serials
 from registry.products.models import Product
 from registry.vn.clock import VIETNAM_ZONE
 from service.demo_scenes import tax_code
@@ -91,6 +94,10 @@ LAB_RESULTS = (
     LabResult(LAB, "KT3-2612-0415", "Cadimi (Cd)", "0,012 mg/kg", "0,05 mg/kg", passed=True),
     LabResult(LAB, "KT3-2612-0416", "Vàng O (Auramine O)", "Không phát hiện", "", passed=True),
 )
+# Export labels for the cartons: two A4 sheets of eight, serialized (the print queue
+# renders them when the server starts, like the demo's other runs).
+EXPORT_LAYOUT = "a4-2x4"
+EXPORT_LABELS = 16
 HARVESTED_DAYS_AGO = 3
 SHELF_LIFE_DAYS = 15
 HARVESTED_KG = Decimal(19_500)
@@ -305,6 +312,20 @@ def _steps(session: Session, member: Actor, raw: Lot, packed: Lot, places: Expor
     )
 
 
+def _export_labels(session: Session, member: Actor, packed: Lot) -> LabelRun:
+    sheet = SheetLayout.parse(EXPORT_LAYOUT)
+    return create_run(
+        session,
+        actor=member,
+        lot=packed,
+        count=EXPORT_LABELS,
+        serialized=True,
+        layout=sheet.name,
+        label_size=sheet.label.name,
+        template=RunTemplate.export,
+    )
+
+
 def _consignment(
     session: Session, member: Actor, enterprise: Enterprise, packed: Lot, places: ExportPlaces
 ) -> Consignment:
@@ -348,10 +369,17 @@ def load_export_scene(session: Session, *, today: dt.date) -> dict[str, int]:
         _refused_attempt(session, actors.member, product, places, harvested)
         session.flush()
         _steps(session, actors.member, raw, packed, places)
+        _export_labels(session, actors.member, packed)
         session.flush()
         _consignment(session, actors.member, enterprise, packed, places)
         session.flush()
     return {
+        "export label runs": session.scalar(
+            select(func.count())
+            .select_from(LabelRun)
+            .where(LabelRun.template == RunTemplate.export)
+        )
+        or 0,
         "consignments": session.scalar(select(func.count()).select_from(Consignment)) or 0,
         "market codes": session.scalar(select(func.count()).select_from(MarketCode)) or 0,
         "export lots": session.scalar(
@@ -362,7 +390,15 @@ def load_export_scene(session: Session, *, today: dt.date) -> dict[str, int]:
 
 
 def export_lot_link(session: Session, base_url: str) -> str | None:
-    """The Digital Link of the export lot, as its export labels carry it."""
+    """The Digital Link of the export lot's first export label, asking for the page in
+    Chinese (a shopper's phone set to Chinese gets it without asking)."""
     product = session.scalar(select(Product).where(Product.name_vi == PRODUCT))
     lot = product and find_lot(session, gtin=product.gtin, code=EXPORT_LOT[1])
-    return run_digital_link(base_url, lot) if lot else None
+    if not lot:
+        return None
+    run = session.scalars(
+        select(LabelRun).where(LabelRun.lot_id == lot.id).order_by(LabelRun.id)
+    ).first()
+    serials = (run_serials(run) or []) if run else []
+    link = run_digital_link(base_url, lot, serials[0] if serials else None)
+    return f"{link}{'&' if '?' in link else '?'}lang=zh"

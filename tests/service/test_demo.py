@@ -23,7 +23,8 @@ from registry.locations.models import Location, LocationKind
 from registry.market_codes.models import GuardRefusal
 from registry.market_codes.service import LotExportCodes, active_code, export_codes_for_lot
 from registry.population.models import PopulationEntry
-from registry.print_runs.models import LabelRun
+from registry.print_runs.export_content import export_content
+from registry.print_runs.models import LabelRun, RunTemplate
 from registry.products.master_data import completeness
 from registry.recalls.models import Recall
 from registry.reports.models import ConsumerReport
@@ -171,9 +172,17 @@ def _the_export_lot_is_traced(client: TestClient, session: Session) -> None:
     score = completeness(product, known_bricks=frozenset({"10005806"}))
     assert [a.key for a in score.missing] == ["image_url"]
     assert find_brick(session, "10005806") is not None
+    # Its export labels, and the first label's Digital Link.
+    run = session.scalars(select(LabelRun).where(LabelRun.lot_id == lot.id)).one()
+    assert (run.template, run.serialized) == (RunTemplate.export, True)
+    marks = [text for text, _bold in export_content(session, lot).lines]
+    for mark in (AREA_CODE, PACKHOUSE_CODE, "输往中华人民共和国", "榴莲"):
+        assert any(mark in line for line in marks), (mark, marks)
     link = export_lot_link(session, BASE_URL)
-    assert link is not None and f"/10/{lot.code}" in link
-    page = client.get(link.replace(BASE_URL, "/p", 1), headers=HTML)
+    assert link is not None and f"/10/{lot.code}/21/" in link and link.endswith("lang=zh")
+    verdict = client.get(f"/api/v1/verify?uri={quote(link, safe='')}").json()["verdict"]
+    assert verdict == "genuine"
+    page = client.get(link.replace(BASE_URL, "/p", 1).replace("lang=zh", "lang=vi"), headers=HTML)
     assert page.status_code == 200, page.text
     harvested = lot.production_on
     assert harvested is not None
