@@ -1,4 +1,5 @@
-"""Vietnamese is the source language; English comes from a small catalogue.
+"""Vietnamese is the source language; English comes from a small catalogue, and Chinese
+(Simplified, zh-Hans) from another, for the consumer page of export products only.
 
 The language is chosen by `?lang=`, then the `lang` cookie, then Accept-Language.
 """
@@ -12,12 +13,19 @@ from pathlib import Path
 from starlette.requests import Request
 
 LANGUAGES = ("vi", "en")
+# The consumer page of a lot exported to China, or of a product named in Chinese, offers
+# Chinese too; every other page keeps LANGUAGES.
+EXPORT_PAGE_LANGUAGES = ("vi", "en", "zh")
 DEFAULT_LANGUAGE = "vi"
+# BCP 47 tags for lang= and hreflang=: the catalogue "zh" is Simplified Chinese.
+LANGUAGE_TAGS = {"vi": "vi", "en": "en", "zh": "zh-Hans"}
+# Each language's name in itself, for the language switch.
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English", "zh": "中文"}
 _CATALOGUE_DIR = Path(__file__).parent / "locale"
 _SCOPE_KEY = "truyxuat.language"
 
 
-@lru_cache(maxsize=len(LANGUAGES))
+@lru_cache(maxsize=len(EXPORT_PAGE_LANGUAGES))
 def catalogue(lang: str) -> dict[str, str]:
     """Merged from locale/{lang}.json and every locale/{lang}/*.json (one file per area)."""
     if lang == DEFAULT_LANGUAGE:
@@ -75,11 +83,25 @@ def request_language(request: Request) -> str:
     return chosen
 
 
-def _language_of(request: Request) -> str:
+def _language_of(request: Request, available: tuple[str, ...] = LANGUAGES) -> str:
     asked = request.query_params.get("lang")
-    if asked in LANGUAGES:
+    if asked in available:
         return asked
     cookie = request.cookies.get("lang")
-    if cookie in LANGUAGES:
+    if cookie in available:
         return cookie
-    return choose_language(request.headers.get("accept-language")) or DEFAULT_LANGUAGE
+    return choose_language(request.headers.get("accept-language"), available) or DEFAULT_LANGUAGE
+
+
+def page_language(request: Request, *, offers_chinese: bool) -> str:
+    """The consumer page's language: Chinese when the page offers it and it is asked for
+    (`?lang=zh`, the cookie, or an Accept-Language that prefers it), else `request_language`."""
+    if not offers_chinese:
+        return request_language(request)
+    chosen = _language_of(request, EXPORT_PAGE_LANGUAGES)
+    request.scope[_SCOPE_KEY] = chosen  # the rest of the request speaks it too
+    return chosen
+
+
+def language_tag(lang: str) -> str:
+    return LANGUAGE_TAGS.get(lang, lang)

@@ -29,12 +29,19 @@ from registry.links.service import (
 )
 from registry.locations.models import Location
 from registry.places.models import AdminUnit
+from registry.products.models import Product
 from registry.resolution.details import page_details
 from registry.resolution.verdict import Resolution, ResolverCaches, stored_links_for
 from registry.resolution.verdict_table import VerdictCard, verdict_for
 from registry.scans.service import Thresholds
 from registry.verdicts import Verdict
-from service.i18n import request_language
+from service.i18n import (
+    EXPORT_PAGE_LANGUAGES,
+    LANGUAGE_NAMES,
+    language_tag,
+    page_language,
+    request_language,
+)
 from service.problems import problem_response, wants_html
 from service.templating import render, render_fragment
 
@@ -48,8 +55,9 @@ PAGE_SECTIONS = frozenset(
 )
 
 
-def language_toggle(request: Request, lang: str) -> str:
-    other = "en" if lang == "vi" else "vi"
+def language_toggle(request: Request, lang: str, other: str | None = None) -> str:
+    """This page in the other language (vi <-> en), or in `other`."""
+    other = other or ("en" if lang == "vi" else "vi")
     # The path as sent: a value's %2F must stay encoded in the link.
     raw_path = request.scope.get("raw_path")
     path = raw_path.decode("ascii", "replace") if raw_path else quote(request.url.path)
@@ -86,6 +94,8 @@ class PageView:
     serial: str | None
     shared: bool
     toggle_url: str
+    other_languages: tuple[tuple[str, str, str], ...]
+    """(BCP 47 tag, name, URL) of each other language the page is offered in."""
     report_url: str
     place_url: str
     hotline: str
@@ -105,20 +115,26 @@ def render_product_page(
     thresholds: Thresholds,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    lang = request_language(request)
     product = resolution.product
+    chinese = offers_chinese(resolution)
+    lang = page_language(request, offers_chinese=chinese)
     links = _page_links(request, link)
     view = PageView(
         gtin=resolution.gtin,
         lang=lang,
         card=verdict_for(resolution, window_days=thresholds.window_days),
-        title=(product.name_en if lang == "en" and product.name_en else product.name_vi)
-        if product
-        else None,
+        title=product_name(product, lang) if product else None,
         has_product=product is not None,
         serial=resolution.serial,
         shared=request.query_params.get("shared") == "1",
         toggle_url=language_toggle(request, lang),
+        other_languages=tuple(
+            (language_tag(other), LANGUAGE_NAMES[other], language_toggle(request, lang, other))
+            for other in EXPORT_PAGE_LANGUAGES
+            if other != lang
+        )
+        if chinese
+        else (),
         report_url=links["report_url"],
         place_url=links["place_url"],
         hotline=agency_hotline(request),
@@ -135,6 +151,23 @@ def render_product_page(
     # GS1-Conformant Resolver 1.2 §4.3: a valid key the registry does not hold is a 404.
     status = 404 if product is None else 200
     return _page_response(request, body, etag, status=status, lang=lang, headers=headers)
+
+
+def offers_chinese(resolution: Resolution) -> bool:
+    """The page of a lot exported to China, or of a product named in Chinese, speaks Chinese."""
+    lot, product = resolution.lot, resolution.product
+    return bool(
+        (lot is not None and lot.export_market == "CN") or (product is not None and product.name_zh)
+    )
+
+
+def product_name(product: Product, lang: str) -> str:
+    """The product's name in the page's language, else in English, else in Vietnamese."""
+    if lang == "zh" and product.name_zh:
+        return product.name_zh
+    if lang in ("en", "zh") and product.name_en:
+        return product.name_en
+    return product.name_vi
 
 
 def _page_body(view: PageView) -> tuple[bytes, str]:
@@ -163,7 +196,7 @@ def _page_response(
         body,
         status_code=status,
         media_type="text/html",
-        headers={**(headers or {}), **caching, "content-language": lang},
+        headers={**(headers or {}), **caching, "content-language": language_tag(lang)},
     )
 
 

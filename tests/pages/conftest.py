@@ -142,8 +142,10 @@ def _visits(sessions: sessionmaker[Session], *, media_dir: Path) -> tuple[list[V
         ).first()
         recall_id = session.scalar(select(Recall.id))
         assert lot and location and run and recall_id
-        # The walked product's page shows a photo, as an uploaded one is shown.
+        # The walked product's page shows a photo, as an uploaded one is shown; named in
+        # Chinese, it is offered in Chinese (zh-Hans) too, as an export product's page is.
         product.image_path = store_image(media_dir, _product_photo())
+        product.name_zh = "和禄芒果"
         verdicts = _verdict_visits(session)
         copied = demo_lot(session, *COPIED_LOT)
         suspicious = f"{copied.product.gtin}/{copied_serial(session)}?lot={copied.code}"
@@ -194,6 +196,7 @@ def _visits(sessions: sessionmaker[Session], *, media_dir: Path) -> tuple[list[V
         ("/scan/code", "/scan/code?text=xyz"),
         ("/p/{rest:path}", f"/p{item}"),
         ("/p/{rest:path}", f"/p{item}?lang=en"),
+        ("/p/{rest:path}", f"/p{item}?lang=zh"),
         ("/p/{rest:path}", f"/p{place}"),
         ("/p/share-place", f"/p/share-place?path={item}"),
         ("/p/report", f"/p/report?path={item}&verdict=serial_void"),
