@@ -27,6 +27,8 @@ def test_export_label_preview_run_and_refusal(
     domestic = create_lot(db_session, actor=SYSTEM, product=lot.product, code="NOIDIA2")
     db_session.flush()
     form = {"lot_id": str(lot.id), "template": "export", "layout": "roll-100x70", "count": "2"}
+    lot_page = browser.client.get(f"/portal/lots/{lot.id}").text
+    assert f"/portal/labels?lot_id={lot.id}&amp;template=export" in lot_page
     page = browser.client.get("/portal/labels", params={**form, "preview": "1"}).text
     assert "&amp;template=export" in page and "error-summary" not in page
     svg = browser.client.get(
@@ -52,3 +54,4 @@ def test_export_label_preview_run_and_refusal(
     run_id = int(started.headers["location"].rsplit("/", 1)[-1])
     assert db_session.get_one(LabelRun, run_id).template is RunTemplate.export
     assert app.state.truyxuat.print_jobs.wait(run_id, timeout=60) is None
+    assert "Tem xuất khẩu (CN)" in browser.client.get(started.headers["location"]).text
