@@ -101,7 +101,7 @@ def _other_key(code: str, value: str, extension: str | None) -> str | None:
     return None
 
 
-def _as_urn(value: Any) -> Any:
+def as_epc_urn(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     try:
@@ -116,9 +116,9 @@ def with_epc_urns(event: dict[str, Any]) -> dict[str, Any]:
     out = dict(event)
     for name in ("epcList", "childEPCs", "inputEPCList", "outputEPCList"):
         if isinstance(out.get(name), list):
-            out[name] = [_as_urn(epc) for epc in out[name]]
+            out[name] = [as_epc_urn(epc) for epc in out[name]]
     if "parentID" in out:
-        out["parentID"] = _as_urn(out["parentID"])
+        out["parentID"] = as_epc_urn(out["parentID"])
     for name in ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList"):
         if isinstance(out.get(name), list):
             out[name] = [_member_as_urn(q, "epcClass") for q in out[name]]
@@ -138,4 +138,4 @@ def with_epc_urns(event: dict[str, Any]) -> dict[str, Any]:
 def _member_as_urn(item: Any, member: str) -> Any:
     if not isinstance(item, dict) or member not in item:
         return item
-    return {**item, member: _as_urn(item[member])}
+    return {**item, member: as_epc_urn(item[member])}

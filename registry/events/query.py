@@ -33,9 +33,6 @@ from registry.events.sensor_query import (
 )
 from registry.events.sensor_query import SensorCondition, sensor_filter, type_spellings
 from registry.events.vocabulary import (
-    BIZ_STEPS,
-    DISPOSITIONS,
-    EVENT_TYPES,
     bare_term,
     urn,
     web_uri,
@@ -221,7 +218,7 @@ class EventQuery:
                 else:
                     query.max_event_count = count
             elif name == "perPage":
-                query.per_page = _per_page(raw)
+                query.per_page = read_per_page(raw)
             elif name == "nextPageToken":
                 query.after = decode_page_token(raw)
             else:
@@ -338,20 +335,33 @@ def _one_of(name: str, raw: str, allowed: tuple[str, ...]) -> str:
     return raw
 
 
+def _positive(raw: str) -> int | None:
+    """A positive whole number in ASCII digits ('²' is a digit to str.isdigit, not to int),
+    or None; one too long to be a count reads as the largest."""
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw) if len(raw) <= 18 else 10**18
+    return value if value >= 1 else None
+
+
 def _count(name: str, raw: str) -> int:
-    if not raw.isdigit() or int(raw) < 1:
+    value = _positive(raw)
+    if value is None:
         raise _bad(name, f"{name} phải là số nguyên dương.", f"{name} must be a positive integer.")
-    return int(raw)
+    return value
 
 
-def _per_page(raw: str) -> int:
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PER_PAGE:
+def read_per_page(raw: str) -> int:
+    """perPage: a positive whole number, served up to MAX_PER_PAGE a page (the REST
+    binding's PerPage: a server's upper limit that the client cannot override)."""
+    value = _positive(raw)
+    if value is None:
         raise _bad(
             "perPage",
-            f"perPage phải từ 1 đến {MAX_PER_PAGE}.",
-            f"perPage must be between 1 and {MAX_PER_PAGE}.",
+            f"perPage phải là số nguyên dương (mỗi trang tối đa {MAX_PER_PAGE}).",
+            f"perPage must be a positive integer (at most {MAX_PER_PAGE} a page).",
         )
-    return int(raw)
+    return min(value, MAX_PER_PAGE)
 
 
 @dataclass(frozen=True)
@@ -527,34 +537,6 @@ def find_event(session: Session, *, actor: Actor, event_id: str) -> EpcisEvent |
     if visibility is not None:
         statement = statement.where(visibility)
     return session.scalar(statement)
-
-
-def _distinct(session: Session, actor: Actor, column: Any) -> list[str]:
-    statement = select(column).distinct().where(column.is_not(None))
-    visibility = visible_to(actor)
-    if visibility is not None:
-        statement = statement.where(visibility)
-    return sorted(v for v in session.scalars(statement) if v)
-
-
-def event_types(session: Session, *, actor: Actor) -> list[str]:
-    return sorted(set(EVENT_TYPES) | set(_distinct(session, actor, EpcisEvent.event_type)))
-
-
-def biz_steps(session: Session, *, actor: Actor) -> list[str]:
-    return sorted(BIZ_STEPS | set(_distinct(session, actor, EpcisEvent.biz_step)))
-
-
-def dispositions(session: Session, *, actor: Actor) -> list[str]:
-    return sorted(DISPOSITIONS | set(_distinct(session, actor, EpcisEvent.disposition)))
-
-
-def biz_locations(session: Session, *, actor: Actor) -> list[str]:
-    return _distinct(session, actor, EpcisEvent.biz_location)
-
-
-def read_points(session: Session, *, actor: Actor) -> list[str]:
-    return _distinct(session, actor, EpcisEvent.read_point)
 
 
 def events_after(

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
+
+from registry.events.documents import collection
 
 # The top-level resources of EPCIS 2.0 §12.5 that this interface serves, each with
 # the events filed under one of its values.
-_TOP_LEVEL = ("eventTypes", "bizSteps", "dispositions", "bizLocations", "readPoints")
+_TOP_LEVEL: Final = ("eventTypes", "bizSteps", "dispositions", "bizLocations", "readPoints")
+# Every top-level resource of the REST binding (openapi.yaml TopLevelResources): the
+# Collection a client of the binding reads at the root.
+TOP_LEVEL_RESOURCES: Final = ("queries", "capture", "events", "epcs", *_TOP_LEVEL)
 
 
 def _link(href: str, vi: str, en: str, method: str = "GET") -> dict[str, str]:
@@ -15,6 +20,7 @@ def _link(href: str, vi: str, en: str, method: str = "GET") -> dict[str, str]:
 
 def interface_description(versions: dict[str, str]) -> dict[str, Any]:
     return {
+        **collection(TOP_LEVEL_RESOURCES),
         "name": "truyxuat EPCIS 2.0",
         "epcisVersion": versions["GS1-EPCIS-Version"],
         "cbvVersion": versions["GS1-CBV-Version"],
@@ -30,6 +36,9 @@ def interface_description(versions: dict[str, str]) -> dict[str, Any]:
             "capture": _link(
                 "/epcis/capture", "Gửi một tài liệu EPCIS", "Capture an EPCIS document", "POST"
             ),
+            "captureJobs": _link(
+                "/epcis/capture", "Các lượt ghi nhận của bạn", "Your capture jobs"
+            ),
             "captureJob": _link(
                 "/epcis/capture/{captureID}", "Trạng thái lượt ghi nhận", "Capture job status"
             ),
@@ -41,7 +50,7 @@ def interface_description(versions: dict[str, str]) -> dict[str, Any]:
             "event": _link("/epcis/events/{eventID}", "Một sự kiện", "One event"),
             "queries": [
                 _link(f"/epcis/{name}", f"Danh sách {name}", f"List of {name}")
-                for name in _TOP_LEVEL
+                for name in ("epcs", *_TOP_LEVEL)
             ]
             + [
                 _link("/epcis/epcs/{epc}/events", "Sự kiện của một EPC", "Events of one EPC"),

@@ -7,6 +7,8 @@ from typing import Final
 
 from starlette.requests import Request
 
+from registry.errors import TruyxuatError
+
 EPCIS_PATH: Final = "/epcis"
 # A partner's web application calls the interface with its API key (never a cookie: no
 # Allow-Credentials, so a browser sends none cross-site and the session stays out of it).
@@ -25,8 +27,17 @@ _BY_STATUS: Final = {
     414: "URITooLongException",
     415: "UnsupportedMediaTypeException",
     500: "ImplementationException",
+    501: "ImplementationException",
     503: "ImplementationException",
 }
+
+
+class NotImplementedByServer(TruyxuatError):
+    """A function of the binding this server does not offer (501NotImplemented)."""
+
+    status = 501
+    slug = "not-implemented"
+    title = "Functionality not supported by server"
 
 
 # Our own reasons that the binding names more precisely than their status does.
@@ -47,6 +58,10 @@ def epcis_exception(request: Request, status: int, *, reason: str = "") -> tuple
     Bad input is a 400 in the binding (it has no 422): a query's parameters are at fault
     on a GET (QueryParameterException), the document or event on a write.
     """
+    if status == 400 and reason.endswith("/websocket-handshake"):
+        # A refused handshake of GET /queries/{name}/events: its 400 (400SubscriptionIssues)
+        # names SubscriptionControlsException or ValidationException only.
+        return "epcisException:ValidationException", 400
     for slug, (name, answered) in _BY_REASON.items():
         if reason.endswith("/" + slug):
             return "epcisException:" + name, answered

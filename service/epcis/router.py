@@ -8,21 +8,24 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.convertors import Convertor, register_url_convertor
 
 from registry.errors import NotFound
+from registry.events import listings
 from registry.events import query as queries
 from registry.events.body import body_too_large
 from registry.events.documents import collection, iso, query_document, standalone_event
-from registry.events.epc_urn import with_epc_urns
+from registry.events.epc_urn import as_epc_urn, with_epc_urns
 from registry.events.models import CaptureJob, EpcisEvent
 from registry.events.query import EventQuery
 from registry.events.received import Notation
+from registry.events.vocabulary import bare_term
 from registry.events.xml.write import epcis_xml
 from service.deps import CurrentActor, SessionDep, SettingsDep, get_settings, get_state
 from service.epcis.browser_writes import refuse_cross_site_writes
 from service.epcis.captures import store_capture, store_event
 from service.epcis.description import interface_description
-from service.epcis.exceptions import EPCIS_CORS_HEADERS
+from service.epcis.exceptions import EPCIS_CORS_HEADERS, NotImplementedByServer
 from service.epcis.media import (
     DOCUMENT_TYPES,
     JSON,
@@ -141,8 +144,24 @@ _SUBSCRIPTIONS = re.compile(r"queries/[^/]+/subscriptions")
 _DELETABLE = re.compile(r"queries/[^/]+(/subscriptions/[^/]+)?")
 
 
+class _AnyPath(Convertor[str]):
+    """Any path, line breaks included: Starlette's `path` is `.*`, which stops at a
+    decoded %0A, and such a preflight fell through to a GET-only route (405)."""
+
+    regex = "(?s:.*)"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("anypath", _AnyPath())
+
+
 @router.options("")
-@router.options("/{path:path}")
+@router.options("/{path:anypath}")
 def preflight(path: str = "") -> Response:
     """CORS preflight of the interface's own methods (the resolver answers only GET)."""
     allowed = "GET, HEAD, OPTIONS"
@@ -155,8 +174,11 @@ def preflight(path: str = "") -> Response:
 
 
 @router.get("")
+@router.get("/")
 def describe_interface(request: Request) -> Response:
-    """The interface's root: what it offers and where; public, like the OpenAPI document."""
+    """The interface's root: its top-level resources (the binding's `GET /`, below the
+    base URL /epcis, so /epcis/ too), what it offers and where; public, like the OpenAPI
+    document."""
     return _json(request, interface_description(EPCIS_HEADERS))
 
 
@@ -181,6 +203,16 @@ def capture(
     )
     location = f"/epcis/capture/{job.id}"
     return _json(request, _job_out(job), status_code=202, headers={"Location": location})
+
+
+@router.get("/capture")
+def capture_jobs(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
+    """The caller's capture jobs, newest first (agency staff: every job)."""
+    response_type(request, offered=JSON_TYPES)  # 406 before anything is looked up
+    paging = listings.read_paging(request.query_params)
+    page = listings.capture_jobs(session, actor=actor, paging=paging)
+    jobs = [_job_out(job) for job in page.members]
+    return _json(request, jobs, headers=_next_link(request, page.next_page_token))
 
 
 @router.get("/capture/{capture_id}")
@@ -211,19 +243,23 @@ def post_event(
     return JSONResponse(body, status_code=201, media_type=media_type, headers=headers)
 
 
+def _next_link(request: Request, token: str | None) -> dict[str, str]:
+    """The Link header to the next page, if there is one."""
+    if token is None:
+        return {}
+    following = {**request.query_params, "nextPageToken": token}
+    # The configured address, never the client's Host header.
+    url = get_settings(request).public_base_url + request.url.path
+    return {"Link": f'<{url}?{urlencode(following)}>; rel="next"'}
+
+
 def _events_response(
     request: Request, session: SessionDep, actor: CurrentActor, fixed: dict[str, str] | None = None
 ) -> Response:
     parameters = dict(request.query_params)
     query = EventQuery.from_parameters({**parameters, **(fixed or {})})
     page = queries.query_events(session, actor=actor, query=query)
-    headers: dict[str, str] = {}
-    if page.next_page_token:
-        following = {**parameters, "nextPageToken": page.next_page_token}
-        # The configured address, never the client's Host header.
-        url = get_settings(request).public_base_url + request.url.path
-        headers["Link"] = f'<{url}?{urlencode(following)}>; rel="next"'
-    return _events_answer(request, page.events, headers=headers)
+    return _events_answer(request, page.events, headers=_next_link(request, page.next_page_token))
 
 
 @router.get("/events")
@@ -242,14 +278,56 @@ def get_event(
     return _events_answer(request, [event], lone=True)
 
 
+def _values_response(
+    request: Request, session: SessionDep, actor: CurrentActor, resource: str
+) -> Response:
+    response_type(request, offered=JSON_TYPES)  # 406 before anything is looked up
+    paging = listings.read_paging(request.query_params)
+    page = listings.values(session, actor=actor, resource=resource, paging=paging)
+    members = page.members
+    if resource == "epcs" and asked_formats(request)[0] == "Always_EPC_URN":
+        members = [as_epc_urn(epc) for epc in members]
+    body = collection(members)
+    return _json(request, body, headers=_next_link(request, page.next_page_token))
+
+
+def _sub_resources(
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+    fixed: dict[str, str],
+    *,
+    standard: bool = False,
+) -> Response:
+    """A value's sub-resources (for HATEOAS discovery): its events. A value exists for the
+    caller if the standard defines it or an event the caller sees names it (in any
+    spelling its events route reads: a URN or Digital Link, a bare or URI CBV term)."""
+    response_type(request, offered=JSON_TYPES)  # 406 before anything is looked up
+    if not standard:
+        query = EventQuery.from_parameters({**fixed, "perPage": "1"})
+        if not queries.query_events(session, actor=actor, query=query).events:
+            raise NotFound("Không tìm thấy tài nguyên.", "Resource not found.")
+    return _json(request, collection(["events"]))
+
+
+@router.get("/epcs")
+def list_epcs(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
+    return _values_response(request, session, actor, "epcs")
+
+
 @router.get("/epcs/{epc:path}/events")
 def epc_events(epc: str, request: Request, session: SessionDep, actor: CurrentActor) -> Response:
     return _events_response(request, session, actor, {queries.MATCH_ANYTHING: epc})
 
 
+@router.get("/epcs/{epc:path}")
+def epc_resources(epc: str, request: Request, session: SessionDep, actor: CurrentActor) -> Response:
+    return _sub_resources(request, session, actor, {queries.MATCH_ANYTHING: epc})
+
+
 @router.get("/eventTypes")
 def list_event_types(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
-    return _json(request, collection(queries.event_types(session, actor=actor)))
+    return _values_response(request, session, actor, "eventTypes")
 
 
 @router.get("/eventTypes/{event_type}/events")
@@ -259,9 +337,17 @@ def event_type_events(
     return _events_response(request, session, actor, {"eventType": event_type})
 
 
+@router.get("/eventTypes/{event_type}")
+def event_type_resources(
+    event_type: str, request: Request, session: SessionDep, actor: CurrentActor
+) -> Response:
+    standard = event_type in listings.STANDARD_VALUES["eventTypes"]
+    return _sub_resources(request, session, actor, {"eventType": event_type}, standard=standard)
+
+
 @router.get("/bizSteps")
 def list_biz_steps(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
-    return _json(request, collection(queries.biz_steps(session, actor=actor)))
+    return _values_response(request, session, actor, "bizSteps")
 
 
 @router.get("/bizSteps/{biz_step:path}/events")
@@ -271,9 +357,17 @@ def biz_step_events(
     return _events_response(request, session, actor, {"EQ_bizStep": biz_step})
 
 
+@router.get("/bizSteps/{biz_step:path}")
+def biz_step_resources(
+    biz_step: str, request: Request, session: SessionDep, actor: CurrentActor
+) -> Response:
+    standard = bare_term("bizStep", biz_step) in listings.STANDARD_VALUES["bizSteps"]
+    return _sub_resources(request, session, actor, {"EQ_bizStep": biz_step}, standard=standard)
+
+
 @router.get("/dispositions")
 def list_dispositions(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
-    return _json(request, collection(queries.dispositions(session, actor=actor)))
+    return _values_response(request, session, actor, "dispositions")
 
 
 @router.get("/dispositions/{disposition:path}/events")
@@ -283,9 +377,18 @@ def disposition_events(
     return _events_response(request, session, actor, {"EQ_disposition": disposition})
 
 
+@router.get("/dispositions/{disposition:path}")
+def disposition_resources(
+    disposition: str, request: Request, session: SessionDep, actor: CurrentActor
+) -> Response:
+    standard = bare_term("disposition", disposition) in listings.STANDARD_VALUES["dispositions"]
+    fixed = {"EQ_disposition": disposition}
+    return _sub_resources(request, session, actor, fixed, standard=standard)
+
+
 @router.get("/bizLocations")
 def list_biz_locations(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
-    return _json(request, collection(queries.biz_locations(session, actor=actor)))
+    return _values_response(request, session, actor, "bizLocations")
 
 
 @router.get("/bizLocations/{biz_location:path}/events")
@@ -295,9 +398,16 @@ def biz_location_events(
     return _events_response(request, session, actor, {"EQ_bizLocation": biz_location})
 
 
+@router.get("/bizLocations/{biz_location:path}")
+def biz_location_resources(
+    biz_location: str, request: Request, session: SessionDep, actor: CurrentActor
+) -> Response:
+    return _sub_resources(request, session, actor, {"EQ_bizLocation": biz_location})
+
+
 @router.get("/readPoints")
 def list_read_points(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
-    return _json(request, collection(queries.read_points(session, actor=actor)))
+    return _values_response(request, session, actor, "readPoints")
 
 
 @router.get("/readPoints/{read_point:path}/events")
@@ -305,3 +415,22 @@ def read_point_events(
     read_point: str, request: Request, session: SessionDep, actor: CurrentActor
 ) -> Response:
     return _events_response(request, session, actor, {"EQ_readPoint": read_point})
+
+
+@router.get("/readPoints/{read_point:path}")
+def read_point_resources(
+    read_point: str, request: Request, session: SessionDep, actor: CurrentActor
+) -> Response:
+    return _sub_resources(request, session, actor, {"EQ_readPoint": read_point})
+
+
+@router.delete("/nextPageToken/{token}")
+def invalidate_page_token(token: str, actor: CurrentActor) -> Response:
+    """The binding lets a server invalidate tokens by timeout only; ours hold a position
+    and nothing else, so there is nothing stored to invalidate (501, as documented)."""
+    raise NotImplementedByServer(
+        "Mã trang (nextPageToken) không được lưu trên máy chủ nên không thể hủy; nó chỉ"
+        " ghi vị trí của trang tiếp theo.",
+        "Page tokens (nextPageToken) are not stored by the server, so there is nothing to"
+        " invalidate; a token only holds where the next page starts.",
+    )

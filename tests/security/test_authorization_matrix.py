@@ -315,10 +315,12 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ),
         # -- EPCIS
         ("GET", "/epcis"): Probe("200 200 200 200 200"),
+        ("GET", "/epcis/"): Probe("200 200 200 200 200"),
         # CORS preflight: public, says what may be sent, reads and writes nothing.
         ("OPTIONS", "/epcis"): Probe("204 204 204 204 204"),
-        ("OPTIONS", "/epcis/{path:path}"): Probe("204 204 204 204 204", path="/epcis/capture"),
+        ("OPTIONS", "/epcis/{path:anypath}"): Probe("204 204 204 204 204", path="/epcis/capture"),
         ("POST", "/epcis/capture"): Probe("401 202 403 202 202", json=_event_document(w)),
+        ("GET", "/epcis/capture"): Probe("401 200 200 200 200"),
         ("GET", "/epcis/capture/{capture_id}"): Probe("401 200 404 200 200"),
         ("POST", "/epcis/events"): Probe(
             "401 201 403 201 201",
@@ -326,7 +328,18 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ),
         ("GET", "/epcis/events"): Probe("401 200 200 200 200"),
         ("GET", "/epcis/events/{event_id:path}"): Probe("401 200 404 200 200"),
+        ("GET", "/epcis/epcs"): Probe("401 200 200 200 200"),
         ("GET", "/epcis/epcs/{epc:path}/events"): Probe("401 200 200 200 200"),
+        # A value's sub-resources: B sees none of A's events, so not A's lot or farm.
+        ("GET", "/epcis/epcs/{epc:path}"): Probe("401 200 404 200 200"),
+        ("GET", "/epcis/eventTypes/{event_type}"): Probe("401 200 200 200 200"),
+        ("GET", "/epcis/bizSteps/{biz_step:path}"): Probe("401 200 200 200 200"),
+        ("GET", "/epcis/dispositions/{disposition:path}"): Probe("401 200 200 200 200"),
+        ("GET", "/epcis/bizLocations/{biz_location:path}"): Probe("401 200 404 200 200"),
+        ("GET", "/epcis/readPoints/{read_point:path}"): Probe("401 200 404 200 200"),
+        ("DELETE", "/epcis/nextPageToken/{token}"): Probe(
+            "401 501 501 501 501", path="/epcis/nextPageToken/abc"
+        ),
         ("GET", "/epcis/eventTypes"): Probe("401 200 200 200 200"),
         ("GET", "/epcis/eventTypes/{event_type}/events"): Probe("401 200 200 200 200"),
         ("GET", "/epcis/bizSteps"): Probe("401 200 200 200 200"),

@@ -51,7 +51,7 @@ def test_the_epcis_root_describes_the_interface(client: TestClient, db_session: 
 
 
 @pytest.mark.parametrize(
-    "path", ["/nothing", "/favicon.png", "/epcis/", "/api/docs/", "/p", "/portal/nothing"]
+    "path", ["/nothing", "/favicon.png", "/epcis/nothing", "/api/docs/", "/p", "/portal/nothing"]
 )
 def test_unknown_paths_answer_404_at_once(client: TestClient, path: str) -> None:
     answer = client.get(path, follow_redirects=False)
