@@ -143,7 +143,7 @@ def serve(host: str, port: int, workers: int) -> None:
 
     import uvicorn
 
-    from service.http_protocol import NoDelayHTTPProtocol
+    from service.http_protocol import NoDelayHTTPProtocol, ProblemWebSocketProtocol
 
     if get_settings().insecure_secret_key:
         click.echo(
@@ -181,6 +181,7 @@ def serve(host: str, port: int, workers: int) -> None:
         timeout_graceful_shutdown=20,
         loop=SERVER_LOOP,
         http=NoDelayHTTPProtocol,
+        ws=ProblemWebSocketProtocol,
     )
 
 

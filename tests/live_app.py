@@ -26,6 +26,7 @@ from registry.reports.models import ConsumerReport  # noqa: F401
 from registry.scans.models import Scan, SerialScanDay  # noqa: F401
 from registry.settings import Settings
 from service.app import create_app
+from service.http_protocol import ProblemWebSocketProtocol
 from tests.resolver.world import build_world
 
 
@@ -111,7 +112,15 @@ def served_app(database_url: str, **settings: Any) -> Iterator[str]:
 def uvicorn_thread(app: FastAPI, port: int) -> Iterator[None]:
     """Serve `app` on 127.0.0.1:`port` in a thread until the block ends."""
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            # As `truyxuat serve` answers a refused WebSocket handshake.
+            ws=ProblemWebSocketProtocol,
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
