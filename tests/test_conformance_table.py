@@ -59,6 +59,12 @@ FAMILIES: dict[str, tuple[str, ...]] = {
         "tests/events/test_xml.py::test_hostile_or_invalid_xml",
         "tests/events/test_xml.py::test_a_valid_xml_event",
     ),
+    "Listings: root, capture jobs, EPCs, vocabularies, locations, sub-resources": (
+        "tests/events/test_listings.py",
+    ),
+    "schemathesis with GS1's EPCIS OpenAPI document, served over HTTP": (
+        "tests/events/test_epcis_openapi.py",
+    ),
     "Stored hashes recomputed (truyxuat events rehash)": ("tests/events/test_rehash.py",),
     "Named queries and subscriptions (webhooks, WebSocket)": ("tests/subscriptions/",),
     "Digital Link against GS1's syntax engine's vectors": (
