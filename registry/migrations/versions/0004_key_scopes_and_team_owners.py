@@ -42,7 +42,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("user_account", schema=None) as batch_op:
-        batch_op.drop_column("is_owner")
-    with op.batch_alter_table("api_key", schema=None) as batch_op:
-        batch_op.drop_column("scope")
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+), not a batch copy: events, flags and audit
+    # rows point at user_account, and SQLite's copy-and-rename would trip their foreign keys.
+    op.drop_column("user_account", "is_owner")
+    op.drop_column("api_key", "scope")
