@@ -454,6 +454,13 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ("GET", "/portal/lots/new"): Probe("303 200 200 403 403", via=SESSION),
         ("POST", "/portal/lots/new"): Probe("303 400 400 403 403", via=SESSION, form={}),
         ("GET", "/portal/lots/{lot_id}"): Probe("303 200 404 403 403", via=SESSION),
+        # The brick search and the GS1 sheet: an enterprise's own products only.
+        ("GET", "/portal/gpc"): Probe("303 200 200 403 403", via=SESSION, params={"q": "durian"}),
+        ("GET", "/portal/gpc/bricks"): Probe(
+            "303 200 200 403 403", via=SESSION, params={"q": "durian"}
+        ),
+        ("GET", "/portal/products/gs1-master-data.csv"): Probe("303 200 200 403 403", via=SESSION),
+        ("GET", "/portal/products/gs1-master-data.xlsx"): Probe("303 200 200 403 403", via=SESSION),
         ("GET", "/portal/consignments"): Probe("303 200 200 403 403", via=SESSION),
         ("GET", "/portal/consignments/new"): Probe("303 200 200 403 403", via=SESSION),
         ("POST", "/portal/consignments/new"): Probe("303 400 400 403 403", via=SESSION, form={}),
@@ -513,6 +520,10 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
             "401 403 403 200 200", path="/agency/export/indicators.xlsx", via=SESSION
         ),
         ("GET", "/agency/report.pdf"): Probe("401 403 403 200 200", via=SESSION),
+        # -- GS1 master data (issue 20 item 5): the GPC publication and the completeness table
+        ("GET", "/agency/gpc"): Probe("401 403 403 200 200", via=SESSION),
+        ("POST", "/agency/gpc"): Probe("401 403 403 422 422", via=SESSION, form={}),
+        ("GET", "/agency/master-data"): Probe("401 403 403 200 200", via=SESSION),
         ("GET", "/agency/enterprises"): Probe("401 403 403 200 200", via=SESSION),
         ("POST", "/agency/enterprises/{enterprise_id}/verify"): Probe(
             "401 403 403 303 303", via=SESSION, form={}
