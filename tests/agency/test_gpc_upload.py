@@ -106,6 +106,23 @@ def test_an_enterprise_may_not_load_the_gpc(db_session: Session, client: TestCli
     )
     assert response.status_code == 403
     assert client.get("/agency/master-data", headers=HTML).status_code == 403
+    # Refused as who they are before the body is looked at: a huge declared size or a
+    # control character in a field would otherwise be read (and answered) first.
+    pasted = client.post(
+        "/agency/gpc", headers=HTML, data={"csrf_token": "x\x07"}, files={"file": ("g.xml", b"")}
+    )
+    assert pasted.status_code == 403
+    client.cookies.clear()
+    huge = client.post(
+        "/agency/gpc",
+        headers={
+            **HTML,
+            "Content-Length": str(MAX_FILE_BYTES * 2),
+            "Content-Type": "multipart/form-data; boundary=x",
+        },
+        content=b"--x--",
+    )
+    assert huge.status_code == 401
     assert _state(db_session) == before
 
 

@@ -12,7 +12,7 @@ from registry.errors import InvalidInput, TruyxuatError
 from registry.gpc.load import MAX_FILE_BYTES
 from registry.gpc.service import GpcLoad, count_bricks, load_gpc
 from registry.products.gs1_export import completeness_by_enterprise
-from service.deps import AgencyActor, SessionDep
+from service.deps import AgencyActor, SessionDep, agency_actor
 from service.i18n import request_language
 from service.pages.agency.common import page_context, require_csrf
 from service.pages.agency.menu import load_agency_menu
@@ -38,11 +38,13 @@ def declared_size_within_limit(request: Request) -> None:
         )
 
 
-# Its own router, so that the size is checked before `refuse_bad_form_text` parses the body.
+# Its own router, so that the size is checked before `refuse_bad_form_text` parses the body;
+# and the caller before either: no one but agency staff has a 100 MB body read.
 uploads = APIRouter(
     prefix="/agency",
     include_in_schema=False,
     dependencies=[
+        Depends(agency_actor),
         Depends(declared_size_within_limit),
         Depends(load_agency_menu),
         Depends(refuse_bad_form_text),
