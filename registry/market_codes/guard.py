@@ -9,12 +9,16 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.errors import InvalidInput
 from registry.lots.models import Lot
 from registry.market_codes.models import GuardRefusal
+
+# Unseen refusals kept per enterprise: past this the agency already has plenty to act on,
+# and an enterprise repeating refused requests must not fill its queue without bound.
+MAX_UNSEEN_REFUSALS = 200
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ def keep_refusal(session: Session, error: BaseException) -> bool:
     if not isinstance(error, ExportGuardRefused) or error.attempt is None:
         return False
     attempt = error.attempt
+    if _already_queued(session, error, attempt):
+        return False
     lot_id = attempt.lot_id
     if (
         lot_id is not None
@@ -78,3 +84,29 @@ def keep_refusal(session: Session, error: BaseException) -> bool:
         )
     )
     return True
+
+
+def _already_queued(session: Session, error: ExportGuardRefused, attempt: Attempt) -> bool:
+    """The same refusal is still unseen in the queue, or the enterprise's unseen share is full.
+
+    A repeated attempt (same lot code, market, rule, code and kind of attempt) adds nothing
+    the officer does not already see; the cap bounds attempts that vary the lot code.
+    """
+    unseen = (GuardRefusal.enterprise_id == attempt.enterprise_id, GuardRefusal.seen_at.is_(None))
+    same = session.scalar(
+        select(GuardRefusal.id)
+        .where(
+            *unseen,
+            GuardRefusal.product_id == attempt.product_id,
+            GuardRefusal.lot_code == attempt.lot_code,
+            GuardRefusal.market == attempt.market,
+            GuardRefusal.rule == error.rule,
+            GuardRefusal.attempt == attempt.what,
+            GuardRefusal.code.is_(None) if error.code is None else GuardRefusal.code == error.code,
+        )
+        .limit(1)
+    )
+    if same is not None:
+        return True
+    count = session.scalar(select(func.count()).select_from(GuardRefusal).where(*unseen)) or 0
+    return count >= MAX_UNSEEN_REFUSALS
