@@ -3,10 +3,6 @@ every row, downgrade to base then upgrade is clean, and the models match the sch
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -17,24 +13,10 @@ import registry.models  # noqa: F401 - every table in the metadata
 from registry.db import Base, make_engine
 from registry.migrate import alembic_config, current_heads, downgrade, upgrade
 from service.backup import fingerprints
-from tests.faults.harness import (
-    dedicated_postgres_database,
-    postgres_unavailable_reason,
-    prepare_demo,
-)
+from tests.databases import Databases
+from tests.faults.harness import demo_database
 
 VERSION_TABLE = "alembic_version"
-
-
-@contextmanager
-def _database(kind: str, tmp_path: Path) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
-        return
-    if reason := postgres_unavailable_reason():
-        pytest.skip(reason)
-    with dedicated_postgres_database("truyxuat_faults_migrations") as url:
-        yield url
 
 
 def _differences(engine: Engine) -> list[object]:
@@ -63,10 +45,11 @@ def test_the_migration_chain_has_one_head() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_migrations_keep_demo_rows_and_round_trip_cleanly(kind: str, tmp_path: Path) -> None:
+def test_migrations_keep_demo_rows_and_round_trip_cleanly(kind: str, databases: Databases) -> None:
     (head,) = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
-    with _database(kind, tmp_path) as url:
-        prepare_demo(url)
+    # A copy of this process's migrated demo database; the chain from an empty database
+    # runs below (downgrade to base, then upgrade).
+    with demo_database(databases, kind) as (url, _):
         engine = make_engine(url)
         try:
             assert current_heads(url) == {head}
