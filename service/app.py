@@ -109,6 +109,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     app.include_router(scan.router)
     app.include_router(portal.router)
     app.include_router(agency.uploads)
+    app.include_router(agency.code_uploads)
     app.include_router(agency.router)
     app.include_router(verification_router)
     app.include_router(consumer.router)

@@ -33,6 +33,7 @@ from registry.events.vocabulary import STANDARD_CONTEXT, TRUYXUAT_NS
 from registry.gs1 import GS1Error, gs1_check_digit, parse_sscc
 from registry.locations.models import Location
 from registry.lots.models import Lot
+from registry.market_codes.service import check_export_step
 from registry.prefixes.service import default_prefix
 from registry.text import text_problem
 
@@ -197,6 +198,9 @@ def record_transformation(
             "At least one input lot and one output lot are needed.",
             field="inputs" if not inputs else "outputs",
         )
+    if packing:
+        for item in (*inputs, *outputs):
+            check_export_step(session, item.lot, actor=actor, attempt="pack", location=location)
     event = _event(
         "TransformationEvent",
         occurred_at,
@@ -330,6 +334,8 @@ def record_shipping(
     buyer: Party | None = None,
 ) -> str:
     """Shipping to a GLN, or to a buyer without one (a trader, a market stall)."""
+    if lot is not None:
+        check_export_step(session, lot.lot, actor=actor, attempt="shipping", location=from_location)
     destination = _other_side("destination", to_gln, buyer)
     event = _event(
         "ObjectEvent",

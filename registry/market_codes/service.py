@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NoReturn
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from registry.actor import REASON_MAX_LENGTH, Actor, ensure_officer, not_found
@@ -26,11 +26,13 @@ from registry.db import utcnow
 from registry.errors import Conflict, InvalidInput
 from registry.locations.models import Location, LocationKind
 from registry.lots.models import Lot
+from registry.market_codes.boundary import checked_geojson
 from registry.market_codes.guard import Attempt, ExportGuardRefused
 from registry.market_codes.models import (
     CODE_LENGTH,
     ApprovalStatus,
     ChangeSource,
+    GuardRefusal,
     MarketApproval,
     MarketCode,
     MarketCodeChange,
@@ -374,7 +376,7 @@ def checked_code(value: str, *, field: str = "code") -> str:
     return code
 
 
-def _checked_details(
+def validate_details(
     *,
     issuing_body: str,
     crop: str,
@@ -480,7 +482,7 @@ def record_code(
             field="location_id",
         )
     value = checked_code(code)
-    _checked_details(
+    validate_details(
         issuing_body=issuing_body,
         crop=crop,
         area_ha=area_ha,
@@ -489,6 +491,8 @@ def record_code(
         valid_to=valid_to,
     )
     wanted = sorted({checked_market(market, field="markets") for market in markets})
+    if boundary is not None:
+        boundary = checked_geojson(boundary)
     why = (reason or "").strip() or None
     if why is not None:
         why = _required_reason(why)
@@ -623,8 +627,10 @@ def update_code(
     ensure_officer(actor)
     refuse_unknown_fields(changes, EDITABLE)
     why = _required_reason(reason)
+    if changes.get("boundary") is not None:
+        changes = {**changes, "boundary": checked_geojson(changes["boundary"])}
     merged = {**snapshot(market_code, EDITABLE), **changes}
-    _checked_details(
+    validate_details(
         issuing_body=merged["issuing_body"],
         crop=merged["crop"],
         area_ha=merged["area_ha"],
@@ -785,3 +791,72 @@ def set_yield_ceiling(
 
 def list_yield_ceilings(session: Session) -> list[YieldCeiling]:
     return list(session.scalars(select(YieldCeiling).order_by(YieldCeiling.crop)))
+
+
+def check_export_step(
+    session: Session, lot: Lot, *, actor: Actor, attempt: str, location: Location
+) -> None:
+    """The guard on a step of an export lot (packing, shipping), and for packing: the
+    place it is packed at is the packhouse the lot names (whose code the mark prints)."""
+    check_export_lot(session, lot, actor=actor, attempt=attempt)
+    if attempt == "pack" and lot.export_market and location.id != lot.packhouse_location_id:
+        market_vi, market_en = market_names(lot.export_market)
+        _Refusal(lot, lot.export_market, actor, attempt).fail(
+            "packhouse_other",
+            None,
+            f"Lô {lot.code} xuất khẩu sang {market_vi} ghi cơ sở đóng gói khác; chỉ được"
+            f" đóng gói tại cơ sở đã khai (mã số cơ sở đóng gói in trên bao bì), không phải"
+            f" tại {location.name}.",
+            f"Lot {lot.code} for {market_en} names another packhouse; it may be packed only"
+            f" at the packhouse it declares (whose code the package carries), not at"
+            f" {location.name}.",
+            field="location_id",
+        )
+
+
+# --- The agency's queue of refusals --------------------------------------------------
+
+
+def count_open_refusals(session: Session) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).select_from(GuardRefusal).where(GuardRefusal.seen_at.is_(None))
+        )
+        or 0
+    )
+
+
+def open_refusals(session: Session, *, actor: Actor, limit: int = 200) -> list[GuardRefusal]:
+    actor.ensure_agency()
+    return list(
+        session.scalars(
+            select(GuardRefusal)
+            .where(GuardRefusal.seen_at.is_(None))
+            .order_by(GuardRefusal.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_refusal_seen(
+    session: Session, *, actor: Actor, refusal_id: int, note: str | None
+) -> GuardRefusal:
+    """An officer has looked into the refused attempt; the note says what was found."""
+    ensure_officer(actor)
+    refusal = session.get(GuardRefusal, refusal_id)
+    if refusal is None or refusal.seen_at is not None:
+        raise not_found(("cảnh báo mã vùng trồng", "code warning"))
+    why = _required_reason(note)
+    refusal.seen_at = utcnow()
+    refusal.seen_by = actor.label[:300]
+    record_change(
+        session,
+        actor=actor,
+        action="seen",
+        entity="export_guard_refusal",
+        entity_id=refusal.id,
+        enterprise_id=refusal.enterprise_id,
+        after={"rule": refusal.rule, "lot_code": refusal.lot_code},
+        reason=why,
+    )
+    return refusal

@@ -6,7 +6,6 @@ store nothing, and land in the agency's queue."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
@@ -15,65 +14,22 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.actor import SYSTEM, Actor
-from registry.locations.models import Location, LocationKind
+from registry.locations.models import LocationKind
 from registry.lots.models import Lot
 from registry.lots.service import create_lot
 from registry.market_codes.guard import ExportGuardRefused
-from registry.market_codes.models import ApprovalStatus, GuardRefusal, MarketCode
+from registry.market_codes.models import ApprovalStatus, GuardRefusal
 from registry.market_codes.service import (
     active_code,
     check_export_lot,
     export_codes_for_lot,
-    record_code,
     set_approval,
     set_yield_ceiling,
 )
-from registry.products.models import Product
-from tests.factories import actor_of, api_headers, make_enterprise, make_location, make_product
+from tests.factories import actor_of, api_headers, make_enterprise, make_location
+from tests.market_codes.conftest import World
 
 HARVEST = dt.date(2026, 6, 15)
-
-
-@dataclass
-class World:
-    product: Product
-    area: Location
-    packhouse: Location
-    area_code: MarketCode
-    packhouse_code: MarketCode
-
-
-@pytest.fixture
-def world(db_session: Session) -> World:
-    enterprise = make_enterprise(db_session)
-    area = make_location(db_session, enterprise=enterprise, kind=LocationKind.growing_area)
-    packhouse = make_location(db_session, enterprise=enterprise, kind=LocationKind.packhouse)
-    area_code = record_code(
-        db_session,
-        actor=SYSTEM,
-        location=area,
-        code=f"VN-DTOR-{area.id:04d}",
-        markets=["CN", "TH"],
-        crop="Sầu riêng",
-        area_ha=Decimal("2.5"),
-        households=3,
-        valid_from=dt.date(2026, 1, 1),
-        valid_to=dt.date(2026, 12, 31),
-    )
-    packhouse_code = record_code(
-        db_session,
-        actor=SYSTEM,
-        location=packhouse,
-        code=f"VN-DTPH-{packhouse.id:04d}",
-        markets=["CN", "TH"],
-    )
-    return World(
-        make_product(db_session, enterprise=enterprise, name_vi="Sầu riêng Ri6"),
-        area,
-        packhouse,
-        area_code,
-        packhouse_code,
-    )
 
 
 def _lot(

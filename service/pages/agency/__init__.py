@@ -8,6 +8,7 @@ from service.pages.agency import (
     dashboard,
     flags,
     master_data,
+    market_codes,
     queues,
     recalls,
     reports,
@@ -32,5 +33,7 @@ router.include_router(users.router)
 router.include_router(master_data.router)
 # The GPC upload has its own router (see master_data.uploads); include it ahead of `router`.
 uploads = master_data.uploads
+router.include_router(market_codes.router)
+code_uploads = market_codes.uploads
 
-__all__ = ["router", "uploads"]
+__all__ = ["code_uploads", "router", "uploads"]

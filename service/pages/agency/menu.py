@@ -10,6 +10,7 @@ from registry.accounts.models import User
 from registry.enterprises.models import EnterpriseStatus
 from registry.enterprises.service import count_enterprises, count_pending_identity_changes
 from registry.events.flags import count_open_flags
+from registry.market_codes.service import count_open_refusals
 from registry.prefixes.service import count_pending_requests
 from registry.reports.triage import count_new_reports
 from service.deps import OptionalActor, SessionDep
@@ -32,4 +33,5 @@ def load_agency_menu(request: Request, session: SessionDep, actor: OptionalActor
         "identity_changes": count_pending_identity_changes(session),
         "reports": count_new_reports(session),
         "flags": count_open_flags(session),
+        "code_warnings": count_open_refusals(session),
     }

@@ -18,6 +18,9 @@ from registry.locations.models import Location
 from registry.locations.service import get_location, list_locations
 from registry.lots.models import Lot
 from registry.lots.service import create_lot, get_lot, list_lots
+from registry.market_codes.guard import ExportGuardRefused, keep_refusal
+from registry.market_codes.service import check_export_lot
+from registry.markets import MARKET_NAMES_VI
 from registry.products.service import get_product, list_products
 from registry.text import format_quantity, parse_quantity
 from registry.units import COMMON_UNITS
@@ -54,6 +57,8 @@ LOT_FIELDS = [
     "quantity",
     "unit",
     "origin_location_id",
+    "export_market",
+    "packhouse_location_id",
 ]
 STEP_FIELDS = [
     "event_time",
@@ -107,6 +112,7 @@ def _lot_form(
             "products": list_products(session, actor=portal.actor, per_page=200).items,
             "locations": list_locations(session, actor=portal.actor, per_page=200).items,
             "units": COMMON_UNITS,
+            "markets": MARKET_NAMES_VI,
         },
         portal=portal,
         status_code=status_code,
@@ -141,12 +147,7 @@ def create(request: Request, session: SessionDep, portal: PortalDep, form: FormD
         if product_id is None:
             raise InvalidInput("Chọn sản phẩm.", "Choose the product.", field="product_id")
         product = get_product(session, actor=portal.actor, product_id=product_id)
-        origin_id = _choice_id(values["origin_location_id"])
-        origin = (
-            get_location(session, actor=portal.actor, location_id=origin_id)
-            if origin_id is not None
-            else None
-        )
+        origin = _chosen_location(session, portal, values["origin_location_id"])
         lot = create_lot(
             session,
             actor=portal.actor,
@@ -158,13 +159,24 @@ def create(request: Request, session: SessionDep, portal: PortalDep, form: FormD
             quantity=parse_quantity(values["quantity"], field="quantity"),
             unit=optional(values["unit"]),
             origin_location=origin,
+            export_market=optional(values["export_market"]),
+            packhouse_location=_chosen_location(session, portal, values["packhouse_location_id"]),
         )
+        check_export_lot(session, lot, actor=portal.actor)
     except TruyxuatError as exc:
         session.rollback()
+        keep_refusal(session, exc)
         errors = field_errors(exc, request_language(request))
         return _lot_form(request, session, portal, values=values, errors=errors, status_code=400)
     flash(request, f"Đã tạo lô {lot.code}.", f"Lot {lot.code} created.")
     return see_other(f"/portal/lots/{lot.id}")
+
+
+def _chosen_location(session: Session, portal: Portal, text: str) -> Location | None:
+    location_id = _choice_id(text)
+    if location_id is None:
+        return None
+    return get_location(session, actor=portal.actor, location_id=location_id)
 
 
 def _lot_page(
@@ -336,6 +348,7 @@ def add_step(
         )
     except TruyxuatError as exc:
         session.rollback()
+        keep_refusal(session, exc)
         errors = _step_errors(exc, request_language(request))
         return _lot_page(
             request, session, portal, lot, open_step=step, values=values, errors=errors,
@@ -369,6 +382,10 @@ def _step_errors(exc: TruyxuatError, lang: str) -> dict[str, Any]:
         for field, message in errors.items()
         if field in STEP_FIELDS or field == "form"
     }
+    if isinstance(exc, ExportGuardRefused):  # the lot's own codes: said as they are
+        for field in errors.keys() - kept.keys():
+            kept.setdefault("form", errors[field])
+        return kept
     for field in errors.keys() - kept.keys():
         vi, en = _CAPTURE_REFUSED
         target = "form"
