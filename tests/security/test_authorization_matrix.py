@@ -219,6 +219,9 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
             "401 200 404 200 200", json={"brand": "Cái Bè"}
         ),
         ("GET", "/api/v1/locations"): Probe("401 200 200 200 200"),
+        ("GET", "/api/v1/market-codes"): Probe("401 200 200 200 200"),
+        ("GET", "/api/v1/market-codes/{code_id}"): Probe("401 200 404 200 200"),
+        ("GET", "/api/v1/market-codes/{code_id}/history"): Probe("401 200 404 200 200"),
         ("POST", "/api/v1/locations"): Probe(
             "401 201 404 201 201", json={"name": "Kho", "kind": "warehouse", "enterprise_id": a_id}
         ),
@@ -450,6 +453,7 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ("POST", "/portal/locations/{location_id}"): Probe(
             "303 400 404 403 403", via=SESSION, form={}
         ),
+        ("GET", "/portal/market-codes"): Probe("303 200 200 403 403", via=SESSION),
         ("GET", "/portal/lots"): Probe("303 200 200 403 403", via=SESSION),
         ("GET", "/portal/lots/new"): Probe("303 200 200 403 403", via=SESSION),
         ("POST", "/portal/lots/new"): Probe("303 400 400 403 403", via=SESSION, form={}),
@@ -578,6 +582,28 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
         ("GET", "/agency/recalls/{recall_id}"): Probe("401 403 403 200 200", via=SESSION),
         ("POST", "/agency/recalls/{recall_id}/end"): Probe(
             "401 403 403 303 303", via=SESSION, form={}
+        ),
+        ("GET", "/agency/market-codes"): Probe("401 403 403 200 200", via=SESSION),
+        # Form-less probes: the role is checked before the form (422 only for staff).
+        ("POST", "/agency/market-codes"): Probe("401 403 403 422 422", via=SESSION, form={}),
+        ("GET", "/agency/market-codes/{code_id}"): Probe("401 403 403 200 200", via=SESSION),
+        ("POST", "/agency/market-codes/{code_id}"): Probe(
+            "401 403 403 422 422", via=SESSION, form={}
+        ),
+        ("POST", "/agency/market-codes/{code_id}/approvals"): Probe(
+            "401 403 403 303 303",
+            via=SESSION,
+            form={"market": "AU", "status": "active", "reason": "Danh sách GACC"},
+        ),
+        ("GET", "/agency/market-codes-import"): Probe("401 403 403 200 200", via=SESSION),
+        ("POST", "/agency/market-codes-import"): Probe("401 403 403 422 422", via=SESSION, form={}),
+        ("GET", "/agency/yield-ceilings"): Probe("401 403 403 200 200", via=SESSION),
+        ("POST", "/agency/yield-ceilings"): Probe(
+            "401 403 403 303 303", via=SESSION, form={"crop": "Xoài", "tonnes_per_ha": "25"}
+        ),
+        ("GET", "/agency/code-warnings"): Probe("401 403 403 200 200", via=SESSION),
+        ("POST", "/agency/code-warnings/{refusal_id}/seen"): Probe(
+            "401 403 403 303 303", via=SESSION, form={"note": "Đã gọi doanh nghiệp"}
         ),
     }
 

@@ -31,6 +31,8 @@ from registry.events.steps import LotQuantity, build_pallet, record_harvest
 from registry.links.service import create_link
 from registry.locations.models import Location
 from registry.lots.models import Lot
+from registry.market_codes.models import GuardRefusal
+from registry.market_codes.service import record_code
 from registry.prefixes.models import CompanyPrefix
 from registry.prefixes.service import LicenceEvidence, request_own_prefix
 from registry.print_runs.models import LabelRun
@@ -107,6 +109,8 @@ class World:
     flag_id: int = 0
     member_id: int = 0  # a member of A's team who is not its owner
     consignment_id: int = 0  # a consignment of A, stored as a row (its guards are tested apart)
+    market_code_id: int = 0  # a planting-area code on A's location
+    refusal_id: int = 0  # an export lot of A the guard refused
     actors: dict[str, Actor] = field(default_factory=dict)
     # An agency key made without the write scope (the "agency" actor's key has it).
     read_only_agency_headers: dict[str, str] = field(default_factory=dict)
@@ -141,6 +145,8 @@ class World:
             "flag_id": str(self.flag_id),
             "user_id": str(self.member_id),
             "consignment_id": str(self.consignment_id),
+            "code_id": str(self.market_code_id),
+            "refusal_id": str(self.refusal_id),
         }
 
 
@@ -293,7 +299,23 @@ def build_world(session: Session, app: FastAPI) -> World:
     )
     read_only = create_api_key(session, actor=SYSTEM, role=Role.agency)
     world.member_id = make_user(session, enterprise=enterprise_a).id
+    world.market_code_id = record_code(
+        session, actor=SYSTEM, location=location, code="VN-MATRIX-001", markets=["CN"]
+    ).id
+    refusal = GuardRefusal(
+        enterprise_id=enterprise_a.id,
+        product_id=product.id,
+        lot_code=lot.code,
+        market="CN",
+        rule="packhouse_missing",
+        attempt="lot",
+        message_vi="Thiếu cơ sở đóng gói.",
+        message_en="No packhouse.",
+        actor="test",
+    )
+    session.add(refusal)
     session.flush()
+    world.refusal_id = refusal.id
     world.read_only_agency_headers = {"Authorization": f"Bearer {read_only.secret}"}
     for role in ROLES:
         user = users[role]
