@@ -18,10 +18,13 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from registry.actor import SYSTEM
 from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.enterprises.models import Enterprise
-from registry.locations.models import Location
+from registry.locations.models import Location, LocationKind
 from registry.lots.models import Lot
+from registry.market_codes.models import MarketCode
+from registry.market_codes.service import record_code
 from registry.print_runs.models import LabelRun
 from registry.products.models import Product
 from registry.recalls.models import Recall
@@ -123,6 +126,22 @@ def _verdict_visits(session: Session) -> list[Visit]:
     return visits
 
 
+def _market_code_id(session: Session) -> int:
+    """A code for the code's own page: the demo's first, else one recorded here."""
+    found = session.scalar(select(MarketCode.id).order_by(MarketCode.id))
+    if found is not None:
+        return found
+    area = session.scalars(
+        select(Location)
+        .where(Location.kind.in_([LocationKind.growing_area, LocationKind.farm]))
+        .order_by(Location.id)
+    ).first()
+    assert area is not None
+    return record_code(
+        session, actor=SYSTEM, location=area, code="VN-PAGES-0001", markets=["CN"]
+    ).id
+
+
 def _visits(sessions: sessionmaker[Session], *, media_dir: Path) -> tuple[list[Visit], str]:
     """The pages to walk, and the consumer page that shows a product photo."""
     with unit_of_work(sessions) as session:
@@ -152,6 +171,7 @@ def _visits(sessions: sessionmaker[Session], *, media_dir: Path) -> tuple[list[V
         item = f"/01/{product.gtin}/10/{lot.code}"
         place = f"/414/{location.gln}"
         product_id, lot_id, location_id, run_id = product.id, lot.id, location.id, run.id
+        code_id = _market_code_id(session)
     producer = [
         ("/portal", "/portal"),
         ("/portal/password", "/portal/password"),
@@ -163,6 +183,7 @@ def _visits(sessions: sessionmaker[Session], *, media_dir: Path) -> tuple[list[V
         ("/portal/locations", "/portal/locations"),
         ("/portal/locations/new", "/portal/locations/new"),
         ("/portal/locations/{location_id}", f"/portal/locations/{location_id}"),
+        ("/portal/market-codes", "/portal/market-codes"),
         ("/portal/lots", "/portal/lots"),
         ("/portal/lots/new", "/portal/lots/new"),
         ("/portal/lots/{lot_id}", f"/portal/lots/{lot_id}"),
@@ -187,6 +208,11 @@ def _visits(sessions: sessionmaker[Session], *, media_dir: Path) -> tuple[list[V
         ("/agency/prefix-requests", "/agency/prefix-requests"),
         ("/agency/identity-changes", "/agency/identity-changes"),
         ("/agency/flags", "/agency/flags"),
+        ("/agency/market-codes", "/agency/market-codes"),
+        ("/agency/market-codes/{code_id}", f"/agency/market-codes/{code_id}"),
+        ("/agency/market-codes-import", "/agency/market-codes-import"),
+        ("/agency/yield-ceilings", "/agency/yield-ceilings"),
+        ("/agency/code-warnings", "/agency/code-warnings"),
         ("/agency/users", "/agency/users"),
     ]
     anyone = [
