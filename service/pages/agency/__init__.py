@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends
 from service.pages.agency import (
     dashboard,
     flags,
-    master_data,
     market_codes,
+    master_data,
     queues,
     recalls,
     reports,
