@@ -201,6 +201,9 @@ def _check_remaining(session: Session, lot: Lot, quantity: Decimal, unit: str, r
             f"Lot {lot.code} is counted in {unit_name(lot.unit)}: give the quantity in that unit.",
             field=f"unit_{row}",
         )
+    # Two consignments of the lot at once: the second waits here for the first to end and
+    # then counts it (a row lock on PostgreSQL; SQLite has one writer at a time anyway).
+    session.execute(select(Lot.id).where(Lot.id == lot.id).with_for_update())
     shipped = Decimal(0)
     for earlier, earlier_unit in session.execute(
         select(ConsignmentLot.quantity, ConsignmentLot.unit).where(ConsignmentLot.lot_id == lot.id)
