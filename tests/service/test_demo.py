@@ -110,6 +110,8 @@ def test_demo_loads_twice_and_shows_everything(client: TestClient, db_session: S
         ("/agency/enterprises?status=pending", PENDING.legal_name),
         ("/agency/suspicious", copied),
         ("/agency/recalls", RECALLED_LOT[1]),
+        ("/agency/code-warnings", REFUSED_LOT[1]),
+        ("/agency/market-codes", SUSPENDED_CODE),
     ):
         page = client.get(path, headers=HTML)
         assert page.status_code == 200, path
@@ -172,7 +174,7 @@ def _the_export_lot_is_traced(client: TestClient, session: Session) -> None:
     score = completeness(product, known_bricks=frozenset({"10005806"}))
     assert [a.key for a in score.missing] == ["image_url"]
     assert find_brick(session, "10005806") is not None
-    # Its export labels, and the first label's Digital Link.
+    # Its export labels, and the first label's Digital Link, opened in Chinese.
     run = session.scalars(select(LabelRun).where(LabelRun.lot_id == lot.id)).one()
     assert (run.template, run.serialized) == (RunTemplate.export, True)
     marks = [text for text, _bold in export_content(session, lot).lines]
@@ -182,6 +184,9 @@ def _the_export_lot_is_traced(client: TestClient, session: Session) -> None:
     assert link is not None and f"/10/{lot.code}/21/" in link and link.endswith("lang=zh")
     verdict = client.get(f"/api/v1/verify?uri={quote(link, safe='')}").json()["verdict"]
     assert verdict == "genuine"
+    chinese = client.get(link.replace(BASE_URL, "/p", 1), headers=HTML)
+    assert chinese.status_code == 200, chinese.text
+    assert '<html lang="zh-Hans"' in chinese.text and "榴莲" in chinese.text
     page = client.get(link.replace(BASE_URL, "/p", 1).replace("lang=zh", "lang=vi"), headers=HTML)
     assert page.status_code == 200, page.text
     harvested = lot.production_on
