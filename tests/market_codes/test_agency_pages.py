@@ -149,6 +149,9 @@ def test_an_enterprise_user_cannot_use_the_officer_pages(
             {"market": "AU", "status": "active", "reason": "tự cấp"},
         ),
         ("/agency/yield-ceilings", {"crop": "Sầu riêng", "tonnes_per_ha": "999"}),
+        # Refused as who they are before the body is read (not for the control character).
+        ("/agency/market-codes", {"gln": world.area.gln, "code": "MINE\x07", "markets": "CN"}),
+        ("/agency/market-codes-import", {"source": "GACC\x07"}),
     ]:
         answer = client.post(url, data={"csrf_token": token, **data})
         assert answer.status_code == 403, (url, answer.status_code)

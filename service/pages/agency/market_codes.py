@@ -41,7 +41,7 @@ from registry.market_codes.service import (
     update_code,
 )
 from registry.markets import MARKET_NAMES_VI, market_names
-from service.deps import AgencyActor, SessionDep
+from service.deps import AgencyActor, SessionDep, agency_actor
 from service.i18n import request_language
 from service.pages.agency.common import CHECKED_FORM, OfficerNote, page_context, require_csrf
 from service.pages.agency.menu import load_agency_menu
@@ -77,6 +77,7 @@ uploads = APIRouter(
     prefix="/agency",
     include_in_schema=False,
     dependencies=[
+        Depends(agency_actor),  # who asks, before any of the body is read
         Depends(_declared_size_within_limit),
         Depends(load_agency_menu),
         Depends(refuse_bad_form_text),
