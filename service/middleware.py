@@ -7,10 +7,9 @@ import logging
 import random
 import time
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.observability import LATENCY, REQUESTS, route_template
+from service.observability import observe_request, route_template
 
 access_log = logging.getLogger("truyxuat.access")
 
@@ -26,6 +25,11 @@ SECURITY_HEADERS = {
     "permissions-policy": "camera=(self), geolocation=(self), microphone=()",
     "cross-origin-opener-policy": "same-origin",
 }
+# As sent: header names in lower case, once encoded.
+_SECURITY_HEADERS_RAW = [
+    (k.encode("latin-1"), v.encode("latin-1")) for k, v in SECURITY_HEADERS.items()
+]
+_REQUEST_ID = b"x-request-id"
 
 
 class RequestMiddleware:
@@ -46,11 +50,13 @@ class RequestMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    if name not in headers:
-                        headers[name] = value
-                headers["x-request-id"] = request_id
+                # Raw header names arrive in lower case (ASGI); one pass over them,
+                # where a header object would walk the list once per header set.
+                headers = [h for h in message.get("headers", ()) if h[0] != _REQUEST_ID]
+                present = {name for name, _ in headers}
+                headers.extend(h for h in _SECURITY_HEADERS_RAW if h[0] not in present)
+                headers.append((_REQUEST_ID, request_id.encode("latin-1")))
+                message["headers"] = headers
             await send(message)
 
         try:
@@ -58,21 +64,21 @@ class RequestMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             route = route_template(scope)
-            REQUESTS.labels(scope["method"], route, str(status)).inc()
-            LATENCY.labels(route).observe(elapsed)
-            access_log.info(
-                "%s %s %s",
-                scope["method"],
-                scope["path"],
-                status,
-                extra={
-                    "fields": {
-                        "request_id": request_id,
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "route": route,
-                        "status": status,
-                        "duration_ms": round(elapsed * 1000, 2),
-                    }
-                },
-            )
+            observe_request(scope["method"], route, status, elapsed)
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(
+                    "%s %s %s",
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    extra={
+                        "fields": {
+                            "request_id": request_id,
+                            "method": scope["method"],
+                            "path": scope["path"],
+                            "route": route,
+                            "status": status,
+                            "duration_ms": round(elapsed * 1000, 2),
+                        }
+                    },
+                )

@@ -44,6 +44,11 @@ EVENT_LOOP_LAG = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 LAG_PROBE_SECONDS = 0.1
+# The metric children of each (method, route, status) seen, as `labels()` would find
+# them again under its lock on every request. Routes are templates and the HTTP parser
+# knows a fixed set of methods, so this stays small; the bound is a safety net.
+_REQUEST_CHILDREN: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+_MAX_REQUEST_CHILDREN = 10_000
 
 
 async def watch_event_loop_lag(interval: float = LAG_PROBE_SECONDS) -> None:
@@ -53,6 +58,18 @@ async def watch_event_loop_lag(interval: float = LAG_PROBE_SECONDS) -> None:
         due = loop.time() + interval
         await asyncio.sleep(interval)
         EVENT_LOOP_LAG.observe(max(0.0, loop.time() - due))
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    key = (method, route, status)
+    children = _REQUEST_CHILDREN.get(key)
+    if children is None:
+        children = REQUESTS.labels(method, route, str(status)), LATENCY.labels(route)
+        if len(_REQUEST_CHILDREN) < _MAX_REQUEST_CHILDREN:
+            _REQUEST_CHILDREN[key] = children
+    requests, latency = children
+    requests.inc()
+    latency.observe(seconds)
 
 
 def scans_flushed(written: int, pending: int) -> None:
