@@ -11,6 +11,8 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterator
 
+from registry.fast_hmac import hmac_sha256
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 INDEX_LENGTH = 6
 MAC_LENGTH = 10
@@ -28,7 +30,7 @@ def _base32(number: int, width: int) -> str:
 
 
 def _mac(key: bytes, gtin: str, lot: str, index: int) -> str:
-    digest = hmac.digest(key, f"{gtin}\x1d{lot}\x1d{index}".encode(), "sha256")
+    digest = hmac_sha256(key, f"{gtin}\x1d{lot}\x1d{index}".encode())
     return _base32(int.from_bytes(digest[:8], "big") >> 14, MAC_LENGTH)
 
 
@@ -53,7 +55,7 @@ def serial_index(serial: str) -> int | None:
         if value is None:
             return None
         index = index * 32 + value
-    if any(char not in _DECODE for char in serial[INDEX_LENGTH:]):
+    if not _DECODE.keys() >= set(serial[INDEX_LENGTH:]):
         return None
     return index
 

@@ -9,6 +9,7 @@ import hmac
 import ipaddress
 import re
 
+from registry.fast_hmac import hmac_sha256
 from registry.scans.models import AgentClass, SourceKind
 
 _BOT = re.compile(
@@ -32,7 +33,7 @@ def device_hash(*, secret_key: str, device: str, day: dt.date) -> str:
     """Same device, same day → same hash; across days, or without the secret, unlinkable.
     `device` comes from the device cookie (`device_identity`), never from the
     User-Agent, which any client can change at will."""
-    return hmac.digest(daily_salt(secret_key, day), device.encode(), "sha256").hex()[:32]
+    return hmac_sha256(daily_salt(secret_key, day), device.encode()).hex()[:32]
 
 
 def device_identity(*, cookie: str) -> str:
