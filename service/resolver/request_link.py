@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from starlette.requests import Request
@@ -14,6 +15,11 @@ from registry.resolution.errors import invalid_digital_link, key_not_first, not_
 MAX_TARGET_BYTES = 2048
 # RFC 3986 §2.1: "%" always starts a two-hex-digit triplet.
 _BROKEN_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# Labels without a serial are printed alike on every package, and a serial's scans
+# come back: the same targets are read again and again. Results are immutable, so
+# requests share them; errors are not kept.
+PARSED_LINKS_KEPT = 4096
+_parsed = functools.lru_cache(maxsize=PARSED_LINKS_KEPT)(parse_digital_link_lenient)
 
 
 def read_request_link(request: Request, *, base: str, strip_prefix: str = "") -> LenientResult:
@@ -36,7 +42,7 @@ def read_request_link(request: Request, *, base: str, strip_prefix: str = "") ->
         path = path[len(strip_prefix) :]
     uri = base + path + (f"?{query_text}" if query_text else "")
     try:
-        result = parse_digital_link_lenient(uri)
+        result = _parsed(uri)
     except GS1Error as error:
         raise invalid_digital_link(error) from error
     if result.link.base.rstrip("/") != base.rstrip("/"):

@@ -60,14 +60,14 @@ def give_device_cookie(request: Request, response: Response, settings: Settings)
     """A long-lived random first-party cookie for a phone that has none yet."""
     if device_cookie(request) is not None:
         return
-    response.set_cookie(
-        DEVICE_COOKIE,
-        _issued_cookie(request),
-        max_age=DEVICE_COOKIE_SECONDS,
-        httponly=True,
-        samesite="lax",
-        secure=settings.public_base_url.startswith("https://"),
+    secure = "; Secure" if settings.public_base_url.startswith("https://") else ""
+    # What `response.set_cookie` writes with these attributes, without building an
+    # http.cookies jar per scan: a token_urlsafe value never needs quoting.
+    cookie = (
+        f"{DEVICE_COOKIE}={_issued_cookie(request)}; HttpOnly; "
+        f"Max-Age={DEVICE_COOKIE_SECONDS}; Path=/; SameSite=lax{secure}"
     )
+    response.raw_headers.append((b"set-cookie", cookie.encode("latin-1")))
 
 
 def counted_scans(request: Request) -> DailyCap:
