@@ -7,9 +7,11 @@ database threads, the scan buffer) while it sends requests straight to the ASGI 
 uvicorn would hand them over, so waiting for a busy machine's cores is not counted. The
 app is the one bench_resolver.py serves (its `build`: the product app plus a bare
 endpoint), on the same data (its `seed`); scans are written by the writer process, as
-when served. Each round sends `--requests` of each kind, `--concurrency` at a time; the
-median of the rounds is printed. A busy machine still slows every instruction a little
-(shared caches): compare checkouts within one run, not figures across runs.
+when served, whose CPU time per redirect is shown apart (writer/redirect). Each round
+sends `--requests` of each kind, `--concurrency` at a time, and waits until its scans
+are written; the median of the rounds is printed. A busy machine still slows every
+instruction a little (shared caches): compare checkouts within one run, not figures
+across runs.
 
     .venv/bin/python bench/bench_resolver_cpu.py [--database sqlite|postgresql|both]
         [--rounds 7] [--requests 2000] [--concurrency 64]
@@ -55,6 +57,14 @@ class Served:
         self.state: dict[str, Any] = {}
         self.task: asyncio.Task[None] | None = None
         self.sent = 0
+
+    def recorder(self) -> Any:
+        """The app's scan recorder (the FastAPI app inside bench_resolver's wrapper)."""
+        for cell in getattr(self.app, "__closure__", None) or ():
+            state = getattr(cell.cell_contents, "state", None)
+            if state is not None and hasattr(state, "scan_recorder"):
+                return state.scan_recorder
+        return None
 
     async def start(self) -> None:
         scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": self.state}
@@ -128,15 +138,38 @@ def _paths(kind: str, scan_paths: list[str], requests: int) -> list[str]:
     return [prefix + scan_paths[i % len(scan_paths)] for i in range(requests)]
 
 
+def _children_cpu_seconds() -> float:
+    """CPU time of this process's live children (the scan writer), from /proc."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid():  # the parent's id
+            total += int(fields[11]) + int(fields[12])  # user and system time, in ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def _drained(served: Served) -> None:
+    """Until every scan answered so far is written."""
+    recorder = served.recorder()
+    while recorder is not None and recorder.pending_count():
+        await asyncio.sleep(0.02)
+
+
 async def _measure(served: Served, scan_paths: list[str], requests: int, concurrency: int) -> dict:
-    per_request: dict[str, float] = {}
+    figures: dict[str, float] = {}
     for kind in KINDS:
         paths = _paths(kind, scan_paths, requests)
-        started = time.process_time()
+        await _drained(served)
+        started, writer_started = time.process_time(), _children_cpu_seconds()
         await _send_all(served, kind, paths, concurrency)
-        # Scans are written in batches: the round's own are counted in it.
-        per_request[kind] = (time.process_time() - started) / requests * 1e6
-    return per_request
+        # The round's own scans written before it ends, by this process and the writer.
+        await _drained(served)
+        figures[kind] = (time.process_time() - started) / requests * 1e6
+        figures[f"{kind} writer"] = (_children_cpu_seconds() - writer_started) / requests * 1e6
+    return figures
 
 
 @contextmanager
@@ -252,10 +285,18 @@ def compare(args: argparse.Namespace, database: str) -> None:
         f"{args.requests}, {args.concurrency} at a time == "
         f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
     )
-    print(f"{'checkout':<40} {'bare':>7} {'redirect':>9} {'page':>7} {'redir/bare':>11}")
+    print(
+        f"{'checkout':<40} {'bare':>7} {'redirect':>9} {'page':>7} {'redir/bare':>11} "
+        f"{'writer/redirect':>16}"
+    )
     for child in children:
-        bare, redirect, page = (child.median(k) for k in KINDS)
-        print(f"{child.root!s:<40} {bare:7.0f} {redirect:9.0f} {page:7.0f} {redirect / bare:11.2f}")
+        bare, redirect, page, writer = (
+            child.median(k) for k in ("bare", "redirect", "page", "redirect writer")
+        )
+        print(
+            f"{child.root!s:<40} {bare:7.0f} {redirect:9.0f} {page:7.0f} "
+            f"{redirect / bare:11.2f} {writer:16.0f}"
+        )
         spread = ", ".join(f"{r['redirect']:.0f}" for r in child.rounds)
         print(f"{'':<40} redirect rounds: {spread}")
 
