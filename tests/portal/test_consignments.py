@@ -1,5 +1,6 @@
 """The consignment pages: the form (messages by the field, what was typed kept, nothing
-stored), the consignment and its dossier downloads, and no one else's (both databases)."""
+stored), the consignment and its dossier downloads, no one else's, and the agency's list
+with the dossier links (both databases)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
+from registry.accounts.models import Role
 from tests.consignments.chain import CONTAINER, build_export_chain, counts
 from tests.factories import make_enterprise, make_user
 from tests.portal.conftest import Browser, Member
@@ -96,3 +98,14 @@ def test_record_a_consignment_and_download_its_dossier(
     browser.sign_in(make_user(db_session, enterprise=make_enterprise(db_session)).email)
     for path in ("", "/dossier.pdf", "/dossier.jsonld"):
         assert browser.client.get(f"{location}{path}").status_code == 404, path
+    assert browser.client.get("/agency/consignments").status_code == 403
+
+    browser.client.cookies.clear()
+    browser.sign_in(make_user(db_session, role=Role.agency).email)
+    listed = browser.client.get("/agency/consignments")
+    assert listed.status_code == 200 and CONTAINER in listed.text
+    consignment_id = location.rsplit("/", 1)[-1]
+    link = f"/api/v1/consignments/{consignment_id}/dossier.pdf"
+    assert f'href="{link}"' in listed.text
+    officer_pdf = browser.client.get(link)
+    assert officer_pdf.status_code == 200 and officer_pdf.content.startswith(b"%PDF")

@@ -550,6 +550,7 @@ def matrix(w: World) -> dict[tuple[str, str], Probe]:
             "401 403 403 303 303", via=SESSION, form={"note": "Đã xem xét"}
         ),
         ("GET", "/agency/certificates"): Probe("401 403 403 200 200", via=SESSION),
+        ("GET", "/agency/consignments"): Probe("401 403 403 200 200", via=SESSION),
         ("GET", "/agency/prefix-requests"): Probe("401 403 403 200 200", via=SESSION),
         ("GET", "/agency/prefix-requests/{request_id}/certificate"): Probe(
             "401 403 403 404 404", via=SESSION

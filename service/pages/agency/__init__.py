@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from service.pages.agency import (
+    consignments,
     dashboard,
     flags,
     market_codes,
@@ -31,6 +32,7 @@ router.include_router(requests.router)
 router.include_router(flags.router)
 router.include_router(users.router)
 router.include_router(master_data.router)
+router.include_router(consignments.router)
 # The GPC upload has its own router (see master_data.uploads); include it ahead of `router`.
 uploads = master_data.uploads
 router.include_router(market_codes.router)
