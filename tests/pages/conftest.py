@@ -18,7 +18,9 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from registry.accounts.models import User
 from registry.actor import SYSTEM
+from registry.consignments.models import Consignment
 from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.enterprises.models import Enterprise
 from registry.locations.models import Location, LocationKind
@@ -60,6 +62,8 @@ NOT_PAGES = {
     "/agency/report.pdf",
     "/agency/prefix-requests/{request_id}/certificate",
     "/agency/reports/{report_id}/photo",
+    "/portal/consignments/{consignment_id}/dossier.pdf",
+    "/portal/consignments/{consignment_id}/dossier.jsonld",
 }
 # Routes that only redirect to a page walked under its own path (a compressed Digital
 # Link, /{segment}, to its uncompressed form).
@@ -142,8 +146,9 @@ def _market_code_id(session: Session) -> int:
     ).id
 
 
-def _visits(sessions: sessionmaker[Session], *, media_dir: Path) -> tuple[list[Visit], str]:
-    """The pages to walk, and the consumer page that shows a product photo."""
+def _visits(sessions: sessionmaker[Session], *, media_dir: Path) -> tuple[list[Visit], str, str]:
+    """The pages to walk, the consumer page that shows a product photo, and the e-mail of
+    the demo's exporter (its consignment is its own to see)."""
     with unit_of_work(sessions) as session:
         product = session.scalars(
             select(Product)
@@ -160,6 +165,15 @@ def _visits(sessions: sessionmaker[Session], *, media_dir: Path) -> tuple[list[V
             select(LabelRun).where(LabelRun.enterprise_id == product.enterprise_id)
         ).first()
         recall_id = session.scalar(select(Recall.id))
+        consignment = session.scalars(select(Consignment).order_by(Consignment.id)).first()
+        assert consignment is not None
+        consignment_id = consignment.id
+        exporter_email = session.scalars(
+            select(User.email)
+            .where(User.enterprise_id == consignment.enterprise_id)
+            .order_by(User.id)
+        ).first()
+        assert exporter_email is not None
         assert lot and location and run and recall_id
         # The walked product's page shows a photo, as an uploaded one is shown; named in
         # Chinese, it is offered in Chinese (zh-Hans) too, as an export product's page is.
@@ -193,6 +207,11 @@ def _visits(sessions: sessionmaker[Session], *, media_dir: Path) -> tuple[list[V
         ("/portal/team", "/portal/team"),
         ("/portal/team/audit", "/portal/team/audit"),
         ("/portal/events", "/portal/events"),
+        ("/portal/consignments", "/portal/consignments"),
+        ("/portal/consignments/new", "/portal/consignments/new"),
+    ]
+    exporter = [
+        ("/portal/consignments/{consignment_id}", f"/portal/consignments/{consignment_id}"),
     ]
     officer = [
         ("/agency/", "/agency/"),
@@ -214,6 +233,7 @@ def _visits(sessions: sessionmaker[Session], *, media_dir: Path) -> tuple[list[V
         ("/agency/yield-ceilings", "/agency/yield-ceilings"),
         ("/agency/code-warnings", "/agency/code-warnings"),
         ("/agency/users", "/agency/users"),
+        ("/agency/consignments", "/agency/consignments"),
     ]
     anyone = [
         ("/login", "/login"),
@@ -231,10 +251,11 @@ def _visits(sessions: sessionmaker[Session], *, media_dir: Path) -> tuple[list[V
     visits = [
         *(Visit(route, path, "producer") for route, path in producer),
         *(Visit(route, path, "officer") for route, path in officer),
+        *(Visit(route, path, "exporter") for route, path in exporter),
         *(Visit(route, path) for route, path in anyone),
         *verdicts,
     ]
-    return visits, f"/p{item}"
+    return visits, f"/p{item}", exporter_email
 
 
 @pytest.fixture(scope="module")
@@ -246,7 +267,9 @@ def demo_site(
     with databases.new(backend_of(database_url), "demo") as demo_url:
         data_dir = tmp_path_factory.mktemp("pages-data")
         engine = make_engine(demo_url)
-        visits, photo_page = _visits(make_sessionmaker(engine), media_dir=data_dir / "media")
+        visits, photo_page, exporter_email = _visits(
+            make_sessionmaker(engine), media_dir=data_dir / "media"
+        )
         engine.dispose()
         port = free_port()
         settings = Settings(
@@ -259,6 +282,7 @@ def demo_site(
         credentials = {
             "producer": (ENTERPRISES[0].email, DEMO_PASSWORD),
             "officer": (AGENCY_EMAIL, DEMO_PASSWORD),
+            "exporter": (exporter_email, DEMO_PASSWORD),
         }
         with uvicorn_thread(app, port):
             yield DemoSite(
