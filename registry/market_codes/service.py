@@ -305,6 +305,9 @@ def _check_season_quantity(
     if ceiling is None or code.area_ha is None or lot.production_on is None:
         return
     start, end = season_of(lot.production_on, start_month=ceiling.season_start_month)
+    # Two export lots from the area at once: the second waits here for the first to end and
+    # then counts it (a row lock on PostgreSQL; SQLite has one writer at a time anyway).
+    session.execute(select(Location.id).where(Location.id == area.id).with_for_update())
     others = select(Lot.quantity, Lot.unit).where(
         Lot.origin_location_id == area.id,
         Lot.export_market.is_not(None),
