@@ -64,6 +64,9 @@ NOT_PAGES = {
     "/agency/reports/{report_id}/photo",
     "/portal/consignments/{consignment_id}/dossier.pdf",
     "/portal/consignments/{consignment_id}/dossier.jsonld",
+    "/portal/gpc/bricks",
+    "/portal/products/gs1-master-data.csv",
+    "/portal/products/gs1-master-data.xlsx",
 }
 # Routes that only redirect to a page walked under its own path (a compressed Digital
 # Link, /{segment}, to its uncompressed form).
@@ -209,6 +212,7 @@ def _visits(sessions: sessionmaker[Session], *, media_dir: Path) -> tuple[list[V
         ("/portal/events", "/portal/events"),
         ("/portal/consignments", "/portal/consignments"),
         ("/portal/consignments/new", "/portal/consignments/new"),
+        ("/portal/gpc", "/portal/gpc?q=durian"),
     ]
     exporter = [
         ("/portal/consignments/{consignment_id}", f"/portal/consignments/{consignment_id}"),
@@ -234,6 +238,8 @@ def _visits(sessions: sessionmaker[Session], *, media_dir: Path) -> tuple[list[V
         ("/agency/code-warnings", "/agency/code-warnings"),
         ("/agency/users", "/agency/users"),
         ("/agency/consignments", "/agency/consignments"),
+        ("/agency/gpc", "/agency/gpc"),
+        ("/agency/master-data", "/agency/master-data"),
     ]
     anyone = [
         ("/login", "/login"),
