@@ -1,7 +1,10 @@
 """What any text sent to the registry may hold, checked before the database sees it.
 
 PostgreSQL cannot store NUL and refuses lone surrogates (invalid UTF-8); the other
-control characters are invisible on every page and label that shows the text.
+control characters are invisible on every page and label that shows the text, and the
+bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069)
+silently reorder what a page, label or dossier shows ("Trojan source"); Vietnamese,
+English and Chinese text never needs them.
 Tab, line feed and carriage return stay allowed: multi-line fields use them.
 """
 
@@ -12,7 +15,9 @@ from decimal import Decimal
 
 from registry.errors import FieldProblem, InvalidInput
 
-FORBIDDEN_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+FORBIDDEN_CHARACTER = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 # The longest text any form or API field takes unless it says otherwise
 # (product descriptions, the longest free text, are 5,000 characters).
 MAX_TEXT_LENGTH = 5000

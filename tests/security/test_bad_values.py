@@ -74,6 +74,9 @@ def _assert_problem(answer: Any, field: str, *words: str) -> None:
         ("location", {"name": "Kho\u0007"}, "name", ["U+0007"]),
         ("location", {"address": "Ấp\u001b[31m 2"}, "address", ["U+001B"]),
         ("location", {"address": "\ud800"}, "address", []),
+        # A right-to-left override would show "Kho Ấp 2" reordered on pages and dossiers.
+        ("location", {"name": "Kho \u202e2 pẤ"}, "name", ["U+202E"]),
+        ("location", {"address": "Ấp\u2067 2"}, "address", ["U+2067"]),
         ("location", {"address": "x" * 501}, "address", ["500"]),
         ("location", {"latitude": 1e308}, "latitude", ["90"]),
         ("location", {"longitude": -1e308}, "longitude", ["180"]),
