@@ -82,6 +82,8 @@ WRITE_DEEDS: dict[tuple[str, str], Deed | None] = {
     ("DELETE", "/epcis/queries/{query_name}"): Deed.read,
     ("POST", "/epcis/queries/{query_name}/subscriptions"): Deed.read,
     ("DELETE", "/epcis/queries/{query_name}/subscriptions/{subscription_id}"): Deed.read,
+    # Answers 501: a page token is a position, stored nowhere, so there is nothing to delete.
+    ("DELETE", "/epcis/nextPageToken/{token}"): Deed.read,
     # -- portal
     ("POST", "/login"): None,
     ("POST", "/logout"): None,
@@ -127,6 +129,13 @@ WRITE_DEEDS: dict[tuple[str, str], Deed | None] = {
     ("POST", "/agency/users/{user_id}/reactivate"): None,
     ("POST", "/agency/recalls"): None,
     ("POST", "/agency/recalls/{recall_id}/end"): None,
+    ("POST", "/agency/gpc"): None,
+    ("POST", "/agency/market-codes"): None,
+    ("POST", "/agency/market-codes-import"): None,
+    ("POST", "/agency/market-codes/{code_id}"): None,
+    ("POST", "/agency/market-codes/{code_id}/approvals"): None,
+    ("POST", "/agency/yield-ceilings"): None,
+    ("POST", "/agency/code-warnings/{refusal_id}/seen"): None,
 }
 
 
