@@ -6,64 +6,44 @@ charts are the dashboard's own geometry drawn with reportlab graphics.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import (
-    KeepTogether,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    TableStyle,
-)
-from reportlab.platypus import (
-    Table as PdfTable,
-)
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
+from reportlab.platypus import Table as PdfTable
 
 from labels.fonts import pdf_font_name
 from registry.stats.tables import Table
+from service.pages import administrative_document as document
 from service.pages.agency.charts import AXIS_COLOUR, BAR_COLOUR, TEXT_COLOUR, BarChart
 from service.pages.agency.common import View, format_number, today
 
 # The agency that issues the report, under its parent department (Đồng Tháp province).
-PARENT_AGENCY = "Sở Khoa học và Công nghệ tỉnh Đồng Tháp"
-AGENCY = "Chi cục Tiêu chuẩn Đo lường Chất lượng"
-# The clerk (văn thư) gives the number when the signed report is registered.
-NUMBER_LINE = "Số: ......../BC-CCTĐC"
+ISSUER = {
+    "vi": (
+        "SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH ĐỒNG THÁP",
+        "<b>CHI CỤC TIÊU CHUẨN ĐO LƯỜNG CHẤT LƯỢNG</b>",
+    ),
+    "en": (
+        "DEPARTMENT OF SCIENCE AND TECHNOLOGY",
+        "<b>STANDARDS, METROLOGY AND QUALITY AGENCY</b>",
+    ),
+}
+PLACE = "Đồng Tháp"
+# Báo cáo, issued by the Chi cục TĐC. The report has no number of its own: the clerk gives
+# one when the signed report is registered.
+SYMBOL = "BC-CCTĐC"
+RECIPIENTS = {
+    "vi": ("<b>Nơi nhận:</b>", "- Sở Khoa học và Công nghệ;", "- Lưu: VT."),
+    "en": ("<b>Recipients:</b>", "- Department of Science and Technology;", "- Archive."),
+}
+SIGNER = {"vi": "CHI CỤC TRƯỞNG", "en": "DIRECTOR"}
 REPORT_TABLES = ("monthly", "by_ward", "by_kind", "by_sector", "top_products", "places", "verdicts")
-MARGIN = 15 * mm
 CHART_SHARE = 0.7
-
-
-def _styles() -> dict[str, ParagraphStyle]:
-    regular, bold = pdf_font_name(bold=False), pdf_font_name(bold=True)
-    return {
-        "title": ParagraphStyle(
-            "title", fontName=bold, fontSize=12, leading=16, spaceAfter=4, alignment=TA_CENTER
-        ),
-        "doc_title": ParagraphStyle(
-            "doc_title", fontName=bold, fontSize=14, leading=18, alignment=TA_CENTER
-        ),
-        "heading": ParagraphStyle(
-            "heading", fontName=regular, fontSize=9.5, leading=12.5, alignment=TA_CENTER
-        ),
-        "centred": ParagraphStyle(
-            "centred", fontName=regular, fontSize=9.5, leading=12.5, alignment=TA_CENTER
-        ),
-        "h2": ParagraphStyle(
-            "h2", fontName=bold, fontSize=12, leading=15, spaceBefore=10, spaceAfter=4
-        ),
-        "body": ParagraphStyle("body", fontName=regular, fontSize=9, leading=12),
-        "small": ParagraphStyle("small", fontName=regular, fontSize=7.5, leading=9.5),
-        "head": ParagraphStyle("head", fontName=bold, fontSize=7.5, leading=9.5),
-    }
 
 
 def chart_drawing(chart: BarChart, *, width: float) -> Drawing:
@@ -162,82 +142,8 @@ def _pdf_table(
     text_width = (width - numeric * numeric_width) / max(len(text_columns), 1)
     widths = [text_width if c.kind == "text" else numeric_width for c in table.columns]
     pdf_table = PdfTable([header, *body], colWidths=widths, repeatRows=1)
-    pdf_table.setStyle(
-        TableStyle(
-            [
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9f5ef")),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#dde5e0")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-            ]
-        )
-    )
+    pdf_table.setStyle(document.table_style(header=True))
     return pdf_table
-
-
-def _heading(styles: dict[str, ParagraphStyle], *, width: float, vi: bool) -> PdfTable:
-    """The two columns every Vietnamese administrative document opens with (Decree
-    30/2020/NĐ-CP, Appendix I): the issuing agency and the number on the left, the
-    national title and the place and date on the right."""
-    day = today()
-    if vi:
-        agency = [PARENT_AGENCY.upper(), f"<b>{AGENCY.upper()}</b>", "_______", NUMBER_LINE]
-        nation = [
-            "<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b>",
-            "<b>Độc lập - Tự do - Hạnh phúc</b>",
-            "_______________",
-            f"Đồng Tháp, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}",
-        ]
-    else:
-        agency = [
-            "DEPARTMENT OF SCIENCE AND TECHNOLOGY",
-            "<b>STANDARDS, METROLOGY AND QUALITY AGENCY</b>",
-            "_______",
-            "No.: ......../BC-CCTĐC",
-        ]
-        nation = [
-            "<b>SOCIALIST REPUBLIC OF VIET NAM</b>",
-            "<b>Independence - Freedom - Happiness</b>",
-            "_______________",
-            f"Đồng Tháp, {day.strftime('%d/%m/%Y')}",
-        ]
-    cell = styles["heading"]
-    table = PdfTable(
-        [[[Paragraph(line, cell) for line in agency], [Paragraph(line, cell) for line in nation]]],
-        colWidths=[width * 0.42, width * 0.58],
-    )
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    return table
-
-
-def _signature(styles: dict[str, ParagraphStyle], *, width: float, vi: bool) -> PdfTable:
-    """Recipients on the left, the signer's title and space to sign on the right."""
-    recipients = (
-        ["<b>Nơi nhận:</b>", "- Sở Khoa học và Công nghệ;", "- Lưu: VT."]
-        if vi
-        else ["<b>Recipients:</b>", "- Department of Science and Technology;", "- Archive."]
-    )
-    signer = (
-        ["<b>CHI CỤC TRƯỞNG</b>", "(Ký, ghi rõ họ tên và đóng dấu)"]
-        if vi
-        else ["<b>DIRECTOR</b>", "(Signature, full name and seal)"]
-    )
-    table = PdfTable(
-        [
-            [
-                [Paragraph(line, styles["small"]) for line in recipients],
-                [Paragraph(line, styles["heading"]) for line in signer],
-            ]
-        ],
-        colWidths=[width * 0.5, width * 0.5],
-    )
-    table.setStyle(
-        TableStyle(
-            [("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (1, 0), (1, 0), 28 * mm)]
-        )
-    )
-    return table
 
 
 def report_pdf(
@@ -248,12 +154,21 @@ def report_pdf(
     lang: str,
     filter_names: Sequence[str] = (),
 ) -> bytes:
-    styles = _styles()
-    width = A4[0] - 2 * MARGIN
+    styles = document.styles()
+    width = document.WIDTH
     vi = lang == "vi"
+    words = "vi" if vi else "en"  # the heading's and signature's language
     period = view.period.label(lang)
-    story: list[object] = [
-        _heading(styles, width=width, vi=vi),
+    story: list[Flowable] = [
+        document.heading(
+            issuer=ISSUER[words],
+            number=None,
+            symbol=SYMBOL,
+            issued_on=today(),
+            place=PLACE,
+            langs=(words,),
+            style=styles["heading"],
+        ),
         Spacer(1, 6 * mm),
         Paragraph("BÁO CÁO" if vi else "REPORT", styles["doc_title"]),
         Paragraph(
@@ -270,7 +185,7 @@ def report_pdf(
         story.append(
             Paragraph(
                 ("Phạm vi: " if vi else "Scope: ") + escape(", ".join(filter_names)),
-                styles["centred"],
+                styles["subtitle"],
             )
         )
     story.append(Spacer(1, 4 * mm))
@@ -282,24 +197,18 @@ def report_pdf(
         story.append(KeepTogether([drawing, Spacer(1, 4 * mm)]))
     for name in REPORT_TABLES:
         table = tables[name]
-        block: list[object] = [Paragraph(table.title(lang), styles["h2"])]
+        block: list[Flowable] = [Paragraph(table.title(lang), styles["h2"])]
         if table.note(lang):
             block.append(Paragraph(table.note(lang), styles["small"]))
         story.append(KeepTogether(block))
         story.append(_pdf_table(table, styles, lang=lang, width=width))
     story.append(Spacer(1, 8 * mm))
-    story.append(KeepTogether([_signature(styles, width=width, vi=vi)]))
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
-        title=f"truyxuat — {period}",
-        author="truyxuat",
-        creator="truyxuat",
+    story.append(
+        document.signature(
+            signer=SIGNER[words],
+            langs=(words,),
+            recipients=RECIPIENTS[words],
+            styles=styles,
+        )
     )
-    doc.build(story)
-    return out.getvalue()
+    return document.build(story, title=f"truyxuat — {period}", author="truyxuat")

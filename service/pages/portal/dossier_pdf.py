@@ -6,23 +6,17 @@ one document serves the exporter, the province and the importing market's inspec
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Sequence
 from typing import Literal
 from xml.sax.saxutils import escape
 
 from fastapi.responses import JSONResponse, Response
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Spacer
 from reportlab.platypus import Table as PdfTable
 from sqlalchemy.orm import Session
 
-from labels.errors import LabelError
-from labels.fonts import pdf_font_name
 from registry.actor import Actor
 from registry.consignments.details import country_name
 from registry.consignments.dossier import (
@@ -35,30 +29,11 @@ from registry.consignments.dossier import (
 from registry.consignments.models import Consignment
 from registry.text import format_quantity
 from registry.units import unit_name
+from registry.vn.clock import VIETNAM_ZONE
+from service.pages import administrative_document as document
 
-MARGIN = 15 * mm
-NUMBER_PREFIX = "HSXK"  # hồ sơ xuất khẩu
-
-
-def _styles() -> dict[str, ParagraphStyle]:
-    regular, bold = pdf_font_name(bold=False), pdf_font_name(bold=True)
-    return {
-        "doc_title": ParagraphStyle(
-            "doc_title", fontName=bold, fontSize=14, leading=18, alignment=TA_CENTER
-        ),
-        "subtitle": ParagraphStyle(
-            "subtitle", fontName=regular, fontSize=10, leading=13, alignment=TA_CENTER
-        ),
-        "heading": ParagraphStyle(
-            "heading", fontName=regular, fontSize=9, leading=12, alignment=TA_CENTER
-        ),
-        "h2": ParagraphStyle(
-            "h2", fontName=bold, fontSize=11, leading=14, spaceBefore=8, spaceAfter=3
-        ),
-        "body": ParagraphStyle("body", fontName=regular, fontSize=9, leading=12),
-        "small": ParagraphStyle("small", fontName=regular, fontSize=7.5, leading=9.5),
-        "head": ParagraphStyle("head", fontName=bold, fontSize=7.5, leading=9.5),
-    }
+SYMBOL = "HSXK"  # hồ sơ xuất khẩu
+LANGS = ("vi", "en")
 
 
 def _day(day: dt.date | None) -> str:
@@ -67,31 +42,6 @@ def _day(day: dt.date | None) -> str:
 
 def _text(value: object) -> str:
     return escape(str(value)) if value not in (None, "") else "—"
-
-
-def _heading(dossier: Dossier, styles: dict[str, ParagraphStyle], width: float) -> PdfTable:
-    consignment = dossier.consignment
-    issued = consignment.created_at.date()
-    issuer = [
-        f"<b>{escape(dossier.exporter_name.upper())}</b>",
-        "_______",
-        f"Số / No.: {consignment.id}/{NUMBER_PREFIX}",
-    ]
-    nation = [
-        "<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b>",
-        "<b>Độc lập - Tự do - Hạnh phúc</b>",
-        "SOCIALIST REPUBLIC OF VIET NAM — Independence - Freedom - Happiness",
-        "_______________",
-        f"Ngày {issued.day:02d} tháng {issued.month:02d} năm {issued.year}"
-        f" / {issued.strftime('%d/%m/%Y')}",
-    ]
-    cell = styles["heading"]
-    table = PdfTable(
-        [[[Paragraph(line, cell) for line in issuer], [Paragraph(line, cell) for line in nation]]],
-        colWidths=[width * 0.4, width * 0.6],
-    )
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    return table
 
 
 def _pairs(
@@ -105,19 +55,8 @@ def _pairs(
         ],
         colWidths=[width * 0.32, width * 0.68],
     )
-    table.setStyle(_grid())
+    table.setStyle(document.table_style(header=False))
     return table
-
-
-def _grid() -> TableStyle:
-    return TableStyle(
-        [
-            ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#c9d3cd")),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("TOPPADDING", (0, 0), (-1, -1), 2),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-        ]
-    )
 
 
 def _rows(
@@ -134,9 +73,7 @@ def _rows(
         colWidths=list(widths),
         repeatRows=1,
     )
-    style = _grid()
-    style.add("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9f5ef"))
-    table.setStyle(style)
+    table.setStyle(document.table_style(header=True))
     return table
 
 
@@ -145,19 +82,9 @@ def _treatment(dossier: Dossier) -> str:
     return escape(vi if vi == en else f"{vi} / {en}")
 
 
-def _chinese(text: str) -> str | None:
-    """Chinese set in the Chinese font; None when that font is not installed (the name is
-    then left out rather than printed as empty boxes)."""
-    try:
-        face = pdf_font_name(bold=False, face="cjk")
-    except LabelError:
-        return None
-    return f'<font face="{face}">{escape(text)}</font>'
-
-
 def _product(lot: DossierLot) -> str:
     names = [_text(name) for name in (lot.product_vi, lot.product_en) if name]
-    chinese = _chinese(lot.product_zh) if lot.product_zh else None
+    chinese = document.chinese(lot.product_zh) if lot.product_zh else None
     return "<br/>".join([*names, chinese] if chinese else names)
 
 
@@ -168,12 +95,20 @@ def _code(name: str | None, code: str | None) -> str:
 
 
 def dossier_pdf(dossier: Dossier, *, event_count: int) -> bytes:
-    styles = _styles()
-    width = A4[0] - 2 * MARGIN
+    styles = document.styles()
+    width = document.WIDTH
     consignment = dossier.consignment
     market = consignment.market
-    story: list[object] = [
-        _heading(dossier, styles, width),
+    story: list[Flowable] = [
+        document.heading(
+            issuer=[f"<b>{escape(dossier.exporter_name.upper())}</b>"],
+            number=str(consignment.id),
+            symbol=SYMBOL,
+            issued_on=consignment.created_at.astimezone(VIETNAM_ZONE).date(),
+            place=None,
+            langs=LANGS,
+            style=styles["heading"],
+        ),
         Spacer(1, 6 * mm),
         Paragraph("HỒ SƠ LÔ HÀNG XUẤT KHẨU", styles["doc_title"]),
         Paragraph("EXPORT CONSIGNMENT DOSSIER", styles["subtitle"]),
@@ -314,29 +249,18 @@ def dossier_pdf(dossier: Dossier, *, event_count: int) -> bytes:
             width,
         ),
         Spacer(1, 8 * mm),
-        KeepTogether(
-            [
-                Paragraph("<b>ĐẠI DIỆN DOANH NGHIỆP / FOR THE EXPORTER</b>", styles["heading"]),
-                Paragraph(
-                    "(Ký, ghi rõ họ tên và đóng dấu / Signature, full name and seal)",
-                    styles["heading"],
-                ),
-            ]
+        document.signature(
+            signer="ĐẠI DIỆN DOANH NGHIỆP / FOR THE EXPORTER",
+            langs=LANGS,
+            recipients=(),
+            styles=styles,
         ),
     ]
-    out = io.BytesIO()
-    SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
+    return document.build(
+        story,
         title=f"Hồ sơ lô hàng xuất khẩu {consignment.id} / Export consignment dossier",
         author=dossier.exporter_name,
-        creator="truyxuat",
-    ).build(story)
-    return out.getvalue()
+    )
 
 
 def dossier_download(
@@ -346,8 +270,8 @@ def dossier_download(
     filename = f"consignment-{consignment.id}.{kind}"
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if kind == "jsonld":
-        document = dossier_document(session, actor=actor, consignment=consignment)
-        return JSONResponse(document, media_type="application/ld+json", headers=disposition)
+        epcis = dossier_document(session, actor=actor, consignment=consignment)
+        return JSONResponse(epcis, media_type="application/ld+json", headers=disposition)
     events = dossier_events(session, actor=actor, consignment=consignment)
     pdf = dossier_pdf(dossier_of(session, consignment=consignment), event_count=len(events))
     return Response(pdf, media_type="application/pdf", headers=disposition)
