@@ -183,9 +183,13 @@ def _read_upload(upload: UploadFile | None, limit: int) -> tuple[str, bytes] | N
     return upload.filename, data
 
 
-def _refused_here(exc: TruyxuatError) -> bool:
-    """What the form shows again with its message; the rest (who may not) is an error page."""
-    return exc.status not in (401, 403)
+def _refused(request: Request, session: Session, exc: TruyxuatError) -> dict[str, str]:
+    """A refused form's messages by field, for the page to show again with what was typed,
+    nothing of it kept. Who may not (401, 403) gets the error page instead."""
+    if exc.status in (401, 403):
+        raise exc
+    session.rollback()
+    return field_errors(exc, request_language(request))
 
 
 def _location_by_gln(session: Session, gln: str) -> Location:
@@ -253,10 +257,7 @@ def record(
             reason=values["reason"],
         )
     except TruyxuatError as exc:
-        if not _refused_here(exc):
-            raise
-        session.rollback()
-        errors = field_errors(exc, request_language(request))
+        errors = _refused(request, session, exc)
         return _codes_page(
             request, session, actor, values=values, errors=errors, status_code=exc.status
         )
@@ -295,22 +296,6 @@ def market_code(
     return _code_page(request, session, actor, get_code(session, actor=actor, code_id=code_id))
 
 
-def _form_error(
-    request: Request,
-    session: Session,
-    actor: Actor,
-    code_id: int,
-    exc: TruyxuatError,
-    values: dict[str, str],
-) -> HTMLResponse:
-    session.rollback()
-    market_code = get_code(session, actor=actor, code_id=code_id)
-    errors = field_errors(exc, request_language(request))
-    return _code_page(
-        request, session, actor, market_code, values=values, errors=errors, status_code=exc.status
-    )
-
-
 @router.post(
     "/market-codes/{code_id}/approvals", response_class=HTMLResponse, dependencies=[CHECKED_FORM]
 )
@@ -337,9 +322,16 @@ def change_approval(
             reason=reason,
         )
     except TruyxuatError as exc:
-        if not _refused_here(exc):
-            raise
-        return _form_error(request, session, actor, code_id, exc, values)
+        errors = _refused(request, session, exc)
+        return _code_page(
+            request,
+            session,
+            actor,
+            market_code,
+            values=values,
+            errors=errors,
+            status_code=exc.status,
+        )
     return RedirectResponse(f"/agency/market-codes/{code_id}#history", status_code=SEE_OTHER)
 
 
@@ -369,11 +361,18 @@ def edit(
             reason=values["edit_reason"],
         )
     except TruyxuatError as exc:
-        if not _refused_here(exc):
-            raise
-        if exc.field == "reason":
-            exc = InvalidInput(exc.message_vi, exc.message_en, field="edit_reason")
-        return _form_error(request, session, actor, code_id, exc, values)
+        errors = _refused(request, session, exc)
+        if "reason" in errors:  # the edit form's reason field, beside the approval form's
+            errors["edit_reason"] = errors.pop("reason")
+        return _code_page(
+            request,
+            session,
+            actor,
+            market_code,
+            values=values,
+            errors=errors,
+            status_code=exc.status,
+        )
     return RedirectResponse(f"/agency/market-codes/{code_id}#history", status_code=SEE_OTHER)
 
 
@@ -417,9 +416,7 @@ def run_import(
         name, data = upload
         plan = plan_import(session, data=data)
     except TruyxuatError as exc:
-        if not _refused_here(exc):
-            raise
-        errors = field_errors(exc, request_language(request))
+        errors = _refused(request, session, exc)
         return _import_page(request, context={"errors": errors}, status_code=exc.status)
     if posted.text("decision") == "confirm" and posted.text("digest") == plan.digest:
         result = apply_import(session, actor=actor, plan=plan, source_name=name)
@@ -486,10 +483,7 @@ def set_ceiling(
             reason=reason,
         )
     except TruyxuatError as exc:
-        if not _refused_here(exc):
-            raise
-        session.rollback()
-        errors = field_errors(exc, request_language(request))
+        errors = _refused(request, session, exc)
         return _ceilings_page(
             request, session, values=values, errors=errors, status_code=exc.status
         )
