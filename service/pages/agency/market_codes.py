@@ -4,6 +4,7 @@ ceilings, and the queue of export lots the guard refused ("Cảnh báo mã vùng
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -183,13 +184,35 @@ def _read_upload(upload: UploadFile | None, limit: int) -> tuple[str, bytes] | N
     return upload.filename, data
 
 
-def _refused(request: Request, session: Session, exc: TruyxuatError) -> dict[str, str]:
-    """A refused form's messages by field, for the page to show again with what was typed,
-    nothing of it kept. Who may not (401, 403) gets the error page instead."""
+@dataclass(frozen=True)
+class Refusal:
+    """Why a form is shown again: the messages by field and the status to answer with."""
+
+    errors: dict[str, str]
+    status_code: int
+
+
+NO_REFUSAL = Refusal({}, 200)
+
+
+def _refusal(
+    request: Request,
+    session: Session,
+    exc: TruyxuatError,
+    *,
+    renamed: dict[str, str] | None = None,
+) -> Refusal:
+    """A refused form, for the page to show again with what was typed, nothing of it kept;
+    `renamed` maps a service's field name to the form's. Who may not (401, 403) gets the
+    error page instead."""
     if exc.status in (401, 403):
         raise exc
     session.rollback()
-    return field_errors(exc, request_language(request))
+    errors = field_errors(exc, request_language(request))
+    for field, form_field in (renamed or {}).items():
+        if field in errors:
+            errors[form_field] = errors.pop(field)
+    return Refusal(errors, exc.status)
 
 
 def _location_by_gln(session: Session, gln: str) -> Location:
@@ -210,8 +233,7 @@ def _codes_page(
     actor: Actor,
     *,
     values: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
+    refusal: Refusal = NO_REFUSAL,
 ) -> HTMLResponse:
     codes = list_codes(session, actor=actor)
     context = _context(request)
@@ -220,11 +242,11 @@ def _codes_page(
             "codes": codes,
             "names": legal_names(session, {c.location.enterprise_id for c in codes}),
             "values": values or {},
-            "errors": errors or {},
+            "errors": refusal.errors,
             "done": request.query_params.get("done"),
         }
     )
-    return render(request, "agency/market_codes.html", context, status_code=status_code)
+    return render(request, "agency/market_codes.html", context, status_code=refusal.status_code)
 
 
 @router.get("/market-codes", response_class=HTMLResponse)
@@ -257,10 +279,8 @@ def record(
             reason=values["reason"],
         )
     except TruyxuatError as exc:
-        errors = _refused(request, session, exc)
-        return _codes_page(
-            request, session, actor, values=values, errors=errors, status_code=exc.status
-        )
+        refusal = _refusal(request, session, exc)
+        return _codes_page(request, session, actor, values=values, refusal=refusal)
     return RedirectResponse(f"/agency/market-codes/{market_code.id}", status_code=SEE_OTHER)
 
 
@@ -271,8 +291,7 @@ def _code_page(
     market_code: MarketCode,
     *,
     values: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
+    refusal: Refusal = NO_REFUSAL,
 ) -> HTMLResponse:
     context = _context(request)
     context.update(
@@ -283,10 +302,10 @@ def _code_page(
             ),
             "history": code_history(session, market_code=market_code),
             "values": values or {},
-            "errors": errors or {},
+            "errors": refusal.errors,
         }
     )
-    return render(request, "agency/market_code.html", context, status_code=status_code)
+    return render(request, "agency/market_code.html", context, status_code=refusal.status_code)
 
 
 @router.get("/market-codes/{code_id}", response_class=HTMLResponse)
@@ -322,16 +341,8 @@ def change_approval(
             reason=reason,
         )
     except TruyxuatError as exc:
-        errors = _refused(request, session, exc)
-        return _code_page(
-            request,
-            session,
-            actor,
-            market_code,
-            values=values,
-            errors=errors,
-            status_code=exc.status,
-        )
+        refusal = _refusal(request, session, exc)
+        return _code_page(request, session, actor, market_code, values=values, refusal=refusal)
     return RedirectResponse(f"/agency/market-codes/{code_id}#history", status_code=SEE_OTHER)
 
 
@@ -361,18 +372,9 @@ def edit(
             reason=values["edit_reason"],
         )
     except TruyxuatError as exc:
-        errors = _refused(request, session, exc)
-        if "reason" in errors:  # the edit form's reason field, beside the approval form's
-            errors["edit_reason"] = errors.pop("reason")
-        return _code_page(
-            request,
-            session,
-            actor,
-            market_code,
-            values=values,
-            errors=errors,
-            status_code=exc.status,
-        )
+        # The edit form's reason field is edit_reason, beside the approval form's reason.
+        refusal = _refusal(request, session, exc, renamed={"reason": "edit_reason"})
+        return _code_page(request, session, actor, market_code, values=values, refusal=refusal)
     return RedirectResponse(f"/agency/market-codes/{code_id}#history", status_code=SEE_OTHER)
 
 
@@ -380,7 +382,7 @@ def edit(
 
 
 def _import_page(
-    request: Request, *, context: dict[str, Any], status_code: int = 200
+    request: Request, *, context: dict[str, Any], refusal: Refusal = NO_REFUSAL
 ) -> HTMLResponse:
     full = _context(request)
     full.update(
@@ -388,13 +390,13 @@ def _import_page(
             "headers": HEADERS,
             "plan": None,
             "result": None,
-            "errors": {},
+            "errors": refusal.errors,
             "outcome_labels": OUTCOME_LABELS,
             "outcomes": list(Outcome),
             **context,
         }
     )
-    return render(request, "agency/market_code_import.html", full, status_code=status_code)
+    return render(request, "agency/market_code_import.html", full, status_code=refusal.status_code)
 
 
 @router.get("/market-codes-import", response_class=HTMLResponse)
@@ -416,8 +418,7 @@ def run_import(
         name, data = upload
         plan = plan_import(session, data=data)
     except TruyxuatError as exc:
-        errors = _refused(request, session, exc)
-        return _import_page(request, context={"errors": errors}, status_code=exc.status)
+        return _import_page(request, context={}, refusal=_refusal(request, session, exc))
     if posted.text("decision") == "confirm" and posted.text("digest") == plan.digest:
         result = apply_import(session, actor=actor, plan=plan, source_name=name)
         return _import_page(request, context={"result": result, "plan": plan})
@@ -432,18 +433,17 @@ def _ceilings_page(
     session: Session,
     *,
     values: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
+    refusal: Refusal = NO_REFUSAL,
 ) -> HTMLResponse:
     context = _context(request)
     context.update(
         {
             "ceilings": list_yield_ceilings(session),
             "values": values or {"season_start_month": "1"},
-            "errors": errors or {},
+            "errors": refusal.errors,
         }
     )
-    return render(request, "agency/yield_ceilings.html", context, status_code=status_code)
+    return render(request, "agency/yield_ceilings.html", context, status_code=refusal.status_code)
 
 
 @router.get("/yield-ceilings", response_class=HTMLResponse)
@@ -483,9 +483,8 @@ def set_ceiling(
             reason=reason,
         )
     except TruyxuatError as exc:
-        errors = _refused(request, session, exc)
         return _ceilings_page(
-            request, session, values=values, errors=errors, status_code=exc.status
+            request, session, values=values, refusal=_refusal(request, session, exc)
         )
     return RedirectResponse("/agency/yield-ceilings", status_code=SEE_OTHER)
 
