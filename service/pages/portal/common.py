@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -155,6 +156,23 @@ def see_other(url: str) -> RedirectResponse:
 def form_values(form: Any, names: list[str]) -> dict[str, str]:
     """The submitted text of each field, to put back in the form on an error."""
     return {name: str(form.get(name) or "").strip() for name in names}
+
+
+def parse_date(text: str, field: str, *, required: bool = False) -> dt.date | None:
+    """A date field's year-month-day (what a date input posts); empty is None unless
+    `required`."""
+    if not text:
+        if required:
+            raise InvalidInput("Cần nhập ngày.", "Enter a date.", field=field)
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(
+            "Ngày không hợp lệ (dạng năm-tháng-ngày).",
+            "Invalid date (year-month-day).",
+            field=field,
+        ) from exc
 
 
 def optional(text: str | None) -> str | None:

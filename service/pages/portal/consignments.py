@@ -49,11 +49,11 @@ from service.pages.portal.common import (
     flash,
     form_values,
     page,
+    parse_date,
     refuse_control_characters,
     see_other,
 )
 from service.pages.portal.dossier_pdf import dossier_download
-from service.pages.portal.lots import parse_date
 
 router = APIRouter(prefix="/portal/consignments")
 ConsignmentId = Annotated[int, Path(ge=1, le=MAX_ID)]

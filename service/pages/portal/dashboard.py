@@ -3,7 +3,6 @@ them, what to do next."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
@@ -11,7 +10,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from registry.enterprises.service import latest_open_identity_change
-from registry.errors import InvalidInput, TruyxuatError
+from registry.errors import TruyxuatError
 from registry.events.steps import has_recorded_steps
 from registry.locations.service import count_locations
 from registry.lots.service import count_lots
@@ -35,6 +34,7 @@ from service.pages.portal.common import (
     flash,
     form_values,
     page,
+    parse_date,
     refuse_control_characters,
     see_other,
 )
@@ -132,17 +132,6 @@ def dashboard(request: Request, session: SessionDep, portal: PortalDep) -> Respo
     return _dashboard(request, session, portal)
 
 
-def _date(text: str, field: str) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise InvalidInput(
-            "Ngày không hợp lệ (năm-tháng-ngày).", "Not a valid date (year-month-day).", field=field
-        ) from exc
-
-
 @router.post("/portal/prefix")
 def request_licensed_prefix(
     request: Request, session: SessionDep, portal: PortalDep, form: FormDep
@@ -152,8 +141,8 @@ def request_licensed_prefix(
     path = None
     try:
         refuse_control_characters(form)
-        valid_from = _date(values["licence_valid_from"], "licence_valid_from")
-        valid_until = _date(values["licence_valid_until"], "licence_valid_until")
+        valid_from = parse_date(values["licence_valid_from"], "licence_valid_from")
+        valid_until = parse_date(values["licence_valid_until"], "licence_valid_until")
         scan = uploaded_image(form, "certificate")
         if scan is not None:
             path = store_image(media_root(request), scan, folder=LICENCE_SCAN_DIR)

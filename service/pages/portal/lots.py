@@ -35,6 +35,7 @@ from service.pages.portal.common import (
     form_values,
     optional,
     page,
+    parse_date,
     refuse_control_characters,
     see_other,
 )
@@ -76,18 +77,6 @@ STEP_FIELDS = [
     "seller_phone",
     "seller_address",
 ]
-
-
-def parse_date(text: str, field: str) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise InvalidInput(
-            "Ngày không hợp lệ (dạng năm-tháng-ngày).", "Invalid date (year-month-day).",
-            field=field,
-        ) from exc  # fmt: skip
 
 
 def _choice_id(text: str) -> int | None:

@@ -46,6 +46,7 @@ from service.pages.portal.common import (
     form_values,
     optional,
     page,
+    parse_date,
     refuse_control_characters,
     see_other,
 )
@@ -275,21 +276,6 @@ def edit(
     return see_other(f"/portal/products/{product.id}")
 
 
-def _date(text: str, field: str, *, required: bool) -> dt.date | None:
-    if not text:
-        if required:
-            raise InvalidInput("Cần nhập ngày.", "Enter a date.", field=field)
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise InvalidInput(
-            "Ngày không hợp lệ (dạng năm-tháng-ngày).",
-            "Invalid date (year-month-day).",
-            field=field,
-        ) from exc
-
-
 def _stars(text: str) -> int | None:
     if not text:
         return None
@@ -309,7 +295,7 @@ def add_certificate(
         kind = CertificateKind(values["kind"]) if values["kind"] in set(CertificateKind) else None
         if kind is None:
             raise InvalidInput("Chọn loại chứng nhận.", "Choose the kind.", field="kind")
-        valid_from = _date(values["valid_from"], "valid_from", required=True)
+        valid_from = parse_date(values["valid_from"], "valid_from", required=True)
         assert valid_from is not None
         create_certificate(
             session,
@@ -319,7 +305,7 @@ def add_certificate(
             number=values["number"],
             issuer=values["issuer"],
             valid_from=valid_from,
-            valid_until=_date(values["valid_until"], "valid_until", required=False),
+            valid_until=parse_date(values["valid_until"], "valid_until"),
             stars=_stars(values["stars"]),
             title=optional(values["title"]),
             product=product,
