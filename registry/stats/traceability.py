@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from registry.events.identifiers import lot_node
@@ -29,9 +29,10 @@ def biz_step_forms(*names: str) -> list[str]:
     return [prefix + name for name in names for prefix in _CBV_PREFIXES]
 
 
-def _lot_keys_with_step(
-    session: Session, steps: list[str], *, end_at: dt.datetime, nodes: list[str]
+def _lots_with_event(
+    session: Session, *where: ColumnElement[bool], end_at: dt.datetime, nodes: list[str]
 ) -> set[str]:
+    """The lot nodes among `nodes` named in an event before `end_at` that meets `where`."""
     found: set[str] = set()
     for start in range(0, len(nodes), _CHUNK):
         chunk = nodes[start : start + _CHUNK]
@@ -39,35 +40,15 @@ def _lot_keys_with_step(
             session.scalars(
                 select(EventEpc.lot_key)
                 .join(EpcisEvent, EpcisEvent.id == EventEpc.event_pk)
-                .where(
-                    EventEpc.lot_key.in_(chunk),
-                    EpcisEvent.biz_step.in_(steps),
-                    EpcisEvent.event_time < end_at,
-                )
+                .where(EventEpc.lot_key.in_(chunk), EpcisEvent.event_time < end_at, *where)
                 .distinct()
             )
         )
     return found
 
 
-def _transformation_outputs(session: Session, *, end_at: dt.datetime, nodes: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(nodes), _CHUNK):
-        chunk = nodes[start : start + _CHUNK]
-        found.update(
-            session.scalars(
-                select(EventEpc.lot_key)
-                .join(EpcisEvent, EpcisEvent.id == EventEpc.event_pk)
-                .where(
-                    EventEpc.lot_key.in_(chunk),
-                    EventEpc.role == "output",
-                    EpcisEvent.event_type == TRANSFORMATION_EVENT,
-                    EpcisEvent.event_time < end_at,
-                )
-                .distinct()
-            )
-        )
-    return found
+def _stepped(*steps: str) -> ColumnElement[bool]:
+    return EpcisEvent.biz_step.in_(biz_step_forms(*steps))
 
 
 def _inputs_of(session: Session, nodes: Iterable[str]) -> dict[str, set[str]]:
@@ -99,16 +80,22 @@ def complete_lots(
     nodes = [lot_node(gtin, code) for gtin, code in session.execute(statement)]
     if not nodes:
         return [], set()
-    shipped = _lot_keys_with_step(session, biz_step_forms("shipping"), end_at=end_at, nodes=nodes)
+    shipped = _lots_with_event(session, _stepped("shipping"), end_at=end_at, nodes=nodes)
     candidates = sorted(shipped)
-    packed = _lot_keys_with_step(
-        session, biz_step_forms("packing", "transforming"), end_at=end_at, nodes=candidates
-    ) | _transformation_outputs(session, end_at=end_at, nodes=candidates)
+    packed = _lots_with_event(
+        session, _stepped("packing", "transforming"), end_at=end_at, nodes=candidates
+    ) | _lots_with_event(
+        session,
+        EventEpc.role == "output",
+        EpcisEvent.event_type == TRANSFORMATION_EVENT,
+        end_at=end_at,
+        nodes=candidates,
+    )
     candidates = sorted(packed & shipped)
     inputs = _inputs_of(session, candidates)
     harvest_nodes = sorted(set(candidates) | {n for ins in inputs.values() for n in ins})
-    harvested = _lot_keys_with_step(
-        session, biz_step_forms("commissioning"), end_at=end_at, nodes=harvest_nodes
+    harvested = _lots_with_event(
+        session, _stepped("commissioning"), end_at=end_at, nodes=harvest_nodes
     )
     complete = {
         node for node in candidates if node in harvested or inputs.get(node, set()) & harvested
