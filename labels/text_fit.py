@@ -68,12 +68,8 @@ def fit_paragraphs(
     At the smallest size lines past a paragraph's `max_lines` or the box bottom are cut
     and the last shown line ends with an ellipsis.
     """
-    scale = 1.0
-    while True:
-        texts, fits = _lay_out(paragraphs, x, top, width, height, scale, min_size)
-        if fits or min(p.size for p in paragraphs) * scale <= min_size:
-            return texts
-        scale *= SHRINK_STEP
+    texts, _ = _shrink_to_fit(paragraphs, x, top, width, height, min_size)
+    return texts
 
 
 def fit_whole(
@@ -87,13 +83,25 @@ def fit_whole(
 ) -> list[Text] | None:
     """Like `fit_paragraphs`, for text that must not be cut: None if even at the smallest
     size some line would be left out or clipped."""
+    texts, fits = _shrink_to_fit(paragraphs, x, top, width, height, min_size)
+    return texts if fits else None
+
+
+def _shrink_to_fit(
+    paragraphs: Sequence[Paragraph],
+    x: float,
+    top: float,
+    width: float,
+    height: float,
+    min_size: float,
+) -> tuple[list[Text], bool]:
+    """The layout at the first size (all shrunk together) where it fits, or at the
+    smallest size; and whether it fits."""
     scale = 1.0
     while True:
         texts, fits = _lay_out(paragraphs, x, top, width, height, scale, min_size)
-        if fits:
-            return texts
-        if min(p.size for p in paragraphs) * scale <= min_size:
-            return None
+        if fits or min(p.size for p in paragraphs) * scale <= min_size:
+            return texts, fits
         scale *= SHRINK_STEP
 
 
