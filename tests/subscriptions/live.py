@@ -21,6 +21,10 @@ from tests.subscriptions.world import World, build_world, inspection
 TOKEN = "13df38d8275b13f05704629e5f1cf3d45d6132d5"
 # Sent nothing new within this long, a receiver is taken to get nothing more.
 QUIET_SECONDS = 1.5
+# The production schedule (first retry after 30 s, doubling, 8 attempts) scaled down: the
+# seven waits of a batch that always fails take 0.025 * (2**7 - 1) = 3.2 s. Due work is
+# looked for as often as the first retry, so each wait is the back-off's, not the poll's.
+FIRST_RETRY_SECONDS = 0.025
 
 
 @dataclass
@@ -81,8 +85,8 @@ def live(committed_database_url: str, tmp_path_factory: pytest.TempPathFactory) 
         data_dir=tmp_path_factory.mktemp("data"),
         # The receivers listen on 127.0.0.1: allowed here, refused by default.
         webhook_allowed_networks="127.0.0.0/8",
-        subscription_poll_seconds=0.1,
-        webhook_retry_seconds=0.1,
+        subscription_poll_seconds=FIRST_RETRY_SECONDS,
+        webhook_retry_seconds=FIRST_RETRY_SECONDS,
         webhook_max_attempts=8,
     ) as url:
         yield Live(url, sessions, world)

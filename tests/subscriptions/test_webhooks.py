@@ -15,7 +15,7 @@ from registry.accounts.models import ApiKey
 from registry.db import unit_of_work, utcnow
 from registry.subscriptions.models import NamedQuery, Subscription
 from tests.live_app import free_port
-from tests.subscriptions.live import QUIET_SECONDS, TOKEN, Live
+from tests.subscriptions.live import FIRST_RETRY_SECONDS, QUIET_SECONDS, TOKEN, Live
 from tests.subscriptions.receiver import Receiver, wait_for
 from tests.subscriptions.world import inspection
 
@@ -92,10 +92,10 @@ def test_a_failing_receiver_is_retried_with_back_off_then_dead_lettered(
     assert len(receiver.deliveries) == 8
     assert all(d.event_ids == [failing] for d in receiver.deliveries)
     assert len({d.headers["Idempotency-Key"] for d in receiver.deliveries}) == 1
-    # Back-off: 0.1 s before the first retry, doubling after each failure.
+    # Back-off: FIRST_RETRY_SECONDS before the first retry, doubling after each failure.
     times = [d.received_at for d in receiver.deliveries]
     waits = [later - earlier for earlier, later in itertools.pairwise(times)]
-    assert all(wait >= 0.1 * 2**i for i, wait in enumerate(waits)), waits
+    assert all(wait >= FIRST_RETRY_SECONDS * 2**i for i, wait in enumerate(waits)), waits
 
 
 def test_unsubscribing_stops_deliveries(live: Live, receiver: Receiver) -> None:
@@ -126,7 +126,7 @@ def test_a_schedule_reports_at_its_times_even_when_empty_if_asked(
     delivered = [event_id for d in receiver.deliveries for event_id in d.event_ids]
     assert delivered == [captured]
     times = [d.received_at for d in receiver.deliveries]
-    # Every other second, never faster (the poll is 0.1 s).
+    # Every other second, never faster (due work is looked for every FIRST_RETRY_SECONDS).
     assert all(later - earlier > 1.5 for earlier, later in itertools.pairwise(times)), times
     assert live.subscription(subscription_id) is not None
 
