@@ -4,7 +4,9 @@ CBV 2.0 event hash. Used as it is, with two documented workarounds for its bugs.
 from __future__ import annotations
 
 import copy
+import json
 import logging
+from functools import cache
 from typing import Any
 
 from epcis_event_hash_generator import hash_generator, json_to_py
@@ -35,16 +37,28 @@ def oracle_hashes(document: dict[str, Any]) -> list[str]:
     hashes = []
     for event in document["epcisBody"]["eventList"]:
         single = {**document, "epcisBody": {"eventList": [event]}}
-        json_to_py._namespaces.clear()  # module-global state in the oracle
-        try:
-            events = json_to_py.event_list_from_epcis_document_json(_readable(single))
-            prehashes = hash_generator.derive_prehashes_from_events(events)
-        except (IndexError, KeyError, TypeError, JsonLdError) as exc:
-            raise OracleCannotRead(repr(exc)) from exc
-        if not prehashes:
-            raise OracleCannotRead("no pre-hash")
-        hashes.extend(hash_generator.calculate_hashes_from_pre_hashes(prehashes))
+        answer = _single_event_hashes(json.dumps(single))
+        if isinstance(answer, OracleCannotRead):
+            raise OracleCannotRead(*answer.args)
+        hashes.extend(answer)
     return hashes
+
+
+@cache
+def _single_event_hashes(single: str) -> tuple[str, ...] | OracleCannotRead:
+    """The oracle's answer for one document of one event, given as JSON text: computed once
+    per process, since the same official examples are hashed by several tests on each
+    database, and pyld processes the whole EPCIS context anew for every document (its
+    cache of processed contexts is keyed by a uuid of each new active context)."""
+    json_to_py._namespaces.clear()  # module-global state in the oracle
+    try:
+        events = json_to_py.event_list_from_epcis_document_json(_readable(json.loads(single)))
+        prehashes = hash_generator.derive_prehashes_from_events(events)
+    except (IndexError, KeyError, TypeError, JsonLdError) as exc:
+        return OracleCannotRead(repr(exc))
+    if not prehashes:
+        return OracleCannotRead("no pre-hash")
+    return tuple(hash_generator.calculate_hashes_from_pre_hashes(prehashes))
 
 
 def oracle_hash(event: dict[str, Any], context: Any) -> str:
