@@ -265,6 +265,16 @@ class ResolverLoad:
             thread.start()
         return self
 
+    def wait_acknowledged(self, count: int, *, within: float) -> None:
+        """Until `count` scans of the current phase are acknowledged (or `within` passes:
+        the test's own assertions then say what was missing)."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self.result.by_phase.get(self.phase, {}).get(307, 0) >= count:
+                    return
+            time.sleep(0.05)
+
     def stop(self) -> LoadResult:
         self._stop.set()
         return self.join()

@@ -31,6 +31,10 @@ from tests.faults.throwaway_postgres import (
 # Seen unready within this of the kill; ready again within this of the database's return.
 MAX_OUTAGE_SECONDS = 5.0
 DOWN_AFTER_SEEN_SECONDS = 1.0
+# Acknowledged scans that show the resolver taking scans before the kill and after the
+# database's return; the load runs until then, not for a set time.
+SCANS_PER_PHASE = 50
+LOAD_DEADLINE_SECONDS = 60.0
 
 
 def _database_on(cluster: ThrowawayCluster) -> str:
@@ -62,15 +66,18 @@ def test_postgres_killed_and_restarted_under_resolver_load(
         demo_scans = stored_scans(database_url, demo.gtin)  # the demo's own history
         server = Server(database_url, tmp_path / "data")
         server.start()
-        # The deadline, not the request count, ends the load: scans must still be sent
-        # once the database is back (the server answers ~2,000 a second from memory).
+        # The test ends the load once scans are acknowledged after the database is back
+        # (the server answers ~2,000 a second from memory).
         load = ResolverLoad(
-            f"{server.url}/01/{demo.gtin}/10/{demo.lot}", threads=4, per_thread=50_000, seconds=14
+            f"{server.url}/01/{demo.gtin}/10/{demo.lot}",
+            threads=4,
+            per_thread=50_000,
+            seconds=LOAD_DEADLINE_SECONDS,
         )
         readiness: list[tuple[float, int | str]] = []  # (seconds since the kill, status)
         try:
             load.start()
-            time.sleep(3)
+            load.wait_acknowledged(SCANS_PER_PHASE, within=20)
             load.phase = "outage"
             killed_at = time.monotonic()
             cluster.kill()
@@ -88,7 +95,8 @@ def test_postgres_killed_and_restarted_under_resolver_load(
                 readiness.append((time.monotonic() - killed_at, _readyz(server)))
                 time.sleep(0.2)
             load.phase = "after"
-            result = load.join()
+            load.wait_acknowledged(SCANS_PER_PHASE, within=20)
+            result = load.stop()
         finally:
             load.stop()
             if not cluster.running():
