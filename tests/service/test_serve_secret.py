@@ -8,12 +8,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 
-from registry.migrate import prepare_database
 from registry.settings import DEVELOPMENT_SECRET_KEY
+from tests.databases import Databases, backend_of
 
 REPO = Path(__file__).resolve().parents[2]
 TRUYXUAT = Path(sys.executable).parent / "truyxuat"
@@ -80,17 +82,23 @@ def test_serve_refuses_the_fast_password_hash_outside_development(tmp_path: Path
     assert not (tmp_path / "unused.sqlite3").exists()
 
 
+@pytest.fixture
+def migrated_database_url(database_url: str, databases: Databases) -> Iterator[str]:
+    """A copy of the worker's migrated template: `serve` does not migrate."""
+    with databases.new(backend_of(database_url)) as url:
+        yield url
+
+
 def test_serve_starts_with_the_development_key_in_development(
-    tmp_path: Path, empty_database_url: str
+    tmp_path: Path, migrated_database_url: str
 ) -> None:
-    prepare_database(empty_database_url)
     port = _free_port()
     server = subprocess.Popen(
         [str(TRUYXUAT), "serve", "--port", str(port)],
         cwd=REPO,
         env=_environment(
             tmp_path,
-            TRUYXUAT_DATABASE_URL=empty_database_url,
+            TRUYXUAT_DATABASE_URL=migrated_database_url,
             TRUYXUAT_ENV="development",
             TRUYXUAT_BASE_URL=f"http://127.0.0.1:{port}",
         ),
