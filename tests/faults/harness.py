@@ -157,7 +157,7 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, *, ready_within: float = 30.0) -> None:
+    def start(self, *, ready_within: float = 60.0) -> None:
         env = {
             **os.environ,
             "TRUYXUAT_DATABASE_URL": self.database_url,

@@ -28,15 +28,19 @@ from tests.faults.harness import (
 RUN_LABELS = 5_000
 LAYOUT = "a4-3x7"
 LABELS_PER_PAGE = 3 * 7  # the layout's columns × rows
+# The resolver is under load (scans acknowledged) before the print run and the SIGTERM.
+SCANS_BEFORE_STOP = 100
 
 
-def _wait_for_run(client: httpx.Client, run_id: int, *, within: float) -> dict[str, object]:
+def _wait_for_run(
+    client: httpx.Client, run_id: int, *, within: float, until: tuple[str, ...] = ("done", "failed")
+) -> dict[str, object]:
     deadline = time.monotonic() + within
     while True:
         run: dict[str, object] = client.get(f"/api/v1/label-runs/{run_id}").json()
-        if run["status"] in ("done", "failed") or time.monotonic() > deadline:
+        if run["status"] in until or time.monotonic() > deadline:
             return run
-        time.sleep(0.5)
+        time.sleep(0.1)
 
 
 def _qr_links(page: pypdfium2.PdfPage) -> list[str]:
@@ -58,14 +62,14 @@ def test_sigterm_during_load_and_a_print_run(
         api = httpx.Client(base_url=server.url, headers={"x-api-key": demo.api_key}, timeout=10)
         try:
             load.start()
-            time.sleep(2)
+            load.wait_acknowledged(SCANS_BEFORE_STOP, within=10)
             created = api.post(
                 "/api/v1/label-runs",
                 json={"lot_id": demo.lot_id, "count": RUN_LABELS, "layout": LAYOUT},
             )
             assert created.status_code == 202, created.text
             run_id = created.json()["id"]
-            time.sleep(1)
+            _wait_for_run(api, run_id, within=10, until=("rendering", "done", "failed"))
             code, took = server.terminate(within=GRACEFUL_TIMEOUT_SECONDS + 10)
             result = load.stop()
         finally:
@@ -138,8 +142,7 @@ def test_a_print_run_killed_mid_render_resumes_on_the_next_start(
             )
             assert created.status_code == 202, created.text
             run_id = created.json()["id"]
-            time.sleep(1)
-            left = api.get(f"/api/v1/label-runs/{run_id}").json()
+            left = _wait_for_run(api, run_id, within=10, until=("rendering", "done", "failed"))
         finally:
             server.kill()
         assert left["status"] in ("pending", "rendering"), left
