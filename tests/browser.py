@@ -3,11 +3,13 @@ against the real app served on a free local port (`tests.live_app.served_app`).
 
 A test module asks for the fixtures by importing them (`from tests.browser import chromium,
 phone`) and marks itself with `pytestmark = needs_chromium`. Screenshots go to
-tests/artifacts/ (gitignored).
+tests/artifacts/ (gitignored); those only a person looks at are taken when the run sets
+TRUYXUAT_SCREENSHOTS=1.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +34,8 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
+# Full-page screenshots cost a tenth of a second or more each, and the journeys take dozens.
+SCREENSHOTS_ASKED = os.environ.get("TRUYXUAT_SCREENSHOTS") == "1"
 
 needs_chromium = [
     pytest.mark.browser,
@@ -89,3 +93,10 @@ def artifact(name: str) -> Path:
     path = ARTIFACTS / name
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def keep_screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
+    """A screenshot no assertion reads, kept as `name` for a person to look at when the run
+    asks for them (TRUYXUAT_SCREENSHOTS=1)."""
+    if SCREENSHOTS_ASKED:
+        page.screenshot(path=artifact(name), full_page=full_page)

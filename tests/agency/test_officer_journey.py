@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page
 from registry.accounts.models import Role
 from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.reports.service import submit_report
-from tests.browser import PHONE, artifact, chromium, csp_refusals, needs_chromium, phone
+from tests.browser import PHONE, chromium, csp_refusals, keep_screenshot, needs_chromium, phone
 from tests.factories import (
     PASSWORD,
     consumer_photo,
@@ -113,7 +113,7 @@ def test_an_officer_recalls_a_lot_and_triages_a_report_on_a_phone(
     assert page.inner_text("#confirm-lots").strip() == "1"
     reach = page.inner_text("table.data")
     assert desk.bad_lot in reach and desk.good_lot not in reach
-    page.screenshot(path=artifact(f"agency/officer-recall-review-{desk.database}.png"))
+    keep_screenshot(page, f"agency/officer-recall-review-{desk.database}.png", full_page=False)
     _go(page, "button[value=confirm]")
     assert REASON in page.inner_text("main")
 
@@ -144,5 +144,5 @@ def test_an_officer_recalls_a_lot_and_triages_a_report_on_a_phone(
     card.locator("select[name=status]").select_option("resolved")
     _go(page, f"#report-{desk.report_id} form button[type=submit]")
     assert page.inner_text("#count-reports").strip() == "(0)"
-    page.screenshot(path=artifact(f"agency/officer-report-{desk.database}.png"), full_page=True)
+    keep_screenshot(page, f"agency/officer-report-{desk.database}.png")
     assert not refused, refused

@@ -25,7 +25,15 @@ from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.gpc.service import SAMPLE_GPC, load_gpc
 from registry.migrate import prepare_database
 from registry.prefixes.service import add_pool_prefix
-from tests.browser import DESKTOP, PHONE, artifact, chromium, needs_chromium, phone
+from tests.browser import (
+    DESKTOP,
+    PHONE,
+    SCREENSHOTS_ASKED,
+    chromium,
+    keep_screenshot,
+    needs_chromium,
+    phone,
+)
 from tests.factories import (
     PASSWORD,
     WARD_CAI_BE,
@@ -83,10 +91,14 @@ def server_on_each_database(
 
 
 def shot(page: Page, name: str) -> None:
-    page.screenshot(path=artifact(f"portal/{name}.png"), full_page=True)
+    keep_screenshot(page, f"portal/{name}.png")
 
 
 def both_widths(page: Page, name: str) -> None:
+    """The page at a phone's width and a desktop's, for a person to look at (no assertion
+    reads these): nothing is resized unless screenshots are asked for."""
+    if not SCREENSHOTS_ASKED:
+        return
     page.set_viewport_size(PHONE)
     shot(page, f"{name}-390")
     page.set_viewport_size(DESKTOP)

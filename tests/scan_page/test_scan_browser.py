@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page
 
-from tests.browser import PHONE, artifact, chromium, csp_refusals, needs_chromium, phone
+from tests.browser import PHONE, chromium, csp_refusals, keep_screenshot, needs_chromium, phone
 from tests.live_app import LiveApp, live_app
 from tests.scan_page.photos import label_photo
 
@@ -37,7 +37,7 @@ def test_upload_a_label_photo_and_land_on_the_consumer_page(
     assert page_width(phone) <= PHONE["width"]
     camera_shown = phone.locator("#camera").is_visible()
     assert camera_shown == phone.evaluate("'BarcodeDetector' in window")
-    phone.screenshot(path=artifact("scan-page-390.png"), full_page=True)
+    keep_screenshot(phone, "scan-page-390.png")
 
     phone.set_input_files("#photo", photo)
     with phone.expect_navigation(url=CONSUMER_PAGE):
@@ -46,7 +46,7 @@ def test_upload_a_label_photo_and_land_on_the_consumer_page(
     assert phone.url.startswith(f"{live_app.url}/p/01/{world.gtin}/10/{world.lot}/21/")
     assert "Xoài cát Hòa Lộc" in phone.inner_text("body")
     assert page_width(phone) <= PHONE["width"]
-    phone.screenshot(path=artifact("scan-result-390.png"), full_page=True)
+    keep_screenshot(phone, "scan-result-390.png")
     assert refused == []
 
 
@@ -62,7 +62,7 @@ def test_bad_file_in_the_browser_gets_the_friendly_page(
     text = phone.inner_text("[role=alert]")
     assert "not an image" in text and "không phải là ảnh" not in text
     assert page_width(phone) <= PHONE["width"]
-    phone.screenshot(path=artifact("scan-error-390.png"), full_page=True)
+    keep_screenshot(phone, "scan-error-390.png")
 
 
 # Chromium has no BarcodeDetector on Linux: the browser's detector is stood in for by one
