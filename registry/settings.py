@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     # Print runs render in slices of about this many labels, taken in turn from each
     # enterprise with work waiting, so a small run never waits for another's large one.
     print_slice_labels: int = 500
+    # A print run's page reloads itself this often while its labels render.
+    print_run_refresh_seconds: Annotated[int, Field(ge=1)] = 2
     # EPCIS named queries and subscriptions (registry/subscriptions): how many each
     # enterprise (and the agency) may keep, how often due deliveries are looked for, the
     # first retry's wait (doubling after each failure) and the attempts before a batch is

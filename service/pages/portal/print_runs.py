@@ -56,7 +56,6 @@ TEMPLATES = [
     (RunTemplate.product.value, "Tem truy xuất của sản phẩm"),
     (RunTemplate.export.value, "Tem xuất khẩu theo thị trường của lô (tiếng Việt, Anh, Trung)"),
 ]
-REFRESH_SECONDS = 2
 FIELDS = ["lot_id", "template", "layout", "count", "serialized"]
 
 
@@ -237,7 +236,7 @@ def _run_page(
             "run": run,
             "working": working,
             "percent": percent,
-            "refresh": REFRESH_SECONDS,
+            "refresh": get_state(request).settings.print_run_refresh_seconds,
             "layout_name": dict(LAYOUTS).get(run.layout, run.layout),
             "values": values or {},
             "errors": errors or {},
