@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from fastapi import FastAPI
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import State
 
+from registry.scans.counting import DailyCap
 from registry.settings import Settings
+from service.ratelimit import NetworkLimits
 from service.state import AppState
+
+# The apps made so far in this process, by their settings. This FastAPI builds a route's
+# parameter models the first time a request walks past it, once per app: about 0.4 s of
+# CPU on a new app's first page, more than the rest of a typical test. A test gets the
+# app of its settings, already walked, with the state of a new one (app_on).
+_APPS: dict[str, tuple[FastAPI, frozenset[str]]] = {}
+_MOST_APPS = 8
 
 
 def session_on(connection: Connection) -> Session:
@@ -26,3 +37,36 @@ def app_state_on(settings: Settings, connection: Connection, engine: Engine) -> 
         read_sessions=factory,
         inline_jobs=True,
     )
+
+
+def app_on(settings: Settings, state: AppState) -> FastAPI:
+    """The real app (service.app.create_app) for `settings`, holding `state` and, as a new
+    app does, its own rate limits and scan counts and nothing a test before left on it.
+
+    Everything else create_app builds (routes, middleware, error handlers) depends on
+    the settings alone, and no request changes it; so one app per settings serves every
+    test of the process. The lifespan with a given state starts only the event-loop lag
+    watch, whichever state it was made with (create_app)."""
+    from service.app import create_app
+
+    key = settings.model_dump_json()
+    known = _APPS.get(key)
+    if known is None:
+        app = create_app(settings, state=state)
+        if len(_APPS) >= _MOST_APPS:
+            _APPS.pop(next(iter(_APPS)))
+        _APPS[key] = app, frozenset(app.state._state)
+        return app
+    _APPS[key] = _APPS.pop(key)  # the most recently used is evicted last
+    app, names = known
+    # What create_app puts on app.state; the check below fails if it ever puts more.
+    app.state = State(
+        {
+            "truyxuat": state,
+            "network_limits": NetworkLimits(settings),
+            "counted_scans": DailyCap(settings.counted_scans_per_network_day),
+        }
+    )
+    assert frozenset(app.state._state) == names, "create_app's app.state changed"
+    app.dependency_overrides.clear()
+    return app

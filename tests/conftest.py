@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from registry.db import make_engine
 from registry.settings import Settings
-from tests.app_under_test import app_state_on, session_on
+from tests.app_under_test import app_on, app_state_on, session_on
 from tests.collected import COLLECTED
 from tests.databases import Databases, backend_of
 from tests.outside_reads import LAST_TEST, OUTSIDE_READS, OutsideReads
@@ -160,9 +160,7 @@ def app_state(settings: Settings, connection: Connection, engine: Engine):  # ty
 
 @pytest.fixture
 def app(settings: Settings, app_state):  # type: ignore[no-untyped-def]
-    from service.app import create_app
-
-    return create_app(settings, state=app_state)
+    return app_on(settings, app_state)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from registry.scans.models import SerialScanDay, SerialScanSource, SourceKind
 from registry.scans.recorder import ScanRecorder
 from registry.settings import Settings
 from service.resolver import lifecycle
+from tests.app_under_test import app_on
 from tests.resolver.world import World, build_world
 from tests.resolver.world import free_gtin as free_gtin
 
@@ -58,10 +59,8 @@ def stall(app: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture
 def proxied_app(settings: Settings, app_state) -> FastAPI:  # type: ignore[no-untyped-def]
     """The app behind a reverse proxy at PROXY, which TRUYXUAT_TRUSTED_PROXIES names."""
-    from service.app import create_app
-
     proxied = settings.model_copy(update={"trusted_proxies": "198.51.100.0/24"})
-    return create_app(proxied, state=app_state)
+    return app_on(proxied, app_state)
 
 
 @pytest.fixture

@@ -15,10 +15,9 @@ from sqlalchemy.orm import Session
 
 from registry.places.models import AdminUnit
 from registry.settings import Settings
-from service.app import create_app
 from service.pages.portal.images import clean_image, store_image
 from service.resolver import lifecycle
-from tests.app_under_test import app_state_on
+from tests.app_under_test import app_on, app_state_on
 from tests.factories import WARD_CAI_BE, make_enterprise, make_lot, make_product
 from tests.resolver.conftest import BASE
 
@@ -31,7 +30,7 @@ def hotline_client(
     settings: Settings, connection: Connection, engine: Engine
 ) -> Iterator[TestClient]:
     with_hotline = settings.model_copy(update={"agency_hotline": HOTLINE})
-    app = create_app(with_hotline, state=app_state_on(with_hotline, connection, engine))
+    app = app_on(with_hotline, app_state_on(with_hotline, connection, engine))
     with TestClient(app, base_url=BASE) as client:
         client.portal.call(functools.partial(lifecycle.start, app, flush_interval=3600))
         yield client

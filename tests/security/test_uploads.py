@@ -17,13 +17,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from registry.products.models import Product
 from registry.reports.models import ConsumerReport
 from service import ratelimit
-from service.app import create_app
-from service.state import AppState
+from tests.app_under_test import app_on, app_state_on
 from tests.factories import PASSWORD, make_enterprise, make_user
 from tests.security.world import BASE
 
@@ -79,17 +78,7 @@ BAD_FILES: dict[str, tuple[str, bytes, str]] = {
 def media_app(settings, connection, engine, tmp_path: Path) -> FastAPI:  # type: ignore[no-untyped-def]
     """The real app with its data directory (where photos are stored) in tmp_path."""
     local = settings.model_copy(update={"data_dir": tmp_path})
-    factory = sessionmaker(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
-    state = AppState(
-        settings=local,
-        engine=engine,
-        write_sessions=factory,
-        read_sessions=factory,
-        inline_jobs=True,
-    )
-    return create_app(local, state=state)
+    return app_on(settings, app_state_on(local, connection, engine))
 
 
 @pytest.fixture
