@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
+
 from fastapi import FastAPI
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,8 +19,17 @@ from service.state import AppState
 # parameter models the first time a request walks past it, once per app: about 0.4 s of
 # CPU on a new app's first page, more than the rest of a typical test. A test gets the
 # app of its settings, already walked, with the state of a new one (app_on).
-_APPS: dict[str, tuple[FastAPI, frozenset[str]]] = {}
 _MOST_APPS = 8
+
+
+@dataclass
+class _Made:
+    app: FastAPI
+    names: frozenset[str]  # of what create_app put on app.state
+    test: str  # the last test given the app
+
+
+_APPS: dict[str, _Made] = {}
 
 
 def session_on(connection: Connection) -> Session:
@@ -50,15 +62,22 @@ def app_on(settings: Settings, state: AppState) -> FastAPI:
     from service.app import create_app
 
     key = settings.model_dump_json()
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0]
     known = _APPS.get(key)
+    if known is not None and known.test == test:
+        if known.app.state.truyxuat is state:
+            return known.app
+        # A second app of the same settings in one test: the first keeps its state.
+        return create_app(settings, state=state)
     if known is None:
         app = create_app(settings, state=state)
         if len(_APPS) >= _MOST_APPS:
             _APPS.pop(next(iter(_APPS)))
-        _APPS[key] = app, frozenset(app.state._state)
+        _APPS[key] = _Made(app, frozenset(app.state._state), test)
         return app
     _APPS[key] = _APPS.pop(key)  # the most recently used is evicted last
-    app, names = known
+    known.test = test
+    app = known.app
     # What create_app puts on app.state; the check below fails if it ever puts more.
     app.state = State(
         {
@@ -67,6 +86,6 @@ def app_on(settings: Settings, state: AppState) -> FastAPI:
             "counted_scans": DailyCap(settings.counted_scans_per_network_day),
         }
     )
-    assert frozenset(app.state._state) == names, "create_app's app.state changed"
+    assert frozenset(app.state._state) == known.names, "create_app's app.state changed"
     app.dependency_overrides.clear()
     return app
