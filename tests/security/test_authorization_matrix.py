@@ -13,6 +13,7 @@ import datetime as dt
 import os
 import re
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -675,8 +676,11 @@ def probing(settings: Settings, engine: Engine) -> Iterator[Probing]:
         transaction = connection.begin()
         session = session_on(connection)
         app = create_app(settings, state=app_state_on(settings, connection, engine))
-        with TestClient(app, base_url=BASE) as client:
+        # Clients in a `with` keep one event loop thread; outside, each request starts one.
+        with TestClient(app, base_url=BASE) as client, ExitStack() as clients:
             world = build_world(session, app)
+            for actor in world.actors.values():
+                clients.enter_context(actor.browser)
             # A capture job of enterprise A, for /epcis/capture/{capture_id}.
             answer = client.post(
                 "/epcis/capture",
@@ -686,14 +690,12 @@ def probing(settings: Settings, engine: Engine) -> Iterator[Probing]:
             assert answer.status_code == 202, answer.text
             world.capture_id = answer.headers["location"].rsplit("/", 1)[-1]
             add_named_query(world, client)
-            anonymous = TestClient(app, base_url=BASE)
+            anonymous = clients.enter_context(TestClient(app, base_url=BASE))
             probes = {
                 (method, _plain(route)): (route, probe)
                 for (method, route), probe in matrix(world).items()
             }
             yield Probing(app, world, connection, probes, _path_values(world), anonymous)
-            for actor in world.actors.values():
-                actor.browser.close()
         session.close()
         transaction.rollback()
 
