@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from registry.migrate import prepare_database
 from registry.scans.partitions import Month
-from tests.faults.harness import dedicated_postgres_database, postgres_unavailable_reason
+from tests.databases import Databases
+from tests.faults.harness import postgres_unavailable_reason
 
 TRUYXUAT = Path(sys.executable).parent / "truyxuat"
 EXPECTED_INDEXES = {"pk_scan", "ix_scan_gtin_scanned_at", "ix_scan_serial"}
@@ -98,13 +99,15 @@ def _misplaced(connection: Connection) -> int:
 
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_partitions_convert_a_scan_table_with_rows_and_add_months_later() -> None:
+def test_partitions_convert_a_scan_table_with_rows_and_add_months_later(
+    databases: Databases,
+) -> None:
     if reason := postgres_unavailable_reason():
         pytest.skip(reason)
     now = dt.datetime.now(dt.UTC)
     current = Month.of(now)
-    with dedicated_postgres_database("truyxuat_partitions") as database_url:
-        prepare_database(database_url)
+    # A copy of the worker's migrated template: the same tables as a migration made here.
+    with databases.new("postgresql") as database_url:
         engine = create_engine(database_url, poolclass=NullPool)
         try:
             with engine.begin() as connection:
@@ -190,15 +193,14 @@ def _first_of(month: Month) -> tuple[int, int, int]:
     return month.year, month.month, 1
 
 
-def test_partitions_do_not_apply_to_sqlite(tmp_path: Path) -> None:
-    database = tmp_path / "partitions.sqlite3"
-    url = f"sqlite:///{database}"
-    prepare_database(url)
-    schema_before = sqlite3.connect(database).execute("SELECT sql FROM sqlite_master").fetchall()
-    answer = _partitions(url, ahead=3)
-    assert answer.returncode == 0, answer.stderr
-    assert "Does not apply to sqlite" in answer.stdout
-    assert "Không áp dụng" in answer.stdout
-    assert sqlite3.connect(database).execute("SELECT sql FROM sqlite_master").fetchall() == (
-        schema_before
-    )
+def test_partitions_do_not_apply_to_sqlite(databases: Databases) -> None:
+    with databases.new("sqlite") as url:
+        database = make_url(url).database
+        assert database is not None
+        schema = "SELECT sql FROM sqlite_master"
+        schema_before = sqlite3.connect(database).execute(schema).fetchall()
+        answer = _partitions(url, ahead=3)
+        assert answer.returncode == 0, answer.stderr
+        assert "Does not apply to sqlite" in answer.stdout
+        assert "Không áp dụng" in answer.stdout
+        assert sqlite3.connect(database).execute(schema).fetchall() == schema_before
