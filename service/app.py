@@ -20,6 +20,7 @@ from registry.settings import Settings, get_settings
 from registry.subscriptions.worker import DeliveryWorker
 from service.api.router import api_router
 from service.api.verification import router as verification_router
+from service.body_limits import BodyLimits
 from service.epcis.queries import router as epcis_queries_router
 from service.epcis.query_sockets import router as epcis_sockets_router
 from service.epcis.router import router as epcis_router
@@ -85,6 +86,8 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     app.state.network_limits = NetworkLimits(settings)
     app.state.counted_scans = DailyCap(settings.counted_scans_per_network_day)
     install_error_handlers(app)
+    # Inside the session: a signed-in session is one of the callers it lets write.
+    app.add_middleware(BodyLimits, settings=settings)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -110,6 +113,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     app.include_router(portal.router)
     app.include_router(agency.uploads)
     app.include_router(agency.code_uploads)
+    app.include_router(agency.population_uploads)
     app.include_router(agency.router)
     app.include_router(verification_router)
     app.include_router(consumer.router)

@@ -27,6 +27,7 @@ from registry.schemas import Problem
 from service.deps import get_settings
 from service.epcis.exceptions import EPCIS_CORS_HEADERS, epcis_exception, is_epcis_request
 from service.i18n import request_language
+from service.request_body import BodyOverLimit, too_large_error
 
 log = logging.getLogger("truyxuat.errors")
 PROBLEM_JSON = "application/problem+json"
@@ -45,6 +46,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (404, "Not found (or another enterprise's record)"),
         (409, "Conflict with existing data"),
         (422, "Invalid input: the errors name the fields"),
+        (413, "The request body is larger than its route family allows"),
         (429, "Too many requests"),
     )
 }
@@ -255,6 +257,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         return problem_response(request, _validation_problem(exc))
+
+    @app.exception_handler(BodyOverLimit)
+    async def _body_over_limit(request: Request, exc: BodyOverLimit) -> Response:
+        return problem_response(request, too_large_error(exc.limit))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

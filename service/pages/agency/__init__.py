@@ -37,5 +37,7 @@ router.include_router(consignments.router)
 uploads = master_data.uploads
 router.include_router(market_codes.router)
 code_uploads = market_codes.uploads
+# The business register upload too (see queues.population_uploads).
+population_uploads = queues.population_uploads
 
-__all__ = ["code_uploads", "router", "uploads"]
+__all__ = ["code_uploads", "population_uploads", "router", "uploads"]

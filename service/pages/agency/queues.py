@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import UploadFile
 
 from registry.certificates.service import list_certificates
 from registry.enterprises.models import EnterpriseStatus
@@ -25,8 +26,10 @@ from registry.prefixes.service import pending_requests_of
 from registry.resolution.verdict_table import verdict_for
 from registry.scans.service import Thresholds
 from registry.scans.suspicious import scans_of_serial, suspicious_serials
-from service.deps import AgencyActor, SessionDep, SettingsDep
+from service.deps import AgencyActor, SessionDep, SettingsDep, agency_actor
 from service.pages.agency.common import page_context, require_csrf, today
+from service.pages.agency.menu import load_agency_menu
+from service.pages.form_text import refuse_bad_form_text
 from service.templating import render
 
 router = APIRouter()
@@ -144,16 +147,44 @@ def population(request: Request, session: SessionDep, actor: AgencyActor) -> HTM
     return render(request, "agency/population.html", context)
 
 
-@router.post("/population", response_class=HTMLResponse)
+# Its own router, included ahead of the agency's (whose form check would read the body
+# first): the caller is checked before any of the body is read, and the body is counted
+# as it arrives and refused past MAX_UPLOAD_BYTES and the form around it
+# (service/body_limits.py), never held whole before its size is known.
+population_uploads = APIRouter(
+    prefix="/agency",
+    include_in_schema=False,
+    dependencies=[
+        Depends(agency_actor),
+        Depends(load_agency_menu),
+        Depends(refuse_bad_form_text),
+    ],
+)
+
+
+async def _posted_register(request: Request) -> tuple[UploadFile | None, str]:
+    form = await request.form(max_files=1, max_fields=2)
+    upload, token = form.get("file"), form.get("csrf_token")
+    return (
+        upload if isinstance(upload, UploadFile) and upload.filename else None,
+        token if isinstance(token, str) else "",
+    )
+
+
+PostedRegister = Annotated[tuple[UploadFile | None, str], Depends(_posted_register)]
+
+
+@population_uploads.post("/population", response_class=HTMLResponse)
 def upload_population(
-    request: Request,
-    session: SessionDep,
-    actor: AgencyActor,
-    file: Annotated[UploadFile, File()],
-    csrf_token: Annotated[str, Form()] = "",
+    request: Request, session: SessionDep, actor: AgencyActor, posted: PostedRegister
 ) -> HTMLResponse:
-    require_csrf(request, csrf_token)
-    data = file.file.read(MAX_UPLOAD_BYTES + 1)
+    upload, token = posted
+    require_csrf(request, token)
+    if upload is None:
+        raise InvalidInput(
+            "Chọn tệp sổ đăng ký kinh doanh.", "Choose the business register file.", field="file"
+        )
+    data = upload.file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise InvalidInput(
             "Tệp quá lớn (tối đa 20 MB).", "The file is too large (20 MB at most).", field="file"
