@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from registry.text import MAX_QUANTITY, MAX_TEXT_LENGTH, QUANTITY_PLACES, forbidden_character
@@ -31,14 +31,14 @@ class In(BaseModel):
 
     @field_validator("*")
     @classmethod
-    def _text_is_printable(cls, value: Any) -> Any:
-        _refuse_forbidden_characters(value)
+    def _text_is_printable(cls, value: Any, info: ValidationInfo) -> Any:
+        _refuse_forbidden_characters(value, info.field_name or "")
         return value
 
 
-def _refuse_forbidden_characters(value: Any) -> None:
+def _refuse_forbidden_characters(value: Any, field: str) -> None:
     if isinstance(value, str):
-        character = forbidden_character(value)
+        character = forbidden_character(value, field=field)
         if character is not None:
             raise PydanticCustomError(
                 "control_character",
@@ -47,11 +47,11 @@ def _refuse_forbidden_characters(value: Any) -> None:
             )
     elif isinstance(value, dict):
         for key, item in value.items():
-            _refuse_forbidden_characters(key)
-            _refuse_forbidden_characters(item)
+            _refuse_forbidden_characters(key, "")
+            _refuse_forbidden_characters(item, field)
     elif isinstance(value, list | tuple | set):
         for item in value:
-            _refuse_forbidden_characters(item)
+            _refuse_forbidden_characters(item, field)
 
 
 def kept(**constraints: Any) -> Any:

@@ -4,7 +4,15 @@ PostgreSQL cannot store NUL and refuses lone surrogates (invalid UTF-8); the oth
 control characters are invisible on every page and label that shows the text, and the
 bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069)
 silently reorder what a page, label or dossier shows ("Trojan source"); Vietnamese,
-English and Chinese text never needs them.
+English and Chinese text never needs them. Nor the zero-width characters (U+200B space,
+U+200C non-joiner, U+200D joiner, U+2060 word joiner, U+FEFF byte order mark): invisible,
+they make two names or codes that look equal differ ("Kho\u200bA" and "KhoA"), in
+searches, duplicate checks and what an officer compares by eye.
+One exception, in free text only (descriptions, notes, messages, reasons, notices,
+warnings): the zero-width joiner between two pictographs, where it is part of an emoji
+(👩‍🌾 is woman, U+200D, ear of rice), which a consumer's report may well hold. In names,
+codes and every other field it is refused like the others: no Vietnamese, English or
+Chinese name needs it, and an unknown emoji pair looks the same with or without it.
 Tab, line feed and carriage return stay allowed: multi-line fields use them.
 """
 
@@ -15,9 +23,21 @@ from decimal import Decimal
 
 from registry.errors import FieldProblem, InvalidInput
 
-FORBIDDEN_CHARACTER = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+_ALWAYS_FORBIDDEN = (
+    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200c\u2060\u202a-\u202e\u2066-\u2069"
+    "\ufeff\ud800-\udfff"
 )
+FORBIDDEN_CHARACTER = re.compile(f"[{_ALWAYS_FORBIDDEN}\u200d]")
+# What an emoji ZWJ sequence joins (Unicode TS #51): pictographs, before the joiner also
+# a variation selector-16 or skin tone (U+1F3FB–U+1F3FF, inside the last range).
+_PICTOGRAPH = (
+    "\u00a9\u00ae\u203c\u2049\u2122\u2139\u2194-\u21ff\u2300-\u2bff\u3030\u303d"
+    "\U0001f000-\U0001faff"
+)
+FORBIDDEN_IN_FREE_TEXT = re.compile(
+    f"[{_ALWAYS_FORBIDDEN}]|(?<![{_PICTOGRAPH}\ufe0f])\u200d|\u200d(?![{_PICTOGRAPH}])"
+)
+_FREE_TEXT_FIELD = re.compile("description|note|message|reason|notice|warning|comment")
 # The longest text any form or API field takes unless it says otherwise
 # (product descriptions, the longest free text, are 5,000 characters).
 MAX_TEXT_LENGTH = 5000
@@ -27,16 +47,26 @@ MAX_QUANTITY = Decimal(1_000_000_000)
 QUANTITY_PLACES = 3
 
 
-def forbidden_character(text: str) -> str | None:
-    """The first character the text may not hold, as U+XXXX, or None."""
-    found = FORBIDDEN_CHARACTER.search(text)
+def is_free_text(field: str) -> bool:
+    return _FREE_TEXT_FIELD.search(field) is not None
+
+
+def forbidden_in(field: str) -> re.Pattern[str]:
+    """What the field may not hold: free text allows an emoji's joiner, other fields nothing."""
+    return FORBIDDEN_IN_FREE_TEXT if is_free_text(field) else FORBIDDEN_CHARACTER
+
+
+def forbidden_character(text: str, *, field: str = "") -> str | None:
+    """The first character the text may not hold, as U+XXXX, or None. Without `field`, or
+    for a field that is not free text, a name or code: no zero-width joiner at all."""
+    found = forbidden_in(field).search(text)
     return f"U+{ord(found.group()):04X}" if found else None
 
 
 def text_problem(
     field: str, text: str, *, max_length: int = MAX_TEXT_LENGTH
 ) -> FieldProblem | None:
-    character = forbidden_character(text)
+    character = forbidden_character(text, field=field)
     if character is not None:
         return FieldProblem(
             field,

@@ -29,7 +29,7 @@ from registry.models import Base
 from service import ratelimit
 from service.pages.agency.queues import MAX_UPLOAD_BYTES as MAX_REGISTER_BYTES
 from service.request_body import MIB
-from tests.factories import PASSWORD, make_enterprise, make_user
+from tests.factories import PASSWORD, make_enterprise, make_product, make_user
 from tests.live_app import served_app
 from tests.security.world import BASE
 
@@ -369,3 +369,140 @@ def test_a_chunked_form_to_a_public_page_is_refused_past_its_ceiling(served: Ser
     )
     assert status == 413, answer[:300]
     assert b"text/html" in answer
+
+
+# -- 3. zero-width characters
+
+ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
+
+
+@pytest.mark.parametrize("character", ZERO_WIDTH)
+def test_names_and_codes_refuse_zero_width_characters(
+    browser: TestClient, people: People, connection: Connection, character: str
+) -> None:
+    key = {"X-API-Key": people.enterprise_key}
+    before = row_counts(connection)
+    code = f"U+{ord(character):04X}"
+    for path, body, field in (
+        ("/api/v1/products", {"name_vi": f"Xoài{character} cát"}, "name_vi"),
+        ("/api/v1/locations", {"kind": "farm", "name": f"Kho{character}A"}, "name"),
+        ("/api/v1/lots", {"product_id": 1, "code": f"L{character}1"}, "code"),
+    ):
+        answer = browser.post(path, json=body, headers=key)
+        problem = assert_problem(answer, 422, code)
+        assert field in {error["field"] for error in problem["errors"]}
+    assert row_counts(connection) == before
+
+
+def test_free_text_keeps_an_emoji_but_not_a_lone_joiner(
+    browser: TestClient, people: People, connection: Connection
+) -> None:
+    key = {"X-API-Key": people.enterprise_key}
+    farmer = "\U0001f469\u200d\U0001f33e"  # woman, ZWJ, ear of rice
+    answer = browser.post(
+        "/api/v1/products",
+        json={"name_vi": "Xoài cát", "description_vi": f"Nhà nông {farmer} trồng"},
+        headers=key,
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["description_vi"] == f"Nhà nông {farmer} trồng"
+    before = row_counts(connection)
+    for text in ("Xoài\u200dcát", f"{farmer}\u200b", "\u200d\U0001f33e"):
+        answer = browser.post(
+            "/api/v1/products", json={"name_vi": "Xoài", "description_vi": text}, headers=key
+        )
+        assert_problem(answer, 422, "U+")
+    answer = browser.post("/api/v1/products", json={"name_vi": f"Xoài {farmer}"}, headers=key)
+    assert_problem(answer, 422, "U+200D")
+    assert row_counts(connection) == before
+
+
+def test_a_portal_form_with_a_zero_width_character_comes_back_cleaned(
+    browser: TestClient, people: People, connection: Connection
+) -> None:
+    csrf = sign_in(browser, people.enterprise_email)
+    before = row_counts(connection)
+    answer = browser.post(
+        "/portal/products/new",
+        data={"csrf_token": csrf, "name_vi": "Xoài\u200b cát", "gtin_mode": "auto"},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert answer.status_code == 400, answer.text
+    assert "U+200B" in answer.text
+    assert 'value="Xoài cát"' in answer.text
+    assert row_counts(connection) == before
+
+
+# -- 4. agency forms: a control character shows the form again, cleaned, with the message
+
+
+def test_an_agency_form_with_a_control_character_comes_back_cleaned(
+    browser: TestClient, people: People, connection: Connection
+) -> None:
+    csrf = sign_in(browser, people.agency_email)
+    before = row_counts(connection)
+    for lang, words in (("vi", "ký tự điều khiển không nhìn thấy được"), ("en", "invisible")):
+        answer = browser.post(
+            f"/agency/yield-ceilings?lang={lang}",
+            data={
+                "csrf_token": csrf,
+                "crop": "Sầu\x07 riêng",
+                "tonnes_per_ha": "25",
+                "reason": "Theo\u202e quy định",
+            },
+            headers=HTML,
+        )
+        assert answer.status_code == 422, answer.text[:300]
+        assert answer.headers["content-type"].startswith("text/html")
+        assert words in answer.text
+        assert "U+0007" in answer.text and "U+202E" in answer.text
+        assert 'value="Sầu riêng"' in answer.text  # what was typed, without the character
+        assert 'value="Theo quy định"' in answer.text
+    assert row_counts(connection) == before
+
+
+def test_the_recall_form_with_a_control_character_comes_back_cleaned(
+    browser: TestClient, people: People, db_session: Session, connection: Connection
+) -> None:
+    enterprise = make_enterprise(db_session)
+    product = make_product(db_session, enterprise=enterprise)
+    db_session.flush()
+    csrf = sign_in(browser, people.agency_email)
+    before = row_counts(connection)
+    answer = browser.post(
+        "/agency/recalls",
+        data={
+            "csrf_token": csrf,
+            "decision": "confirm",
+            "product_id": str(product.id),
+            "scope": "product",
+            "reason_vi": "Nhiễm\x1b khuẩn",
+            "notice_vi": "Ngừng\u200b sử dụng",
+        },
+        headers=HTML,
+    )
+    assert answer.status_code == 422, answer.text[:300]
+    assert "ký tự điều khiển" in answer.text
+    assert "Nhiễm khuẩn" in answer.text and "Ngừng sử dụng" in answer.text
+    assert "\x1b" not in answer.text and "\u200b" not in answer.text
+    assert row_counts(connection) == before
+
+
+def test_an_agency_form_that_cannot_show_itself_gets_a_page_in_both_languages(
+    browser: TestClient, people: People, db_session: Session, connection: Connection
+) -> None:
+    pending = make_enterprise(db_session, verified=False)
+    db_session.flush()
+    csrf = sign_in(browser, people.agency_email)
+    before = row_counts(connection)
+    for lang, words in (("vi", "ký tự điều khiển"), ("en", "control character")):
+        answer = browser.post(
+            f"/agency/enterprises/{pending.id}/reject?lang={lang}",
+            data={"csrf_token": csrf, "reason": "Thiếu\x07 giấy tờ"},
+            headers=HTML,
+        )
+        assert answer.status_code == 422
+        assert answer.headers["content-type"].startswith("text/html")
+        assert words in answer.text and "U+0007" in answer.text
+    assert row_counts(connection) == before

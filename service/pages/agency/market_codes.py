@@ -46,7 +46,7 @@ from service.deps import AgencyActor, SessionDep, agency_actor
 from service.i18n import request_language
 from service.pages.agency.common import CHECKED_FORM, OfficerNote, page_context, require_csrf
 from service.pages.agency.menu import load_agency_menu
-from service.pages.form_text import refuse_bad_form_text
+from service.pages.form_text import SHOWS_ITS_FORM, cleaned_text, refuse_bad_form_text
 from service.pages.portal.common import field_errors
 from service.templating import render
 
@@ -254,14 +254,16 @@ def market_codes(request: Request, session: SessionDep, actor: AgencyActor) -> H
     return _codes_page(request, session, actor)
 
 
-@uploads.post("/market-codes", response_class=HTMLResponse)
+@uploads.post("/market-codes", response_class=HTMLResponse, dependencies=[SHOWS_ITS_FORM])
 def record(
     request: Request, session: SessionDep, actor: AgencyActor, posted: PostedForm
 ) -> Response:
-    values = {name: posted.text(name) for name in CODE_FIELDS}
+    values, refused = cleaned_text({name: posted.text(name) for name in CODE_FIELDS})
     gln, code, markets = values["gln"], values["code"], values["markets"]
     area_ha, households = values["area_ha"], values["households"]
     try:
+        if refused is not None:
+            raise refused
         upload = _read_upload(posted.upload("boundary_file"), MAX_BOUNDARY_BYTES)
         market_code = record_code(
             session,
@@ -316,7 +318,9 @@ def market_code(
 
 
 @router.post(
-    "/market-codes/{code_id}/approvals", response_class=HTMLResponse, dependencies=[CHECKED_FORM]
+    "/market-codes/{code_id}/approvals",
+    response_class=HTMLResponse,
+    dependencies=[CHECKED_FORM, SHOWS_ITS_FORM],
 )
 def change_approval(
     code_id: int,
@@ -328,8 +332,10 @@ def change_approval(
     reason: FormText = "",
 ) -> Response:
     market_code = get_code(session, actor=actor, code_id=code_id)
-    values = {"market": market, "status": status, "reason": reason}
+    values, refused = cleaned_text({"market": market, "status": status, "reason": reason})
     try:
+        if refused is not None:
+            raise refused
         if status not in {s.value for s in ApprovalStatus}:
             raise InvalidInput("Chọn trạng thái.", "Choose the status.", field="status")
         set_approval(
@@ -346,13 +352,15 @@ def change_approval(
     return RedirectResponse(f"/agency/market-codes/{code_id}#history", status_code=SEE_OTHER)
 
 
-@uploads.post("/market-codes/{code_id}", response_class=HTMLResponse)
+@uploads.post("/market-codes/{code_id}", response_class=HTMLResponse, dependencies=[SHOWS_ITS_FORM])
 def edit(
     code_id: int, request: Request, session: SessionDep, actor: AgencyActor, posted: PostedForm
 ) -> Response:
     market_code = get_code(session, actor=actor, code_id=code_id)
-    values = {name: posted.text(name) for name in EDIT_FIELDS}
+    values, refused = cleaned_text({name: posted.text(name) for name in EDIT_FIELDS})
     try:
+        if refused is not None:
+            raise refused
         changes: dict[str, Any] = {
             "issuing_body": values["issuing_body"].strip(),
             "crop": values["crop"].strip(),
@@ -451,7 +459,9 @@ def yield_ceilings(request: Request, session: SessionDep, actor: AgencyActor) ->
     return _ceilings_page(request, session)
 
 
-@router.post("/yield-ceilings", response_class=HTMLResponse, dependencies=[CHECKED_FORM])
+@router.post(
+    "/yield-ceilings", response_class=HTMLResponse, dependencies=[CHECKED_FORM, SHOWS_ITS_FORM]
+)
 def set_ceiling(
     request: Request,
     session: SessionDep,
@@ -461,13 +471,17 @@ def set_ceiling(
     season_start_month: FormText = "1",
     reason: FormText = "",
 ) -> Response:
-    values = {
-        "crop": crop,
-        "tonnes_per_ha": tonnes_per_ha,
-        "season_start_month": season_start_month,
-        "reason": reason,
-    }
+    values, refused = cleaned_text(
+        {
+            "crop": crop,
+            "tonnes_per_ha": tonnes_per_ha,
+            "season_start_month": season_start_month,
+            "reason": reason,
+        }
+    )
     try:
+        if refused is not None:
+            raise refused
         tonnes = parse_number(tonnes_per_ha, "tonnes_per_ha")
         if tonnes is None:
             raise InvalidInput(

@@ -30,6 +30,7 @@ from service.deps import AgencyActor, SessionDep
 from service.i18n import request_language
 from service.pages.agency.common import page_context, require_csrf
 from service.pages.agency.queues import SEE_OTHER
+from service.pages.form_text import SHOWS_ITS_FORM, cleaned_text
 from service.pages.portal.common import field_errors
 from service.templating import render
 
@@ -115,7 +116,7 @@ def recalls(
 FormText = Annotated[str, Form()]
 
 
-@router.post("/recalls", response_class=HTMLResponse)
+@router.post("/recalls", response_class=HTMLResponse, dependencies=[SHOWS_ITS_FORM])
 def start_recall(
     request: Request,
     session: SessionDep,
@@ -133,14 +134,19 @@ def start_recall(
     """Review first (the lots, labels and scans reached), then confirm. Any problem shows
     the form again with what was typed and a message beside each field concerned."""
     require_csrf(request, csrf_token)
+    text, refused = cleaned_text(
+        {
+            "scope": scope,
+            "reason_vi": reason_vi,
+            "reason_en": reason_en,
+            "notice_vi": notice_vi,
+            "notice_en": notice_en,
+        }
+    )
     form = RecallForm(
         product_id=_number(product_id),
-        scope=scope,
         lot_ids=[n for value in lot_ids or [] if (n := _number(value)) is not None],
-        reason_vi=reason_vi,
-        reason_en=reason_en,
-        notice_vi=notice_vi,
-        notice_en=notice_en,
+        **text,
     )
     if form.product_id is None:
         raise InvalidInput(
@@ -152,6 +158,8 @@ def start_recall(
     if decision == "edit":
         return _recalls_page(request, session, actor, product=product, form=form)
     try:
+        if refused is not None:
+            raise refused
         plan = plan_recall(
             session,
             actor=actor,
