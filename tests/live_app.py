@@ -27,6 +27,7 @@ from registry.scans.models import Scan, SerialScanDay  # noqa: F401
 from registry.settings import Settings
 from service.app import create_app
 from service.http_protocol import ProblemWebSocketProtocol
+from tests.databases import Databases
 from tests.resolver.world import build_world
 
 
@@ -79,10 +80,12 @@ def _build_world(sessions: sessionmaker[Session]) -> World:
         )
 
 
-def serve(directory: Path) -> Iterator[LiveApp]:
-    """Start the app in a thread; yields once it accepts connections, stops afterwards."""
-    database_url = f"sqlite:///{directory / 'live.sqlite3'}"
-    prepare_database(database_url)
+def serve(directory: Path, database_url: str | None = None) -> Iterator[LiveApp]:
+    """Start the app in a thread; yields once it accepts connections, stops afterwards.
+    Over `database_url` (migrated), or else a SQLite file in `directory` migrated here."""
+    if database_url is None:
+        database_url = f"sqlite:///{directory / 'live.sqlite3'}"
+        prepare_database(database_url)
     engine = make_engine(database_url)
     # Tables of domains still waiting for their migration.
     Base.metadata.create_all(engine)
@@ -142,8 +145,11 @@ SCAN_FLUSH_WAIT_SECONDS = 15
 
 
 @pytest.fixture(scope="module")
-def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
-    yield from serve(tmp_path_factory.mktemp("live"))
+def live_app(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[LiveApp]:
+    # A copy of the process's migrated SQLite template: migrating a new file took 0.3-0.75 s
+    # of CPU for each module.
+    with databases.new("sqlite") as database_url:
+        yield from serve(tmp_path_factory.mktemp("live"), database_url)
 
 
 def scan_count(live: LiveApp, *, serial: str, expected: int | None = None) -> int:
