@@ -28,20 +28,21 @@ from registry.resolution.cache import Refresher, TTLCache
 from registry.resolution.verdict_table import verdict_of_unknown_gtin
 from registry.scans.recorder import ScanRecorder
 from registry.scans.service import (
-    NO_ACTIVITY,
+    Quiet,
     SerialActivity,
     Thresholds,
+    busy_serial_activity,
     is_suspicious,
-    lot_rollup_activity,
     rollup_activity,
     with_recent,
 )
 from registry.verdicts import Verdict
 
 ROLLUP_TTL_SECONDS = 30.0
-# A lot with up to this many scanned serials has their rollups read and cached together,
-# so the first scan of any other serial of it (most scans) needs no database read.
-# About 2 MB per lot at the limit; at most LOT_ROLLUP_ENTRIES lots are kept.
+# A lot's busy serials (scanned from more networks or devices than a household's), up to
+# this many, are read and cached together, so a scan of any other serial of the lot
+# (most scans: a serial's first) needs no database read. About 2 MB per lot at the
+# limit; at most LOT_ROLLUP_ENTRIES lots are kept.
 LOT_ROLLUP_LIMIT = 10_000
 LOT_ROLLUP_ENTRIES = 64
 PAGE_BODY_TTL_SECONDS = 60.0
@@ -81,7 +82,7 @@ class ResolverCaches:
         self.rollups: TTLCache[tuple[SerialActivity, int]] = TTLCache(
             ttl=ROLLUP_TTL_SECONDS, refresher=refresher
         )
-        # Every scanned serial of a lot in one entry (None: too many, read one by one).
+        # A lot's busy serials in one entry (None: too many, read one by one).
         self.lot_rollups: TTLCache[tuple[dict[str, SerialActivity] | None, int]] = TTLCache(
             ttl=ROLLUP_TTL_SECONDS, max_entries=LOT_ROLLUP_ENTRIES, refresher=refresher
         )
@@ -114,6 +115,8 @@ class Resolution:
     lot: Lot | None = None
     recall: Recall | None = None
     serial_status: SerialStatus | None = None
+    # The serial's scans, when the verdict needed them (serial_activity): the figures a
+    # suspicious copy's reason shows.
     activity: SerialActivity | None = None
     expiry_on: dt.date | None = None
 
@@ -229,10 +232,20 @@ def serial_activity(
     gtin: str,
     lot: str | None,
     serial: str,
-    window_days: int,
-    today: dt.date,
-) -> SerialActivity:
-    """Rollup (possibly cached) plus what this process recorded since that read."""
+    thresholds: Thresholds,
+    now: dt.datetime,
+    counting_this_scan: bool = False,
+) -> SerialActivity | None:
+    """The serial's scans: the rollup (possibly cached), plus what this process recorded
+    since that read, plus the scan being answered (at `now`) when `counting_this_scan`.
+
+    None for a serial its lot's read found quiet (scanned from no more networks and
+    devices than a household's, or never: most scans are a serial's first) when even
+    the most that allows, with this process's scans since the read, could not make a
+    suspicious copy: its own figures, which only a suspicious copy's reason shows, are
+    then not read."""
+    today = now.date()
+    lot_key = lot or ""
 
     def generation() -> int:
         # Read first: a flush landing during the read is counted twice at worst,
@@ -242,32 +255,62 @@ def serial_activity(
     def read(session: Session) -> tuple[SerialActivity, int]:
         written = generation()
         return rollup_activity(
-            session, gtin=gtin, lot=lot, serial=serial, window_days=window_days, today=today
-        ), written
-
-    def read_lot(session: Session) -> tuple[dict[str, SerialActivity] | None, int]:
-        written = generation()
-        return lot_rollup_activity(
             session,
             gtin=gtin,
             lot=lot,
-            window_days=window_days,
+            serial=serial,
+            window_days=thresholds.window_days,
             today=today,
-            limit=LOT_ROLLUP_LIMIT,
         ), written
 
-    if caches is None:
-        stored, written = read(session)
-    else:
-        lot_key = (gtin, lot or "", today)
-        serials, written = caches.lot_rollups.get_or_load(lot_key, session, read_lot)
-        if serials is not None:
-            stored = serials.get(serial, NO_ACTIVITY)
-        else:
-            stored, written = caches.rollups.get_or_load(
-                (gtin, lot or "", serial, today), session, read
+    def with_scans_since(stored: SerialActivity, written: int) -> SerialActivity:
+        activity = with_recent(
+            stored, recorder, gtin=gtin, lot=lot, serial=serial, written_after=written
+        )
+        if not counting_this_scan:
+            return activity
+        # Its network and device are new unless the serial has some already (the same
+        # phone again, most likely).
+        return SerialActivity(
+            activity.scan_count + 1,
+            activity.device_count + (0 if activity.device_count else 1),
+            activity.place_count,
+            activity.first_scanned_at or now,
+            activity.network_count + (0 if activity.network_count else 1),
+        )
+
+    if caches is not None:
+        quiet = Quiet.under(thresholds)
+
+        def read_lot(session: Session) -> tuple[dict[str, SerialActivity] | None, int]:
+            written = generation()
+            return busy_serial_activity(
+                session,
+                gtin=gtin,
+                lot=lot,
+                window_days=thresholds.window_days,
+                today=today,
+                quiet=quiet,
+                limit=LOT_ROLLUP_LIMIT,
+            ), written
+
+        busy, written = caches.lot_rollups.get_or_load(
+            (gtin, lot_key, today, quiet), session, read_lot
+        )
+        if busy is not None:
+            stored = busy.get(serial)
+            if stored is not None:
+                return with_scans_since(stored, written)
+            # The most its stored scans may hold, counted as the rule counts them.
+            most = with_scans_since(
+                SerialActivity(0, quiet.devices, 0, None, quiet.networks), written
             )
-    return with_recent(stored, recorder, gtin=gtin, lot=lot, serial=serial, written_after=written)
+            if not is_suspicious(most, thresholds):
+                return None
+        stored, written = caches.rollups.get_or_load((gtin, lot_key, serial, today), session, read)
+    else:
+        stored, written = read(session)
+    return with_scans_since(stored, written)
 
 
 def stored_links_for(
@@ -329,17 +372,10 @@ def resolve(
                 gtin=gtin,
                 lot=lot_code,
                 serial=serial,
-                window_days=thresholds.window_days,
-                today=today,
+                thresholds=thresholds,
+                now=now,
+                counting_this_scan=counting_this_scan,
             )
-            if counting_this_scan:
-                activity = SerialActivity(
-                    activity.scan_count + 1,
-                    activity.device_count + (0 if activity.device_count else 1),
-                    activity.place_count,
-                    activity.first_scanned_at or now,
-                    activity.network_count + (0 if activity.network_count else 1),
-                )
     expiry_on = (lot.expiry_on if lot is not None else None) or _yymmdd(_attribute(link, "17"))
     verdict = _decide(
         product=product,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from registry.products.models import Product
@@ -51,13 +51,11 @@ _ACTIVITY = (
     func.coalesce(func.sum(case((_IN_WINDOW, SerialScanDay.place_count), else_=0)), 0),
 )
 _SOURCE_IN_WINDOW = SerialScanSource.last_seen_on >= bindparam("since")
-_SOURCES = (
-    func.coalesce(
-        func.sum(case((SerialScanSource.kind == SourceKind.network.value, 1), else_=0)), 0
-    ),
-    func.coalesce(
-        func.sum(case((SerialScanSource.kind == SourceKind.device.value, 1), else_=0)), 0
-    ),
+_NETWORKS = func.coalesce(
+    func.sum(case((SerialScanSource.kind == SourceKind.network.value, 1), else_=0)), 0
+)
+_DEVICES = func.coalesce(
+    func.sum(case((SerialScanSource.kind == SourceKind.device.value, 1), else_=0)), 0
 )
 _SOURCES_OF_LOT = (
     SerialScanSource.gtin == bindparam("gtin"),
@@ -66,12 +64,20 @@ _SOURCES_OF_LOT = (
 )
 _OF_LOT = (SerialScanDay.gtin == bindparam("gtin"), SerialScanDay.lot == bindparam("lot"))
 # Built once: the resolver asks these for every lot and serial it has not seen for a while.
-_ROLLUP_QUERY = select(*_ACTIVITY).where(*_OF_LOT, SerialScanDay.serial == bindparam("serial"))
-_SOURCES_QUERY = select(*_SOURCES).where(
-    *_SOURCES_OF_LOT, SerialScanSource.serial == bindparam("serial")
+# One serial: its two one-row aggregates side by side, one statement.
+_SERIAL_DAYS = (
+    select(*_ACTIVITY).where(*_OF_LOT, SerialScanDay.serial == bindparam("serial")).subquery()
+)
+_SERIAL_SOURCES = (
+    select(_NETWORKS, _DEVICES)
+    .where(*_SOURCES_OF_LOT, SerialScanSource.serial == bindparam("serial"))
+    .subquery()
+)
+_ROLLUP_QUERY = select(_SERIAL_DAYS, _SERIAL_SOURCES).select_from(
+    _SERIAL_DAYS.join(_SERIAL_SOURCES, true())
 )
 _LOT_SOURCES_QUERY = (
-    select(SerialScanSource.serial, *_SOURCES)
+    select(SerialScanSource.serial, _NETWORKS, _DEVICES)
     .where(*_SOURCES_OF_LOT)
     .group_by(SerialScanSource.serial)
 )
@@ -82,6 +88,26 @@ _LOT_ROLLUP_QUERY = (
     .group_by(SerialScanDay.serial)
     .order_by(SerialScanDay.serial)
     .limit(bindparam("limit"))
+)
+# The lot's serials scanned in the window from more networks or more devices than a
+# quiet one, with their figures: the database walks the lot's sources, and only the
+# busy serials come back.
+_BUSY_SOURCES = (
+    select(SerialScanSource.serial, _NETWORKS.label("networks"), _DEVICES.label("devices"))
+    .where(*_SOURCES_OF_LOT)
+    .group_by(SerialScanSource.serial)
+    .having(or_(bindparam("quiet_networks") < _NETWORKS, bindparam("quiet_devices") < _DEVICES))
+    .limit(bindparam("limit"))
+    .subquery()
+)
+_BUSY_QUERY = (
+    select(_BUSY_SOURCES.c.serial, *_ACTIVITY, _BUSY_SOURCES.c.networks, _BUSY_SOURCES.c.devices)
+    .select_from(
+        _BUSY_SOURCES.outerjoin(
+            SerialScanDay, and_(*_OF_LOT, SerialScanDay.serial == _BUSY_SOURCES.c.serial)
+        )
+    )
+    .group_by(_BUSY_SOURCES.c.serial, _BUSY_SOURCES.c.networks, _BUSY_SOURCES.c.devices)
 )
 
 
@@ -94,11 +120,11 @@ def rollup_activity(
     window_days: int,
     today: dt.date,
 ) -> SerialActivity:
-    """What earlier flushes left in the rollups: two primary-key range reads."""
+    """What earlier flushes left in the rollups: two primary-key range reads in one
+    statement."""
     since = today - dt.timedelta(days=window_days - 1)
     values = {"since": since, "gtin": gtin, "lot": lot or "", "serial": serial}
-    first, scans, places = session.execute(_ROLLUP_QUERY, values).one()
-    networks, devices = session.execute(_SOURCES_QUERY, values).one()
+    first, scans, places, networks, devices = session.execute(_ROLLUP_QUERY, values).one()
     return SerialActivity(int(scans), int(devices), int(places), first, int(networks))
 
 
@@ -127,6 +153,59 @@ def lot_rollup_activity(
         networks, devices = sources.get(serial, (0, 0))
         activities[serial] = SerialActivity(int(scans), devices, int(places), first, networks)
     return activities
+
+
+@dataclass(frozen=True, slots=True)
+class Quiet:
+    """The most networks and devices a serial may have been scanned from in the window
+    and still be left out of its lot's read (`busy_serial_activity`)."""
+
+    networks: int
+    devices: int
+
+    @classmethod
+    def under(cls, thresholds: Thresholds) -> Quiet:
+        """A buyer's household (QUIET_SOURCES), and never so many that the stored
+        scans alone could make a suspicious copy."""
+        return cls(
+            min(QUIET_SOURCES, thresholds.network_count),
+            min(QUIET_SOURCES, thresholds.device_count),
+        )
+
+
+# A phone at home and at the shop, two phones of one family: most scanned serials.
+QUIET_SOURCES = 2
+
+
+def busy_serial_activity(
+    session: Session,
+    *,
+    gtin: str,
+    lot: str | None,
+    window_days: int,
+    today: dt.date,
+    quiet: Quiet,
+    limit: int,
+) -> dict[str, SerialActivity] | None:
+    """`rollup_activity` of the lot's serials scanned in the window from more networks
+    or devices than `quiet`, in one read: every other serial of the lot was scanned from
+    at most that many (or never). None when more than `limit` serials are busy."""
+    since = today - dt.timedelta(days=window_days - 1)
+    values = {
+        "since": since,
+        "gtin": gtin,
+        "lot": lot or "",
+        "quiet_networks": quiet.networks,
+        "quiet_devices": quiet.devices,
+        "limit": limit + 1,
+    }
+    rows = session.execute(_BUSY_QUERY, values).all()
+    if len(rows) > limit:
+        return None
+    return {
+        serial: SerialActivity(int(scans), int(devices), int(places), first, int(networks))
+        for serial, first, scans, places, networks, devices in rows
+    }
 
 
 def with_recent(
