@@ -9,12 +9,17 @@ app is the one bench_resolver.py serves (its `build`: the product app plus a bar
 endpoint), on the same data (its `seed`); scans are written by the writer process, as
 when served, whose CPU time per redirect is shown apart (writer/redirect). Each round
 sends `--requests` of each kind, `--concurrency` at a time, and waits until its scans
-are written; the median of the rounds is printed. A busy machine still slows every
-instruction a little (shared caches): compare checkouts within one run, not figures
-across runs.
+are written; the median of the rounds is printed, with the SQL statements this process
+sent per request (the resolver's reads and its caches' background refreshes). A busy
+machine still slows every instruction a little (shared caches): compare checkouts within
+one run, not figures across runs.
+
+`--serials` sets how many serials of the lot there are: each round goes on to the next
+ones, its redirects from the first and its pages from the middle; with 50,000, most scans
+are a serial's first, as on real labels, and each page is that of a serial never scanned.
 
     .venv/bin/python bench/bench_resolver_cpu.py [--database sqlite|postgresql|both]
-        [--rounds 7] [--requests 2000] [--concurrency 64]
+        [--rounds 7] [--requests 2000] [--concurrency 64] [--serials 500]
 
 `--compare DIR [DIR ...]` runs the same rounds against the code in other checkouts of
 the project (a `git worktree` at an older commit, say), each in a process of its own,
@@ -131,11 +136,16 @@ async def _send_all(served: Served, kind: str, paths: list[str], concurrency: in
             raise SystemExit(f"{kind}: answered {wrong[:5]}, expected {EXPECTED_STATUS[kind]}")
 
 
-def _paths(kind: str, scan_paths: list[str], requests: int) -> list[str]:
+def _paths(kind: str, scan_paths: list[str], requests: int, start: int) -> list[str]:
+    """This round's paths: the serials after the last round's, so with many serials
+    most scans are a serial's first. Pages start half way round the serials: with many,
+    each is the page of a serial never scanned before."""
     if kind == "bare":
         return ["/bench/bare"] * requests
+    if kind == "page":
+        start += len(scan_paths) // 2
     prefix = "/p" if kind == "page" else ""
-    return [prefix + scan_paths[i % len(scan_paths)] for i in range(requests)]
+    return [prefix + scan_paths[(start + i) % len(scan_paths)] for i in range(requests)]
 
 
 def _children_cpu_seconds() -> float:
@@ -158,17 +168,40 @@ async def _drained(served: Served) -> None:
         await asyncio.sleep(0.02)
 
 
-async def _measure(served: Served, scan_paths: list[str], requests: int, concurrency: int) -> dict:
+class _Statements:
+    """SQL statements this process sends (the request threads' reads and the cache
+    refresher's; the writer process's are its own)."""
+
+    def __init__(self) -> None:
+        from sqlalchemy import Engine, event
+
+        self.count = 0
+        event.listen(Engine, "before_cursor_execute", self._counted)
+
+    def _counted(self, *_args: Any) -> None:
+        self.count += 1
+
+
+async def _measure(
+    served: Served,
+    scan_paths: list[str],
+    requests: int,
+    concurrency: int,
+    statements: _Statements,
+    start: int,
+) -> dict:
     figures: dict[str, float] = {}
     for kind in KINDS:
-        paths = _paths(kind, scan_paths, requests)
+        paths = _paths(kind, scan_paths, requests, start)
         await _drained(served)
         started, writer_started = time.process_time(), _children_cpu_seconds()
+        sent = statements.count
         await _send_all(served, kind, paths, concurrency)
         # The round's own scans written before it ends, by this process and the writer.
         await _drained(served)
         figures[kind] = (time.process_time() - started) / requests * 1e6
         figures[f"{kind} writer"] = (_children_cpu_seconds() - writer_started) / requests * 1e6
+        figures[f"{kind} queries"] = (statements.count - sent) / requests
     return figures
 
 
@@ -194,7 +227,7 @@ def _database(kind: str) -> Iterator[str]:
         admin.dispose()
 
 
-def serve(root: Path, database: str, requests: int, concurrency: int) -> None:
+def serve(root: Path, database: str, requests: int, concurrency: int, serials: int) -> None:
     """The measuring process: answers one line of JSON per `round` read on stdin."""
     sys.path[:0] = [str(root), str(root / "bench")]
     with _database(database) as url:
@@ -205,18 +238,21 @@ def serve(root: Path, database: str, requests: int, concurrency: int) -> None:
         )
         import bench_resolver  # the checkout's own: its app and its data
 
-        _gtin, scan_paths = bench_resolver.seed(url)
+        _gtin, scan_paths = bench_resolver.seed(url, serials)
+        statements = _Statements()
 
         async def main() -> None:
             served = Served(bench_resolver.build())
             await served.start()
             # Warm the caches and the code paths before anything is counted.
-            await _measure(served, scan_paths, requests, concurrency)
+            await _measure(served, scan_paths, requests, concurrency, statements, 0)
             print("ready", flush=True)
-            for line in sys.stdin:
+            for n, line in enumerate(sys.stdin, start=1):
                 if line.strip() != "round":
                     break
-                figures = await _measure(served, scan_paths, requests, concurrency)
+                figures = await _measure(
+                    served, scan_paths, requests, concurrency, statements, n * requests
+                )
                 print(json.dumps(figures), flush=True)
             await served.stop()
 
@@ -238,6 +274,8 @@ class Child:
                 str(args.requests),
                 "--concurrency",
                 str(args.concurrency),
+                "--serials",
+                str(args.serials),
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -282,20 +320,28 @@ def compare(args: argparse.Namespace, database: str) -> None:
     one, five, fifteen = os.getloadavg()
     print(
         f"\n== {database}: CPU µs per request, median of {args.rounds} rounds of "
-        f"{args.requests}, {args.concurrency} at a time == "
+        f"{args.requests}, {args.concurrency} at a time, {args.serials} serials == "
         f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
     )
     print(
         f"{'checkout':<40} {'bare':>7} {'redirect':>9} {'page':>7} {'redir/bare':>11} "
-        f"{'writer/redirect':>16}"
+        f"{'writer/redirect':>16} {'queries/redirect':>17} {'queries/page':>13}"
     )
     for child in children:
-        bare, redirect, page, writer = (
-            child.median(k) for k in ("bare", "redirect", "page", "redirect writer")
+        bare, redirect, page, writer, redirect_queries, page_queries = (
+            child.median(k)
+            for k in (
+                "bare",
+                "redirect",
+                "page",
+                "redirect writer",
+                "redirect queries",
+                "page queries",
+            )
         )
         print(
             f"{child.root!s:<40} {bare:7.0f} {redirect:9.0f} {page:7.0f} "
-            f"{redirect / bare:11.2f} {writer:16.0f}"
+            f"{redirect / bare:11.2f} {writer:16.0f} {redirect_queries:17.2f} {page_queries:13.2f}"
         )
         spread = ", ".join(f"{r['redirect']:.0f}" for r in child.rounds)
         print(f"{'':<40} redirect rounds: {spread}")
@@ -308,6 +354,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument(
+        "--serials",
+        type=int,
+        default=500,
+        help="serials of the lot the rounds go through (50000: most scans are a first)",
+    )
+    parser.add_argument(
         "--compare",
         metavar="DIR",
         nargs="*",
@@ -317,7 +369,7 @@ def main() -> None:
     parser.add_argument("--serve", metavar="DIR", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(Path(args.serve), args.database, args.requests, args.concurrency)
+        serve(Path(args.serve), args.database, args.requests, args.concurrency, args.serials)
         return
     for database in ("sqlite", "postgresql") if args.database == "both" else (args.database,):
         compare(args, database)
