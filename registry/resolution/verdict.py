@@ -1,8 +1,9 @@
 """What a scan of a product, lot or serial means: one verdict, and the rows behind it.
 
-The verdict is decided from a handful of indexed reads: the product with its
-producer and the lot (one query), an active recall (one), the serial's print run
-(one) and the serial's scan rollup (one).
+The verdict is decided from a handful of indexed reads, each cached for the lot: the
+product with its producer and the lot (one query), an active recall (one), the lot's
+print runs (one) and its busy serials' scans (one; a serial's own, also one, only when
+it may be a suspicious copy).
 """
 
 from __future__ import annotations
