@@ -22,7 +22,14 @@ from registry.actor import SYSTEM
 from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.locations.models import LocationKind
 from registry.locations.service import create_location
-from tests.browser import DESKTOP, PHONE, artifact, chromium, csp_refusals, needs_chromium
+from tests.browser import (
+    DESKTOP,
+    PHONE,
+    chromium,
+    csp_refusals,
+    keep_screenshot,
+    needs_chromium,
+)
 from tests.factories import PASSWORD, make_enterprise, make_product, make_user
 from tests.live_app import served_app
 
@@ -87,7 +94,12 @@ def desk(committed_database_url: str, tmp_path_factory: pytest.TempPathFactory) 
         facts = (officer.email, member.email, area.gln, packhouse.gln, product.gtin)
     engine.dispose()
     folder = tmp_path_factory.mktemp("export-journey")
-    with served_app(committed_database_url, secret_key="export-e2e", data_dir=folder) as base:
+    with served_app(
+        committed_database_url,
+        secret_key="export-e2e",
+        data_dir=folder,
+        print_run_refresh_seconds=1,
+    ) as base:
         yield Desk(base, committed_database_url.split(":")[0].split("+")[0], *facts)
 
 
@@ -130,7 +142,7 @@ def _officer_records_the_codes(chromium: Browser, desk: Desk, harvested: dt.date
         row = page.locator("#codes tr", has_text=code).inner_text()
         assert "CN" in row and "active" not in row, row  # the status in words
     assert codes.count("CN") >= 2
-    page.screenshot(path=artifact(f"export/codes-{desk.database}.png"), full_page=True)
+    keep_screenshot(page, f"export/codes-{desk.database}.png")
     context.close()
 
 
@@ -273,7 +285,7 @@ def test_record_codes_harvest_pack_export_label_consignment(
     assert document.ok, document.status
     steps = [e["bizStep"] for e in json.loads(document.body())["epcisBody"]["eventList"]]
     assert {"commissioning", "packing", "shipping"} <= set(steps), steps
-    page.screenshot(path=artifact(f"export/consignment-{desk.database}.png"), full_page=True)
+    keep_screenshot(page, f"export/consignment-{desk.database}.png")
 
     # 6. A shopper in China scans the label: the page in Chinese.
     shopper = context.new_page()
