@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import multiprocessing
 import os
 import threading
 from collections import deque
@@ -46,6 +45,7 @@ from registry.print_runs.export_content import ExportContent
 from registry.print_runs.models import LabelRun, RunStatus, RunTemplate
 from registry.print_runs.serials import SERIAL_LENGTH
 from service.observability import LABEL_JOBS
+from service.workers import forkserver_context
 
 log = logging.getLogger("truyxuat.labels")
 
@@ -333,10 +333,9 @@ class PrintJobs:
         if self._inline or (os.cpu_count() or 1) < 2:
             return None
         if self._pool is None:
-            # forkserver, not fork: this is a threaded web server, and a forked child would
-            # inherit its locks and database connections.
-            context = multiprocessing.get_context("forkserver")
-            self._pool = ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                max_workers=os.cpu_count(), mp_context=forkserver_context()
+            )
         return self._pool
 
     def resume_unfinished(self) -> list[int]:

@@ -13,6 +13,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.context import ForkServerContext
 from typing import ParamSpec, TypeVar
 
 Params = ParamSpec("Params")
@@ -20,6 +21,25 @@ Result = TypeVar("Result")
 # The machine's cores: more would only take turns.
 WORKER_PROCESSES = 2
 WORKER_NICENESS = 10
+# Imported once by the forkserver, so that every worker forked from it starts with them:
+# otherwise each new worker imports them itself before its first job (1 s of CPU, 3 s and
+# more of waiting on a loaded machine). The capture, the photo and the print-run modules,
+# and the `truyxuat` command's own module, which every worker runs again as its __main__.
+FORKSERVER_PRELOAD = [
+    "registry.events.capture_worker",
+    "registry.reports.service",
+    "labels.output",
+    "service.cli",
+]
+
+
+def forkserver_context() -> ForkServerContext:
+    """The context of the server's worker pools. forkserver, not fork: a forked child would
+    inherit the server's threads' locks and database connections."""
+    context = multiprocessing.get_context("forkserver")
+    # Read when the forkserver starts, with the first pool's first worker.
+    context.set_forkserver_preload(FORKSERVER_PRELOAD)
+    return context
 
 
 class WorkerProcesses:
@@ -38,12 +58,9 @@ class WorkerProcesses:
     def _started(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
-                # forkserver, not fork: a forked child would inherit the server's
-                # threads' locks and database connections.
-                context = multiprocessing.get_context("forkserver")
                 self._pool = ProcessPoolExecutor(
                     self._processes,
-                    mp_context=context,
+                    mp_context=forkserver_context(),
                     # Lower priority: when the cores are busy, answering requests
                     # comes before finishing a capture or a photo.
                     initializer=os.nice,
