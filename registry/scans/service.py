@@ -76,19 +76,6 @@ _SERIAL_SOURCES = (
 _ROLLUP_QUERY = select(_SERIAL_DAYS, _SERIAL_SOURCES).select_from(
     _SERIAL_DAYS.join(_SERIAL_SOURCES, true())
 )
-_LOT_SOURCES_QUERY = (
-    select(SerialScanSource.serial, _NETWORKS, _DEVICES)
-    .where(*_SOURCES_OF_LOT)
-    .group_by(SerialScanSource.serial)
-)
-# Grouped in primary-key order, so the database can stop at the limit.
-_LOT_ROLLUP_QUERY = (
-    select(SerialScanDay.serial, *_ACTIVITY)
-    .where(*_OF_LOT)
-    .group_by(SerialScanDay.serial)
-    .order_by(SerialScanDay.serial)
-    .limit(bindparam("limit"))
-)
 # The lot's serials scanned in the window from more networks or more devices than a
 # quiet one: the database walks the lot's sources, and only the busy serials come back.
 _BUSY_SOURCES_QUERY = (
@@ -122,33 +109,6 @@ def rollup_activity(
     values = {"since": since, "gtin": gtin, "lot": lot or "", "serial": serial}
     first, scans, places, networks, devices = session.execute(_ROLLUP_QUERY, values).one()
     return SerialActivity(int(scans), int(devices), int(places), first, int(networks))
-
-
-def lot_rollup_activity(
-    session: Session,
-    *,
-    gtin: str,
-    lot: str | None,
-    window_days: int,
-    today: dt.date,
-    limit: int,
-) -> dict[str, SerialActivity] | None:
-    """`rollup_activity` of every serial of the lot ever scanned, in one read; a serial
-    missing from it has none. None when more than `limit` serials were scanned."""
-    since = today - dt.timedelta(days=window_days - 1)
-    values = {"since": since, "gtin": gtin, "lot": lot or "", "limit": limit + 1}
-    rows = session.execute(_LOT_ROLLUP_QUERY, values).all()
-    if len(rows) > limit:
-        return None
-    sources = {
-        serial: (int(networks), int(devices))
-        for serial, networks, devices in session.execute(_LOT_SOURCES_QUERY, values)
-    }
-    activities = {}
-    for serial, first, scans, places in rows:
-        networks, devices = sources.get(serial, (0, 0))
-        activities[serial] = SerialActivity(int(scans), devices, int(places), first, networks)
-    return activities
 
 
 @dataclass(frozen=True, slots=True)
