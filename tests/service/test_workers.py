@@ -12,4 +12,4 @@ from service.workers import FORKSERVER_PRELOAD
 
 @pytest.mark.parametrize("name", FORKSERVER_PRELOAD)
 def test_every_preloaded_module_imports(name: str) -> None:
-    importlib.import_module(name)
+    assert importlib.import_module(name).__name__ == name  # raises if it does not import
