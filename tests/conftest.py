@@ -40,8 +40,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(trylast=True)  # after any other reordering
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked slow run first (in their order, so a module's tests stay together): pytest-xdist
+    hands each worker a contiguous share and idle workers steal from a share's end, so a 30-second
+    test left near the end would keep one worker busy while the other has nothing to steal."""
     last = [item for item in items if item.name == LAST_TEST]
-    items[:] = [item for item in items if item.name != LAST_TEST] + last
+    rest = [item for item in items if item.name != LAST_TEST]
+    slow = [item for item in rest if item.get_closest_marker("slow") is not None]
+    quick = [item for item in rest if item.get_closest_marker("slow") is None]
+    items[:] = slow + quick + last
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:
