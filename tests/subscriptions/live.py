@@ -3,7 +3,9 @@ worker-process captures, over a committed database of each backend."""
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,14 +15,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import make_engine, make_sessionmaker, unit_of_work
+from registry.events.query import last_event_pk
 from registry.subscriptions.models import DeadLetter, Subscription
+from registry.subscriptions.worker import DeliveryWorker
+from service.epcis import query_sockets
 from tests.live_app import free_port, served_app
-from tests.subscriptions.receiver import Receiver
+from tests.subscriptions.receiver import Receiver, wait_for
 from tests.subscriptions.world import World, build_world, inspection
 
 TOKEN = "13df38d8275b13f05704629e5f1cf3d45d6132d5"
-# Sent nothing new within this long, a receiver is taken to get nothing more.
-QUIET_SECONDS = 1.5
+# How many more times the delivery worker (or a socket) looks for due work before nothing
+# more is expected: the first may have begun before the wait, the second sends whatever
+# was due when the wait began, the third would send again what it failed to record as sent.
+QUIET_LOOKS = 3
 # The production schedule (first retry after 30 s, doubling, 8 attempts) scaled down: the
 # seven waits of a batch that always fails take 0.025 * (2**7 - 1) = 3.2 s. Due work is
 # looked for as often as the first retry, so each wait is the back-off's, not the poll's.
@@ -32,6 +39,9 @@ class Live:
     url: str
     sessions: sessionmaker[Session]
     world: World
+    looks: collections.Counter[str]
+    """Finished looks for due work: the app's delivery worker's under its URL, each open
+    socket's under its subscriptionID."""
 
     def post(self, path: str, headers: dict[str, str], body: Any) -> httpx.Response:
         return httpx.post(self.url + path, json=body, headers=headers, timeout=60)
@@ -67,6 +77,29 @@ class Live:
         with unit_of_work(self.sessions) as session:
             return session.get(Subscription, subscription_id)
 
+    def quiet(self, looker: str | None = None) -> None:
+        """Wait until the delivery worker (or the socket of subscriptionID `looker`) has
+        looked for due work QUIET_LOOKS more times: what it would send of the events stored
+        now, it has sent. Counting looks, not seconds, holds on a loaded machine too."""
+        key = looker or self.url
+        wanted = self.looks[key] + QUIET_LOOKS
+        wait_for(lambda: self.looks[key] >= wanted)
+
+    def caught_up(self, subscription_id: str) -> None:
+        """Wait until the subscription has recorded every stored event as done (sent,
+        not wanted, or kept as a dead letter) and no delivery holds it."""
+
+        def done() -> bool:
+            with unit_of_work(self.sessions) as session:
+                subscription = session.get(Subscription, subscription_id)
+                assert subscription is not None
+                return (
+                    subscription.cursor_event_pk == last_event_pk(session)
+                    and subscription.leased_until is None
+                )
+
+        wait_for(done)
+
     def dead_letters(self, subscription_id: str) -> list[DeadLetter]:
         with unit_of_work(self.sessions) as session:
             statement = select(DeadLetter).where(DeadLetter.subscription_id == subscription_id)
@@ -79,18 +112,47 @@ def live(committed_database_url: str, tmp_path_factory: pytest.TempPathFactory) 
     sessions = make_sessionmaker(engine)
     with unit_of_work(sessions) as session:
         world = build_world(session)
-    with served_app(
-        committed_database_url,
-        secret_key="subscription-test-secret",
-        data_dir=tmp_path_factory.mktemp("data"),
-        # The receivers listen on 127.0.0.1: allowed here, refused by default.
-        webhook_allowed_networks="127.0.0.0/8",
-        subscription_poll_seconds=FIRST_RETRY_SECONDS,
-        webhook_retry_seconds=FIRST_RETRY_SECONDS,
-        webhook_max_attempts=8,
-    ) as url:
-        yield Live(url, sessions, world)
+    looks: collections.Counter[str] = collections.Counter()
+    with (
+        _counting_looks(looks),
+        served_app(
+            committed_database_url,
+            secret_key="subscription-test-secret",
+            data_dir=tmp_path_factory.mktemp("data"),
+            # The receivers listen on 127.0.0.1: allowed here, refused by default.
+            webhook_allowed_networks="127.0.0.0/8",
+            subscription_poll_seconds=FIRST_RETRY_SECONDS,
+            webhook_retry_seconds=FIRST_RETRY_SECONDS,
+            webhook_max_attempts=8,
+        ) as url,
+    ):
+        yield Live(url, sessions, world, looks)
     engine.dispose()
+
+
+@contextmanager
+def _counting_looks(looks: collections.Counter[str]) -> Iterator[None]:
+    """Count each look for due work of a delivery worker (under its app's URL) and of a
+    WebSocket subscription (under its id) while the block runs."""
+    deliver_due = DeliveryWorker.deliver_due
+    next_batch = query_sockets._next
+
+    def counted_deliver_due(worker: DeliveryWorker) -> int:
+        try:
+            return deliver_due(worker)
+        finally:
+            looks[worker._settings.base_url] += 1
+
+    def counted_next(state: Any, subscription_id: str) -> Any:
+        try:
+            return next_batch(state, subscription_id)
+        finally:
+            looks[subscription_id] += 1
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DeliveryWorker, "deliver_due", counted_deliver_due)
+        patch.setattr(query_sockets, "_next", counted_next)
+        yield
 
 
 @pytest.fixture
