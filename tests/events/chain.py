@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from registry.accounts.models import Role
@@ -209,3 +210,17 @@ def build_chain(session: Session, client: TestClient, *, seed: int = 7) -> Chain
         record.transform("distributor", output, inputs, packing=True)
     record.ship_pallet("distributor", "retailer", dist_lots)
     return chain
+
+
+@dataclass(frozen=True)
+class Chained:
+    chain: Chain
+    connection: Connection
+
+
+def savepoint_connection(chained: Chained) -> Iterator[Connection]:
+    """The module's connection inside a savepoint that the test's end rolls back."""
+    savepoint = chained.connection.begin_nested()
+    yield chained.connection
+    if savepoint.is_active:
+        savepoint.rollback()

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from jsonschema import Draft7Validator, FormatChecker
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from registry.events.journey import lot_journey
 from registry.events.models import EpcisEvent
 from registry.events.steps import CONTEXT
-from tests.events.chain import Chain, build_chain
+from tests.events.chain import Chain, Chained, savepoint_connection
 from tests.events.oracle import oracle_hash
 from tests.testdata import load_json
 
@@ -25,8 +26,13 @@ VALIDATOR = Draft7Validator(SCHEMA, format_checker=FormatChecker())
 
 
 @pytest.fixture
-def chain(db_session: Session, client: TestClient) -> Chain:
-    return build_chain(db_session, client)
+def connection(chained: Chained) -> Iterator[Connection]:
+    yield from savepoint_connection(chained)
+
+
+@pytest.fixture
+def chain(chained: Chained) -> Chain:
+    return chained.chain
 
 
 def test_step_events_follow_the_design_mapping_and_hash(chain: Chain, db_session: Session) -> None:

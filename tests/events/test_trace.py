@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from registry.events.steps import lot_uri, sscc_uri
-from tests.events.chain import Chain, build_chain
+from tests.events.chain import Chain, Chained, savepoint_connection
 
 
 @pytest.fixture
-def chain(db_session: Session, client: TestClient) -> Chain:
-    return build_chain(db_session, client)
+def connection(chained: Chained) -> Iterator[Connection]:
+    yield from savepoint_connection(chained)
+
+
+@pytest.fixture
+def chain(chained: Chained) -> Chain:
+    return chained.chain
 
 
 def _lots(chain: Chain, nodes: list[dict[str, Any]]) -> set[str]:
