@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import shutil
 from pathlib import Path
@@ -12,8 +13,10 @@ import pytest
 import qrcode
 from click.testing import CliRunner
 
+import scanner_client.cli
 from registry.settings import Settings
 from scanner_client.cli import LOCAL_REGISTRY, scan
+from scanner_client.client import ResolverClient, RetryPolicy
 from tests.live_app import LiveApp, free_port, live_app
 from tests.testdata import data_path
 
@@ -133,7 +136,23 @@ def test_a_code_registered_elsewhere_does_not_fail_the_run(
     assert "Read the package" in result.stdout
 
 
-def test_unreachable_server_is_reported_not_hidden(tmp_path: Path) -> None:
+@pytest.fixture
+def retry_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits between the command's attempts, recorded instead of slept (1.75 s for
+    each unreachable server)."""
+    waits: list[float] = []
+    client = functools.partial(ResolverClient, sleep=waits.append)
+    monkeypatch.setattr(scanner_client.cli, "ResolverClient", client)
+    return waits
+
+
+# Every attempt the command makes at a server that does not answer, waits in between.
+UNREACHABLE_WAITS = [RetryPolicy().delay(retry) for retry in range(1, RetryPolicy().attempts)]
+
+
+def test_unreachable_server_is_reported_not_hidden(
+    tmp_path: Path, retry_waits: list[float]
+) -> None:
     photo = _label(tmp_path / "label.png", "https://truyxuat.dongthap.gov.vn/01/08931798082652")
     server = f"http://127.0.0.1:{free_port()}"
     result = CliRunner().invoke(
@@ -141,9 +160,12 @@ def test_unreachable_server_is_reported_not_hidden(tmp_path: Path) -> None:
     )
     assert result.exit_code == 3, result.output
     assert "Server unreachable" in result.stdout
+    assert retry_waits == UNREACHABLE_WAITS
 
 
-def test_the_server_defaults_to_the_registrys_base_url(live_app: LiveApp, tmp_path: Path) -> None:
+def test_the_server_defaults_to_the_registrys_base_url(
+    live_app: LiveApp, tmp_path: Path, retry_waits: list[float]
+) -> None:
     world = live_app.world
     photo = _label(tmp_path / "genuine.png", live_app.link(world.gtin, world.lot, world.serials[2]))
     result = CliRunner().invoke(scan, [str(photo)], env={"TRUYXUAT_BASE_URL": live_app.url})
@@ -158,6 +180,7 @@ def test_the_server_defaults_to_the_registrys_base_url(live_app: LiveApp, tmp_pa
     )
     assert result.exit_code == 3, result.output
     assert "Server unreachable" in result.stdout
+    assert retry_waits == UNREACHABLE_WAITS
 
 
 def test_without_the_server_setting_the_local_registry_is_asked() -> None:
