@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +23,6 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 from registry.accounts.models import Role
 from registry.accounts.service import create_api_key
@@ -58,23 +56,6 @@ def postgres_unavailable_reason() -> str | None:
     except Exception as exc:  # any failure to connect means: skip, and say why
         return f"PostgreSQL at {make_url(url).render_as_string()} does not answer: {exc!s:.200}"
     return None
-
-
-@contextmanager
-def dedicated_postgres_database(prefix: str) -> Iterator[str]:
-    """A database of its own on the shared server, dropped at the end."""
-    server = make_url(postgres_server_url())
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    # No pool: the server may have been restarted in between.
-    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @dataclass(frozen=True)
