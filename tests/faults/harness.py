@@ -30,9 +30,7 @@ from registry.actor import SYSTEM
 from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.enterprises.models import Enterprise
 from registry.lots.models import Lot
-from registry.migrate import prepare_database
 from registry.scans.models import Scan
-from service.demo import load_demo
 from tests.databases import Databases
 
 REPO = Path(__file__).resolve().parents[2]
@@ -64,18 +62,6 @@ class Demo:
     lot: str
     lot_id: int
     api_key: str
-
-
-def prepare_demo(database_url: str) -> Demo:
-    """Migrate, load the demo data, issue an API key for the first lot's enterprise."""
-    prepare_database(database_url)
-    engine = make_engine(database_url)
-    try:
-        with unit_of_work(make_sessionmaker(engine)) as session:
-            load_demo(session)
-    finally:
-        engine.dispose()
-    return _demo_key(database_url)
 
 
 @contextmanager

@@ -21,6 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
 from tests.faults.harness import free_port
 
 BINARIES_GLOB = "/usr/lib/postgresql/*/bin"
@@ -114,10 +118,44 @@ class ThrowawayCluster:
         )
         return answer.returncode == 0
 
+    def copy_database(self, source_url: str, database: str) -> str:
+        """A new database `database` on this cluster holding what the database at
+        `source_url` (on another server) holds: pg_dump piped into psql. Its URL."""
+        admin = create_engine(self.url(), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{database}"'))
+        admin.dispose()
+        url = self.url(database)
+        dump = subprocess.Popen(
+            [str(self.bin_dir / "pg_dump"), "--no-owner", "--no-privileges", _libpq(source_url)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert dump.stdout is not None
+        restore = subprocess.run(
+            [str(self.bin_dir / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", _libpq(url)],
+            stdin=dump.stdout,
+            capture_output=True,
+            timeout=120,
+        )
+        dump.stdout.close()
+        dumped = dump.wait(timeout=60)
+        assert dump.stderr is not None
+        problems = dump.stderr.read().decode(errors="replace") + restore.stderr.decode(
+            errors="replace"
+        )
+        assert dumped == 0 and restore.returncode == 0, f"copy of {source_url} failed:\n{problems}"
+        return url
+
     def log(self) -> str:
         with contextlib.suppress(OSError):
             return self.log_path.read_text(errors="replace")[-3000:]
         return ""
+
+
+def _libpq(url: str) -> str:
+    """A SQLAlchemy URL as the PostgreSQL programs take it."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def _as_owner() -> dict[str, Any]:
