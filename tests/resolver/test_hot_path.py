@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,13 +16,35 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import make_engine, make_sessionmaker
-from registry.migrate import prepare_database
+from registry.resolution import cache as cache_module
 from registry.resolution.cache import Refresher, TTLCache
 from registry.scans import recorder as recorder_module
 from registry.scans.recorder import ScanRecord, ScanRecorder
 from registry.scans.writer import SessionWriter
+from tests.databases import Databases
 
-TTL = 1.5  # long enough that a busy machine cannot make the checks race the clock
+TTL = 1.5
+
+
+class Clock:
+    """The caches' clock, moved by the test: a busy machine cannot make a check race it,
+    and no test sleeps through a TTL."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    found = Clock()
+    monkeypatch.setattr(cache_module, "time", types.SimpleNamespace(monotonic=found.monotonic))
+    return found
 
 
 @pytest.fixture
@@ -38,7 +61,7 @@ def _wait_for(condition: object, timeout: float = 5.0) -> None:
 
 
 def test_a_stale_entry_is_served_while_one_background_read_refreshes_it(
-    read_sessions: sessionmaker[Session],
+    read_sessions: sessionmaker[Session], clock: Clock
 ) -> None:
     refresher = Refresher(read_sessions)
     cache: TTLCache[str] = TTLCache(ttl=TTL, refresher=refresher)
@@ -53,7 +76,7 @@ def test_a_stale_entry_is_served_while_one_background_read_refreshes_it(
 
     cache.put("gtin", "old")
     assert cache.get("gtin", load) == "old"  # young: nothing to do
-    time.sleep(TTL * 0.7)
+    clock.advance(TTL * 0.7)
     # Past its refresh time: every caller still gets the value; one read is queued.
     assert [cache.get("gtin", load) for _ in range(5)] == ["old"] * 5
     _wait_for(lambda: loads)
@@ -66,7 +89,7 @@ def test_a_stale_entry_is_served_while_one_background_read_refreshes_it(
 
 
 def test_nothing_is_served_past_its_ttl_and_an_invalidation_beats_a_refresh(
-    read_sessions: sessionmaker[Session],
+    read_sessions: sessionmaker[Session], clock: Clock
 ) -> None:
     refresher = Refresher(read_sessions)
     cache: TTLCache[str] = TTLCache(ttl=TTL, refresher=refresher)
@@ -79,7 +102,7 @@ def test_nothing_is_served_past_its_ttl_and_an_invalidation_beats_a_refresh(
         return "stale read"
 
     cache.put("gtin", "old")
-    time.sleep(TTL * 0.7)
+    clock.advance(TTL * 0.7)
     assert cache.get("gtin", slow_load) == "old"
     assert started.wait(5)
     cache.invalidate(lambda key: key == "gtin")  # e.g. a recall in this process
@@ -88,7 +111,7 @@ def test_nothing_is_served_past_its_ttl_and_an_invalidation_beats_a_refresh(
     assert cache.get("gtin") is None  # the read that began before the change is dropped
 
     cache.put("gtin", "old")
-    time.sleep(TTL * 1.1)
+    clock.advance(TTL * 1.1)
     assert cache.get("gtin") is None
     loads: list[int] = []
     with read_sessions() as session:
@@ -97,7 +120,7 @@ def test_nothing_is_served_past_its_ttl_and_an_invalidation_beats_a_refresh(
 
 
 def test_a_failed_refresh_leaves_the_entry_to_expire_and_the_refresher_running(
-    read_sessions: sessionmaker[Session],
+    read_sessions: sessionmaker[Session], clock: Clock
 ) -> None:
     refresher = Refresher(read_sessions)
     cache: TTLCache[str] = TTLCache(ttl=TTL, refresher=refresher)
@@ -109,15 +132,15 @@ def test_a_failed_refresh_leaves_the_entry_to_expire_and_the_refresher_running(
         return "never"
 
     cache.put("gtin", "old")
-    time.sleep(TTL * 0.7)
+    clock.advance(TTL * 0.7)
     assert cache.get("gtin", broken) == "old"
     _wait_for(lambda: attempts)
     assert cache.get("gtin") == "old"
-    time.sleep(TTL * 0.5)
+    clock.advance(TTL * 0.5)
     assert cache.get("gtin") is None
     # The thread survived the failure: the next refresh goes through.
     cache.put("other", "old")
-    time.sleep(TTL * 0.7)
+    clock.advance(TTL * 0.7)
     assert cache.get("other", lambda session: "new") == "old"
     _wait_for(lambda: cache.get("other") == "new")
     assert cache.get("other") == "new"
@@ -137,10 +160,13 @@ def _serial_scan(serial: str) -> ScanRecord:
 
 
 def test_written_scans_are_forgotten_oldest_first_pending_ones_never(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    databases: Databases, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'recent.sqlite3'}"
-    prepare_database(url)
+    with databases.new("sqlite") as url:
+        _forget_written_scans(url, monkeypatch)
+
+
+def _forget_written_scans(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     engine = make_engine(url)
     recorder = ScanRecorder(SessionWriter(make_sessionmaker(engine)))
     recorder._loop = object()  # type: ignore[assignment]  # as if running: record only buffers
