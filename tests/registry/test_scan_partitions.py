@@ -6,34 +6,37 @@ does not apply and changes nothing."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from registry.scans.partitions import Month
+from registry.settings import get_settings
+from service.cli import main
 from tests.databases import Databases
 from tests.faults.harness import postgres_unavailable_reason
 
-TRUYXUAT = Path(sys.executable).parent / "truyxuat"
 EXPECTED_INDEXES = {"pk_scan", "ix_scan_gtin_scanned_at", "ix_scan_serial"}
 ROWS = 6_000
 
 
-def _partitions(database_url: str, ahead: int) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(TRUYXUAT), "db", "partitions", "--ahead", str(ahead)],
-        env={**os.environ, "TRUYXUAT_DATABASE_URL": database_url},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def _partitions(database_url: str, ahead: int, monkeypatch: pytest.MonkeyPatch) -> Result:
+    """`truyxuat db partitions` run in this process: the same command as in a shell, without
+    a second Python importing the app for each of the four runs."""
+    monkeypatch.setenv("TRUYXUAT_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        return CliRunner().invoke(main, ["db", "partitions", "--ahead", str(ahead)])
+    finally:
+        get_settings.cache_clear()
+
+
+def _failure(result: Result) -> str:
+    return f"{result.output}\n{result.exception!r}"
 
 
 def _fingerprint(connection: Connection) -> tuple[int, str]:
@@ -100,7 +103,7 @@ def _misplaced(connection: Connection) -> int:
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_partitions_convert_a_scan_table_with_rows_and_add_months_later(
-    databases: Databases,
+    databases: Databases, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if reason := postgres_unavailable_reason():
         pytest.skip(reason)
@@ -117,9 +120,9 @@ def test_partitions_convert_a_scan_table_with_rows_and_add_months_later(
                 before = _fingerprint(connection)
                 max_id = connection.scalar(text("SELECT max(id) FROM scan"))
 
-            converted = _partitions(database_url, ahead=2)
-            assert converted.returncode == 0, converted.stderr
-            assert f"{ROWS} rows copied" in converted.stdout
+            converted = _partitions(database_url, 2, monkeypatch)
+            assert converted.exit_code == 0, _failure(converted)
+            assert f"{ROWS} rows copied" in converted.output
 
             with engine.begin() as connection:
                 assert (
@@ -168,11 +171,11 @@ def test_partitions_convert_a_scan_table_with_rows_and_add_months_later(
                 )
                 before = _fingerprint(connection)
 
-            later = _partitions(database_url, ahead=5)
-            assert later.returncode == 0, later.stderr
+            later = _partitions(database_url, 5, monkeypatch)
+            assert later.exit_code == 0, _failure(later)
             added = [horizon.next(), horizon.next().next(), horizon.next().next().next()]
             for month in added:
-                assert month.partition in later.stdout
+                assert month.partition in later.output
             with engine.begin() as connection:
                 layout = _layout(connection)
                 assert {m.partition for m in added} <= set(layout)
@@ -182,9 +185,9 @@ def test_partitions_convert_a_scan_table_with_rows_and_add_months_later(
                 for month in added:
                     assert len(_index_names(connection, month.partition)) == len(EXPECTED_INDEXES)
 
-            again = _partitions(database_url, ahead=5)
-            assert again.returncode == 0, again.stderr
-            assert "Partitions created: —" in again.stdout
+            again = _partitions(database_url, 5, monkeypatch)
+            assert again.exit_code == 0, _failure(again)
+            assert "Partitions created: —" in again.output
         finally:
             engine.dispose()
 
@@ -193,14 +196,16 @@ def _first_of(month: Month) -> tuple[int, int, int]:
     return month.year, month.month, 1
 
 
-def test_partitions_do_not_apply_to_sqlite(databases: Databases) -> None:
+def test_partitions_do_not_apply_to_sqlite(
+    databases: Databases, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with databases.new("sqlite") as url:
         database = make_url(url).database
         assert database is not None
         schema = "SELECT sql FROM sqlite_master"
         schema_before = sqlite3.connect(database).execute(schema).fetchall()
-        answer = _partitions(url, ahead=3)
-        assert answer.returncode == 0, answer.stderr
-        assert "Does not apply to sqlite" in answer.stdout
-        assert "Không áp dụng" in answer.stdout
+        answer = _partitions(url, 3, monkeypatch)
+        assert answer.exit_code == 0, _failure(answer)
+        assert "Does not apply to sqlite" in answer.output
+        assert "Không áp dụng" in answer.output
         assert sqlite3.connect(database).execute(schema).fetchall() == schema_before
