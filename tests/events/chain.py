@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -216,11 +216,3 @@ def build_chain(session: Session, client: TestClient, *, seed: int = 7) -> Chain
 class Chained:
     chain: Chain
     connection: Connection
-
-
-def savepoint_connection(chained: Chained) -> Iterator[Connection]:
-    """The module's connection inside a savepoint that the test's end rolls back."""
-    savepoint = chained.connection.begin_nested()
-    yield chained.connection
-    if savepoint.is_active:
-        savepoint.rollback()

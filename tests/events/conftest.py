@@ -51,7 +51,7 @@ def agency_headers(db_session: Session) -> dict[str, str]:
 def chained(settings: Settings, engine: Engine) -> Iterator[Chained]:
     """The chain built once for a module's tests on one database (about 1 s of requests
     each time), on a connection whose transaction is rolled back after the module. The
-    module's `connection` is a savepoint on it for each test (savepoint_connection): a
+    module's `connection` is a savepoint on it for each test (savepoint_on): a
     test's writes are gone before the next test, as with a chain of its own."""
     with engine.connect() as connection:
         transaction = connection.begin()

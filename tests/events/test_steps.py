@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from registry.events.journey import lot_journey
 from registry.events.models import EpcisEvent
 from registry.events.steps import CONTEXT
-from tests.events.chain import Chain, Chained, savepoint_connection
+from tests.app_under_test import savepoint_on
+from tests.events.chain import Chain, Chained
 from tests.events.oracle import oracle_hash
 from tests.testdata import load_json
 
@@ -27,7 +28,7 @@ VALIDATOR = Draft7Validator(SCHEMA, format_checker=FormatChecker())
 
 @pytest.fixture
 def connection(chained: Chained) -> Iterator[Connection]:
-    yield from savepoint_connection(chained)
+    yield from savepoint_on(chained.connection)
 
 
 @pytest.fixture

@@ -10,12 +10,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection
 
 from registry.events.steps import lot_uri, sscc_uri
-from tests.events.chain import Chain, Chained, savepoint_connection
+from tests.app_under_test import savepoint_on
+from tests.events.chain import Chain, Chained
 
 
 @pytest.fixture
 def connection(chained: Chained) -> Iterator[Connection]:
-    yield from savepoint_connection(chained)
+    yield from savepoint_on(chained.connection)
 
 
 @pytest.fixture

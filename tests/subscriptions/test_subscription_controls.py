@@ -3,24 +3,42 @@ the registry do with one (call its own network), each refused with 400 and nothi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Engine
 
+from tests.app_under_test import savepoint_on, session_on
 from tests.subscriptions.world import SUBSCRIPTION_TABLES, World, build_world, table_rows
 
 PUBLIC = "http://93.184.215.14/hook"  # a public address, given literally: nothing resolved
 
 
+@pytest.fixture(scope="module")
+def built(engine: Engine) -> Iterator[tuple[World, Connection]]:
+    """The world (two enterprises with keys) once for the module's 39 tests on a database,
+    in a transaction the module's end rolls back; each test runs in a savepoint of it."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        session = session_on(connection)
+        yield build_world(session), connection
+        session.close()
+        transaction.rollback()
+
+
 @pytest.fixture
-def world(db_session: Session, client: TestClient) -> World:
-    built = build_world(db_session)
-    made = client.post("/epcis/queries", json={"name": "q", "query": {}}, headers=built.a.headers)
+def connection(built: tuple[World, Connection]) -> Iterator[Connection]:
+    yield from savepoint_on(built[1])
+
+
+@pytest.fixture
+def world(built: tuple[World, Connection], client: TestClient) -> World:
+    world = built[0]
+    made = client.post("/epcis/queries", json={"name": "q", "query": {}}, headers=world.a.headers)
     assert made.status_code == 201
-    return built
+    return world
 
 
 def _subscribe(client: TestClient, headers: dict[str, str], body: Any) -> Any:
