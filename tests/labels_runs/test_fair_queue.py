@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from registry.actor import SYSTEM
 from registry.db import unit_of_work
-from registry.migrate import prepare_database
 from registry.print_runs.models import LabelRun, RunStatus
 from registry.print_runs.service import create_run
 from registry.settings import Settings
 from service.state import AppState
+from tests.databases import Databases, backend_of
 from tests.factories import (
     api_headers,
     lot_with_api_headers,
@@ -132,14 +132,19 @@ def test_one_enterprises_runs_print_in_the_order_they_were_recorded(
 
 
 def test_the_background_worker_takes_turns_too(
-    empty_database_url: str, settings: Settings, tmp_path: Path
+    database_url: str, databases: Databases, settings: Settings, tmp_path: Path
 ) -> None:
-    """The real worker thread on its own database: runs committed, rendered in the background."""
-    prepare_database(empty_database_url)
+    """The real worker thread on its own database (a copy of the process's migrated
+    template): runs committed, rendered in the background."""
+    with databases.new(backend_of(database_url)) as url:
+        _take_turns_in_the_background(url, settings, tmp_path)
+
+
+def _take_turns_in_the_background(database_url: str, settings: Settings, tmp_path: Path) -> None:
     state = AppState.from_settings(
         settings.model_copy(
             update={
-                "database_url": empty_database_url,
+                "database_url": database_url,
                 "data_dir": tmp_path,
                 "print_slice_labels": SLICE,
             }

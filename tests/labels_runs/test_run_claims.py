@@ -17,13 +17,13 @@ from sqlalchemy import update
 
 from registry.actor import SYSTEM
 from registry.db import unit_of_work, utcnow
-from registry.migrate import prepare_database
 from registry.print_runs.claims import CLAIM_STALE_AFTER
 from registry.print_runs.models import LabelRun, RunStatus
 from registry.print_runs.service import create_run
 from registry.settings import Settings
 from service.print_jobs import PrintJobs, _Rendering
 from service.state import AppState
+from tests.databases import Databases, backend_of
 from tests.factories import make_enterprise, make_lot, make_product
 
 
@@ -55,9 +55,11 @@ def _server_process(settings: Settings, database_url: str, data_dir: Path) -> Ap
 
 
 @pytest.fixture
-def database(empty_database_url: str) -> str:
-    prepare_database(empty_database_url)
-    return empty_database_url
+def database(database_url: str, databases: Databases) -> Iterator[str]:
+    """A migrated database of the test's own (a copy of the process's template): a server
+    resumes every unfinished run it finds, so no test may see another's."""
+    with databases.new(backend_of(database_url)) as url:
+        yield url
 
 
 @pytest.fixture
