@@ -12,8 +12,8 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -111,6 +111,36 @@ def _workbook(rows: int) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Served:
+    kind: str
+    server: Server
+    demo: Demo
+    agency_key: str
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def served(
+    request: pytest.FixtureRequest, databases: Databases, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    """One served app per database for both tests: each started its own before, and a
+    start (the app, then the worker processes' first job) is seconds on a busy machine."""
+    kind: str = request.param
+    with (
+        pytest.MonkeyPatch.context() as monkeypatch,
+        demo_database(databases, kind) as (database_url, demo),
+    ):
+        # Every reporter comes from 127.0.0.1: one network for the per-network limit (the
+        # broken photo of the refusal test is one more report).
+        monkeypatch.setenv("TRUYXUAT_REPORTS_PER_HOUR", str(REPORTERS * REPORTS_EACH * 2))
+        server = Server(database_url, tmp_path_factory.mktemp("data"))
+        server.start()
+        try:
+            yield Served(kind, server, demo, _agency_key(database_url))
+        finally:
+            server.kill()
 
 
 def _lag_buckets(url: str) -> dict[str, float]:
@@ -238,37 +268,26 @@ def _import(url: str, workbook: bytes) -> list[int]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_health_answers_within_200_ms_while_heavy_work_runs(
-    kind: str, databases: Databases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_health_answers_within_200_ms_while_heavy_work_runs(served: Served) -> None:
+    kind, server, demo, agency_key = served.kind, served.server, served.demo, served.agency_key
     photos = [_photo(width, height) for width, height in PHOTO_SIZES]
     workbook = _workbook(IMPORT_ROWS)
-    with demo_database(databases, kind) as (database_url, demo):
-        agency_key = _agency_key(database_url)
-        document = _capture_document(demo.gtin)
-        # Every reporter comes from 127.0.0.1: one network for the per-network limit.
-        monkeypatch.setenv("TRUYXUAT_REPORTS_PER_HOUR", str(REPORTERS * REPORTS_EACH * 2))
-        server = Server(database_url, tmp_path / "data")
-        server.start()
-        try:
-            with HealthPoller(server.url) as idle:
-                time.sleep(BASELINE_SECONDS)
-            outcomes = Outcomes()
-            started = time.monotonic()
-            with HealthPoller(server.url) as loaded:
-                for reporter in range(REPORTERS):
-                    outcomes.run(
-                        f"reports-{reporter}",
-                        lambda r=reporter: _send_reports(server.url, r, photos, demo),  # type: ignore[misc]
-                    )
-                outcomes.run("capture", lambda: _capture(server.url, agency_key, document))
-                outcomes.run("import", lambda: _import(server.url, workbook))
-                outcomes.wait(LOAD_DEADLINE_SECONDS)
-            took = time.monotonic() - started
-            lag = _lag_buckets(server.url)
-        finally:
-            server.kill()
+    document = _capture_document(demo.gtin)
+    with HealthPoller(server.url) as idle:
+        time.sleep(BASELINE_SECONDS)
+    outcomes = Outcomes()
+    started = time.monotonic()
+    with HealthPoller(server.url) as loaded:
+        for reporter in range(REPORTERS):
+            outcomes.run(
+                f"reports-{reporter}",
+                lambda r=reporter: _send_reports(server.url, r, photos, demo),  # type: ignore[misc]
+            )
+        outcomes.run("capture", lambda: _capture(server.url, agency_key, document))
+        outcomes.run("import", lambda: _import(server.url, workbook))
+        outcomes.wait(LOAD_DEADLINE_SECONDS)
+    took = time.monotonic() - started
+    lag = _lag_buckets(server.url)
     print(
         f"\n[{kind}] /healthz p99: {idle.p99() * 1000:.1f} ms idle ({len(idle.seconds)} polls), "
         f"{loaded.p99() * 1000:.1f} ms under load ({len(loaded.seconds)} polls, "
@@ -293,37 +312,28 @@ def _events(document: dict[str, Any]) -> list[Any]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_work_refused_in_a_worker_process_answers_as_in_the_server(
-    kind: str, databases: Databases, tmp_path: Path
-) -> None:
+def test_work_refused_in_a_worker_process_answers_as_in_the_server(served: Served) -> None:
     """Captures, single events and report photos are checked in worker processes: what they
     refuse comes back as the same problem and nothing is stored; what they store is there."""
-    with demo_database(databases, kind) as (database_url, demo):
-        agency_key = _agency_key(database_url)
-        server = Server(database_url, tmp_path / "data")
-        server.start()
-        try:
-            headers = {"Authorization": f"Bearer {agency_key}", "Content-Type": "application/json"}
-            with httpx.Client(base_url=server.url, headers=headers, timeout=60) as client:
-                before = client.get("/epcis/events", params={"perPage": "1000"}).json()
-                document = {"type": "EPCISDocument", "epcisBody": {"eventList": [{"x": 1}]}}
-                refused = client.post("/epcis/capture", content=json.dumps(document))
-                not_an_event = client.post("/epcis/events", content=json.dumps(document))
-                after = client.get("/epcis/events", params={"perPage": "1000"}).json()
-                one = json.loads(_capture_document(demo.gtin, events=1))
-                event = {"@context": one["@context"], **one["epcisBody"]["eventList"][0]}
-                created = client.post("/epcis/events", content=json.dumps(event))
-                found = client.get(created.headers.get("location", "/none"))
-            with httpx.Client(base_url=server.url, timeout=60) as browser:
-                report = browser.post(
-                    "/p/report",
-                    data={"kind": ReportKind.counterfeit.value, "message": "Ảnh hỏng"},
-                    files={"photo": ("tem.jpg", b"\xff\xd8not a jpeg", "image/jpeg")},
-                    headers={"Accept": "application/json"},
-                )
-        finally:
-            server.kill()
+    server = served.server
+    headers = {"Authorization": f"Bearer {served.agency_key}", "Content-Type": "application/json"}
+    with httpx.Client(base_url=server.url, headers=headers, timeout=60) as client:
+        before = client.get("/epcis/events", params={"perPage": "1000"}).json()
+        document = {"type": "EPCISDocument", "epcisBody": {"eventList": [{"x": 1}]}}
+        refused = client.post("/epcis/capture", content=json.dumps(document))
+        not_an_event = client.post("/epcis/events", content=json.dumps(document))
+        after = client.get("/epcis/events", params={"perPage": "1000"}).json()
+        one = json.loads(_capture_document(served.demo.gtin, events=1))
+        event = {"@context": one["@context"], **one["epcisBody"]["eventList"][0]}
+        created = client.post("/epcis/events", content=json.dumps(event))
+        found = client.get(created.headers.get("location", "/none"))
+    with httpx.Client(base_url=server.url, timeout=60) as browser:
+        report = browser.post(
+            "/p/report",
+            data={"kind": ReportKind.counterfeit.value, "message": "Ảnh hỏng"},
+            files={"photo": ("tem.jpg", b"\xff\xd8not a jpeg", "image/jpeg")},
+            headers={"Accept": "application/json"},
+        )
     assert refused.status_code == 400, refused.text
     problem = refused.json()
     assert problem["type"] == "epcisException:ValidationException"
