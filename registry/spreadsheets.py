@@ -23,15 +23,13 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, Final
-
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from typing import IO, TYPE_CHECKING, Any, Final
 
 from registry.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -74,6 +72,9 @@ class Sheet:
 
 
 def _cell(sheet: WriteOnlyWorksheet, value: Any, *, bold: bool = False) -> WriteOnlyCell:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     cell = WriteOnlyCell(sheet, value=data_cell(value))
     if isinstance(cell.value, str):
         cell.data_type = "s"
@@ -84,6 +85,11 @@ def _cell(sheet: WriteOnlyWorksheet, value: Any, *, bold: bool = False) -> Write
 
 def xlsx_bytes(*sheets: Sheet) -> bytes:
     """A workbook with one worksheet per sheet, header row in bold; cells as `data_cell`."""
+    # openpyxl is imported by the few requests that write or read a workbook, not by every
+    # process that imports the app (~0.1 s of each start).
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook(write_only=True)
     for spec in sheets:
         sheet = workbook.create_sheet(spec.title.translate(_TITLE_FORBIDDEN)[:_TITLE_LENGTH])
@@ -235,6 +241,8 @@ def _csv_rows(data: bytes) -> Iterator[list[str]]:
 
 
 def _xlsx_rows(data: bytes, limits: TableLimits) -> Iterator[list[str]]:
+    from openpyxl import load_workbook
+
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             _check_archive(archive, limits)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from biip.gs1_prefixes import GS1CompanyPrefix
-
 from registry.events.identifiers import Key, parse_key
 from registry.gs1 import GS1Error
 
@@ -34,6 +32,10 @@ def _escape(value: str) -> str:
 def _company_prefix_length(digits: str) -> int | None:
     if not digits.isdigit():
         return None
+    # Imported when first needed: biip reads GS1's whole prefix list as it is imported
+    # (~0.1 s), which a process that never writes an EPC URI would pay for nothing.
+    from biip.gs1_prefixes import GS1CompanyPrefix
+
     prefix = GS1CompanyPrefix.extract(digits)
     return len(prefix.value) if prefix is not None else None
 

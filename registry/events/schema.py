@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import fastjsonschema
-from jsonschema import Draft7Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT7
+
+if TYPE_CHECKING:
+    from jsonschema import Draft7Validator
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_FILE: Final = Path(__file__).with_name("epcis-json-schema-2.0.json")
 
@@ -133,6 +133,12 @@ def _fast(kind: str) -> Callable[[Any], Any]:
 
 @cache
 def _reference(kind: str) -> Draft7Validator:
+    # Imported only to explain a refused event: jsonschema and its format checkers take
+    # ~0.1 s to import, which every process importing the app would otherwise pay.
+    from jsonschema import Draft7Validator, FormatChecker
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT7
+
     if kind == "document":
         schema = epcis_schema()
     elif kind == "envelope":

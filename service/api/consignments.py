@@ -19,7 +19,6 @@ from registry.lots.models import Lot
 from registry.schemas import PageOut
 from service.api.common import OptionalId, PageNumber, PerPage, RecordId, page_out
 from service.deps import CurrentActor, SessionDep
-from service.pages.portal.dossier_pdf import dossier_download
 
 router = APIRouter(prefix="/consignments", tags=["consignments"])
 Market = Annotated[str | None, Query(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")]
@@ -102,6 +101,9 @@ def get_consignment(consignment_id: RecordId, session: SessionDep, actor: Curren
 )
 def dossier_as_pdf(consignment_id: RecordId, session: SessionDep, actor: CurrentActor) -> Response:
     consignment = consignments.get_consignment(session, actor=actor, consignment_id=consignment_id)
+    # On first use: the dossier module imports reportlab, ~0.1 s of every app start.
+    from service.pages.portal.dossier_pdf import dossier_download
+
     return dossier_download(session, actor=actor, consignment=consignment, kind="pdf")
 
 
@@ -114,4 +116,7 @@ def dossier_as_epcis(
     consignment_id: RecordId, session: SessionDep, actor: CurrentActor
 ) -> Response:
     consignment = consignments.get_consignment(session, actor=actor, consignment_id=consignment_id)
+    # On first use: the dossier module imports reportlab, ~0.1 s of every app start.
+    from service.pages.portal.dossier_pdf import dossier_download
+
     return dossier_download(session, actor=actor, consignment=consignment, kind="jsonld")

@@ -21,7 +21,6 @@ from service.i18n import request_language
 from service.pages.agency.charts import BarChart
 from service.pages.agency.common import View, format_number, page_context, sorted_table
 from service.pages.agency.exports import attachment, table_csv, table_xlsx
-from service.pages.agency.report_pdf import report_pdf
 from service.templating import render
 
 router = APIRouter()
@@ -239,6 +238,9 @@ def periodic_report(request: Request, session: SessionDep, actor: AgencyActor) -
     lang = request_language(request)
     view = View.of(request).checked()
     board = build_dashboard(session, view, lang=lang)
+    # On first use: the report module imports reportlab, ~0.1 s of every app start.
+    from service.pages.agency.report_pdf import report_pdf
+
     body = report_pdf(
         board.tables,
         [chart for chart, _ in board.charts],

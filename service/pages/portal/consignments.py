@@ -53,7 +53,6 @@ from service.pages.portal.common import (
     refuse_control_characters,
     see_other,
 )
-from service.pages.portal.dossier_pdf import dossier_download
 
 router = APIRouter(prefix="/portal/consignments")
 ConsignmentId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -325,6 +324,9 @@ def dossier_as_pdf(
     session: SessionDep, portal: PortalDep, consignment_id: ConsignmentId
 ) -> Response:
     consignment = get_consignment(session, actor=portal.actor, consignment_id=consignment_id)
+    # On first use: the dossier module imports reportlab, ~0.1 s of every app start.
+    from service.pages.portal.dossier_pdf import dossier_download
+
     return dossier_download(session, actor=portal.actor, consignment=consignment, kind="pdf")
 
 
@@ -333,4 +335,7 @@ def dossier_as_epcis(
     session: SessionDep, portal: PortalDep, consignment_id: ConsignmentId
 ) -> Response:
     consignment = get_consignment(session, actor=portal.actor, consignment_id=consignment_id)
+    # On first use: the dossier module imports reportlab, ~0.1 s of every app start.
+    from service.pages.portal.dossier_pdf import dossier_download
+
     return dossier_download(session, actor=portal.actor, consignment=consignment, kind="jsonld")
