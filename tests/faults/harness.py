@@ -125,6 +125,11 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, *, ready_within: float = 60.0) -> None:
+        self.launch()
+        self.wait_ready(within=ready_within)
+
+    def launch(self) -> None:
+        """Start the process; `wait_ready` waits for it to answer."""
         env = {
             **os.environ,
             "TRUYXUAT_DATABASE_URL": self.database_url,
@@ -148,7 +153,10 @@ class Server:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + ready_within
+
+    def wait_ready(self, *, within: float) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError(f"server exited at start-up:\n{self.log()}")
@@ -159,19 +167,28 @@ class Server:
                 pass
             time.sleep(0.1)
         self.kill()
-        raise AssertionError(f"server not up within {ready_within} s:\n{self.log()}")
+        raise AssertionError(f"server not up within {within} s:\n{self.log()}")
 
     def terminate(self, *, within: float) -> tuple[int, float]:
         """SIGTERM; returns the exit code and how long the process took to go."""
+        return self.wait_gone(self.send_sigterm(), within=within)
+
+    def send_sigterm(self) -> float:
+        """SIGTERM, without waiting; when it was sent."""
         assert self.process is not None
-        started = time.monotonic()
+        sent_at = time.monotonic()
         self.process.send_signal(signal.SIGTERM)
+        return sent_at
+
+    def wait_gone(self, sent_at: float, *, within: float) -> tuple[int, float]:
+        """The exit code, and how long after `sent_at` the process went."""
+        assert self.process is not None
         try:
-            code = self.process.wait(timeout=within)
+            code = self.process.wait(timeout=max(0.0, sent_at + within - time.monotonic()))
         except subprocess.TimeoutExpired:
             self.kill()
             raise AssertionError(f"server still running {within} s after SIGTERM") from None
-        return code, time.monotonic() - started
+        return code, time.monotonic() - sent_at
 
     def kill(self) -> None:
         """SIGKILL to the server and every process it started."""
@@ -185,6 +202,20 @@ class Server:
         if self.log_path is None or not self.log_path.exists():
             return ""
         return self.log_path.read_text(errors="replace")[-4000:]
+
+
+def start_together(servers: list[Server], *, ready_within: float) -> None:
+    """Every server's process first, then the wait for each: their starts overlap."""
+    for server in servers:
+        server.launch()
+    for server in servers:
+        server.wait_ready(within=ready_within)
+
+
+def terminate_together(servers: list[Server], *, within: float) -> list[tuple[int, float]]:
+    """SIGTERM to every server, then the wait for each: their graceful stops overlap."""
+    sent = [server.send_sigterm() for server in servers]
+    return [server.wait_gone(at, within=within) for server, at in zip(servers, sent, strict=True)]
 
 
 @dataclass

@@ -31,6 +31,8 @@ from tests.faults.harness import (
     free_port,
     lift_network_limits,
     postgres_unavailable_reason,
+    start_together,
+    terminate_together,
 )
 
 SCANS = 600
@@ -38,6 +40,10 @@ CLIENTS = 4
 # A cached read is never served older than this (registry.resolution.cache).
 CACHE_LIFETIME = DEFAULT_TTL_SECONDS
 POLL_SECONDS = 0.05
+# Pages asked of each node once the cache lifetime has passed since the recall: all must
+# show it (instead of asking for a second and a half, however many pages that was).
+POLLS_AFTER_LIFETIME = 10
+WATCH_SECONDS = 60.0
 STARTUP_SECONDS = 120.0
 PHONE = {"user-agent": "Mozilla/5.0 (Linux; Android 14) multi-node-test"}
 PAGE = {**PHONE, "accept": "text/html", "accept-language": "en"}
@@ -95,25 +101,32 @@ def _shows_recall(client: httpx.Client, node_url: str, base_url: str, path: str)
 
 
 class _Watcher(threading.Thread):
-    """Asks one node for the consumer page, again and again, until told to stop."""
+    """Asks one node for the consumer page, again and again, until it has asked
+    POLLS_AFTER_LIFETIME times since `settled_at` (or WATCH_SECONDS have passed)."""
 
     def __init__(self, node_url: str, base_url: str, path: str) -> None:
         super().__init__(daemon=True)
         self.target = (node_url, base_url, path)
         self.seen: list[tuple[float, bool]] = []  # (monotonic time sent, recall shown)
-        self.until = math.inf
+        self.settled_at = math.inf
         self.error: BaseException | None = None
 
     def run(self) -> None:
         node_url, base_url, path = self.target
+        deadline = time.monotonic() + WATCH_SECONDS
         try:
             with httpx.Client(timeout=10) as client:
-                while time.monotonic() < self.until:
+                while self._asked_since_settled() < POLLS_AFTER_LIFETIME:
                     sent = time.monotonic()
+                    if sent > deadline:
+                        return
                     self.seen.append((sent, _shows_recall(client, node_url, base_url, path)))
                     time.sleep(POLL_SECONDS)
         except BaseException as error:  # reported by the test, not lost in the thread
             self.error = error
+
+    def _asked_since_settled(self) -> int:
+        return sum(1 for sent, _ in self.seen if sent >= self.settled_at)
 
     def wait_for(self, polls: int, within: float = 30.0) -> None:
         deadline = time.monotonic() + within
@@ -150,9 +163,8 @@ def test_two_nodes_behind_nginx_store_every_scan_and_share_a_recall(
         ]
         path = f"/01/{demo.gtin}/10/{demo.lot}"
         try:
-            for node in nodes:
-                # Generous: the test machine may be busy with other test runs.
-                node.start(ready_within=STARTUP_SECONDS)
+            # Generous: the test machine may be busy with other test runs.
+            start_together(nodes, ready_within=STARTUP_SECONDS)
             upstreams = [f"127.0.0.1:{node.port}" for node in nodes]
             with nginx_balancer(upstreams, port=balancer_port) as balancer:
                 prefix = f"MN{secrets.token_hex(3).upper()}"
@@ -198,16 +210,14 @@ def test_two_nodes_behind_nginx_store_every_scan_and_share_a_recall(
                 staff.close()
                 assert recall.status_code == 303, recall.text[:300]
                 for watcher in watchers:
-                    watcher.until = recalled_at + CACHE_LIFETIME + 1.5
+                    watcher.settled_at = recalled_at + CACHE_LIFETIME
                 for watcher in watchers:
                     watcher.join(timeout=60)
                     assert watcher.error is None, watcher.error
         finally:
-            codes = [
-                node.terminate(within=GRACEFUL_TIMEOUT_SECONDS + 10)[0]
-                for node in nodes
-                if node.process is not None and node.process.poll() is None
-            ]
+            running = [node for node in nodes if node.process and node.process.poll() is None]
+            stopped = terminate_together(running, within=GRACEFUL_TIMEOUT_SECONDS + 10)
+            codes = [code for code, _ in stopped]
         stored = _serials_stored(database_url, prefix)
 
     names = {f"127.0.0.1:{node.port}": name for node, name in zip(nodes, "AB", strict=True)}
