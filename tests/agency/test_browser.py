@@ -11,9 +11,9 @@ from playwright.sync_api import Browser
 
 from registry.accounts.models import Role
 from registry.db import make_engine, make_sessionmaker, unit_of_work
-from registry.migrate import prepare_database
 from tests.agency.world import PERIOD, build_world
 from tests.browser import artifact, chromium, csp_refusals, needs_chromium
+from tests.databases import Databases
 from tests.factories import PASSWORD, make_user
 from tests.live_app import served_app
 
@@ -28,16 +28,15 @@ def agency_tables() -> None:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'agency.sqlite3'}"
-    prepare_database(url)
-    engine = make_engine(url)
-    with unit_of_work(make_sessionmaker(engine)) as session:
-        build_world(session, scans=600)
-        email = make_user(session, role=Role.agency).email
-    engine.dispose()
-    with served_app(url, secret_key="browser-test") as base:
-        yield base, email
+def server(databases: Databases) -> Iterator[tuple[str, str]]:
+    with databases.new("sqlite") as url:
+        engine = make_engine(url)
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            build_world(session, scans=600)
+            email = make_user(session, role=Role.agency).email
+        engine.dispose()
+        with served_app(url, secret_key="browser-test") as base:
+            yield base, email
 
 
 def test_dashboard_and_report_screenshots(server: tuple[str, str], chromium: Browser) -> None:

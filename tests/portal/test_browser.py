@@ -23,7 +23,6 @@ from registry.accounts.service import create_api_key
 from registry.actor import SYSTEM
 from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.gpc.service import SAMPLE_GPC, load_gpc
-from registry.migrate import prepare_database
 from registry.prefixes.service import add_pool_prefix
 from tests.browser import (
     DESKTOP,
@@ -34,6 +33,7 @@ from tests.browser import (
     needs_chromium,
     phone,
 )
+from tests.databases import Databases
 from tests.factories import (
     PASSWORD,
     WARD_CAI_BE,
@@ -64,18 +64,17 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("portal-e2e")
-    url = f"sqlite:///{folder / 'truyxuat.sqlite3'}"
-    prepare_database(url)
-    engine = make_engine(url)
-    with unit_of_work(make_sessionmaker(engine)) as session:
-        agency_key = create_api_key(session, actor=SYSTEM, role=Role.agency, name="e2e").secret
-        officer = make_user(session, role=Role.agency)
-        officer_email = officer.email
-    engine.dispose()
-    with served_app(url, **SETTINGS, data_dir=folder / "data") as base:
-        yield Server(base, agency_key, officer_email, url)
+    with databases.new("sqlite") as url:
+        engine = make_engine(url)
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            agency_key = create_api_key(session, actor=SYSTEM, role=Role.agency, name="e2e").secret
+            officer = make_user(session, role=Role.agency)
+            officer_email = officer.email
+        engine.dispose()
+        with served_app(url, **SETTINGS, data_dir=folder / "data") as base:
+            yield Server(base, agency_key, officer_email, url)
 
 
 @pytest.fixture(scope="module")

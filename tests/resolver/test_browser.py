@@ -17,8 +17,8 @@ from PIL import Image
 from playwright.sync_api import Page
 
 from registry.db import make_engine, make_sessionmaker, unit_of_work
-from registry.migrate import prepare_database
 from tests.browser import chromium, needs_chromium, phone
+from tests.databases import Databases
 from tests.live_app import served_app
 from tests.resolver.conftest import World, build_world, free_gtin, seed_suspicious
 
@@ -51,39 +51,37 @@ VERDICT_COLOURS = {
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
-    folder = tmp_path_factory.mktemp("browser")
-    url = f"sqlite:///{folder / 'browser.sqlite3'}"
-    prepare_database(url)
-    engine = make_engine(url)
-    with unit_of_work(make_sessionmaker(engine)) as session:
-        world: World = build_world(session)
-        seed_suspicious(
-            session,
-            gtin=world.product.gtin,
-            lot=world.lot.code,
-            serial=world.serials[4],
-            scans=40,
-            devices=12,
-        )
-        paths = {
-            "genuine": world.path(lot=world.lot, serial=world.serials[0]),
-            "registered": world.path(lot=world.lot),
-            "lot_undeclared": world.path() + "/10/NOPE-1",
-            "foreign_prefix": f"/01/{free_gtin(session, stem='0400638')}",
-            "recalled": world.path(world.recalled_product, world.recalled_lot),
-            "expired": world.path(lot=world.expired_lot),
-            "withdrawn": world.path(world.withdrawn_product),
-            "suspended": world.path(world.suspended_product),
-            "not_registered": f"/01/{world.unregistered_gtin}",
-            "invalid": f"/01/{world.product.gtin[:-1]}{(int(world.product.gtin[-1]) + 1) % 10}",
-            "serial_never_issued": world.path(lot=world.lot, serial=world.never_issued_serial),
-            "serial_void": world.path(lot=world.void_lot, serial=world.void_serial),
-            "suspicious_copy": world.path(lot=world.lot, serial=world.serials[4]),
-        }
-    engine.dispose()
-    with served_app(url, secret_key="browser-test") as base:
-        yield base, paths
+def server(databases: Databases) -> Iterator[tuple[str, dict[str, str]]]:
+    with databases.new("sqlite") as url:
+        engine = make_engine(url)
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            world: World = build_world(session)
+            seed_suspicious(
+                session,
+                gtin=world.product.gtin,
+                lot=world.lot.code,
+                serial=world.serials[4],
+                scans=40,
+                devices=12,
+            )
+            paths = {
+                "genuine": world.path(lot=world.lot, serial=world.serials[0]),
+                "registered": world.path(lot=world.lot),
+                "lot_undeclared": world.path() + "/10/NOPE-1",
+                "foreign_prefix": f"/01/{free_gtin(session, stem='0400638')}",
+                "recalled": world.path(world.recalled_product, world.recalled_lot),
+                "expired": world.path(lot=world.expired_lot),
+                "withdrawn": world.path(world.withdrawn_product),
+                "suspended": world.path(world.suspended_product),
+                "not_registered": f"/01/{world.unregistered_gtin}",
+                "invalid": f"/01/{world.product.gtin[:-1]}{(int(world.product.gtin[-1]) + 1) % 10}",
+                "serial_never_issued": world.path(lot=world.lot, serial=world.never_issued_serial),
+                "serial_void": world.path(lot=world.void_lot, serial=world.void_serial),
+                "suspicious_copy": world.path(lot=world.lot, serial=world.serials[4]),
+            }
+        engine.dispose()
+        with served_app(url, secret_key="browser-test") as base:
+            yield base, paths
 
 
 def screenshot(page: Page, url: str, target: Path) -> Image.Image:
