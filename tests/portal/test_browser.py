@@ -4,7 +4,8 @@ nothing can be issued under it yet; an officer signed in to the agency pages ver
 cooperative and grants the prefix after looking at the scan; the cooperative then records a
 farm, a product, a lot, a harvest and a shipment, prints labels, and the QR on the
 downloaded PDF resolves to the consumer page of that lot. A second cooperative takes a
-prefix from the agency's pool, and is told what its pending status does not allow yet."""
+prefix from the agency's pool on each database, and is told what its pending status does not
+allow yet."""
 
 from __future__ import annotations
 
@@ -61,6 +62,7 @@ class Server:
     agency_key: str
     officer_email: str
     database_url: str
+    pool_prefix: str | None = None
 
 
 @pytest.fixture(scope="module")
@@ -87,11 +89,12 @@ def server_on_each_database(
     with unit_of_work(make_sessionmaker(engine)) as session:
         agency_key = create_api_key(session, actor=SYSTEM, role=Role.agency, name="e2e").secret
         officer_email = make_user(session, role=Role.agency).email
-        add_pool_prefix(session, actor=SYSTEM, prefix="89360" + unique_tax_code()[-4:])
+        pool = "89360" + unique_tax_code()[-4:]
+        add_pool_prefix(session, actor=SYSTEM, prefix=pool)
     engine.dispose()
     folder = tmp_path_factory.mktemp("journey")
     with served_app(url, **SETTINGS, data_dir=folder / "data") as base:
-        yield Server(base, agency_key, officer_email, url)
+        yield Server(base, agency_key, officer_email, url, pool)
 
 
 def shot(page: Page, name: str) -> None:
@@ -290,78 +293,6 @@ def test_cooperative_from_sign_up_to_a_scanned_label(
     context.close()
 
 
-def test_cooperative_with_a_pool_prefix_from_sign_up_to_a_label_pdf(
-    server: Server, chromium: Browser, tmp_path: Path
-) -> None:
-    tax_code = unique_tax_code()
-    pool = "89360" + tax_code[-4:]
-    engine = make_engine(server.database_url)
-    with unit_of_work(make_sessionmaker(engine)) as session:
-        add_pool_prefix(session, actor=SYSTEM, prefix=pool)
-    engine.dispose()
-    context = chromium.new_context(viewport=PHONE, accept_downloads=True, locale="vi-VN")
-    page = context.new_page()
-
-    # 1. Sign up.
-    page.goto(f"{server.url}/portal/signup")
-    page.fill("#f-tax_code", tax_code)
-    page.check("input[name=kind][value=cooperative]")
-    page.fill("#f-legal_name", "Hợp tác xã Bưởi Năm Roi Châu Thành")
-    page.select_option("#f-ward_code", WARD_CAI_BE)
-    page.fill("#f-account_email", f"buoi{tax_code}@example.vn")
-    page.fill("#f-password", "mat-khau-du-dai")
-    page.fill("#f-confirm_password", "mat-khau-du-dai")
-    submit(page, "form[method=post]")
-    assert "Đang chờ Chi cục xác minh" in page.inner_text(".status-banner")
-
-    # 2. Pending: the product form says why not yet, in the page's language.
-    refused = page.goto(f"{server.url}/portal/products/new")
-    assert refused is not None and refused.status == 403
-    assert "chờ xác minh" in page.inner_text("main")
-    page.goto(f"{server.url}/portal")
-
-    # 3. A prefix from the agency's pool.
-    submit(page, "form[action='/portal/prefix/request']")
-    assert page.locator("form[action='/portal/prefix/request']").count() == 0
-
-    # 4. An officer verifies the cooperative and grants it a pool prefix.
-    officer_verifies_and_grants_a_pool_prefix(chromium, server, tax_code)
-
-    page.goto(f"{server.url}/portal")
-    assert page.locator(".status-banner").count() == 0
-    assert pool in page.inner_text(".granted-prefixes")
-
-    # 5. A product under the pool prefix, then a lot.
-    page.goto(f"{server.url}/portal/products/new")
-    page.fill("#f-name_vi", "Bưởi Năm Roi")
-    submit(page, "form[enctype]")
-    gtin = page.inner_text(".product-head .code").strip()
-    assert gtin.startswith("0" + pool)
-    page.click("text=Tạo lô hàng")
-    page.fill("#f-code", "BUOI-2026-01")
-    submit(page, "form[action='/portal/lots/new']")
-
-    # 6. A label run and its PDF, whose QR is the lot's GS1 Digital Link.
-    page.click("text=In tem cho lô này")
-    page.select_option("#f-layout", "roll-50x30")
-    page.fill("#f-count", "1")
-    submit(page, "#label-form")
-    submit(page, "form[action='/portal/labels'][method=post]")
-    reloads = page.locator("meta[http-equiv=refresh]")
-    if reloads.count():  # still rendering: the page comes back at the configured pace
-        assert reloads.get_attribute("content") == "1"
-    page.wait_for_selector("a[href$='/download'], p.field-error", timeout=60_000)
-    assert page.locator("a[href$='/download']").count() == 1, page.inner_text("main")
-    with page.expect_download() as download:
-        page.click("text=Tải tệp PDF")
-    pdf_path = tmp_path / "labels.pdf"
-    download.value.save_as(pdf_path)
-    assert pdf_path.read_bytes().startswith(b"%PDF-")
-    links = _decoded_links(pdf_path)
-    assert len(links) == 1 and links[0].startswith(f"{server.url}/01/{gtin}/10/BUOI-2026-01/21/")
-    context.close()
-
-
 @dataclass
 class Effort:
     """What the cooperative does with its hands: taps on links and buttons, fields filled
@@ -439,9 +370,10 @@ def _texts_overflowing_the_label(page: Page, svg_url: str) -> list[str]:
 def test_a_cooperative_journey_at_390_px_on_each_database(
     server_on_each_database: Server, chromium: Browser, phone: Page, tmp_path: Path
 ) -> None:
-    """Sign-up → a pool prefix granted → three products from a semicolon CSV → a farm → a lot
-    → harvest at 07:30 → shipped to a trader without a GLN → labels printed → a misprinted
-    run voided → the consumer page of a label; taps and fields counted on the way."""
+    """Sign-up → refused a product while pending → a pool prefix granted → three products
+    from a semicolon CSV → a farm → a lot → harvest at 07:30 → shipped to a trader without a
+    GLN → labels printed → a misprinted run voided → the consumer page of a label; taps and
+    fields counted on the way."""
     server = server_on_each_database
     hands = Hands(phone)
     page = phone
@@ -461,11 +393,19 @@ def test_a_cooperative_journey_at_390_px_on_each_database(
     assert "Đang chờ Chi cục xác minh" in page.inner_text(".status-banner")
     signed_up = hands.since(Effort())
 
+    # Pending: the product form says why not yet, in the page's language.
+    refused = page.goto(f"{server.url}/portal/products/new")
+    assert refused is not None and refused.status == 403
+    assert "chờ xác minh" in page.inner_text("main")
+    page.goto(f"{server.url}/portal")
+
     # 2. A prefix from the agency's pool; an officer verifies the cooperative and grants it.
     hands.tap("form[action='/portal/prefix/request'] button")
+    assert page.locator("form[action='/portal/prefix/request']").count() == 0
     officer_verifies_and_grants_a_pool_prefix(chromium, server, tax_code)
     hands.tap("nav.portal-nav a[href='/portal']")
     assert page.locator(".status-banner").count() == 0
+    assert server.pool_prefix and server.pool_prefix in page.inner_text(".granted-prefixes")
     assert "Đã xong 1/6 bước" in page.inner_text("#next-title + p")
     verified = Effort(hands.effort.clicks, hands.effort.fields)
 
@@ -489,6 +429,8 @@ def test_a_cooperative_journey_at_390_px_on_each_database(
     # 5. A lot of the mango, from its product page.
     hands.tap("nav.portal-nav a[href='/portal/products']")
     hands.tap("main a:text-is('Xoài cát Hòa Lộc')")
+    gtin = page.inner_text(".product-head .code").strip()
+    assert gtin.startswith("0" + server.pool_prefix)
     hands.tap("text=Tạo lô hàng")
     hands.type("#f-code", "XOAI-2026-05")
     hands.type("#f-quantity", "1.200")
@@ -520,6 +462,9 @@ def test_a_cooperative_journey_at_390_px_on_each_database(
     assert box is not None and box["x"] + box["width"] <= PHONE["width"]
     preview_url = preview.get_attribute("src") or ""
     hands.tap("form[action='/portal/labels'][method=post] button[type=submit]")
+    reloads = page.locator("meta[http-equiv=refresh]")
+    if reloads.count():  # still rendering: the page comes back at the configured pace
+        assert reloads.get_attribute("content") == "1"
     page.wait_for_selector("a[href$='/download'], p.field-error", timeout=60_000)
     assert page.locator("a[href$='/download']").count() == 1, page.inner_text("main")
     run_url = page.url
@@ -528,8 +473,9 @@ def test_a_cooperative_journey_at_390_px_on_each_database(
     pdf_path = tmp_path / "tem.pdf"
     download.value.save_as(pdf_path)
     to_a_label_pdf = hands.since(verified)
+    assert pdf_path.read_bytes().startswith(b"%PDF-")
     [link] = _decoded_links(pdf_path)
-    assert "/10/XOAI-2026-05/21/" in link
+    assert link.startswith(f"{server.url}/01/{gtin}/10/XOAI-2026-05/21/")
 
     # 9. A second run, printed by mistake, is voided.
     hands.tap("nav.portal-nav a[href='/portal/lots']")
