@@ -119,7 +119,7 @@ def _accessibility_violations(walked: list[PageSeen]) -> list[str]:
 def test_every_page_on_a_phone(
     chromium: Browser, demo_site: DemoSite, axe_script: Path | None
 ) -> None:
-    """One test per database, so the walk (a minute and more) is done once per database even
+    """One test per database, so the walk (half a minute and more) is done once per database even
     when pytest-xdist shares a module's tests between workers; every check runs and each
     failure is reported."""
     walked = walk_on_phones(chromium, demo_site, axe=axe_script)
