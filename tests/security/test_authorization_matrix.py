@@ -28,7 +28,7 @@ from registry.gs1.compression import compress
 from registry.settings import Settings
 from service import ratelimit
 from service.app import create_app
-from tests.app_under_test import app_state_on, session_on
+from tests.app_under_test import app_on, app_state_on, session_on
 from tests.factories import epcis_document, unique_tax_code
 from tests.security.world import (
     BASE,
@@ -675,7 +675,10 @@ def probing(settings: Settings, engine: Engine) -> Iterator[Probing]:
     with engine.connect() as connection:
         transaction = connection.begin()
         session = session_on(connection)
-        app = create_app(settings, state=app_state_on(settings, connection, engine))
+        # The process's app of these settings (tests.app_under_test.app_on): the routes
+        # other tests walked already have their parameter models, which a new app builds
+        # again on its first request to each of the ~260 routes probed here.
+        app = app_on(settings, app_state_on(settings, connection, engine))
         # Clients in a `with` keep one event loop thread; outside, each request starts one.
         with TestClient(app, base_url=BASE) as client, ExitStack() as clients:
             world = build_world(session, app)
