@@ -71,10 +71,13 @@ class _Driver:
         try:
             yield browser
         finally:
-            # Whatever a failed test left open closes here, not in the next module.
-            for context in browser.contexts:
-                context.close()
-            asyncio._set_running_loop(None)
+            try:
+                # Whatever a failed test left open closes here, not in the next module.
+                if browser.is_connected():
+                    for context in browser.contexts:
+                        context.close()
+            finally:
+                asyncio._set_running_loop(None)
 
     def _started(self) -> Browser:
         if self._browser is not None and self._browser.is_connected():
