@@ -9,8 +9,8 @@ The ceilings are service/body_limits.py's; docs/architecture.md lists them.
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
+import select as socket_select
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -268,16 +268,15 @@ def counts_of(database_url: str) -> dict[str, int]:
 
 def raw_request(served: Served, head: str, chunks: Iterator[bytes]) -> tuple[int, bytes]:
     """Sends the head, then chunks until the server answers (never the body's end);
-    the status and what came back."""
+    the status and what came back. Before each chunk it looks whether the answer has come,
+    without waiting for one (waiting 50 ms a chunk made a 1 MB ceiling cost a second)."""
     with socket.create_connection(("127.0.0.1", served.port), timeout=20) as sock:
         sock.sendall(head.encode("latin-1"))
-        sock.settimeout(0.05)
+        sock.settimeout(2)  # a server that stops reading without answering
         answer = b""
         for chunk in chunks:
-            with contextlib.suppress(TimeoutError):
-                answer += sock.recv(65536)
-            if answer:
-                break
+            if socket_select.select([sock], [], [], 0)[0]:
+                break  # answered, or closed: read below
             try:
                 sock.sendall(chunk)
             except OSError:
