@@ -4,6 +4,7 @@ operation of the OpenAPI 3.1 document."""
 from __future__ import annotations
 
 import httpx
+import pytest
 from playwright.sync_api import Browser
 
 from tests.browser import chromium, needs_chromium
@@ -11,7 +12,7 @@ from tests.live_app import LiveApp, live_app
 
 __all__ = ["chromium", "live_app"]
 
-pytestmark = needs_chromium
+pytestmark = [*needs_chromium, pytest.mark.slow]
 
 
 def test_api_docs_renders_every_operation_from_local_files(
