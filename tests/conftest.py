@@ -183,6 +183,14 @@ def empty_database_url(database_url: str, databases: Databases) -> Iterator[str]
 
 
 @pytest.fixture
+def migrated_database_url(database_url: str, databases: Databases) -> Iterator[str]:
+    """A database of the test's own on the same backend, as `truyxuat db upgrade` leaves it
+    (a copy of the process's migrated template: no migration run per test)."""
+    with databases.new(backend_of(database_url), "migrated") as url:
+        yield url
+
+
+@pytest.fixture
 def demo_database_url(database_url: str, databases: Databases) -> Iterator[str]:
     """A database of the test's own on the same backend, migrated and with the demo loaded."""
     with databases.new(backend_of(database_url), "demo") as url:
@@ -213,6 +221,15 @@ def cli_env(
 ) -> Iterator[str]:
     """Point the `truyxuat` command at an empty database and a data folder of the test."""
     yield from _command_on(empty_database_url, tmp_path / "data", monkeypatch)
+
+
+@pytest.fixture
+def migrated_cli_env(
+    migrated_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """Point the `truyxuat` command at a migrated database, for commands that need one but
+    are not about migrating (`db upgrade` itself is tried on empty and demo databases)."""
+    yield from _command_on(migrated_database_url, tmp_path / "data", monkeypatch)
 
 
 @pytest.fixture

@@ -305,7 +305,9 @@ def test_only_administrators_see_administrator_keys(
     )
 
 
-def test_the_cli_says_what_each_key_can_do_and_makes_write_keys_on_request(cli_env: str) -> None:
+def test_the_cli_says_what_each_key_can_do_and_makes_write_keys_on_request(
+    migrated_cli_env: str,
+) -> None:
     runner = CliRunner()
     shown = runner.invoke(main, ["apikey", "create", "--help"])
     assert shown.exit_code == 0
@@ -317,7 +319,6 @@ def test_the_cli_says_what_each_key_can_do_and_makes_write_keys_on_request(cli_e
         "that enterprise's own data only",
     ):
         assert promise in help_text, promise
-    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
     secrets = {}
     for name, flags in (("read", ["--agency"]), ("write", ["--agency", "--write"])):
         made = runner.invoke(main, ["apikey", "create", *flags, "--name", name])
@@ -325,7 +326,7 @@ def test_the_cli_says_what_each_key_can_do_and_makes_write_keys_on_request(cli_e
         secrets[name] = made.output.strip()
     refused = runner.invoke(main, ["apikey", "create", "--admin", "--write"])
     assert refused.exit_code != 0
-    engine = make_engine(cli_env)
+    engine = make_engine(migrated_cli_env)
     with Session(engine) as session:
         scopes = {name: scope for name, scope in session.execute(select(ApiKey.name, ApiKey.scope))}
     engine.dispose()
@@ -526,9 +527,8 @@ def test_sign_in_is_throttled_per_account_across_addresses(
     assert _guess(app, "192.0.2.201", user.email, PASSWORD).status_code == 303
 
 
-def test_the_cli_deactivates_a_user_with_a_reason(cli_env: str) -> None:
+def test_the_cli_deactivates_a_user_with_a_reason(migrated_cli_env: str) -> None:
     runner = CliRunner()
-    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
     email = "can-bo@chicuc.gov.vn"
     created = runner.invoke(
         main,
@@ -542,7 +542,7 @@ def test_the_cli_deactivates_a_user_with_a_reason(cli_env: str) -> None:
     assert unknown.exit_code != 0 and "No account" in unknown.output
     done = runner.invoke(main, ["user", "deactivate", "--email", email, "--reason", "Nghỉ việc"])
     assert done.exit_code == 0, done.output
-    engine = make_engine(cli_env)
+    engine = make_engine(migrated_cli_env)
     with Session(engine) as session:
         user = session.scalar(select(User).where(User.email == email))
         assert user is not None and not user.is_active

@@ -42,9 +42,8 @@ def test_backup_then_restore_gives_back_every_row(demo_cli_env: str, tmp_path: P
     engine.dispose()
 
 
-def test_restore_refuses_a_file_that_is_not_a_backup(cli_env: str, tmp_path: Path) -> None:
+def test_restore_refuses_a_file_that_is_not_a_backup(migrated_cli_env: str, tmp_path: Path) -> None:
     runner = CliRunner()
-    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
     bogus = tmp_path / "not-a-backup.bin"
     bogus.write_bytes(b"hello")
     answer = runner.invoke(main, ["restore", "--yes", str(bogus)])
