@@ -69,10 +69,9 @@ def test_stored_hashes_are_recomputed_where_they_differ(db_session: Session) -> 
         assert again.job.new_event_count == 0
 
 
-def test_events_rehash_command(cli_env: str) -> None:
+def test_events_rehash_command(migrated_cli_env: str) -> None:
     runner = CliRunner()
-    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
-    engine = make_engine(cli_env)
+    engine = make_engine(migrated_cli_env)
     sessions = make_sessionmaker(engine)
     with unit_of_work(sessions) as session:
         capture_document(
