@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
 from registry.accounts.models import ApiKey, KeyScope, Role, User
@@ -25,8 +25,10 @@ from registry.certificates.models import Certificate
 from registry.db import Base, make_engine
 from registry.links.models import ResolverLink
 from registry.prefixes.models import PrefixRequest, PrefixRequestStatus
+from registry.settings import Settings
 from service import ratelimit
 from service.cli import main
+from tests.app_under_test import app_on, app_state_on, savepoint_on, session_on
 from tests.factories import PASSWORD, make_enterprise, make_user
 from tests.security.test_authorization_matrix import KEY, matrix
 from tests.security.world import BASE, World, add_named_query, build_world
@@ -35,14 +37,59 @@ EVIL = "https://evil.example/phish"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
+@pytest.fixture(scope="module")
+def built(settings: Settings, engine: Engine) -> Iterator[tuple[World, Session, Connection]]:
+    """The world (two enterprises, signed-in actors, one record of each kind) once for the
+    module's tests on a database, in a transaction the module's end rolls back; each test
+    runs in a savepoint of it (connection) with the actors' cookies as they were built."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        session = session_on(connection)
+        # The process's app of these settings (app_on); each test's `app` is that same app
+        # with the state of a new one, on this connection. Made under a name of its own:
+        # app_on gives a second call within one test a new app, and the first test's
+        # `app` must be the one the actors' browsers were signed in to.
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("PYTEST_CURRENT_TEST", f"{__name__}::built (setup)")
+            app = app_on(settings, app_state_on(settings, connection, engine))
+        world = build_world(session, app)
+        with TestClient(app, base_url=BASE) as client:
+            add_named_query(world, client)
+        session.commit()  # its savepoint released: a test's use opens one in the test's
+        yield world, session, connection
+        for actor in world.actors.values():
+            actor.browser.close()
+        session.close()
+        transaction.rollback()
+
+
 @pytest.fixture
-def world(db_session: Session, app: FastAPI) -> Iterator[World]:
-    world = build_world(db_session, app)
-    with TestClient(app, base_url=BASE) as client:
-        add_named_query(world, client)
+def connection(built: tuple[World, Session, Connection]) -> Iterator[Connection]:
+    yield from savepoint_on(built[2])
+
+
+@pytest.fixture
+def db_session(
+    built: tuple[World, Session, Connection], connection: Connection
+) -> Iterator[Session]:
+    """The session the world was built in (its objects belong to it), inside the test's
+    savepoint; what it holds is forgotten when the savepoint is rolled back."""
+    session = built[1]
+    yield session
+    session.rollback()
+    session.expire_all()
+
+
+@pytest.fixture
+def world(built: tuple[World, Session, Connection], app: FastAPI) -> Iterator[World]:
+    world = built[0]
+    assert all(actor.browser.app is app for actor in world.actors.values())
+    cookies = {role: list(actor.browser.cookies.jar) for role, actor in world.actors.items()}
     yield world
-    for actor in world.actors.values():
-        actor.browser.close()
+    for role, actor in world.actors.items():
+        actor.browser.cookies.clear()
+        for cookie in cookies[role]:
+            actor.browser.cookies.jar.set_cookie(cookie)
 
 
 def _snapshot(session: Session) -> dict[str, int]:
