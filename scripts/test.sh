@@ -32,6 +32,10 @@ fi
 # Bytecode for the app's own modules, once: the environment may set PYTHONDONTWRITEBYTECODE, and
 # then every served app, CLI run and worker process the tests start compiles them again (~0.5 s each).
 .venv/bin/python -m compileall -q -j 0 registry service labels scanner_client >/dev/null
+# The tests write bytecode too: pytest keeps each test module with its asserts rewritten in
+# __pycache__ (gitignored) only when bytecode may be written, so with PYTHONDONTWRITEBYTECODE
+# every worker rewrote every test module on every run (~4 s of CPU each).
+unset PYTHONDONTWRITEBYTECODE
 # One worker process per core (pytest-xdist); a worker that runs out of tests takes some of
 # the other's. Arguments after these win: `sh scripts/test.sh -n 0` runs in one process.
 exec .venv/bin/python -m pytest -n auto --dist worksteal "$@"
