@@ -4,6 +4,7 @@ worker-process captures, over a committed database of each backend."""
 from __future__ import annotations
 
 import collections
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,8 +15,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry.db import make_engine, make_sessionmaker, unit_of_work
+from registry.db import make_engine, make_sessionmaker, unit_of_work, utcnow
 from registry.events.query import last_event_pk
+from registry.subscriptions import delivery, worker
 from registry.subscriptions.models import DeadLetter, Subscription
 from registry.subscriptions.worker import DeliveryWorker
 from service.epcis import query_sockets
@@ -29,9 +31,11 @@ TOKEN = "13df38d8275b13f05704629e5f1cf3d45d6132d5"
 # was due when the wait began, the third would send again what it failed to record as sent.
 QUIET_LOOKS = 3
 # The production schedule (first retry after 30 s, doubling, 8 attempts) scaled down: the
-# seven waits of a batch that always fails take 0.025 * (2**7 - 1) = 3.2 s. Due work is
-# looked for as often as the first retry, so each wait is the back-off's, not the poll's.
+# seven waits of a batch that always fails would take 0.025 * (2**7 - 1) = 3.2 s (the
+# back-off test moves the worker's clock instead: delivery_clock). Due work is looked for
+# as often as the first retry, so each wait is the back-off's, not the poll's.
 FIRST_RETRY_SECONDS = 0.025
+MAX_ATTEMPTS = 8
 
 
 @dataclass
@@ -106,6 +110,30 @@ class Live:
             return list(session.scalars(statement))
 
 
+@dataclass
+class DeliveryClock:
+    """The time as the delivery worker reads it: it stands still until the test moves it."""
+
+    now: dt.datetime
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, by: dt.timedelta) -> None:
+        self.now += by
+
+
+@contextmanager
+def delivery_clock() -> Iterator[DeliveryClock]:
+    """While the block runs, due deliveries and back-offs are reckoned on a clock the test
+    moves: a back-off is checked by moving up to it and past it, not by waiting it out."""
+    clock = DeliveryClock(utcnow())
+    with pytest.MonkeyPatch.context() as patch:
+        for module in (worker, delivery):
+            patch.setattr(module, "utcnow", clock)
+        yield clock
+
+
 @pytest.fixture(scope="module")
 def live(committed_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     engine = make_engine(committed_database_url)
@@ -123,7 +151,7 @@ def live(committed_database_url: str, tmp_path_factory: pytest.TempPathFactory) 
             webhook_allowed_networks="127.0.0.0/8",
             subscription_poll_seconds=FIRST_RETRY_SECONDS,
             webhook_retry_seconds=FIRST_RETRY_SECONDS,
-            webhook_max_attempts=8,
+            webhook_max_attempts=MAX_ATTEMPTS,
         ) as url,
     ):
         yield Live(url, sessions, world, looks)

@@ -3,6 +3,7 @@ captures) over a committed database of each backend, and a real HTTP receiver.""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import itertools
@@ -14,9 +15,19 @@ from registry.accounts.models import ApiKey
 from registry.db import unit_of_work, utcnow
 from registry.subscriptions.models import NamedQuery, Subscription
 from tests.live_app import free_port
-from tests.subscriptions.live import FIRST_RETRY_SECONDS, TOKEN, Live
+from tests.subscriptions.live import (
+    FIRST_RETRY_SECONDS,
+    MAX_ATTEMPTS,
+    TOKEN,
+    Live,
+    delivery_clock,
+)
 from tests.subscriptions.receiver import Receiver, wait_for
 from tests.subscriptions.world import inspection
+
+# How far short of a back-off's end the clock is first moved: well above the databases'
+# microsecond precision.
+JUST_SHORT = dt.timedelta(milliseconds=1)
 
 
 def _signed(body: bytes) -> str:
@@ -84,17 +95,33 @@ def test_a_failing_receiver_is_retried_with_back_off_then_dead_lettered(
 ) -> None:
     receiver.status = 503
     subscription_id = live.subscribe("luon-loi", receiver.url)
-    failing = live.capture(live.world.a)
-    wait_for(lambda: live.dead_letters(subscription_id), seconds=60)
+    with delivery_clock() as clock:
+        failing = live.capture(live.world.a)
+        for attempt in range(1, MAX_ATTEMPTS):
+            wait_for(lambda failed=attempt: _failed_attempts(live, subscription_id) == failed)
+            # Back-off: FIRST_RETRY_SECONDS before the first retry, doubling after each failure.
+            back_off = dt.timedelta(seconds=FIRST_RETRY_SECONDS * 2 ** (attempt - 1))
+            clock.advance(back_off - JUST_SHORT)
+            live.quiet()
+            assert len(receiver.deliveries) == attempt, f"retry {attempt} came before its back-off"
+            clock.advance(JUST_SHORT)
+            live.quiet()
+            assert len(receiver.deliveries) == attempt + 1, f"retry {attempt} not sent when due"
+        wait_for(lambda: live.dead_letters(subscription_id))
     [letter] = live.dead_letters(subscription_id)
-    assert letter.event_ids == [failing] and letter.attempts == 8 and "503" in letter.last_error
-    assert len(receiver.deliveries) == 8
+    assert letter.event_ids == [failing] and letter.attempts == MAX_ATTEMPTS
+    assert "503" in letter.last_error
+    assert len(receiver.deliveries) == MAX_ATTEMPTS
     assert all(d.event_ids == [failing] for d in receiver.deliveries)
     assert len({d.headers["Idempotency-Key"] for d in receiver.deliveries}) == 1
-    # Back-off: FIRST_RETRY_SECONDS before the first retry, doubling after each failure.
-    times = [d.received_at for d in receiver.deliveries]
-    waits = [later - earlier for earlier, later in itertools.pairwise(times)]
-    assert all(wait >= FIRST_RETRY_SECONDS * 2**i for i, wait in enumerate(waits)), waits
+
+
+def _failed_attempts(live: Live, subscription_id: str) -> int | None:
+    """Failed attempts at the subscription's batch, once the last one is recorded."""
+    subscription = live.subscription(subscription_id)
+    if subscription is None or subscription.leased_until is not None:
+        return None
+    return subscription.attempts
 
 
 def test_unsubscribing_stops_deliveries(live: Live, receiver: Receiver) -> None:
