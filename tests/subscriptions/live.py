@@ -119,14 +119,12 @@ class DeliveryClock:
     def __call__(self) -> dt.datetime:
         return self.now
 
-    def advance(self, by: dt.timedelta) -> None:
-        self.now += by
-
 
 @contextmanager
 def delivery_clock() -> Iterator[DeliveryClock]:
     """While the block runs, due deliveries and back-offs are reckoned on a clock the test
-    moves: a back-off is checked by moving up to it and past it, not by waiting it out."""
+    sets: a time is checked by setting the clock just short of it and then to it, not by
+    waiting for it."""
     clock = DeliveryClock(utcnow())
     with pytest.MonkeyPatch.context() as patch:
         for module in (worker, delivery):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import itertools
 
 import httpx
 from sqlalchemy import update
@@ -19,6 +18,7 @@ from tests.subscriptions.live import (
     FIRST_RETRY_SECONDS,
     MAX_ATTEMPTS,
     TOKEN,
+    DeliveryClock,
     Live,
     delivery_clock,
 )
@@ -101,12 +101,7 @@ def test_a_failing_receiver_is_retried_with_back_off_then_dead_lettered(
             wait_for(lambda failed=attempt: _failed_attempts(live, subscription_id) == failed)
             # Back-off: FIRST_RETRY_SECONDS before the first retry, doubling after each failure.
             back_off = dt.timedelta(seconds=FIRST_RETRY_SECONDS * 2 ** (attempt - 1))
-            clock.advance(back_off - JUST_SHORT)
-            live.quiet()
-            assert len(receiver.deliveries) == attempt, f"retry {attempt} came before its back-off"
-            clock.advance(JUST_SHORT)
-            live.quiet()
-            assert len(receiver.deliveries) == attempt + 1, f"retry {attempt} not sent when due"
+            _sent_exactly_at(clock.now + back_off, live, clock, receiver, what=f"retry {attempt}")
         wait_for(lambda: live.dead_letters(subscription_id))
     [letter] = live.dead_letters(subscription_id)
     assert letter.event_ids == [failing] and letter.attempts == MAX_ATTEMPTS
@@ -114,6 +109,20 @@ def test_a_failing_receiver_is_retried_with_back_off_then_dead_lettered(
     assert len(receiver.deliveries) == MAX_ATTEMPTS
     assert all(d.event_ids == [failing] for d in receiver.deliveries)
     assert len({d.headers["Idempotency-Key"] for d in receiver.deliveries}) == 1
+
+
+def _sent_exactly_at(
+    due: dt.datetime, live: Live, clock: DeliveryClock, receiver: Receiver, *, what: str
+) -> None:
+    """With the worker's clock just short of `due`, nothing more is sent; at `due`, one."""
+    sent = len(receiver.deliveries)
+    clock.now = due - JUST_SHORT
+    live.quiet()
+    assert len(receiver.deliveries) == sent, f"{what} came early"
+    clock.now = due
+    live.quiet()
+    sent_when_due = len(receiver.deliveries) - sent
+    assert sent_when_due == 1, f"{what}: {sent_when_due} sent when due, not one"
 
 
 def _failed_attempts(live: Live, subscription_id: str) -> int | None:
@@ -142,19 +151,21 @@ def test_unsubscribing_stops_deliveries(live: Live, receiver: Receiver) -> None:
 def test_a_schedule_reports_at_its_times_even_when_empty_if_asked(
     live: Live, receiver: Receiver
 ) -> None:
-    # Every second, not every other (test_schedule.py reads the steps): half the wait.
-    subscription_id = live.subscribe(
-        "theo-lich", receiver.url, stream=False, schedule={"second": "0/1"}, reportIfEmpty=True
-    )
-    wait_for(lambda: receiver.deliveries)
-    assert receiver.deliveries[0].event_ids == []  # nothing new, reported all the same
-    captured = live.capture(live.world.a)
-    wait_for(lambda: any(d.event_ids for d in receiver.deliveries))
-    delivered = [event_id for d in receiver.deliveries for event_id in d.event_ids]
-    assert delivered == [captured]
-    times = [d.received_at for d in receiver.deliveries]
-    # Once a second, never faster (due work is looked for every FIRST_RETRY_SECONDS).
-    assert all(later - earlier > 0.5 for earlier, later in itertools.pairwise(times)), times
+    with delivery_clock() as clock:
+        # Every second (test_schedule.py reads the steps): due at each whole second.
+        subscription_id = live.subscribe(
+            "theo-lich", receiver.url, stream=False, schedule={"second": "0/1"}, reportIfEmpty=True
+        )
+        subscription = live.subscription(subscription_id)
+        assert subscription is not None
+        first = subscription.next_attempt_at
+        assert first > clock.now and first.microsecond == 0, (first, clock.now)
+        _sent_exactly_at(first, live, clock, receiver, what="the first report")
+        assert receiver.deliveries[0].event_ids == []  # nothing new, reported all the same
+        captured = live.capture(live.world.a)
+        second = first + dt.timedelta(seconds=1)
+        _sent_exactly_at(second, live, clock, receiver, what="the second report")
+    assert receiver.deliveries[1].event_ids == [captured]
     assert live.subscription(subscription_id) is not None
 
 
