@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as StillWaiting
 from decimal import Decimal
 
 import pytest
@@ -32,6 +31,7 @@ from registry.lots.models import Lot
 from registry.migrate import prepare_database
 from tests.consignments.chain import CONTAINER, build_export_chain
 from tests.factories import actor_of
+from tests.locks import wait_until_blocked
 
 
 @pytest.fixture
@@ -84,8 +84,7 @@ def test_a_lot_shipped_twice_at_once_leaves_once(sessions: sessionmaker[Session]
                 return "shipped"
 
             racing = pool.submit(second)
-            with pytest.raises(StillWaiting):  # it waits for the first one's lot
-                racing.result(timeout=1.0)
+            wait_until_blocked(racing, by=first)  # it waits for the first one's lot
             first.commit()
             assert "has only 0 kg left to ship" in racing.result(timeout=30)
     finally:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as StillWaiting
 from decimal import Decimal
 
 import pytest
@@ -26,6 +25,7 @@ from registry.market_codes.service import check_export_lot, record_code, set_yie
 from registry.migrate import prepare_database
 from registry.products.models import Product
 from tests.factories import actor_of, make_enterprise, make_location, make_product
+from tests.locks import wait_until_blocked
 
 HARVEST = dt.date(2026, 6, 15)
 
@@ -104,8 +104,7 @@ def test_two_lots_declared_at_once_stay_under_the_ceiling(
                 return "declared"
 
             racing = pool.submit(second)
-            with pytest.raises(StillWaiting):  # it waits for the first one's area
-                racing.result(timeout=1.0)
+            wait_until_blocked(racing, by=first)  # it waits for the first one's area
             first.commit()
             assert racing.result(timeout=30) == "quantity_ceiling"
     finally:
