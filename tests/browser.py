@@ -21,7 +21,32 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 # Debian's chromium, as the project's rules ask. (Its headless shell, chromium-headless-shell, was
 # measured at half the CPU per page load, but the rules name this browser.)
 CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
+# What Playwright 1.65 turns off (chromiumSwitches in its driver). Chromium obeys only the
+# last --disable-features it is given, so ours must name these again.
+PLAYWRIGHT_DISABLED_FEATURES = (
+    "AvoidUnnecessaryBeforeUnloadCheckSync",
+    "DestroyProfileOnBrowserClose",
+    "HttpsUpgrades",
+    "HttpsFirstBalancedModeAutoEnable",
+    "LensOverlay",
+    "MediaRouter",
+    "PaintHolding",
+    "ThirdPartyStoragePartitioning",
+    "AvoidCorsURLLoaderRestartOnRedirect",
+    "TcpPortRandomizationWin",
+    "OptimizationHints",
+    "NetworkTimeServiceQuerying",
+    "AimEnabled",
+    "PreconnectToSearch",
+    "msForceBrowserSignIn",
+    "msEdgeUpdateLaunchServicesPreferredVersion",
+)
+# Headless Chromium builds each window's address-bar popup as web pages of its own
+# (chrome://omnibox-popup.top-chrome) and updates them on every navigation: a tenth of the
+# CPU of the portal's browser tests, for a popup no test can see.
+OMNIBOX_POPUP_FEATURES = ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup", "WebUIOmniboxFullPopup")
 CHROMIUM_ARGS = [
+    "--disable-features=" + ",".join(PLAYWRIGHT_DISABLED_FEATURES + OMNIBOX_POPUP_FEATURES),
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",
