@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -20,6 +20,8 @@ from service.state import AppState
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_USER_KEY = "uid"
 SESSION_EPOCH_KEY = "epoch"
+ACTOR_STATE_KEY = "actor"
+_NOT_ASKED = object()
 
 
 def get_state(request: Request) -> AppState:
@@ -82,6 +84,18 @@ def _key_actor(request: Request, session: Session, secret: str) -> Actor:
 
 
 def optional_actor(request: Request, session: SessionDep) -> Actor | None:
+    """Who is asking. The status door and then the route both ask, so the answer is
+    kept for the request: one key lookup instead of two. A refusal is not kept: it
+    is raised again to whoever asks."""
+    known = getattr(request.state, ACTOR_STATE_KEY, _NOT_ASKED)
+    if known is not _NOT_ASKED:
+        return cast("Actor | None", known)
+    actor = _actor_of(request, session)
+    setattr(request.state, ACTOR_STATE_KEY, actor)
+    return actor
+
+
+def _actor_of(request: Request, session: Session) -> Actor | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return _key_actor(request, session, header[7:].strip())
