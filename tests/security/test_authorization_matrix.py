@@ -30,6 +30,7 @@ from service import ratelimit
 from service.app import create_app
 from tests.app_under_test import app_on, app_state_on, session_on
 from tests.factories import epcis_document, unique_tax_code
+from tests.in_loop_client import InLoopClient
 from tests.security.world import (
     BASE,
     MATRIX_WEBHOOK,
@@ -656,7 +657,7 @@ class Probing:
     # (method, route as the app lists it) → (route as the matrix writes it, probe)
     probes: dict[tuple[str, str], tuple[str, Probe]]
     values: dict[str, str]
-    anonymous: TestClient
+    anonymous: InLoopClient
 
 
 def _path_values(w: World) -> dict[str, str]:
@@ -690,7 +691,7 @@ def probing(settings: Settings, engine: Engine) -> Iterator[Probing]:
         with TestClient(app, base_url=BASE) as client, ExitStack() as clients:
             world = build_world(session, app)
             for actor in world.actors.values():
-                clients.enter_context(actor.browser)
+                clients.callback(actor.browser.close)
             # A capture job of enterprise A, for /epcis/capture/{capture_id}.
             answer = client.post(
                 "/epcis/capture",
@@ -700,7 +701,7 @@ def probing(settings: Settings, engine: Engine) -> Iterator[Probing]:
             assert answer.status_code == 202, answer.text
             world.capture_id = answer.headers["location"].rsplit("/", 1)[-1]
             add_named_query(world, client)
-            anonymous = clients.enter_context(TestClient(app, base_url=BASE))
+            anonymous = clients.enter_context(InLoopClient(app, base_url=BASE))
             probes = {
                 (method, _plain(route)): (route, probe)
                 for (method, route), probe in matrix(world).items()
@@ -711,7 +712,7 @@ def probing(settings: Settings, engine: Engine) -> Iterator[Probing]:
 
 
 def _ask(
-    w: World, anonymous: TestClient, role: str, method: str, path: str, probe: Probe
+    w: World, anonymous: InLoopClient, role: str, method: str, path: str, probe: Probe
 ) -> tuple[int, str]:
     actor = w.actors[role]
     ratelimit.reset()

@@ -53,6 +53,7 @@ from tests.factories import (
     make_product,
     make_user,
 )
+from tests.in_loop_client import InLoopClient
 
 BASE = "https://truyxuat.dongthap.gov.vn"
 SESSION_COOKIE = "truyxuat_session"
@@ -66,7 +67,7 @@ class Actor:
     role: str
     user: User | None
     api_headers: dict[str, str]
-    browser: TestClient
+    browser: InLoopClient
 
     def csrf(self) -> str:
         """The session's CSRF token, as every form page of the session carries it."""
@@ -150,8 +151,8 @@ class World:
         }
 
 
-def _browser(app: FastAPI, user: User | None) -> TestClient:
-    browser = TestClient(app, base_url=BASE)
+def _browser(app: FastAPI, user: User | None) -> InLoopClient:
+    browser = InLoopClient(app, base_url=BASE)
     if user is not None:
         ratelimit.reset()
         answer = browser.post(
