@@ -3,16 +3,15 @@ against the real app served by uvicorn, over HTTP: no 5xx, every status code, co
 type and body as the document says, except the findings listed in JUSTIFIED with the
 reason each is kept (docs/conformance.md has the same list).
 
-Bounded for the suite (issue 17): a fixed seed and a few examples per operation, over
-SQLite; scripts/epcis_schemathesis_postgresql.sh runs it over PostgreSQL. The longer run
-with schemathesis' own command line over the demo data is in docs/conformance.md.
+Bounded for the suite (issue 17): a fixed seed and a few examples per operation, on each
+database. The longer run with schemathesis' own command line over the demo data is in
+docs/conformance.md.
 """
 
 from __future__ import annotations
 
 import collections
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +28,6 @@ from schemathesis.openapi.checks import JsonSchemaError, UndefinedContentType, U
 from registry.accounts.models import KeyScope, Role
 from registry.db import make_engine, make_sessionmaker, unit_of_work
 from registry.events.steps import gln_uri, lot_uri
-from tests.databases import backend_of
 from tests.factories import (
     api_headers,
     epcis_document,
@@ -43,7 +41,6 @@ from tests.subscriptions.world import EVENT_DAY
 from tests.testdata import data_path
 
 OPENAPI = data_path("epcis", "openapi.yaml")
-ON_POSTGRESQL = "TRUYXUAT_SCHEMATHESIS_POSTGRESQL"
 CHECKS = [
     st_checks.not_a_server_error,
     st_checks.response_schema_conformance,
@@ -92,13 +89,8 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served(
-    request: pytest.FixtureRequest, database_url: str, tmp_path_factory: pytest.TempPathFactory
+    committed_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
-    if backend_of(database_url) == "postgresql" and not os.environ.get(ON_POSTGRESQL):
-        # Issue 17's time budget: the suite fuzzes over SQLite; the same test on
-        # PostgreSQL is scripts/epcis_schemathesis_postgresql.sh.
-        pytest.skip(f"PostgreSQL run: scripts/epcis_schemathesis_postgresql.sh ({ON_POSTGRESQL}=1)")
-    committed_database_url: str = request.getfixturevalue("committed_database_url")
     engine = make_engine(committed_database_url)
     with unit_of_work(make_sessionmaker(engine)) as session:
         enterprise = make_enterprise(session)
