@@ -47,6 +47,12 @@ PLAYWRIGHT_DISABLED_FEATURES = (
 OMNIBOX_POPUP_FEATURES = ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup", "WebUIOmniboxFullPopup")
 CHROMIUM_ARGS = [
     "--disable-features=" + ",".join(PLAYWRIGHT_DISABLED_FEATURES + OMNIBOX_POPUP_FEATURES),
+    # V8 without its optimizing compilers (Maglev, TurboFan): a page's scripts run for a
+    # fraction of a second before the next page, too short for optimized code to pay back
+    # its compiling. axe-core's first run on each page cost 75 ms more renderer CPU than its
+    # second (compiling in the background); without them, about as much as the second.
+    # Only speed changes: a script computes the same either way.
+    "--js-flags=--no-opt --no-maglev",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",
